@@ -1,0 +1,39 @@
+# E-Scribe: `make run` serves the blog, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= $(or $(ESCRIBE_PORT),8000)
+STAMP := $(VENV)/.installed
+
+export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+
+.PHONY: run test venv check-python clean
+
+run: $(STAMP) var/secret_key
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py create_author
+	$(BIN)/python manage.py seed_demo --author author
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	@echo "Serving E-Scribe on http://127.0.0.1:$(PORT)/ (admin: /admin/). Ctrl-C stops it."
+	ESCRIBE_HTTPS=$${ESCRIBE_HTTPS:-0} exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) escribe.wsgi
+
+test: $(STAMP) var/secret_key
+	$(BIN)/python -m pytest
+
+venv: $(STAMP)
+
+# Re-install only when the requirements change; a second `make run` skips this.
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		(echo "E-Scribe needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version)." >&2; exit 1)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+var/secret_key:
+	@mkdir -p var
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@echo "Generated a secret key in $@ (kept out of git)."
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,182 @@
+"""The author's side: posts, tags and blurbs in the Django admin."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from blog.models import Blurb, Post, Tag
+from blog.rendering import render
+
+TAG_NAME_MAX = Tag._meta.get_field("name").max_length
+
+
+def parse_tag_names(value):
+    """'Django, Python ,django' -> ['Django', 'Python'] (first spelling wins)."""
+    names, seen = [], set()
+    for name in value.split(","):
+        name = " ".join(name.split())
+        if name and slugify(name) not in seen:
+            seen.add(slugify(name))
+            names.append(name)
+    return names
+
+
+class PostAdminForm(forms.ModelForm):
+    tag_names = forms.CharField(
+        label="Tags",
+        required=False,
+        help_text="Comma-separated names. New tags are created.",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+    class Meta:
+        model = Post
+        exclude = ["tags"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["tag_names"] = ", ".join(tag.name for tag in self.instance.tags.all())
+
+    def clean_tag_names(self):
+        names = parse_tag_names(self.cleaned_data["tag_names"])
+        for name in names:
+            if len(name) > TAG_NAME_MAX:
+                raise forms.ValidationError(f"Tag names can be at most {TAG_NAME_MAX} characters: {name!r}.")
+            if not slugify(name):
+                raise forms.ValidationError(f"{name!r} needs at least one letter or digit.")
+        return names
+
+    def save_tags(self, post):
+        tags = []
+        for name in self.cleaned_data["tag_names"]:
+            tag = Tag.objects.filter(slug=slugify(name)).first() or Tag.objects.create(name=name)
+            tags.append(tag)
+        post.tags.set(tags)
+
+
+class PublicNowFilter(admin.SimpleListFilter):
+    title = "public now"
+    parameter_name = "public"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Public"), ("scheduled", "Scheduled"), ("no", "Not public")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.published()
+        if self.value() == "scheduled":
+            return queryset.scheduled()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=Post.objects.published().values("pk"))
+        return queryset
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
+    change_form_template = "admin/blog/post/change_form.html"
+    list_display = ["title", "status", "published_at", "tag_list", "public_now"]
+    list_filter = [PublicNowFilter, "status", "comments_enabled", "tags"]
+    search_fields = ["title", "body"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["rendered_preview", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "body", "tag_names"]}),
+        ("Publishing", {"fields": ["status", "published_at", "comments_enabled", "author"]}),
+        ("Summary", {"fields": ["summary"], "classes": ["collapse"]}),
+        ("Rendered", {"fields": ["rendered_preview", "created_at", "updated_at"]}),
+    ]
+
+    class Media:
+        css = {"all": ["css/pygments.css", "css/preview.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tags")
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("author", request.user.pk)
+        return initial
+
+    @admin.display(description="Tags")
+    def tag_list(self, post):
+        return ", ".join(tag.name for tag in post.tags.all())
+
+    @admin.display(description="Public now", boolean=True)
+    def public_now(self, post):
+        return post.is_public
+
+    @admin.display(description="Stored HTML")
+    def rendered_preview(self, post):
+        if not post.pk:
+            return "Shown after the first save. Use Preview to see it before saving."
+        # The author's own renderer output: the only HTML marked safe.
+        return format_html('<div class="escribe-preview">{}</div>', mark_safe(post.body_html))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in getattr(obj, "render_warnings", []):
+            messages.warning(request, f"{obj.title}: {warning}")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.save_tags(form.instance)
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(require_POST(self.preview_view))
+        return [path("preview/", preview, name="blog_post_preview"), *super().get_urls()]
+
+    def preview_view(self, request):
+        """Render the unsaved form's Markdown with the same renderer as on save."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        title = request.POST.get("title", "")
+        body = render(request.POST.get("body", ""), id_prefix="preview")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Preview: {title}" if title else "Preview",
+            "post_title": title,
+            "body_html": body.html,
+            "warnings": body.warnings,
+            "published_at": timezone.now(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/blog/post/preview.html", context)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "featured", "post_count"]
+    list_editable = ["featured"]
+    list_filter = ["featured"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(post_count=Count("posts"))
+
+    @admin.display(description="Posts", ordering="post_count")
+    def post_count(self, tag):
+        return tag.post_count
+
+
+@admin.register(Blurb)
+class BlurbAdmin(admin.ModelAdmin):
+    list_display = ["title", "position", "visible"]
+    list_editable = ["position", "visible"]
+    ordering = ["position", "id"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in getattr(obj, "render_warnings", []):
+            messages.warning(request, f"{obj.title}: {warning}")

@@ -1,0 +1,36 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from blog.models import Post, Tag
+
+
+class PostSitemap(Sitemap):
+    changefreq = "monthly"
+    limit = 50000
+
+    def items(self):
+        return Post.objects.published().only("slug", "updated_at").order_by("id")
+
+    def lastmod(self, post):
+        return post.updated_at
+
+
+class TagSitemap(Sitemap):
+    changefreq = "weekly"
+    limit = 50000
+
+    def items(self):
+        return Tag.objects.with_post_counts().filter(post_count__gt=0).order_by("id")
+
+
+class PageSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return ["blog:post-list", "blog:tag-list", "blog:archive"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+SITEMAPS = {"pages": PageSitemap, "posts": PostSitemap, "tags": TagSitemap}

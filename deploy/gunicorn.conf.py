@@ -1,0 +1,39 @@
+"""gunicorn settings for E-Scribe (read with `gunicorn -c deploy/gunicorn.conf.py escribe.wsgi`).
+
+Every value can be overridden from the environment, so the systemd unit, the
+stack test and `make run` share this one file.
+"""
+
+import os
+
+wsgi_app = "escribe.wsgi:application"
+
+# nginx talks to gunicorn over a unix socket; `make run` passes --bind instead.
+bind = os.environ.get("ESCRIBE_GUNICORN_BIND", "unix:/run/escribe/gunicorn.sock")
+umask = 0o007
+
+# Sync workers: each request is short (stored HTML, SQLite reads). Two cores
+# serve best with a few processes; more only cost memory.
+workers = int(os.environ.get("ESCRIBE_WORKERS", "3"))
+worker_class = "sync"
+
+# Longer than the worst legitimate request: SQLite's 20 s busy timeout plus
+# Akismet's timeout (5 s by default) plus rendering.
+timeout = int(os.environ.get("ESCRIBE_GUNICORN_TIMEOUT", "40"))
+graceful_timeout = 30
+keepalive = 5
+
+# Recycle workers now and then so slow leaks never grow; jitter keeps them
+# from all restarting at once.
+max_requests = int(os.environ.get("ESCRIBE_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+
+# The access log shows the client's address as nginx saw it.
+accesslog = os.environ.get("ESCRIBE_ACCESS_LOG", "-")
+errorlog = "-"
+access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+
+# nginx is on the same machine; only it may set the forwarded headers that
+# gunicorn itself interprets (scheme).
+forwarded_allow_ips = os.environ.get("ESCRIBE_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proc_name = "escribe"

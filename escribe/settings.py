@@ -1,0 +1,181 @@
+"""E-Scribe settings: one module, configured from the environment (ESCRIBE_*).
+
+Every name read here is listed, with its default, in the README's
+configuration table. Defaults are safe for development; production sets
+ESCRIBE_SECRET_KEY (or a key file) and ESCRIBE_ALLOWED_HOSTS.
+"""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name, default=""):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_float(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
+def env_list(name, default=""):
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _secret_key():
+    key = env_str("ESCRIBE_SECRET_KEY")
+    if key:
+        return key
+    key_file = Path(env_str("ESCRIBE_SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret_key")))
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    if DEBUG:
+        return "django-insecure-dev-only"
+    raise ImproperlyConfigured(
+        "Set ESCRIBE_SECRET_KEY (or ESCRIBE_SECRET_KEY_FILE pointing at a file holding it); "
+        "only ESCRIBE_DEBUG=1 runs without one."
+    )
+
+
+DEBUG = env_bool("ESCRIBE_DEBUG", default=False)
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ESCRIBE_ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Served over HTTPS (behind nginx): cookies are marked Secure. `make run`
+# serves plain HTTP on 127.0.0.1 and turns this off.
+HTTPS = env_bool("ESCRIBE_HTTPS", default=True)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+
+# The public address of the blog, used where no request is at hand (emails,
+# Akismet's blog URL default, absolute links from management commands).
+SITE_URL = env_str("ESCRIBE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_TITLE = env_str("ESCRIBE_SITE_TITLE", "E-Scribe")
+SITE_TAGLINE = env_str("ESCRIBE_SITE_TAGLINE", "Notes from a working programmer")
+SITE_AUTHOR = env_str("ESCRIBE_SITE_AUTHOR", "The Author")
+POSTS_PER_PAGE = env_int("ESCRIBE_POSTS_PER_PAGE", 10)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "blog",
+    "comments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "escribe.urls"
+WSGI_APPLICATION = "escribe.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                # Both are lazy: public templates never touch `user` or
+                # `messages`, so anonymous pages never read the session.
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "blog.context_processors.site",
+            ],
+        },
+    },
+]
+
+DB_PATH = Path(env_str("ESCRIBE_DB_PATH", str(BASE_DIR / "var" / "escribe.sqlite3")))
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DB_PATH,
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so concurrent workers
+            # queue on the busy timeout instead of failing with "database is
+            # locked" when a read transaction tries to upgrade to a write.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL",
+        },
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = env_str("ESCRIBE_LANGUAGE_CODE", "en-us")
+TIME_ZONE = env_str("ESCRIBE_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("ESCRIBE_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed file names let nginx and browsers cache static files forever.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = 31536000
+
+LOGIN_URL = "admin:login"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("ESCRIBE_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,14 @@
+import pytest
+
+
+@pytest.fixture
+def author(db):
+    from tests.factories import make_author
+
+    return make_author()
+
+
+@pytest.fixture
+def author_client(client, author):
+    client.force_login(author)
+    return client

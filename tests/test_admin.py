@@ -1,0 +1,101 @@
+"""The author's side, through the admin with a logged-in test client."""
+
+import pytest
+from django.utils import timezone
+
+from blog.models import Blurb, Post, Tag
+from tests.factories import make_post, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+def post_form(**overrides):
+    now = timezone.localtime()
+    data = {
+        "title": "SQLite in production",
+        "slug": "sqlite-in-production",
+        "body": "## Why\n\n```python settings.py\nDATABASES = {}\n```\n",
+        "tag_names": "SQLite, Deployment",
+        "status": "published",
+        "published_at_0": now.strftime("%Y-%m-%d"),
+        "published_at_1": now.strftime("%H:%M:%S"),
+        "comments_enabled": "on",
+        "summary": "",
+        "author": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_post_with_two_new_tags_stores_rendered_html(author_client):
+    response = author_client.post("/admin/blog/post/add/", post_form())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    post = Post.objects.get(slug="sqlite-in-production")
+    assert '<figure class="code-file">' in post.body_html
+    assert "<figcaption><code>settings.py</code></figcaption>" in post.body_html
+    assert sorted(tag.name for tag in post.tags.all()) == ["Deployment", "SQLite"]
+    assert Tag.objects.count() == 2
+
+
+def test_existing_tags_are_reused_case_insensitively(author_client):
+    existing = make_tag("SQLite")
+    author_client.post("/admin/blog/post/add/", post_form(tag_names="sqlite, SQLite, , Vim"))
+    post = Post.objects.get()
+    assert set(post.tags.all()) == {existing, Tag.objects.get(name="Vim")}
+
+
+def test_edit_form_shows_tags_as_names(author_client):
+    post = make_post(tags=[make_tag("Alpha"), make_tag("Beta")])
+    html = author_client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
+    assert 'value="Alpha, Beta"' in html
+    assert "Preview" in html
+
+
+def test_unknown_language_warns_the_author_on_save(author_client):
+    response = author_client.post(
+        "/admin/blog/post/add/", post_form(body="```klingon\nQapla'\n```\n"), follow=True
+    )
+    assert "Unknown language &#x27;klingon&#x27;" in response.content.decode()
+    assert Post.objects.get().body_html  # saved anyway, as plain code
+
+
+def test_preview_renders_unsaved_markdown_with_the_same_renderer(author_client):
+    response = author_client.post(
+        "/admin/blog/post/preview/", {"title": "Draft title", "body": "| a |\n|---|\n| 1 |\n\n```python x.py\npass\n```"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<table>" in html and "<figcaption><code>x.py</code></figcaption>" in html
+    assert "Draft title" in html
+    assert Post.objects.count() == 0
+
+
+def test_preview_needs_the_author(client):
+    response = client.post("/admin/blog/post/preview/", {"body": "x"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_post_list_shows_public_now_and_filters(author_client):
+    make_post(title="Visible one")
+    make_post(title="Hidden one", status=Post.Status.DRAFT)
+    html = author_client.get("/admin/blog/post/").content.decode()
+    assert "Visible one" in html and "Hidden one" in html
+    assert "Public now" in html
+    public = author_client.get("/admin/blog/post/?public=yes").content.decode()
+    assert "Visible one" in public and "Hidden one" not in public
+
+
+def test_tag_list_shows_post_counts(author_client):
+    tag = make_tag("Counted")
+    make_post(tags=[tag])
+    make_post(tags=[tag])
+    html = author_client.get("/admin/blog/tag/").content.decode()
+    assert "Counted" in html and '<td class="field-post_count">2</td>' in html
+
+
+def test_blurbs_are_edited_and_rendered(author_client):
+    response = author_client.post(
+        "/admin/blog/blurb/add/", {"title": "Colophon", "body": "Built with *Django*.", "position": 3, "visible": "on"}
+    )
+    assert response.status_code == 302
+    assert Blurb.objects.get().body_html == "<p>Built with <em>Django</em>.</p>"

@@ -1,0 +1,90 @@
+import xml.etree.ElementTree as ET
+from email.utils import parsedate_to_datetime
+
+import pytest
+from django.utils.dateparse import parse_datetime
+
+from tests.factories import make_post, make_tag
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def posts():
+    vim, git = make_tag("Vim"), make_tag("Git")
+    first = make_post(
+        title="Vim macros",
+        body="See [the archive](/archive/) and ![logo](/static/img/logo.png).\n\n```vim\n:normal @q\n```\n",
+        summary="Macros in *Vim*.",
+        tags=[vim],
+    )
+    second = make_post(title="Git bisect", body="Bisect finds bugs.", tags=[git])
+    return {"vim": vim, "git": git, "first": first, "second": second}
+
+
+def parse(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return ET.fromstring(response.content)
+
+
+def test_atom_feed_has_full_content_absolute_links_and_dates(client, posts):
+    feed = parse(client, "/feeds/atom/")
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["Vim macros", "Git bisect"]
+    entry = entries[0]
+    content = entry.find(f"{ATOM}content")
+    assert content.get("type") == "html"
+    assert 'href="http://testserver/archive/"' in content.text
+    assert 'src="http://testserver/static/img/logo.png"' in content.text
+    assert '<span class="' in content.text  # highlighted code is carried whole
+    assert entry.find(f"{ATOM}link").get("href") == "http://testserver/post/%s/" % posts["first"].slug
+    assert "Macros in <em>Vim</em>." in entry.findtext(f"{ATOM}summary")
+    assert entry.find(f"{ATOM}author").findtext(f"{ATOM}name")
+    published = parse_datetime(entry.findtext(f"{ATOM}published"))
+    assert published == posts["first"].published_at
+    assert parse_datetime(entry.findtext(f"{ATOM}updated")) >= published
+    assert [c.get("term") for c in entry.findall(f"{ATOM}category")] == ["Vim"]
+
+
+def test_rss_feed_has_full_content_and_dates(client, posts):
+    channel = parse(client, "/feeds/rss/").find("channel")
+    items = channel.findall("item")
+    assert len(items) == 2
+    item = items[0]
+    assert item.findtext("link") == f"http://testserver{posts['first'].get_absolute_url()}"
+    assert 'href="http://testserver/archive/"' in item.findtext("description")
+    assert parsedate_to_datetime(item.findtext("pubDate")) == posts["first"].published_at.replace(microsecond=0)
+    assert [c.text for c in item.findall("category")] == ["Vim"]
+
+
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_tag_feed_holds_only_that_tags_posts(client, posts, kind):
+    feed = parse(client, f"/feeds/tag/vim/{kind}/")
+    if kind == "atom":
+        titles = [e.findtext(f"{ATOM}title") for e in feed.findall(f"{ATOM}entry")]
+        assert feed.findtext(f"{ATOM}title").endswith("Vim")
+    else:
+        titles = [i.findtext("title") for i in feed.find("channel").findall("item")]
+    assert titles == ["Vim macros"]
+
+
+def test_unknown_tag_feed_is_404(client):
+    assert client.get("/feeds/tag/nope/atom/").status_code == 404
+
+
+def test_every_page_advertises_the_feeds(client, posts):
+    html = client.get("/").content.decode()
+    assert '<link rel="alternate" type="application/atom+xml"' in html
+    assert '<link rel="alternate" type="application/rss+xml"' in html
+
+
+def test_sitemap_index_points_at_sections_with_posts(client, posts):
+    index = parse(client, "/sitemap.xml")
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    locations = [loc.text for loc in index.iter(f"{ns}loc")]
+    assert "http://testserver/sitemap-posts.xml" in locations
+    urls = [loc.text for loc in parse(client, "/sitemap-posts.xml").iter(f"{ns}loc")]
+    assert f"http://testserver{posts['first'].get_absolute_url()}" in urls

@@ -1,0 +1,195 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.models import Post
+from tests.factories import make_blurb, make_post, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def blog():
+    python = make_tag("Python", featured=True)
+    sqlite = make_tag("SQLite")
+    make_blurb(title="About Me", body="I write *code*.")
+    make_blurb(title="Hidden", body="nope", visible=False)
+    older = make_post(
+        title="Older post",
+        slug="older",
+        tags=[python],
+        published_at=timezone.datetime(2020, 1, 19, 15, 0, tzinfo=timezone.get_current_timezone()),
+    )
+    newer = make_post(title="Newer post", slug="newer", tags=[python, sqlite])
+    return {"python": python, "sqlite": sqlite, "older": older, "newer": newer}
+
+
+def test_front_page_lists_full_posts_newest_first(client, blog):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index("Newer post") < html.index("Older post")
+    assert blog["newer"].body_html in html
+
+
+def test_post_page_shows_long_date_tags_and_neighbours(client, blog):
+    response = client.get(blog["older"].get_absolute_url())
+    html = response.content.decode()
+    assert "Sunday, January 19th, 2020" in html
+    assert 'href="/tag/python/"' in html
+    assert 'href="/post/newer/" rel="next"' in html
+    assert 'id="comments"' in html
+
+
+def test_sidebar_shows_visible_blurbs_tag_pile_and_featured(client, blog):
+    html = client.get("/").content.decode()
+    assert "About Me" in html and "I write <em>code</em>." in html
+    assert "Hidden" not in html
+    assert "Pile o&#x27;Tags" in html or "Pile o'Tags" in html
+    stuff = html[html.index("Stuff I Use"):]
+    assert "Python" in stuff and "SQLite" not in stuff
+
+
+def test_front_page_paginates(client, settings):
+    settings.POSTS_PER_PAGE = 2
+    for _ in range(5):
+        make_post()
+    first = client.get("/")
+    assert 'href="/page/2/" rel="next"' in first.content.decode()
+    third = client.get("/page/3/")
+    assert third.status_code == 200
+    assert 'href="/page/2/" rel="prev"' in third.content.decode()
+    assert client.get("/page/4/").status_code == 404
+    assert client.get("/page/1/")["Location"] == "/"
+
+
+def test_tag_page_lists_only_that_tag(client, blog):
+    html = client.get("/tag/sqlite/").content.decode()
+    assert "Newer post" in html and "Older post" not in html
+    assert 'href="/feeds/tag/sqlite/atom/"' in html
+    assert client.get("/tag/nope/").status_code == 404
+
+
+def test_tag_cloud_weighs_tags_by_post_count(client):
+    tags = [make_tag(f"T{i}") for i in range(6)]
+    for i, tag in enumerate(tags):
+        for _ in range(2**i):
+            make_post(tags=[tag])
+    html = client.get("/tags/").content.decode()
+    for step in range(1, 7):
+        assert f'class="weight-{step}"' in html
+
+
+def test_archives_count_posts_by_year_and_month(client, blog):
+    html = client.get("/archive/").content.decode()
+    assert 'href="/archive/2020/"' in html
+    assert 'href="/archive/2020/1/"' in html
+    year = client.get("/archive/2020/")
+    assert year.status_code == 200 and "Older post" in year.content.decode()
+    month = client.get("/archive/2020/1/")
+    assert "Older post" in month.content.decode() and "Newer post" not in month.content.decode()
+    assert client.get("/archive/1999/").status_code == 404
+    assert client.get("/archive/2020/13/").status_code == 404
+
+
+def test_markdown_source_has_front_matter(client, blog):
+    response = client.get("/post/newer.md")
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith('---\ntitle: "Newer post"\ndate: ')
+    assert 'tags: ["Python", "SQLite"]' in text
+    assert "slug: newer" in text
+    assert blog["newer"].body in text
+
+
+def test_numeric_permalink_redirects_permanently(client, blog):
+    response = client.get(f"/{blog['older'].pk}/")
+    assert response.status_code == 301
+    assert response["Location"] == "/post/older/"
+    assert client.get("/999999/").status_code == 404
+
+
+def test_search_finds_words_in_title_and_body(client, blog):
+    make_post(title="Vim tricks", body="Use **macros**.")
+    html = client.get("/search/", {"q": "macros"}).content.decode()
+    assert "Vim tricks" in html and "Newer post" not in html
+    assert client.get("/search/").status_code == 200
+
+
+def test_robots_names_the_sitemap(client):
+    body = client.get("/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in body
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_not_found_page_is_styled(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Nothing here" in response.content.decode()
+    assert "site.css" in response.content.decode()
+
+
+def test_server_error_page_renders_without_context():
+    from django.template import loader
+
+    html = loader.get_template("500.html").render()
+    assert "Something went wrong" in html
+
+
+PAGES = ["/", "post", "tag", "archive"]
+
+
+def _url(kind, post, tag):
+    return {
+        "/": "/",
+        "post": post.get_absolute_url(),
+        "tag": tag.get_absolute_url(),
+        "archive": reverse("blog:archive-month", args=[post.published_at.year, post.published_at.month]),
+    }[kind]
+
+
+def _fill(count, tags):
+    now = timezone.now()
+    posts = [
+        Post(
+            title=f"P{i}",
+            slug=f"p-{i}",
+            body="Some text",
+            body_html="<p>Some text</p>",
+            status=Post.Status.PUBLISHED,
+            published_at=now - timedelta(hours=i + 1),
+        )
+        for i in range(count)
+    ]
+    Post.objects.bulk_create(posts)
+    through = Post.tags.through
+    through.objects.bulk_create(
+        [through(post_id=post.pk, tag_id=tag.pk) for post in Post.objects.all() for tag in tags]
+    )
+
+
+@pytest.mark.parametrize("kind", PAGES)
+def test_query_count_does_not_grow_with_content(client, kind, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tags = [make_tag("Alpha", featured=True), make_tag("Beta")]
+    make_blurb()
+    counts = []
+    for total in (10, 200):
+        Post.objects.all().delete()
+        _fill(total, tags)
+        post = Post.objects.published().first()
+        url = _url(kind, post, tags[0])
+        with django_assert_max_num_queries(8):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], f"{kind}: {counts[0]} queries with 10 posts, {counts[1]} with 200"
