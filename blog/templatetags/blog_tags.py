@@ -2,6 +2,7 @@
 
 from django import template
 from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 
 from blog.models import Blurb, Tag
 from blog.tagcloud import weigh
@@ -30,3 +31,9 @@ def sidebar(context):
         "pile": pile,
         "featured": featured,
     }
+
+
+@register.filter
+def isotime(value):
+    """A datetime for <time datetime>: ISO 8601 to the second (HTML allows no microseconds)."""
+    return timezone.localtime(value).replace(microsecond=0).isoformat() if value else ""

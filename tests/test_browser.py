@@ -1,0 +1,58 @@
+"""What a reader sees in a real browser: no JavaScript needed, 360 px wide, dark mode."""
+
+import pytest
+
+from tests.factories import make_blurb, make_post, make_tag
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LONG_CODE = "```python wide.py\n" + "x = '" + "a" * 300 + "'\n```\n\n| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n" + "| wide cell text | " * 6 + "\n"
+
+
+@pytest.fixture
+def site(live_server):
+    tag = make_tag("Python", featured=True)
+    make_blurb(title="About Me")
+    post = make_post(title="A wide post", body=LONG_CODE, tags=[tag])
+    return {"url": live_server.url, "post": post}
+
+
+def test_pages_work_without_javascript_at_360px(browser, site):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    for path in ["/", site["post"].get_absolute_url(), "/tags/", "/archive/"]:
+        response = page.goto(site["url"] + path)
+        assert response.status == 200, path
+        width = page.locator("html").evaluate("e => e.scrollWidth")
+        assert width <= 360, f"{path} is {width}px wide at a 360px viewport"
+    # Search is a plain form: it works with JavaScript off.
+    page.goto(site["url"] + "/")
+    page.fill("#search-q", "wide")
+    page.click(".search-form button")
+    assert "A wide post" in page.content()
+    assert "/search/?q=wide" in page.url
+    context.close()
+
+
+def test_skip_link_moves_focus_to_the_content(browser, site):
+    page = browser.new_page()
+    page.goto(site["url"] + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#content")
+    page.close()
+
+
+def test_dark_mode_follows_the_system_setting(browser, site):
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        page.goto(site["url"] + site["post"].get_absolute_url())
+        backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        code = page.evaluate("getComputedStyle(document.querySelector('.highlight')).backgroundColor")
+        backgrounds[f"{scheme}-code"] = code
+        context.close()
+    assert backgrounds["light"] != backgrounds["dark"]
+    assert backgrounds["light-code"] != backgrounds["dark-code"]
