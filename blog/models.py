@@ -1,5 +1,7 @@
 """Posts, tags and sidebar blurbs."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -42,6 +44,8 @@ class Post(models.Model):
     )
     tags = models.ManyToManyField("Tag", blank=True, related_name="posts")
     comments_enabled = models.BooleanField(default=True)
+    # Kept by comments.moderation, so list pages show counts without a join.
+    approved_comment_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -62,6 +66,14 @@ class Post(models.Model):
     @property
     def is_public(self):
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    @property
+    def comments_open(self):
+        """Whether readers may comment now: enabled, and not closed by age."""
+        if not self.comments_enabled:
+            return False
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        return not days or self.published_at > timezone.now() - timedelta(days=days)
 
     def render(self):
         """Render body and summary; returns the renderer's warnings."""

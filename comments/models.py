@@ -1,0 +1,150 @@
+"""Readers' comments, their history, and the spam counter."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.urls import reverse
+from django.utils import timezone
+
+
+class CommentQuerySet(models.QuerySet):
+    def pending(self):
+        """The moderation queue: neither approved nor spam."""
+        return self.filter(status=Comment.Status.PENDING)
+
+    def approved(self):
+        """What readers see."""
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def spam(self):
+        return self.filter(status=Comment.Status.SPAM)
+
+    def recheck_due(self, max_age_days=15):
+        """Pending comments whose spam check failed, young enough to retry, oldest first."""
+        return self.pending().filter(
+            spam_check=Comment.SpamCheck.ERROR,
+            created_at__gte=timezone.now() - timedelta(days=max_age_days),
+        ).order_by("created_at", "id")
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting moderation"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Spam"
+
+    class SpamCheck(models.TextChoices):
+        UNCHECKED = "unchecked", "Not checked"
+        HAM = "ham", "Ham"
+        SPAM = "spam", "Spam"
+        DISCARD = "discard", "Blatant spam"
+        ERROR = "error", "Check failed"
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="comments")
+    author_name = models.CharField(max_length=100)
+    author_email = models.EmailField(max_length=254, help_text="Never shown to readers.")
+    author_url = models.URLField(max_length=200, blank=True)
+    body = models.TextField(help_text="Plain text, as the commenter typed it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    referrer = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    spam_check = models.CharField(max_length=10, choices=SpamCheck.choices, default=SpamCheck.UNCHECKED)
+    spam_checked_at = models.DateTimeField(null=True, blank=True)
+    spam_check_error = models.TextField(blank=True)
+    # The exact arguments sent to Akismet, replayed by spam/ham reports.
+    akismet_arguments = models.JSONField(default=dict, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["post", "status", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["ip_address", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name} on {self.post_id}: {self.body[:40]}"
+
+    def get_absolute_url(self):
+        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+
+class CommentEvent(models.Model):
+    """One step in a comment's history: why it is where it is."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Received"
+        CHECKED_HAM = "checked_ham", "Akismet: ham"
+        CHECKED_SPAM = "checked_spam", "Akismet: spam"
+        CHECKED_DISCARD = "checked_discard", "Akismet: blatant spam"
+        CHECK_FAILED = "check_failed", "Akismet check failed"
+        RECHECKED = "rechecked", "Rechecked"
+        APPROVED = "approved", "Approved"
+        REPORTED_SPAM = "reported_spam", "Marked spam (reported to Akismet)"
+        REPORTED_HAM = "reported_ham", "Marked not spam (reported to Akismet)"
+        REPORT_FAILED = "report_failed", "Report to Akismet failed"
+        NOTIFIED = "notified", "Author notified"
+        NOTIFY_FAILED = "notify_failed", "Notification failed"
+        DELETED = "deleted", "Deleted"
+
+    # SET_NULL keeps the "deleted" event (and what led to it) after the comment goes.
+    comment = models.ForeignKey(Comment, null=True, on_delete=models.SET_NULL, related_name="events")
+    comment_ref = models.PositiveBigIntegerField(db_index=True, help_text="The comment's id, kept after deletion.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+def _this_year():
+    return timezone.now().year
+
+
+class SpamReport(models.Model):
+    """The "At least N pieces of comment spam killed since YEAR" counter.
+
+    A counter, not COUNT(*): purging old spam must not lower it. One row.
+    """
+
+    killed = models.PositiveBigIntegerField(default=0, help_text="Set a starting number when moving from another engine.")
+    since_year = models.PositiveSmallIntegerField(default=_this_year)
+
+    class Meta:
+        verbose_name = "spam report"
+
+    def __str__(self):
+        return f"{self.killed:,} killed since {self.since_year}"
+
+    @classmethod
+    def current(cls):
+        report, _ = cls.objects.get_or_create(pk=1)
+        return report
+
+    @classmethod
+    def add(cls, count):
+        """Move the counter by count (negative for a false positive) without losing races."""
+        if count:
+            cls.current()
+            cls.objects.filter(pk=1).update(killed=Greatest(F("killed") + count, 0))
+
+    def get_absolute_url(self):
+        return reverse("admin:comments_spamreport_change", args=[self.pk])

@@ -172,6 +172,41 @@ WHITENOISE_MAX_AGE = 31536000
 
 LOGIN_URL = "admin:login"
 
+# The default cache is shared by gunicorn's workers and management commands
+# (files on local disk: no extra server needed).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("ESCRIBE_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+    }
+}
+
+# Comments.
+COMMENT_RATE = env_int("ESCRIBE_COMMENT_RATE", 10)  # per client IP per hour
+COMMENTS_CLOSE_AFTER_DAYS = env_int("ESCRIBE_COMMENTS_CLOSE_AFTER_DAYS", 0)  # 0 = never
+SPAM_RETENTION_DAYS = env_int("ESCRIBE_SPAM_RETENTION_DAYS", 15)
+COMMENT_NOTIFY_EMAIL = env_list("ESCRIBE_COMMENT_NOTIFY_EMAIL")  # empty: the superusers' addresses
+# Who may set the client address header: "unix" (nginx on a unix socket, where
+# REMOTE_ADDR is empty) and/or IP addresses. Empty: no proxy is trusted.
+TRUSTED_PROXIES = env_list("ESCRIBE_TRUSTED_PROXIES")
+
+# Akismet: the client's own variables. Without a key, comments are queued
+# unchecked.
+AKISMET_API_KEY = env_str("PYTHON_AKISMET_API_KEY")
+AKISMET_BLOG_URL = env_str("PYTHON_AKISMET_BLOG_URL", SITE_URL)
+AKISMET_TIMEOUT = env_float("PYTHON_AKISMET_TIMEOUT", 3.0)
+
+# Mail (the author's comment notifications). Console by default.
+EMAIL_BACKEND = env_str("ESCRIBE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("ESCRIBE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("ESCRIBE_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("ESCRIBE_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("ESCRIBE_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("ESCRIBE_EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("ESCRIBE_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("ESCRIBE_DEFAULT_FROM_EMAIL", "E-Scribe <escribe@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -13,5 +13,6 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("", include("comments.urls")),
     path("", include("blog.urls")),
 ]

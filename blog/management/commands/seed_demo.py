@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from blog.models import Blurb, Post, Tag
+from comments import moderation
+from comments.models import Comment, CommentEvent, SpamReport
 
 
 def md(text):
@@ -318,7 +320,24 @@ POSTS = [
             from blog.models import Post
 
 
-            class Command(BaseCommand):
+            # (post title, name, website, text, status, hours after the post)
+COMMENTS = [
+    ("Upgrading this blog to Django 5.2", "Priya", "https://priya.example/",
+     "Same experience here: twenty minutes, and most of it was reading the release notes.", "approved", 5),
+    ("Upgrading this blog to Django 5.2", "Tom B.", "",
+     "Did you have to change anything for the new form rendering? Mine broke a custom widget.", "approved", 30),
+    ("Upgrading this blog to Django 5.2", "Marta", "",
+     "Thanks! Bookmarking this for our upgrade next month.", "pending", 40),
+    ("SQLite in production: a year of notes", "Lee", "https://lee.example/blog/",
+     "WAL mode plus IMMEDIATE transactions fixed our \"database is locked\" errors too.\n\n"
+     "One more tip: run PRAGMA optimize now and then.", "approved", 12),
+    ("SQLite in production: a year of notes", "cheap-pills-online", "http://spam.example/",
+     "Great post!!! Visit my site for the best deals http://spam.example/", "spam", 3),
+]
+DEMO_SPAM_KILLED, DEMO_SPAM_SINCE = 237132, 2008
+
+
+class Command(BaseCommand):
                 help = "Close comments on posts older than a year."
 
                 def handle(self, *args, **options):
@@ -747,6 +766,23 @@ POSTS = [
 ]
 
 
+# (post title, name, website, text, status, hours after the post)
+COMMENTS = [
+    ("Upgrading this blog to Django 5.2", "Priya", "https://priya.example/",
+     "Same experience here: twenty minutes, and most of it was reading the release notes.", "approved", 5),
+    ("Upgrading this blog to Django 5.2", "Tom B.", "",
+     "Did you have to change anything for the new form rendering? Mine broke a custom widget.", "approved", 30),
+    ("Upgrading this blog to Django 5.2", "Marta", "",
+     "Thanks! Bookmarking this for our upgrade next month.", "pending", 40),
+    ("SQLite in production: a year of notes", "Lee", "https://lee.example/blog/",
+     "WAL mode plus IMMEDIATE transactions fixed our \"database is locked\" errors too.\n\n"
+     "One more tip: run PRAGMA optimize now and then.", "approved", 12),
+    ("SQLite in production: a year of notes", "cheap-pills-online", "http://spam.example/",
+     "Great post!!! Visit my site for the best deals http://spam.example/", "spam", 3),
+]
+DEMO_SPAM_KILLED, DEMO_SPAM_SINCE = 237132, 2008
+
+
 class Command(BaseCommand):
     help = "Fill an empty database with demo posts, tags and blurbs (does nothing if any post exists)."
 
@@ -796,9 +832,34 @@ class Command(BaseCommand):
                 post.tags.set([tags[name] for name in data["tags"]])
                 for warning in post.render_warnings:
                     self.stderr.write(self.style.WARNING(f"{post.title}: {warning}"))
+            comments_created = self._comments(now)
 
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {len(POSTS)} posts, {tags_created} tags, {blurbs_created} blurbs."
+                f"Created {len(POSTS)} posts, {tags_created} tags, {blurbs_created} blurbs, "
+                f"{comments_created} comments."
             )
         )
+
+    def _comments(self, now):
+        """A few comments in every state, so the page and the moderation queue have something to show."""
+        posts = {post.title: post for post in Post.objects.all()}
+        for title, name, website, text, status, hours in COMMENTS:
+            post = posts[title]
+            comment = Comment.objects.create(
+                post=post,
+                author_name=name,
+                author_email=f"{name.split()[0].lower()}@example.com",
+                author_url=website,
+                body=text,
+                status=status,
+                created_at=min(post.published_at + timedelta(hours=hours), now),
+                ip_address="192.0.2.10",
+            )
+            moderation.record(comment, CommentEvent.Kind.RECEIVED, detail="Demo content.")
+        moderation.recount_posts({post.pk for post in posts.values()})
+        report = SpamReport.current()
+        if report.killed == 0:
+            report.killed, report.since_year = DEMO_SPAM_KILLED, DEMO_SPAM_SINCE
+            report.save()
+        return len(COMMENTS)

@@ -1,0 +1,177 @@
+"""The moderation queue in the Django admin."""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.timesince import timesince
+from django.views.decorators.http import require_POST
+
+from comments import moderation
+from comments.models import Comment, CommentEvent, SpamReport
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """Opens on the queue; approved, spam and everything are one click away."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        counts = dict(Comment.objects.values_list("status").annotate(n=Count("id")))
+        return [
+            (status.value, f"{status.label} ({counts.get(status.value, 0)})") for status in Comment.Status
+        ] + [("all", "All")]
+
+    def queryset(self, request, queryset):
+        value = self.value() or Comment.Status.PENDING
+        return queryset if value == "all" else queryset.filter(status=value)
+
+    def choices(self, changelist):
+        current = self.value() or Comment.Status.PENDING
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
+class CommentEventInline(admin.TabularInline):
+    model = CommentEvent
+    fk_name = "comment"
+    verbose_name = "history entry"
+    verbose_name_plural = "History"
+    fields = ["created_at", "kind", "actor", "detail"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    change_form_template = "admin/comments/comment/change_form.html"
+    list_display = ["excerpt", "author_name", "post_link", "ip_address", "age", "spam_check", "status"]
+    list_filter = [QueueFilter, "spam_check"]
+    search_fields = ["author_name", "author_email", "body", "ip_address", "post__title"]
+    list_select_related = ["post"]
+    list_per_page = 50
+    date_hierarchy = "created_at"
+    actions = ["approve", "mark_spam", "mark_ham", "delete_comments"]
+    inlines = [CommentEventInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = [
+        "post",
+        "created_at",
+        "ip_address",
+        "user_agent",
+        "referrer",
+        "status",
+        "spam_check",
+        "spam_checked_at",
+        "spam_check_error",
+        "akismet_arguments",
+        "moderated_at",
+        "moderated_by",
+    ]
+    fieldsets = [
+        (None, {"fields": ["post", "author_name", "author_email", "author_url", "body"]}),
+        ("Status", {"fields": ["status", "moderated_at", "moderated_by"]}),
+        (
+            "Spam check",
+            {"fields": ["spam_check", "spam_checked_at", "spam_check_error", "akismet_arguments"]},
+        ),
+        ("Sender", {"fields": ["created_at", "ip_address", "user_agent", "referrer"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Comment")
+    def excerpt(self, comment):
+        return Truncator(comment.body).chars(80)
+
+    @admin.display(description="Post", ordering="post__title")
+    def post_link(self, comment):
+        return format_html('<a href="{}">{}</a>', comment.post.get_absolute_url(), Truncator(comment.post.title).chars(40))
+
+    @admin.display(description="Age", ordering="created_at")
+    def age(self, comment):
+        return timesince(comment.created_at, timezone.now()).split(",")[0]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Deleting goes through moderation.delete, which records the history.
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Approve selected comments", permissions=["change"])
+    def approve(self, request, queryset):
+        count = moderation.approve(queryset, request.user)
+        self.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
+
+    @admin.action(description="Mark selected comments as spam (reports to Akismet)", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        count = moderation.mark_spam(queryset, request.user)
+        self.message_user(request, f"Marked {count} comment(s) as spam.", messages.SUCCESS)
+
+    @admin.action(description="Not spam: approve and report to Akismet", permissions=["change"])
+    def mark_ham(self, request, queryset):
+        count = moderation.mark_ham(queryset, request.user)
+        self.message_user(request, f"Approved {count} comment(s) as not spam.", messages.SUCCESS)
+
+    @admin.action(description="Delete selected comments", permissions=["delete"])
+    def delete_comments(self, request, queryset):
+        count = moderation.delete(queryset, request.user)
+        self.message_user(request, f"Deleted {count} comment(s).", messages.SUCCESS)
+
+    def delete_model(self, request, obj):
+        moderation.delete([obj], request.user)
+
+    def delete_queryset(self, request, queryset):
+        moderation.delete(queryset, request.user)
+
+    def get_urls(self):
+        moderate = self.admin_site.admin_view(require_POST(self.moderate_view))
+        return [
+            path("<int:pk>/moderate/<str:action>/", moderate, name="comments_comment_moderate"),
+            *super().get_urls(),
+        ]
+
+    MODERATE_ACTIONS = {
+        "approve": (moderation.approve, "Approved."),
+        "spam": (moderation.mark_spam, "Marked as spam and reported to Akismet."),
+        "ham": (moderation.mark_ham, "Approved as not spam and reported to Akismet."),
+    }
+
+    def moderate_view(self, request, pk, action):
+        """The buttons on one comment's page: one comment, one action."""
+        comment = get_object_or_404(Comment, pk=pk)
+        if action not in self.MODERATE_ACTIONS or not self.has_change_permission(request, comment):
+            messages.error(request, "That action is not available.")
+            return redirect("admin:comments_comment_change", pk)
+        service, message = self.MODERATE_ACTIONS[action]
+        service([comment], request.user)
+        self.message_user(request, message, messages.SUCCESS)
+        return redirect(reverse("admin:comments_comment_changelist"))
+
+
+@admin.register(SpamReport)
+class SpamReportAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "killed", "since_year"]
+
+    def has_add_permission(self, request):
+        return not SpamReport.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,76 @@
+"""The comment form a reader fills in."""
+
+import re
+
+from django import forms
+from django.core.validators import URLValidator
+
+from comments.models import Comment
+
+NAME_MAX = Comment._meta.get_field("author_name").max_length
+EMAIL_MAX = Comment._meta.get_field("author_email").max_length
+URL_MAX = Comment._meta.get_field("author_url").max_length
+BODY_MAX = 5000
+HONEYPOT = "homepage"
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):(?!\d)", re.IGNORECASE)
+
+
+class SingleLineMixin:
+    """Rejects line breaks before the usual stripping could hide them (header injection)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and ("\n" in value or "\r" in value):
+            raise forms.ValidationError("This must be a single line.", code="newline")
+        return super().to_python(value)
+
+
+class SingleLineCharField(SingleLineMixin, forms.CharField):
+    pass
+
+
+class SingleLineEmailField(SingleLineMixin, forms.EmailField):
+    pass
+
+
+class WebsiteField(SingleLineMixin, forms.URLField):
+    default_validators = [URLValidator(schemes=["http", "https"])]
+    default_error_messages = {"invalid": "Enter a web address starting with http:// or https://."}
+
+    def to_python(self, value):
+        # URLField quietly turns "javascript:alert(1)" into "http://javascript:..."
+        # An explicit scheme other than http(s) is refused instead ("host:8080" is no scheme).
+        scheme = _SCHEME.match((value or "").strip())
+        if scheme and scheme.group(1).lower() not in ("http", "https"):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class CommentForm(forms.Form):
+    author_name = SingleLineCharField(label="Name", max_length=NAME_MAX)
+    author_email = SingleLineEmailField(
+        label="Email", max_length=EMAIL_MAX, help_text="Will not be shared."
+    )
+    author_url = WebsiteField(
+        label="Website", max_length=URL_MAX, required=False, assume_scheme="https", help_text="Optional."
+    )
+    body = forms.CharField(
+        label="Comment",
+        max_length=BODY_MAX,
+        min_length=2,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 60}),
+        help_text=f"Plain text; links become clickable. At most {BODY_MAX:,} characters.",
+    )
+    # Hidden from people by CSS; bots that fill every field fill this one.
+    homepage = forms.CharField(label="Leave this field empty", required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "comment-%s")
+        super().__init__(*args, **kwargs)
+        self.fields[HONEYPOT].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        self.fields["author_name"].widget.attrs.update({"autocomplete": "name"})
+        self.fields["author_email"].widget.attrs.update({"autocomplete": "email"})
+        self.fields["author_url"].widget.attrs.update({"autocomplete": "url"})
+
+    @property
+    def honeypot_filled(self):
+        return bool(self.data.get(HONEYPOT, "").strip())

@@ -1,0 +1,32 @@
+from django.core.cache import cache
+from django.core.management.base import BaseCommand
+
+from comments import moderation
+
+# After Akismet rejects the key, wait this long before trying again: every
+# call would fail the same way until the author fixes the configuration.
+INVALID_KEY_BACKOFF = 60 * 60
+BACKOFF_CACHE_KEY = "comments:recheck:invalid-key"
+
+
+class Command(BaseCommand):
+    help = "Retry the Akismet check of pending comments whose check failed (run from a timer)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--limit", type=int, default=moderation.RECHECK_BATCH, help="At most this many (100).")
+        parser.add_argument("--force", action="store_true", help="Ignore the back-off after an invalid key.")
+
+    def handle(self, *args, limit, force, **options):
+        if not force and cache.get(BACKOFF_CACHE_KEY):
+            self.stdout.write(
+                self.style.WARNING("Akismet rejected the API key recently; not retrying yet (use --force).")
+            )
+            return
+        checked, failure = moderation.recheck(limit=limit, log=self.stdout.write)
+        if failure is None:
+            self.stdout.write(self.style.SUCCESS(f"Rechecked {checked} comment(s)."))
+            return
+        if failure.invalid_key:
+            cache.set(BACKOFF_CACHE_KEY, True, INVALID_KEY_BACKOFF)
+            self.stdout.write(self.style.ERROR("Akismet rejected the API key or blog URL; backing off for an hour."))
+        self.stdout.write(self.style.WARNING(f"Rechecked {checked} comment(s), then stopped at the first failure."))

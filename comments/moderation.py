@@ -1,0 +1,234 @@
+"""Comment policy in one place: receiving, spam checks, moderation, purging.
+
+The submit view, the admin and the management commands all call this module.
+Every step is recorded as a CommentEvent. Network calls (Akismet, mail) never
+run inside a database transaction, and a comment is saved before any of them.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.models import Post
+from comments import spam
+from comments.models import Comment, CommentEvent, SpamReport
+
+logger = logging.getLogger(__name__)
+
+DUPLICATE_WINDOW = timedelta(minutes=10)
+RECHECK_MAX_AGE_DAYS = 15
+RECHECK_BATCH = 100
+
+_CHECK_EVENTS = {
+    spam.Verdict.HAM: CommentEvent.Kind.CHECKED_HAM,
+    spam.Verdict.SPAM: CommentEvent.Kind.CHECKED_SPAM,
+    spam.Verdict.DISCARD: CommentEvent.Kind.CHECKED_DISCARD,
+    spam.Verdict.ERROR: CommentEvent.Kind.CHECK_FAILED,
+}
+
+
+def record(comment, kind, actor=None, detail=""):
+    return CommentEvent.objects.create(comment=comment, comment_ref=comment.pk, kind=kind, actor=actor, detail=detail)
+
+
+def is_duplicate(post, ip_address, body):
+    """The same text from the same address on the same post, moments ago."""
+    return Comment.objects.filter(
+        post=post,
+        ip_address=ip_address or None,
+        body=body,
+        created_at__gte=timezone.now() - DUPLICATE_WINDOW,
+    ).exists()
+
+
+def over_rate_limit(ip_address):
+    """True when this address already sent COMMENT_RATE comments in the past hour."""
+    if not ip_address:
+        return False
+    recent = Comment.objects.filter(ip_address=ip_address, created_at__gte=timezone.now() - timedelta(hours=1))
+    return recent.count() >= settings.COMMENT_RATE
+
+
+def receive(comment, permalink, honeypot=False):
+    """Save a new comment, then ask Akismet and notify the author.
+
+    The row is committed before anything can fail, so nothing a commenter
+    sent is lost to a dependency.
+    """
+    comment.akismet_arguments = spam.arguments(comment, permalink)
+    with transaction.atomic():
+        if honeypot:
+            comment.status = Comment.Status.SPAM
+        comment.save()
+        record(comment, CommentEvent.Kind.RECEIVED, detail=f"From {comment.ip_address or 'an unknown address'}.")
+        if honeypot:
+            record(comment, CommentEvent.Kind.CHECKED_SPAM, detail="Honeypot field filled in: kept as spam, Akismet not asked.")
+            SpamReport.add(1)
+    if honeypot:
+        return comment
+    apply_check(comment, spam.check(comment.akismet_arguments))
+    if comment.status == Comment.Status.PENDING:
+        notify_author(comment)
+    return comment
+
+
+def apply_check(comment, outcome, recheck=False):
+    """Store Akismet's verdict on a pending comment."""
+    now = timezone.now()
+    with transaction.atomic():
+        comment.spam_check = outcome.verdict.value
+        comment.spam_checked_at = now if outcome.verdict != spam.Verdict.UNCHECKED else None
+        comment.spam_check_error = outcome.error
+        fields = ["spam_check", "spam_checked_at", "spam_check_error"]
+        killed = outcome.verdict in (spam.Verdict.SPAM, spam.Verdict.DISCARD)
+        if killed:
+            comment.status = Comment.Status.SPAM
+            fields.append("status")
+        comment.save(update_fields=fields)
+        if killed:
+            SpamReport.add(1)
+        if outcome.verdict == spam.Verdict.UNCHECKED:
+            return
+        if recheck:
+            record(comment, CommentEvent.Kind.RECHECKED, detail=_check_detail(outcome))
+        else:
+            record(comment, _CHECK_EVENTS[outcome.verdict], detail=outcome.error)
+
+
+def _check_detail(outcome):
+    if outcome.verdict == spam.Verdict.ERROR:
+        return f"Still failing: {outcome.error}"
+    return f"Akismet says {outcome.verdict.value}."
+
+
+def recheck(limit=RECHECK_BATCH, log=lambda message: None):
+    """Retry failed checks like the WordPress plugin: stop at the first failure.
+
+    Returns (checked, stopped_by) where stopped_by is the failing Outcome or None.
+    """
+    checked = 0
+    for comment in Comment.objects.recheck_due(RECHECK_MAX_AGE_DAYS).select_related("post")[:limit]:
+        outcome = spam.check(comment.akismet_arguments, recheck_reason="retry")
+        apply_check(comment, outcome, recheck=True)
+        if outcome.verdict == spam.Verdict.ERROR:
+            log(f"Comment {comment.pk}: {outcome.error}")
+            return checked, outcome
+        checked += 1
+        log(f"Comment {comment.pk}: {outcome.verdict.value}")
+        if comment.status == Comment.Status.PENDING:
+            notify_author(comment)
+    return checked, None
+
+
+def approve(comments, actor):
+    """Publish comments. Returns how many changed."""
+    changed = _set_status(comments, Comment.Status.APPROVED, actor, CommentEvent.Kind.APPROVED)
+    return len(changed)
+
+
+def mark_spam(comments, actor):
+    """Move comments to spam and report each to Akismet (counter +1 each)."""
+    changed = _set_status(comments, Comment.Status.SPAM, actor, CommentEvent.Kind.REPORTED_SPAM)
+    SpamReport.add(len(changed))
+    _report(changed, spam.submit_spam, actor)
+    return len(changed)
+
+
+def mark_ham(comments, actor):
+    """Not spam: approve, and report each to Akismet as ham."""
+    comments = list(comments)
+    was_spam = sum(1 for comment in comments if comment.status == Comment.Status.SPAM)
+    changed = _set_status(comments, Comment.Status.APPROVED, actor, CommentEvent.Kind.REPORTED_HAM)
+    # A false positive was never killed spam.
+    SpamReport.add(-was_spam)
+    _report(changed, spam.submit_ham, actor)
+    return len(changed)
+
+
+def delete(comments, actor):
+    """Delete comments for good, keeping a "deleted" event in their history."""
+    comments = list(comments)
+    with transaction.atomic():
+        for comment in comments:
+            record(comment, CommentEvent.Kind.DELETED, actor, detail=f"{comment.author_name}: {comment.body[:200]}")
+        Comment.objects.filter(pk__in=[c.pk for c in comments]).delete()
+        recount_posts({comment.post_id for comment in comments})
+    return len(comments)
+
+
+def _set_status(comments, status, actor, kind):
+    """Change status where it differs; one transaction, one event per comment."""
+    now = timezone.now()
+    changed = []
+    with transaction.atomic():
+        for comment in comments:
+            if comment.status == status:
+                continue
+            previous = comment.status
+            comment.status = status
+            comment.moderated_at = now
+            comment.moderated_by = actor
+            comment.save(update_fields=["status", "moderated_at", "moderated_by"])
+            record(comment, kind, actor, detail=f"Was {Comment.Status(previous).label.lower()}.")
+            changed.append(comment)
+        recount_posts({comment.post_id for comment in changed})
+    return changed
+
+
+def _report(comments, submit, actor):
+    """Report to Akismet after the moderator's change is committed; failures are recorded."""
+    for comment in comments:
+        outcome = submit(comment.akismet_arguments)
+        if outcome.verdict == spam.Verdict.ERROR:
+            record(comment, CommentEvent.Kind.REPORT_FAILED, actor, detail=outcome.error)
+
+
+def recount_posts(post_ids):
+    """Refresh the approved-comment counts that list pages show."""
+    for post_id in post_ids:
+        count = Comment.objects.approved().filter(post_id=post_id).count()
+        Post.objects.filter(pk=post_id).update(approved_comment_count=count)
+
+
+def purge_spam(days=None, dry_run=False):
+    """Delete spam older than the retention period; the counter stays. Returns the count."""
+    days = settings.SPAM_RETENTION_DAYS if days is None else days
+    old = Comment.objects.spam().filter(created_at__lt=timezone.now() - timedelta(days=days))
+    count = old.count()
+    if not dry_run and count:
+        with transaction.atomic():
+            CommentEvent.objects.filter(comment__in=old).delete()
+            old.delete()
+    return count
+
+
+def waiting_count():
+    return Comment.objects.pending().count()
+
+
+def notify_author(comment):
+    """Email the author about a comment in the queue; a mail failure is logged, never raised."""
+    recipients = settings.COMMENT_NOTIFY_EMAIL or list(
+        get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="").values_list("email", flat=True)
+    )
+    if not recipients:
+        return
+    admin_url = settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk])
+    body = (
+        f"{comment.author_name} commented on \"{comment.post.title}\":\n\n{comment.body}\n\n"
+        f"Spam check: {comment.get_spam_check_display()}\nModerate it: {admin_url}\n"
+    )
+    try:
+        send_mail(f"New comment on \"{comment.post.title}\"", body, None, recipients)
+    except Exception as error:  # noqa: BLE001 - mail trouble must not lose the comment
+        logger.exception("Could not email the author about comment %s", comment.pk)
+        record(comment, CommentEvent.Kind.NOTIFY_FAILED, detail=f"{type(error).__name__}: {error}")
+    else:
+        record(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(recipients))
+

@@ -1,0 +1,78 @@
+"""The comment form's POST target and the "awaiting approval" page."""
+
+from urllib.parse import urlsplit
+
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from blog.models import Post
+from comments import moderation
+from comments.forms import CommentForm
+from comments.models import Comment
+from escribe.client_ip import client_ip
+
+UA_MAX = Comment._meta.get_field("user_agent").max_length
+REFERRER_MAX = Comment._meta.get_field("referrer").max_length
+
+
+# Public pages carry no per-visitor CSRF token (they are cached and identical
+# for everyone); this view checks the request's origin itself instead.
+@csrf_exempt
+@require_POST
+def submit(request, slug):
+    post = get_object_or_404(Post.objects.published(), slug=slug)
+    if cross_origin(request):
+        return _refuse(request, post, 403, "Comments must be sent from this site's own comment form.")
+    if not post.comments_open:
+        return _refuse(request, post, 403, "Comments on this post are closed.")
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return render(request, "comments/invalid.html", {"post": post, "form": form}, status=400)
+
+    ip = client_ip(request)
+    data = form.cleaned_data
+    if moderation.is_duplicate(post, ip, data["body"]):
+        # Already stored: a double click or a resend gets the same answer.
+        return redirect("comments:received", slug=post.slug)
+    if moderation.over_rate_limit(ip):
+        response = _refuse(
+            request, post, 429, "You have sent many comments in the past hour. Please wait a while and try again."
+        )
+        response["Retry-After"] = "3600"
+        return response
+
+    comment = Comment(
+        post=post,
+        author_name=data["author_name"],
+        author_email=data["author_email"],
+        author_url=data["author_url"],
+        body=data["body"],
+        ip_address=ip or None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:UA_MAX],
+        referrer=request.META.get("HTTP_REFERER", "")[:REFERRER_MAX],
+    )
+    moderation.receive(comment, request.build_absolute_uri(post.get_absolute_url()), honeypot=form.honeypot_filled)
+    # The same answer whatever Akismet said: spammers learn nothing.
+    return redirect("comments:received", slug=post.slug)
+
+
+@require_safe
+def received(request, slug):
+    post = get_object_or_404(Post.objects.published().only("title", "slug"), slug=slug)
+    return render(request, "comments/received.html", {"post": post})
+
+
+def cross_origin(request):
+    """True for a browser request sent from another site."""
+    if request.META.get("HTTP_SEC_FETCH_SITE", "").lower() in ("cross-site", "same-site"):
+        return True
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return False
+    # "null" (sandboxed frames, some redirects) names no host: not ours either.
+    return urlsplit(origin).netloc.lower() != request.get_host().lower()
+
+
+def _refuse(request, post, status, message):
+    return render(request, "comments/refused.html", {"post": post, "message": message}, status=status)

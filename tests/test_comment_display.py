@@ -1,0 +1,100 @@
+"""How comments appear to readers: escaped, nofollow, approved only, at once."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from comments import moderation
+from tests.comment_helpers import make_comment
+from tests.factories import make_author, make_post
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def post():
+    return make_post(title="Escaping", slug="escaping")
+
+
+def feed_entries(client):
+    feed = ET.fromstring(client.get("/feeds/comments/atom/").content)
+    return feed.findall(f"{ATOM}entry")
+
+
+def test_hostile_comment_is_shown_escaped(client, post):
+    comment = make_comment(
+        post,
+        status="approved",
+        author_name='"><img src=x onerror=alert(1)>',
+        author_url="javascript:alert(1)",
+        body="<script>alert('x')</script>\nsee https://example.com/page",
+    )
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "<img src=x onerror" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'href="javascript:' not in html
+    assert '<a href="https://example.com/page" rel="nofollow ugc">' in html
+    assert f'id="comment-{comment.pk}"' in html
+
+
+def test_commenter_website_links_carry_nofollow_ugc(client, post):
+    make_comment(post, status="approved", author_name="Ada", author_url="https://ada.example/")
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert '<a href="https://ada.example/" rel="nofollow ugc">Ada</a>' in html
+
+
+def test_email_addresses_never_appear_in_pages_or_feeds(client, post):
+    make_comment(post, status="approved", author_email="secret-address@example.com")
+    for url in ("/", post.get_absolute_url(), "/feeds/comments/atom/", "/feeds/atom/", "/feeds/rss/"):
+        assert "secret-address" not in client.get(url).content.decode(), url
+
+
+def test_approved_comment_appears_at_once_and_pending_never(client, post):
+    author = make_author()
+    comment = make_comment(post, body="Visible after approval")
+    assert "Visible after approval" not in client.get(post.get_absolute_url()).content.decode()
+    assert feed_entries(client) == []
+
+    moderation.approve([comment], author)
+    assert "Visible after approval" in client.get(post.get_absolute_url()).content.decode()
+    entries = feed_entries(client)
+    assert len(entries) == 1
+    assert entries[0].find(f"{ATOM}link").get("href") == f"http://testserver/post/escaping/#comment-{comment.pk}"
+    assert entries[0].findtext(f"{ATOM}author/{ATOM}name") == "Someone"
+    assert "1 comment" in client.get("/").content.decode()
+
+
+def test_comments_are_oldest_first_and_counted_on_list_pages(client, post):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    author = make_author()
+    newer = make_comment(post, body="second said", created_at=timezone.now())
+    older = make_comment(post, body="first said", created_at=timezone.now() - timedelta(hours=1))
+    moderation.approve([newer, older], author)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert html.index("first said") < html.index("second said")
+    assert "2 comments" in html
+    assert "2 comments" in client.get("/").content.decode()
+
+
+def test_post_page_with_comments_sets_no_cookie(client, post):
+    make_comment(post, status="approved")
+    response = client.get(post.get_absolute_url())
+    assert not response.cookies
+    assert "cookie" not in response.get("Vary", "").lower()
+
+
+def test_sidebar_shows_the_live_spam_report(client, post):
+    from comments.models import SpamReport
+
+    report = SpamReport.current()
+    report.killed, report.since_year = 237131, 2008
+    report.save()
+    SpamReport.add(1)
+    html = client.get("/").content.decode()
+    assert "At least 237,132 pieces of comment spam killed since 2008, mostly via Akismet." in html
