@@ -9,6 +9,8 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
+from escribe import pagecache
+
 
 class CommentQuerySet(models.QuerySet):
     def pending(self):
@@ -145,6 +147,8 @@ class SpamReport(models.Model):
         if count:
             cls.current()
             cls.objects.filter(pk=1).update(killed=Greatest(F("killed") + count, 0))
+            # update() sends no signal; the sidebar shows this figure on every page.
+            pagecache.invalidate_on_commit()
 
     def get_absolute_url(self):
         return reverse("admin:comments_spamreport_change", args=[self.pk])

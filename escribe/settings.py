@@ -70,11 +70,25 @@ def _secret_key():
 DEBUG = env_bool("ESCRIBE_DEBUG", default=False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ESCRIBE_ALLOWED_HOSTS", "127.0.0.1,localhost")
-# Served over HTTPS (behind nginx): cookies are marked Secure. `make run`
-# serves plain HTTP on 127.0.0.1 and turns this off.
+# Served over HTTPS (behind nginx, which says so in X-Forwarded-Proto).
+# `make run` serves plain HTTP on 127.0.0.1 and turns this off.
 HTTPS = env_bool("ESCRIBE_HTTPS", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # monitors may probe over plain HTTP
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env_int("ESCRIBE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ESCRIBE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# "preload" only makes the site eligible for browsers' built-in HTTPS list;
+# joining it is a separate, manual step.
+SECURE_HSTS_PRELOAD = env_bool("ESCRIBE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # The public address of the blog, used where no request is at hand (emails,
 # Akismet's blog URL default, absolute links from management commands).
@@ -100,7 +114,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "escribe.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, so cached pages get ETags and 304s too.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "escribe.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -174,12 +192,29 @@ LOGIN_URL = "admin:login"
 
 # The default cache is shared by gunicorn's workers and management commands
 # (files on local disk: no extra server needed).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": env_str("ESCRIBE_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
-    }
-}
+def _cache(url):
+    """ESCRIBE_CACHE_URL: file:///path (default), redis://..., memcached://host:port, locmem://."""
+    scheme, _, rest = url.partition("://")
+    if scheme == "file":
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": rest or str(BASE_DIR / "var" / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "memcached":
+        return {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "LOCATION": rest}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(f"ESCRIBE_CACHE_URL: unknown cache {url!r} (file://, redis://, memcached://, locmem://)")
+
+
+CACHE_DIR = env_str("ESCRIBE_CACHE_DIR", str(BASE_DIR / "var" / "cache"))
+CACHES = {"default": _cache(env_str("ESCRIBE_CACHE_URL", f"file://{CACHE_DIR}"))}
+# Anonymous pages are cached this long at most; any content change makes them
+# fresh at once (escribe/pagecache.py). 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env_int("ESCRIBE_PAGE_CACHE_SECONDS", 600)
 
 # Comments.
 COMMENT_RATE = env_int("ESCRIBE_COMMENT_RATE", 10)  # per client IP per hour

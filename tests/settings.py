@@ -8,6 +8,9 @@ import os
 import tempfile
 
 os.environ.setdefault("ESCRIBE_SECRET_KEY", "tests-only-not-secret")
+# The test client speaks plain HTTP; production's HTTPS settings are checked
+# by `check --deploy` and the stack test.
+os.environ["ESCRIBE_HTTPS"] = "0"
 
 from escribe.settings import *  # noqa: E402,F403
 

@@ -60,3 +60,42 @@ def test_dark_mode_follows_the_system_setting(browser, site):
         context.close()
     assert backgrounds["light"] != backgrounds["dark"]
     assert backgrounds["light-code"] != backgrounds["dark-code"]
+
+
+def _csp_violations(page):
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    return violations
+
+
+def test_public_pages_break_no_content_security_policy_rule(browser, site):
+    page = browser.new_page()
+    violations = _csp_violations(page)
+    for path in ["/", site["post"].get_absolute_url(), "/tags/", "/archive/", "/search/?q=wide"]:
+        response = page.goto(site["url"] + path)
+        assert "script-src 'none'" in response.headers["content-security-policy"]
+    assert violations == []
+    page.close()
+
+
+def test_admin_works_under_its_content_security_policy(browser, site):
+    from tests.factories import make_author
+
+    make_author(username="csp-author", password="a long test password")
+    page = browser.new_page()
+    violations = _csp_violations(page)
+    page.goto(site["url"] + "/admin/login/")
+    page.fill("#id_username", "csp-author")
+    page.fill("#id_password", "a long test password")
+    page.click("input[type=submit]")
+    page.goto(site["url"] + "/admin/blog/post/add/")
+    # The slug is filled in from the title by the admin's own JavaScript.
+    page.fill("#id_title", "Hello CSP world")
+    page.locator("#id_title").blur()
+    assert page.input_value("#id_slug") == "hello-csp-world"
+    page.goto(site["url"] + "/admin/comments/comment/")
+    assert violations == []
+    page.close()

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from blog.models import Blurb, Post
+from escribe import pagecache
 
 
 class Command(BaseCommand):
@@ -23,5 +24,7 @@ class Command(BaseCommand):
                         # update_fields keeps updated_at (and feed dates) as they were.
                         fields = ["body_html", "summary_html"] if model is Post else ["body_html"]
                         model.objects.filter(pk=obj.pk).update(**{f: getattr(obj, f) for f in fields})
+        if changed and not dry_run:
+            pagecache.invalidate()  # update() above sends no signals
         verb = "would change" if dry_run else "re-rendered"
         self.stdout.write(self.style.SUCCESS(f"{changed} post(s) and blurb(s) {verb}."))

@@ -1,0 +1,192 @@
+"""The application page cache: what it stores, what it never stores, what invalidates it."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from blog.models import Post
+from comments import moderation
+from comments.models import SpamReport
+from escribe import pagecache
+from tests.comment_helpers import make_comment
+from tests.factories import make_author, make_blurb, make_post, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def post():
+    return make_post(title="Cached post", slug="cached", tags=[make_tag("Python")])
+
+
+def get(client, url, **extra):
+    return client.get(url, **extra)
+
+
+def test_second_anonymous_get_is_served_from_the_cache(client, post):
+    first = get(client, "/")
+    second = get(client, "/")
+    assert first["X-Page-Cache"] == "miss" and second["X-Page-Cache"] == "hit"
+    assert first.content == second.content
+    assert "max-age=0" in second["Cache-Control"] and "public" in second["Cache-Control"]
+    assert not second.cookies
+
+
+def test_cached_pages_answer_conditional_gets(client, post):
+    etag = get(client, "/")["ETag"]
+    assert get(client, "/").status_code == 200
+    assert get(client, "/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_a_hit_costs_no_query(client, post, django_assert_num_queries):
+    get(client, post.get_absolute_url())
+    with django_assert_num_queries(0):
+        assert get(client, post.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+def test_the_authors_requests_are_never_cached(author_client, post):
+    author_client.get("/")
+    assert author_client.get("/").get("X-Page-Cache") is None
+    # ...and nothing the author saw was stored for the next reader.
+    assert get(Client(), "/")["X-Page-Cache"] == "miss"
+
+
+def test_a_draft_seen_by_the_author_is_never_cached(author_client, client):
+    draft = make_post(title="Secret draft", status=Post.Status.DRAFT)
+    assert "Secret draft" in author_client.get(draft.get_absolute_url()).content.decode()
+    client.cookies.clear()
+    assert get(client, draft.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/search/?q=python", "/admin/login/", "/healthz", "/no-such-page/"])
+def test_pages_that_are_not_cached(client, post, url):
+    get(client, url)
+    assert get(client, url).get("X-Page-Cache") in (None, "miss")
+
+
+def test_posts_are_not_cached(client, post):
+    client.post("/", {})
+    assert get(client, "/")["X-Page-Cache"] == "miss"
+
+
+def assert_fresh(client, url, text, present=True):
+    response = get(client, url)
+    assert (text in response.content.decode()) is present, f"{text!r} {'missing from' if present else 'still on'} {url}"
+
+
+def warm(client, *urls):
+    for url in urls:
+        get(client, url)
+        assert get(client, url)["X-Page-Cache"] == "hit"
+
+
+def test_saving_a_post_refreshes_pages(client, post):
+    warm(client, "/", post.get_absolute_url())
+    post.title = "Renamed post"
+    post.save()
+    assert_fresh(client, "/", "Renamed post")
+    assert_fresh(client, post.get_absolute_url(), "Renamed post")
+
+
+def test_publishing_and_deleting_posts_refreshes_pages(client, post):
+    draft = make_post(title="Fresh news", status=Post.Status.DRAFT)
+    warm(client, "/", "/feeds/atom/")
+    draft.status = Post.Status.PUBLISHED
+    draft.save()
+    assert_fresh(client, "/", "Fresh news")
+    assert_fresh(client, "/feeds/atom/", "Fresh news")
+    draft.delete()
+    assert_fresh(client, "/", "Fresh news", present=False)
+
+
+def test_retagging_and_editing_tags_refreshes_pages(client, post):
+    warm(client, "/tag/python/", "/tags/")
+    post.tags.add(make_tag("Vim"))
+    assert_fresh(client, "/tags/", "Vim")
+    tag = post.tags.get(name="Python")
+    tag.featured = True
+    tag.save()
+    assert_fresh(client, "/", "Stuff I Use")
+
+
+def test_editing_a_blurb_refreshes_every_page(client, post):
+    blurb = make_blurb(title="About Me", body="Old words.")
+    warm(client, "/", post.get_absolute_url())
+    blurb.body = "New words."
+    blurb.save()
+    assert_fresh(client, "/", "New words.")
+    assert_fresh(client, post.get_absolute_url(), "New words.")
+
+
+def test_approving_and_removing_a_comment_refreshes_the_post_page(client, post):
+    author = make_author()
+    comment = make_comment(post, body="A fine remark")
+    warm(client, post.get_absolute_url(), "/feeds/comments/atom/")
+    moderation.approve([comment], author)
+    assert_fresh(client, post.get_absolute_url(), "A fine remark")
+    assert_fresh(client, "/feeds/comments/atom/", "A fine remark")
+    moderation.mark_spam([comment], author)
+    assert_fresh(client, post.get_absolute_url(), "A fine remark", present=False)
+    moderation.mark_ham([comment], author)
+    moderation.delete([comment], author)
+    assert_fresh(client, post.get_absolute_url(), "A fine remark", present=False)
+
+
+def test_a_new_pending_comment_keeps_the_cache(client, post):
+    warm(client, post.get_absolute_url())
+    before = pagecache.generation()
+    make_comment(post, body="Waiting in the queue")
+    assert pagecache.generation() == before
+    assert get(client, post.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+def test_the_spam_counter_moving_refreshes_the_sidebar(client, post):
+    warm(client, "/")
+    SpamReport.add(41)
+    assert_fresh(client, "/", "At least 41 pieces")
+
+
+def test_a_scheduled_post_appears_at_its_time_without_any_change(client, post):
+    at = timezone.now() + timedelta(minutes=5)
+    make_post(title="Scheduled news", published_at=at)
+    warm(client, "/")
+    assert_fresh(client, "/", "Scheduled news", present=False)
+    with mock.patch("django.utils.timezone.now", return_value=at + timedelta(seconds=1)):
+        assert_fresh(client, "/", "Scheduled news")
+
+
+def test_entries_never_outlive_the_page_cache_seconds(client, post, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    get(client, "/")
+    later = timezone.now() + timedelta(seconds=61)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert get(client, "/")["X-Page-Cache"] == "miss"
+
+
+def test_page_cache_can_be_turned_off(client, post, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    get(client, "/")
+    assert get(client, "/").get("X-Page-Cache") is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invalidation_waits_for_the_commit():
+    post = make_post()
+    before = pagecache.generation()
+    with transaction.atomic():
+        post.title = "Changed inside a transaction"
+        post.save()
+        # A reader now would still see the old row: the generation must not move yet.
+        assert pagecache.generation() == before
+    assert pagecache.generation() != before
+
+
+def test_generation_survives_a_cache_clear_as_a_new_one():
+    first = pagecache.generation()
+    cache.clear()
+    assert pagecache.generation() != first
