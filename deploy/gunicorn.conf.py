@@ -33,7 +33,15 @@ accesslog = os.environ.get("ESCRIBE_ACCESS_LOG", "-")
 errorlog = "-"
 access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 
-# nginx is on the same machine; only it may set the forwarded headers that
-# gunicorn itself interprets (scheme).
+# Which peers gunicorn believes about the scheme (X-Forwarded-Proto) over TCP.
+# On the unix socket gunicorn believes every peer: the socket is 0770 and
+# group www-data, so that is nginx alone.
 forwarded_allow_ips = os.environ.get("ESCRIBE_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "escribe"
+
+# gunicorn 25.1+ also opens a control socket for `gunicornc`, by default
+# ~/.gunicorn/gunicorn.ctl: one path shared by every gunicorn of the user
+# (`make run` and the stack test would unlink each other's), and not writable
+# under the systemd unit's ProtectSystem=strict. Signals do the same job
+# (`systemctl reload escribe` sends HUP).
+control_socket_disable = True
