@@ -6,6 +6,8 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
+        from blog import counts
         from escribe import pagecache
 
         pagecache.watch_models()
+        counts.watch_posts()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from blog import counts
 from blog.rendering import render
 
 
@@ -92,20 +93,17 @@ class Post(models.Model):
 
 class TagQuerySet(models.QuerySet):
     def with_post_counts(self):
-        """Every tag annotated with how many posts the public may see now."""
-        now = timezone.now()
-        return self.annotate(
-            post_count=models.Count(
-                "posts",
-                filter=models.Q(posts__status=Post.Status.PUBLISHED, posts__published_at__lte=now),
-            )
-        )
+        """Tags with `post_count`: how many posts the public may see now (stored, see blog.counts)."""
+        counts.ensure_fresh()
+        return self.annotate(post_count=models.F("public_post_count"))
 
 
 class Tag(models.Model):
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     featured = models.BooleanField(default=False, help_text='Listed under "Stuff I Use".')
+    # Kept by blog.counts: counting on every page grows with the blog.
+    public_post_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = TagQuerySet.as_manager()
 

@@ -1,12 +1,22 @@
 from django.contrib.sitemaps import Sitemap
+from django.core.paginator import Paginator
 from django.urls import reverse
 
+from blog import counts
 from blog.models import Post, Tag
 
 
 class PostSitemap(Sitemap):
     changefreq = "monthly"
     limit = 50000
+
+    @property
+    def paginator(self):
+        # The index needs the number of pages: take the stored count rather
+        # than COUNT(*) over every public post.
+        paginator = Paginator(self._items(), self.limit)
+        paginator.count = counts.public_post_count()
+        return paginator
 
     def items(self):
         return Post.objects.published().only("slug", "updated_at").order_by("id")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
 from blog.models import Post, Tag
+from blog.pagination import lookahead_page
 from blog.tagcloud import weigh
 
 SEARCH_MAX_LENGTH = 200
@@ -53,7 +54,15 @@ class PagedPostListView(ListView):
         return context
 
 
-class PostListView(PagedPostListView):
+class LookaheadMixin:
+    """Paginate without counting: the front and tag pages must not slow down as posts pile up."""
+
+    def paginate_queryset(self, queryset, page_size):
+        page = lookahead_page(queryset, self.kwargs.get("page") or 1, page_size)
+        return None, page, page.object_list, page.has_other_pages()
+
+
+class PostListView(LookaheadMixin, PagedPostListView):
     def get_queryset(self):
         return self.base_queryset()
 
@@ -63,11 +72,11 @@ class PostListView(PagedPostListView):
         return reverse("blog:post-list-page", kwargs={"page": number})
 
 
-class TagPostListView(PagedPostListView):
+class TagPostListView(LookaheadMixin, PagedPostListView):
     template_name = "blog/tag_detail.html"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        self.tag = get_object_or_404(Tag.objects.with_post_counts(), slug=self.kwargs["slug"])
         return self.base_queryset().filter(tags=self.tag)
 
     def page_url(self, number):
