@@ -1,5 +1,6 @@
 """Posts, tags and sidebar blurbs."""
 
+import functools
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +11,13 @@ from django.utils.text import slugify
 
 from blog import counts
 from blog.rendering import render
+
+
+@functools.lru_cache(maxsize=8192)
+def _url(name, slug):
+    # reverse() costs tens of microseconds and a page links dozens of tags and
+    # posts; the URL conf never changes while the process runs.
+    return reverse(name, kwargs={"slug": slug})
 
 
 class PostQuerySet(models.QuerySet):
@@ -59,7 +67,7 @@ class Post(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("blog:post-detail", kwargs={"slug": self.slug})
+        return _url("blog:post-detail", self.slug)
 
     def get_source_url(self):
         return reverse("blog:post-source", kwargs={"slug": self.slug})
@@ -114,7 +122,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("blog:tag-detail", kwargs={"slug": self.slug})
+        return _url("blog:tag-detail", self.slug)
 
     def save(self, *args, **kwargs):
         if not self.slug:

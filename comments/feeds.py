@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from comments.models import Comment
-from comments.templatetags.comment_tags import commenter_text
 
 FEED_LENGTH = 30
 
@@ -34,7 +33,7 @@ class LatestCommentsFeed(Feed):
 
     def item_description(self, comment):
         # Commenter text goes out escaped, with the same nofollow links as on the page.
-        return commenter_text(comment.body)
+        return comment.body_html
 
     def item_link(self, comment):
         return comment.get_absolute_url()

@@ -9,6 +9,7 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
+from comments.formatting import comment_html
 from escribe import pagecache
 
 
@@ -50,6 +51,8 @@ class Comment(models.Model):
     author_email = models.EmailField(max_length=254, help_text="Never shown to readers.")
     author_url = models.URLField(max_length=200, blank=True)
     body = models.TextField(help_text="Plain text, as the commenter typed it.")
+    # Escaped and linked once, on save (comments/formatting.py).
+    body_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
@@ -80,6 +83,13 @@ class Comment(models.Model):
 
     def get_absolute_url(self):
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = comment_html(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        super().save(*args, **kwargs)
 
 
 class CommentEvent(models.Model):

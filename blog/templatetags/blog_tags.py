@@ -1,7 +1,6 @@
 """The sidebar and date formatting shared by every public page."""
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 
 from blog.models import Blurb, Tag
@@ -9,14 +8,25 @@ from blog.tagcloud import weigh
 
 register = template.Library()
 
-LONG_DATE = "l, F jS, Y"  # Sunday, January 19th, 2020
 PILE_SIZE = 30
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]  # fmt: skip
 
 
 @register.filter
 def longdate(value):
-    """A date as readers see it: "Sunday, January 19th, 2020"."""
-    return date_filter(value, LONG_DATE)
+    """A date as readers see it: "Sunday, January 19th, 2020" (in the site's time zone).
+
+    Written out rather than through Django's `date` filter, which parses its
+    format string on every call: a page shows dozens of dates.
+    """
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    day = local.day
+    suffix = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{_DAYS[local.weekday()]}, {_MONTHS[local.month - 1]} {day}{suffix}, {local.year}"
 
 
 @register.inclusion_tag("blog/_sidebar.html", takes_context=True)

@@ -1,10 +1,10 @@
-"""The comment form, commenter-text formatting and the spam report, for templates."""
+"""The comment form, commenter websites and the spam report, for templates."""
 
+import functools
 import re
 
 from django import template
-from django.utils.html import urlize
-from django.utils.safestring import mark_safe
+from django.template.loader import render_to_string
 
 from comments import moderation
 from comments.forms import CommentForm
@@ -17,16 +17,15 @@ _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 @register.inclusion_tag("comments/_form.html")
 def comment_form(post, form=None):
-    return {"post": post, "form": form or CommentForm()}
+    """The comment form; a bound one (with errors) is rendered afresh, a blank one once per process."""
+    fields = render_to_string("comments/_form_fields.html", {"form": form}) if form else _blank_fields()
+    return {"post": post, "form": form, "fields": fields}
 
 
-@register.filter(needs_autoescape=True)
-def commenter_text(text, autoescape=True):
-    """A commenter's plain text: escaped, links clickable with rel="nofollow ugc", line breaks kept."""
-    html = urlize(text, nofollow=True, autoescape=True)
-    html = html.replace('rel="nofollow"', 'rel="nofollow ugc"')
-    paragraphs = [p.replace("\n", "<br>") for p in re.split(r"\n{2,}", html.replace("\r\n", "\n").strip())]
-    return mark_safe("".join(f"<p>{p}</p>" for p in paragraphs if p))
+@functools.cache
+def _blank_fields():
+    # The empty form is the same markup for every post and every reader.
+    return render_to_string("comments/_form_fields.html", {"form": CommentForm()})
 
 
 @register.filter

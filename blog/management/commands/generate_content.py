@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from blog.models import Post, Tag
 from blog.rendering import render
+from comments.formatting import comment_html
 from comments.models import Comment
 from escribe import pagecache
 
@@ -137,9 +138,9 @@ class Command(BaseCommand):
         choices = [(status, check) for status, check, weight in STATUSES for _ in range(weight)]
         columns = (
             "post_id, author_name, author_email, author_url, body, created_at, ip_address, user_agent, referrer, "
-            "status, spam_check, spam_check_error, akismet_arguments"
+            "status, spam_check, spam_check_error, akismet_arguments, body_html"
         )
-        sql = f"INSERT INTO comments_comment ({columns}) VALUES ({', '.join(['%s'] * 13)})"
+        sql = f"INSERT INTO comments_comment ({columns}) VALUES ({', '.join(['%s'] * 14)})"
         rows = []
         for offset in range(posts):
             post_id = first_id + offset
@@ -147,12 +148,12 @@ class Command(BaseCommand):
             for n in range(per_post):
                 status, check = rng.choice(choices)
                 created = min(base + timedelta(minutes=7 * (n + 1)), now)
+                body = f"Comment {n} on post {post_id}: {' '.join(rng.choice(WORDS) for _ in range(25))}"
                 rows.append(
                     (
-                        post_id, f"Reader {n}", f"reader{n}@example.com", "",
-                        f"Comment {n} on post {post_id}: {' '.join(rng.choice(WORDS) for _ in range(25))}",
+                        post_id, f"Reader {n}", f"reader{n}@example.com", "", body,
                         _sqlite_time(created), f"198.51.100.{n % 250 + 1}", "bench", "",
-                        status, check, "", "{}",
+                        status, check, "", "{}", comment_html(body),
                     )
                 )  # fmt: skip
             if len(rows) >= BATCH * 4 or offset == posts - 1:
