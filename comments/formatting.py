@@ -9,6 +9,7 @@ import re
 from django.utils.html import urlize
 
 _PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+_WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def comment_html(text: str) -> str:
@@ -17,3 +18,8 @@ def comment_html(text: str) -> str:
     html = html.replace('rel="nofollow"', 'rel="nofollow ugc"')
     paragraphs = (part.replace("\n", "<br>") for part in _PARAGRAPH_BREAK.split(html))
     return "".join(f"<p>{part}</p>" for part in paragraphs if part)
+
+
+def safe_website(url: str) -> str:
+    """The commenter's website only if it is http(s); anything else is dropped."""
+    return url if url and _WEB_ADDRESS.match(url) else ""

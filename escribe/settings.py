@@ -132,6 +132,17 @@ WSGI_APPLICATION = "escribe.wsgi.application"
 
 TEMPLATES = [
     {
+        # Readers' pages: Jinja2 renders them several times faster.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "escribe.jinja2.environment",
+            "context_processors": ["blog.context_processors.site"],
+        },
+    },
+    {
+        # The admin, its overrides, form widgets and the bare 500 page.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
