@@ -7,8 +7,12 @@ old entries simply stop being read and age out. An entry also never outlives
 the next scheduled post's publication time.
 """
 
+import re
+import threading
 import time
+from collections import OrderedDict
 from datetime import timedelta
+from http import HTTPStatus
 
 from django.conf import settings
 from django.core.cache import cache
@@ -70,41 +74,117 @@ def invalidate_on_commit():
     transaction.on_commit(invalidate)
 
 
+class Entry:
+    """A stored response: what every anonymous reader of that URL gets."""
+
+    __slots__ = ("status", "headers", "body", "expires", "etag")
+
+    def __init__(self, status, headers, body, expires, etag):
+        self.status, self.headers, self.body, self.expires, self.etag = status, headers, body, expires, etag
+
+
 class PageCacheMiddleware:
-    """Serves anonymous GETs from the shared cache; stores what is safe to share."""
+    """The outermost middleware: answers anonymous GETs from the cache, stores what is safe to share.
+
+    It sits outside every other middleware so that an entry holds the whole
+    response (security headers, CSP, ETag), exactly what the WSGI fast path
+    (`serve_cached_first`) hands out without entering Django at all.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not cacheable_request(request):
-            return self.get_response(request)
-        key = f"page:{generation()}:{request.get_host()}:{request.path}"
-        entry = cache.get(key)
-        now = timezone.now()
-        if entry is not None and entry["expires"] > now:
-            return _response_from(entry, request)
+        key, entry = lookup(request.META)
+        if entry is not None:
+            status, headers, body = reply(entry, request.META)
+            response = HttpResponse(body, status=status)
+            for name, value in headers:
+                response[name] = value
+            return response
         response = self.get_response(request)
-        if cacheable_response(response):
-            expires = min(now + timedelta(seconds=settings.PAGE_CACHE_SECONDS), next_publication(now))
-            timeout = (expires - now).total_seconds()
-            if timeout >= 1:
-                patch_cache_control(response, **BROWSER_CACHE_CONTROL)
-                cache.set(key, _entry_from(response, expires), timeout=int(timeout) + 1)
-        response["X-Page-Cache"] = "miss"
+        if key is not None:
+            store(key, response)
+            response["X-Page-Cache"] = "miss"
         return response
 
 
-def cacheable_request(request):
-    """Anonymous GET/HEAD of a plain URL: the same page for every reader."""
-    return (
-        settings.PAGE_CACHE_SECONDS > 0
-        and request.method in ("GET", "HEAD")
-        and not request.META.get("QUERY_STRING")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "HTTP_AUTHORIZATION" not in request.META
-        and not request.path.startswith(NOT_CACHED_PREFIXES)
-    )
+def serve_cached_first(app):
+    """Wrap the WSGI app: cache hits are answered before Django builds a request."""
+
+    def application(environ, start_response):
+        _, entry = lookup(environ)
+        if entry is None:
+            return app(environ, start_response)
+        status, headers, body = reply(entry, environ)
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]
+
+    return application
+
+
+_SESSION_COOKIE = {}
+
+
+def cache_key(environ):
+    """The key of an anonymous GET of a plain URL (the same page for every reader), else None."""
+    if settings.PAGE_CACHE_SECONDS <= 0 or environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+        return None
+    path = environ.get("PATH_INFO", "")
+    if "HTTP_AUTHORIZATION" in environ or path.startswith(NOT_CACHED_PREFIXES):
+        return None
+    name = settings.SESSION_COOKIE_NAME
+    if name not in _SESSION_COOKIE:
+        _SESSION_COOKIE[name] = re.compile(rf"(?:^|;)\s*{re.escape(name)}=")
+    if _SESSION_COOKIE[name].search(environ.get("HTTP_COOKIE", "")):
+        return None  # the author: never served from or stored in the cache
+    # The scheme is part of the key: over plain HTTP the stored answer is the redirect.
+    header, secure_value = settings.SECURE_PROXY_SSL_HEADER or (None, None)
+    scheme = "https" if header and environ.get(header) == secure_value else environ.get("wsgi.url_scheme", "http")
+    return f"{scheme}:{environ.get('HTTP_HOST', '')}:{path}"
+
+
+def lookup(environ):
+    """(key, entry): the entry only when a fresh one is stored; key None when not cacheable."""
+    base = cache_key(environ)
+    if base is None:
+        return None, None
+    key = f"page:{generation()}:{base}"
+    entry = _recent.get(key)
+    if entry is None:
+        entry = cache.get(key)
+        if entry is not None:
+            _recent.put(key, entry)
+    if entry is not None and entry.expires > timezone.now():
+        return key, entry
+    return key, None
+
+
+def reply(entry, environ):
+    """(status, headers, body) for a stored entry, answering If-None-Match with 304."""
+    if entry.etag and entry.etag in _etags(environ.get("HTTP_IF_NONE_MATCH", "")):
+        headers = [(name, value) for name, value in entry.headers if name.lower() != "content-length"]
+        return 304, [*headers, ("X-Page-Cache", "hit")], b""
+    return entry.status, [*entry.headers, ("X-Page-Cache", "hit")], entry.body
+
+
+def _etags(header):
+    return {tag.strip() for tag in header.split(",")} if header else set()
+
+
+def store(key, response):
+    """Store the response under key if it is safe to share; make browsers revalidate it."""
+    if not cacheable_response(response):
+        return
+    now = timezone.now()
+    expires = min(now + timedelta(seconds=settings.PAGE_CACHE_SECONDS), next_publication(now))
+    timeout = (expires - now).total_seconds()
+    if timeout < 1:
+        return
+    patch_cache_control(response, **BROWSER_CACHE_CONTROL)
+    headers = [(name, value) for name, value in response.items() if name.lower() != "x-page-cache"]
+    entry = Entry(response.status_code, headers, response.content, expires, response.get("ETag"))
+    cache.set(key, entry, timeout=int(timeout) + 1)
 
 
 def cacheable_response(response):
@@ -116,17 +196,41 @@ def cacheable_response(response):
     return not any(word in cache_control for word in ("private", "no-store", "no-cache"))
 
 
-def _entry_from(response, expires):
-    headers = [(name, value) for name, value in response.items() if name.lower() not in ("x-page-cache",)]
-    return {"status": response.status_code, "headers": headers, "content": response.content, "expires": expires}
+class _RecentEntries:
+    """A small per-process copy of recently served entries, bounded in bytes.
+
+    Keys carry the generation, which is read from the shared cache on every
+    request, so a copy here can never be staler than the shared entry.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes, self.size, self.items = max_bytes, 0, OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.items.get(key)
+            if entry is not None:
+                self.items.move_to_end(key)
+            return entry
+
+    def put(self, key, entry):
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = entry
+            self.size += len(entry.body)
+            while self.size > self.max_bytes and self.items:
+                _, old = self.items.popitem(last=False)
+                self.size -= len(old.body)
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
+            self.size = 0
 
 
-def _response_from(entry, request):
-    response = HttpResponse(entry["content"], status=entry["status"])
-    for name, value in entry["headers"]:
-        response[name] = value
-    response["X-Page-Cache"] = "hit"
-    return response
+_recent = _RecentEntries(max_bytes=8 * 1024 * 1024)
 
 
 # What readers can see changes when these change.

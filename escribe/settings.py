@@ -113,12 +113,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a stored page is the whole response, headers included.
+    "escribe.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "escribe.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Outside the page cache, so cached pages get ETags and 304s too.
     "django.middleware.http.ConditionalGetMiddleware",
-    "escribe.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -190,3 +190,51 @@ def test_generation_survives_a_cache_clear_as_a_new_one():
     first = pagecache.generation()
     cache.clear()
     assert pagecache.generation() != first
+
+
+def wsgi_get(path, **environ):
+    from wsgiref.util import setup_testing_defaults
+
+    from escribe.wsgi import application
+
+    env = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "HTTP_HOST": "testserver", **environ}
+    setup_testing_defaults(env)
+    captured = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, dict(headers)
+
+    body = b"".join(application(env, start_response))
+    return captured["status"], captured["headers"], body
+
+
+def test_wsgi_fast_path_serves_the_whole_stored_response(post, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    status, headers, body = wsgi_get("/")
+    assert status.startswith("200") and headers["X-Page-Cache"] == "miss"
+    with mock.patch("django.core.handlers.wsgi.WSGIHandler.__call__", side_effect=AssertionError("Django was called")):
+        hit_status, hit_headers, hit_body = wsgi_get("/")
+    assert hit_status == "200 OK" and hit_body == body
+    assert hit_headers["X-Page-Cache"] == "hit"
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Cross-Origin-Opener-Policy", "ETag"):
+        assert hit_headers[name] == headers[name], name
+    not_modified = wsgi_get("/", HTTP_IF_NONE_MATCH=headers["ETag"])
+    assert not_modified[0] == "304 Not Modified" and not_modified[2] == b""
+
+
+def test_wsgi_fast_path_lets_the_author_and_changes_through(post, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    wsgi_get("/")
+    assert wsgi_get("/", HTTP_COOKIE="theme=dark; sessionid=abc")[1].get("X-Page-Cache") is None
+    post.title = "Changed behind the fast path"
+    post.save()
+    status, headers, body = wsgi_get("/")
+    assert headers["X-Page-Cache"] == "miss" and b"Changed behind the fast path" in body
+
+
+def test_plain_http_and_https_are_cached_apart(post, settings):
+    # Over plain HTTP production's stored answer is the redirect, never the page.
+    settings.ALLOWED_HOSTS = ["testserver"]
+    wsgi_get("/")
+    assert wsgi_get("/")[1]["X-Page-Cache"] == "hit"
+    assert wsgi_get("/", HTTP_X_FORWARDED_PROTO="https")[1]["X-Page-Cache"] == "miss"
