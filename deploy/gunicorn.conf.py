@@ -12,10 +12,12 @@ wsgi_app = "escribe.wsgi:application"
 bind = os.environ.get("ESCRIBE_GUNICORN_BIND", "unix:/run/escribe/gunicorn.sock")
 umask = 0o007
 
-# Sync workers: each request is short (stored HTML, SQLite reads). Two cores
-# serve best with a few processes; more only cost memory.
+# A few processes use the cores; threads in each keep readers served while
+# commenters wait on Akismet (network time, the GIL is free meanwhile) and
+# let clients keep their connections alive.
 workers = int(os.environ.get("ESCRIBE_WORKERS", "3"))
-worker_class = "sync"
+worker_class = "gthread"
+threads = int(os.environ.get("ESCRIBE_THREADS", "8"))
 
 # Longer than the worst legitimate request: SQLite's 20 s busy timeout plus
 # Akismet's timeout (5 s by default) plus rendering.
