@@ -164,6 +164,10 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DB_PATH,
+        # Keep each thread's connection: opening one (and its PRAGMAs) per
+        # request cost more than some whole pages.
+        "CONN_MAX_AGE": None,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so concurrent workers
             # queue on the busy timeout instead of failing with "database is
