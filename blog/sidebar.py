@@ -15,7 +15,7 @@ def sidebar():
     tags = list(Tag.objects.with_post_counts())
     used = sorted((tag for tag in tags if tag.post_count > 0), key=lambda tag: -tag.post_count)
     context = {
-        "blurbs": Blurb.objects.visible(),
+        "blurbs": Blurb.objects.visible().only("title", "body_html"),
         "pile": sorted(weigh(used[:PILE_SIZE]), key=lambda tag: tag.name.lower()),
         "featured": [tag for tag in tags if tag.featured],
         "spam_report": SpamReport.current(),

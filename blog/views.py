@@ -39,7 +39,8 @@ class PagedPostListView(ListView):
         return super().get(request, *args, **kwargs)
 
     def base_queryset(self):
-        return Post.objects.published().select_related("author").prefetch_related("tags")
+        # Lists show the stored HTML; the Markdown source can stay in the database.
+        return Post.objects.published().defer("body", "summary").prefetch_related("tags")
 
     def page_url(self, number):
         raise NotImplementedError
@@ -136,7 +137,7 @@ class SearchView(PagedPostListView):
 
 @require_safe
 def post_detail(request, slug):
-    post = get_object_or_404(Post.objects.select_related("author").prefetch_related("tags"), slug=slug)
+    post = get_object_or_404(Post.objects.defer("body").prefetch_related("tags"), slug=slug)
     if post.is_public:
         newer, older = _neighbours(post)
         return render(

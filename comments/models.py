@@ -22,6 +22,10 @@ class CommentQuerySet(models.QuerySet):
         """What readers see."""
         return self.filter(status=Comment.Status.APPROVED)
 
+    def for_page(self):
+        """Approved comments with only what a page shows (no email, no stored Akismet call)."""
+        return self.approved().only("id", "post_id", "author_name", "author_url", "body_html", "created_at")
+
     def spam(self):
         return self.filter(status=Comment.Status.SPAM)
 
