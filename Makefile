@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test venv check-python clean
+.PHONY: run test venv check-python clean bench bench-smoke
 
 run: $(STAMP) var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v 0
@@ -19,6 +19,16 @@ run: $(STAMP) var/secret_key
 
 test: $(STAMP) var/secret_key
 	$(BIN)/python -m pytest
+
+# The benchmark of the real stack (bench/run.py; wrk comes from apt-get when
+# missing): one run with the default settings, appended to docs/PERFORMANCE.md.
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--posts 5000 --duration 20".
+# `make test` runs the smoke variant (tests/test_bench_smoke.py).
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-smoke: $(STAMP)
+	$(BIN)/python -m bench.run --smoke $(BENCH_ARGS)
 
 venv: $(STAMP)
 

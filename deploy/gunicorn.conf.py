@@ -17,7 +17,7 @@ umask = 0o007
 # let clients keep their connections alive.
 workers = int(os.environ.get("ESCRIBE_WORKERS", "3"))
 worker_class = "gthread"
-threads = int(os.environ.get("ESCRIBE_THREADS", "8"))
+threads = int(os.environ.get("ESCRIBE_THREADS", "16"))
 
 # Longer than the worst legitimate request: SQLite's 20 s busy timeout plus
 # Akismet's timeout (5 s by default) plus rendering.
@@ -26,8 +26,10 @@ graceful_timeout = 30
 keepalive = 5
 
 # Recycle workers now and then so slow leaks never grow; jitter keeps them
-# from all restarting at once.
-max_requests = int(os.environ.get("ESCRIBE_MAX_REQUESTS", "5000"))
+# from all restarting at once. Not too often: at a few thousand cached pages
+# a second, 5,000 requests meant a restart (and a Django start-up) every few
+# seconds per worker.
+max_requests = int(os.environ.get("ESCRIBE_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 
 # The access log shows the client's address as nginx saw it.
