@@ -4,6 +4,8 @@ Readers' pages are rendered by Jinja2 (compiled to Python, several times
 faster than Django's template language); the admin stays on Django templates.
 """
 
+import functools
+
 from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import Environment
@@ -14,8 +16,11 @@ from comments.forms import form_html
 from comments.formatting import safe_website
 
 
-def url(name, *args, **kwargs):
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+@functools.lru_cache(maxsize=4096)
+def url(name, *args):
+    # Every page asks for the same dozen URLs; reverse() is slow and the URL
+    # conf never changes while the process runs.
+    return reverse(name, args=args or None)
 
 
 def pluralize(count, suffix="s"):
