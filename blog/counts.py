@@ -16,10 +16,11 @@ from django.utils import timezone
 
 VALID_UNTIL_KEY = "blog:counts:valid-until"
 TOTAL_KEY = "blog:counts:public-posts"
+LATEST_KEY = "blog:counts:latest-change"
 
 
 def refresh():
-    """Recount public posts per tag (one UPDATE) and in all; note when they next change."""
+    """Recount public posts per tag (one UPDATE) and in all, note the latest change and when counts next change."""
     from blog.models import Post, Tag
 
     now = timezone.now()
@@ -32,8 +33,10 @@ def refresh():
     )
     Tag.objects.update(public_post_count=Coalesce(Subquery(per_tag, output_field=IntegerField()), 0))
     upcoming = Post.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+    latest = public.order_by("-updated_at").values_list("updated_at", flat=True).first()
     cache.set_many(
-        {TOTAL_KEY: public.count(), VALID_UNTIL_KEY: upcoming or now + timedelta(days=1)}, timeout=None
+        {TOTAL_KEY: public.count(), LATEST_KEY: latest, VALID_UNTIL_KEY: upcoming or now + timedelta(days=1)},
+        timeout=None,
     )
 
 
@@ -57,6 +60,12 @@ def public_post_count():
 
         total = Post.objects.published().count()
     return total
+
+
+def latest_change():
+    """When a public post last changed (the sitemap index's lastmod)."""
+    ensure_fresh()
+    return cache.get(LATEST_KEY)
 
 
 def watch_posts():

@@ -24,6 +24,11 @@ class PostSitemap(Sitemap):
     def lastmod(self, post):
         return post.updated_at
 
+    def get_latest_lastmod(self):
+        # Django's default calls lastmod() on every item: the index would read
+        # every public post on every request.
+        return counts.latest_change()
+
 
 class TagSitemap(Sitemap):
     changefreq = "weekly"

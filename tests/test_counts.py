@@ -58,3 +58,16 @@ def test_counts_are_refreshed_after_the_commit():
         make_post(tags=[tag])
         assert Tag.objects.get(pk=tag.pk).public_post_count == 0
     assert Tag.objects.get(pk=tag.pk).public_post_count == 1
+
+
+def test_the_sitemap_index_gives_the_latest_public_change_without_reading_every_post(client):
+    from django.utils.dateparse import parse_datetime
+
+    old = make_post()
+    newest = make_post()
+    make_post(status=Post.Status.DRAFT)  # a draft's edits are nobody's business
+    Post.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=3))
+    counts.refresh()
+    body = client.get("/sitemap.xml").content.decode()
+    lastmod = body.split("sitemap-posts.xml</loc><lastmod>")[1].split("<")[0]
+    assert parse_datetime(lastmod) == Post.objects.get(pk=newest.pk).updated_at
