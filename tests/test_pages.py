@@ -198,3 +198,25 @@ def test_query_count_does_not_grow_with_content(client, kind, settings, django_a
                 assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], f"{kind}: {counts[0]} queries with 10 posts, {counts[1]} with 200"
+
+
+@pytest.mark.parametrize("share", ["common", "rare"])
+def test_tag_pages_page_through_common_and_rare_tags_alike(client, settings, share):
+    from blog import counts as post_counts
+
+    settings.POSTS_PER_PAGE = 3
+    tag, other = make_tag("Chosen"), make_tag("Other")
+    tagged_every = 2 if share == "common" else 9
+    for n in range(27):
+        make_post(title=f"Numbered {n:02d}", tags=[tag] if n % tagged_every == 0 else [other])
+    post_counts.refresh()
+    expected = [p.title for p in Post.objects.published().filter(tags=tag)]
+    seen, page = [], 1
+    while True:
+        response = client.get(tag.get_absolute_url() if page == 1 else f"{tag.get_absolute_url()}page/{page}/")
+        if response.status_code == 404:
+            break
+        html = response.content.decode()
+        seen += [title for title in expected if f">{title}</a></h2>" in html]
+        page += 1
+    assert seen == expected
