@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from blog import counts
 from blog.models import Post, Tag
 from blog.rendering import render
 from comments.formatting import comment_html
@@ -78,6 +79,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA synchronous=FULL")
                 cursor.execute("PRAGMA optimize")
+        # bulk_create sends no signals: recount and invalidate by hand.
+        counts.refresh()
         pagecache.invalidate()
         elapsed = time.monotonic() - started
         self.stdout.write(
