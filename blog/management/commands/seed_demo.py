@@ -320,24 +320,7 @@ POSTS = [
             from blog.models import Post
 
 
-            # (post title, name, website, text, status, hours after the post)
-COMMENTS = [
-    ("Upgrading this blog to Django 5.2", "Priya", "https://priya.example/",
-     "Same experience here: twenty minutes, and most of it was reading the release notes.", "approved", 5),
-    ("Upgrading this blog to Django 5.2", "Tom B.", "",
-     "Did you have to change anything for the new form rendering? Mine broke a custom widget.", "approved", 30),
-    ("Upgrading this blog to Django 5.2", "Marta", "",
-     "Thanks! Bookmarking this for our upgrade next month.", "pending", 40),
-    ("SQLite in production: a year of notes", "Lee", "https://lee.example/blog/",
-     "WAL mode plus IMMEDIATE transactions fixed our \"database is locked\" errors too.\n\n"
-     "One more tip: run PRAGMA optimize now and then.", "approved", 12),
-    ("SQLite in production: a year of notes", "cheap-pills-online", "http://spam.example/",
-     "Great post!!! Visit my site for the best deals http://spam.example/", "spam", 3),
-]
-DEMO_SPAM_KILLED, DEMO_SPAM_SINCE = 237132, 2008
-
-
-class Command(BaseCommand):
+            class Command(BaseCommand):
                 help = "Close comments on posts older than a year."
 
                 def handle(self, *args, **options):
