@@ -32,7 +32,7 @@ def refresh():
         .values("n")
     )
     Tag.objects.update(public_post_count=Coalesce(Subquery(per_tag, output_field=IntegerField()), 0))
-    upcoming = Post.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+    upcoming = Post.objects.next_publication()
     latest = public.order_by("-updated_at").values_list("updated_at", flat=True).first()
     cache.set_many(
         {TOTAL_KEY: public.count(), LATEST_KEY: latest, VALID_UNTIL_KEY: upcoming or now + timedelta(days=1)},

@@ -29,6 +29,10 @@ class PostQuerySet(models.QuerySet):
         """Published posts whose time has not come yet."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
 
+    def next_publication(self):
+        """When the next scheduled post goes public; None when nothing is scheduled."""
+        return self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+
 
 class Post(models.Model):
     class Status(models.TextChoices):

@@ -7,6 +7,7 @@ old entries simply stop being read and age out. An entry also never outlives
 the next scheduled post's publication time.
 """
 
+import functools
 import re
 import threading
 import time
@@ -60,7 +61,7 @@ def next_publication(now):
 def _scheduled_after(now):
     from blog.models import Post
 
-    upcoming = Post.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+    upcoming = Post.objects.next_publication()
     # Nothing scheduled: look again in a day (a post scheduled meanwhile invalidates anyway).
     return upcoming or now + timedelta(days=1)
 
@@ -123,7 +124,9 @@ def serve_cached_first(app):
     return application
 
 
-_SESSION_COOKIE = {}
+@functools.lru_cache(maxsize=4)
+def _session_cookie(name):
+    return re.compile(rf"(?:^|;)\s*{re.escape(name)}=")
 
 
 def cache_key(environ):
@@ -133,10 +136,7 @@ def cache_key(environ):
     path = environ.get("PATH_INFO", "")
     if "HTTP_AUTHORIZATION" in environ or path.startswith(NOT_CACHED_PREFIXES):
         return None
-    name = settings.SESSION_COOKIE_NAME
-    if name not in _SESSION_COOKIE:
-        _SESSION_COOKIE[name] = re.compile(rf"(?:^|;)\s*{re.escape(name)}=")
-    if _SESSION_COOKIE[name].search(environ.get("HTTP_COOKIE", "")):
+    if _session_cookie(settings.SESSION_COOKIE_NAME).search(environ.get("HTTP_COOKIE", "")):
         return None  # the author: never served from or stored in the cache
     # The scheme is part of the key: over plain HTTP the stored answer is the redirect.
     header, secure_value = settings.SECURE_PROXY_SSL_HEADER or (None, None)

@@ -699,7 +699,7 @@ POSTS = [
             Restart=on-failure
             ```
 
-            TODO: explain `RuntimeDirectory=`, graceful reloads, and the logging setup.
+            Still to write: `RuntimeDirectory=`, graceful reloads, and the logging setup.
         """),
     },
     {
