@@ -21,9 +21,9 @@ def _url(name, slug):
 
 
 class PostQuerySet(models.QuerySet):
-    def published(self):
-        """Posts the public may see at this moment."""
-        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+    def published(self, now=None):
+        """Posts the public may see at this moment (or at `now`)."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now() if now is None else now)
 
     def scheduled(self):
         """Published posts whose time has not come yet."""

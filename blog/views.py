@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +20,8 @@ from blog import counts
 from blog.models import Post, Tag
 from blog.pagination import lookahead_page
 from blog.tagcloud import weigh
+from comments.models import Comment
+from escribe.prepared import Prepared
 
 SEARCH_MAX_LENGTH = 200
 
@@ -44,7 +46,7 @@ class PagedPostListView(ListView):
 
     def base_queryset(self):
         # Lists show the stored HTML; the Markdown source can stay in the database.
-        return Post.objects.published().defer("body", "summary").prefetch_related("tags")
+        return Post.objects.published().defer("body", "summary").prefetch_related(Prefetch("tags", to_attr="tag_list"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -157,21 +159,45 @@ class SearchView(PagedPostListView):
         return super().get_context_data(query=self.query, **kwargs)
 
 
+# The post page's queries, prepared: it is the page readers land on from
+# search engines and links, so its uncached cost matters most.
+_POST = Prepared("post by slug", lambda slug: Post.objects.defer("body").filter(slug=slug), slug="text")
+_POST_TAGS = Prepared("a post's tags", lambda post_id: Tag.objects.filter(posts=post_id).only("name", "slug"), post_id="int")
+_COMMENTS = Prepared(
+    "a post's comments", lambda post_id: Comment.objects.for_page().filter(post_id=post_id), post_id="int"
+)
+
+
+def _neighbour(direction):
+    def build(now, at, post_id):
+        published = Post.objects.published(now).only("title", "slug", "published_at")
+        if direction == "newer":
+            after = Q(published_at__gt=at) | Q(published_at=at, id__gt=post_id)
+            return published.filter(after).order_by("published_at", "id")[:1]
+        before = Q(published_at__lt=at) | Q(published_at=at, id__lt=post_id)
+        return published.filter(before).order_by("-published_at", "-id")[:1]
+
+    return Prepared(f"{direction} post", build, now="datetime", at="datetime", post_id="int")
+
+
+_NEWER, _OLDER = _neighbour("newer"), _neighbour("older")
+
+
 @require_safe
 def post_detail(request, slug):
-    post = get_object_or_404(Post.objects.defer("body").prefetch_related("tags"), slug=slug)
+    post = _POST.first(slug=slug)
+    if post is None:
+        raise Http404("No such post.")
+    post.tag_list = _POST_TAGS.all(post_id=post.pk)
+    context = {"post": post, "comments": _COMMENTS.all(post_id=post.pk)}
     if post.is_public:
         newer, older = _neighbours(post)
-        return render(
-            request,
-            "blog/post_detail.html",
-            {"post": post, "newer": newer, "older": older},
-        )
+        return render(request, "blog/post_detail.html", {**context, "newer": newer, "older": older})
     # Only now is the session read: public pages never touch it, so they set
     # no cookie and carry no Vary: Cookie.
     if not request.user.is_staff:
         raise Http404("No such post.")
-    response = render(request, "blog/post_detail.html", {"post": post, "preview": True})
+    response = render(request, "blog/post_detail.html", {**context, "preview": True})
     response["X-Robots-Tag"] = "noindex"
     add_never_cache_headers(response)
     patch_cache_control(response, private=True)
@@ -180,15 +206,8 @@ def post_detail(request, slug):
 
 def _neighbours(post):
     """The next newer and next older public posts, ties broken by id."""
-    published = Post.objects.published().only("title", "slug", "published_at")
-    at = post.published_at
-    older = published.filter(Q(published_at__lt=at) | Q(published_at=at, id__lt=post.id)).order_by(
-        "-published_at", "-id"
-    )
-    newer = published.filter(Q(published_at__gt=at) | Q(published_at=at, id__gt=post.id)).order_by(
-        "published_at", "id"
-    )
-    return newer.first(), older.first()
+    values = {"now": timezone.now(), "at": post.published_at, "post_id": post.pk}
+    return _NEWER.first(**values), _OLDER.first(**values)
 
 
 @require_safe

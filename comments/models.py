@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from comments.formatting import comment_html
 from escribe import pagecache
+from escribe.prepared import Prepared
 
 
 class CommentQuerySet(models.QuerySet):
@@ -154,7 +155,7 @@ class SpamReport(models.Model):
     def current(cls):
         # The row exists from the first migration on; get_or_create only if
         # someone deleted it by hand.
-        return cls.objects.filter(pk=1).first() or cls.objects.get_or_create(pk=1)[0]
+        return _SPAM_REPORT.first() or cls.objects.get_or_create(pk=1)[0]
 
     @classmethod
     def add(cls, count):
@@ -167,3 +168,7 @@ class SpamReport(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:comments_spamreport_change", args=[self.pk])
+
+
+# Read for the sidebar of every public page.
+_SPAM_REPORT = Prepared("the spam report", lambda: SpamReport.objects.filter(pk=1))
