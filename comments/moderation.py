@@ -5,6 +5,7 @@ Every step is recorded as a CommentEvent. Network calls (Akismet, mail) never
 run inside a database transaction, and a comment is saved before any of them.
 """
 
+import enum
 import logging
 from datetime import timedelta
 
@@ -12,16 +13,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
 from comments import spam
 from comments.models import Comment, CommentEvent, SpamReport
+from escribe.prepared import Prepared
 
 logger = logging.getLogger(__name__)
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
+RATE_WINDOW = timedelta(hours=1)
+assert DUPLICATE_WINDOW <= RATE_WINDOW, "screen() finds duplicates among the rate window's comments"
 RECHECK_MAX_AGE_DAYS = 15
 RECHECK_BATCH = 100
 
@@ -34,25 +39,67 @@ _CHECK_EVENTS = {
 
 
 def record(comment, kind, actor=None, detail=""):
-    return CommentEvent.objects.create(comment=comment, comment_ref=comment.pk, kind=kind, actor=actor, detail=detail)
+    event = _event(comment, kind, actor, detail)
+    event.save()
+    return event
 
 
-def is_duplicate(post, ip_address, body):
-    """The same text from the same address on the same post, moments ago."""
-    return Comment.objects.filter(
-        post=post,
-        ip_address=ip_address or None,
+def _event(comment, kind, actor=None, detail=""):
+    """An unsaved event, for storing with others in one statement."""
+    return CommentEvent(comment=comment, comment_ref=comment.pk, kind=kind, actor=actor, detail=detail)
+
+
+class Refusal(enum.Enum):
+    DUPLICATE = "duplicate"
+    RATE_LIMITED = "rate limited"
+
+
+_IP_FIELD = Comment._meta.get_field("ip_address")
+
+# Both checks in one prepared query: the comment POST's own cost is what
+# commenters take from readers (issue 5).
+_RECENT_FROM = Prepared(
+    "recent comments from an address",
+    lambda ip, hour_ago, window_start, post_id, body: (
+        Comment.objects.filter(ip_address=ip, created_at__gte=hour_ago)
+        .values("ip_address")
+        .annotate(sent=Count("pk"), same=Count("pk", filter=Q(post_id=post_id, body=body, created_at__gte=window_start)))
+        .values_list("sent", "same")
+    ),
+    ip="text",
+    hour_ago="datetime",
+    window_start="datetime",
+    post_id="int",
+    body="text",
+)
+
+
+def screen(post, ip_address, body):
+    """Why a new comment should not be stored, or None.
+
+    DUPLICATE: the same text from the same address on the same post, moments
+    ago. RATE_LIMITED: this address already sent COMMENT_RATE comments in the
+    past hour.
+    """
+    now = timezone.now()
+    if not ip_address:  # nothing to limit by; a duplicate is still a duplicate
+        duplicate = Comment.objects.filter(
+            post=post, ip_address=None, body=body, created_at__gte=now - DUPLICATE_WINDOW
+        ).exists()
+        return Refusal.DUPLICATE if duplicate else None
+    sent, same = _RECENT_FROM.first(
+        # The field's own preparation, as a filter() would apply it (IPv6 forms).
+        ip=_IP_FIELD.get_prep_value(ip_address),
+        hour_ago=now - RATE_WINDOW,
+        window_start=now - DUPLICATE_WINDOW,
+        post_id=post.pk,
         body=body,
-        created_at__gte=timezone.now() - DUPLICATE_WINDOW,
-    ).exists()
-
-
-def over_rate_limit(ip_address):
-    """True when this address already sent COMMENT_RATE comments in the past hour."""
-    if not ip_address:
-        return False
-    recent = Comment.objects.filter(ip_address=ip_address, created_at__gte=timezone.now() - timedelta(hours=1))
-    return recent.count() >= settings.COMMENT_RATE
+    ) or (0, 0)
+    if same:
+        return Refusal.DUPLICATE
+    if sent >= settings.COMMENT_RATE:
+        return Refusal.RATE_LIMITED
+    return None
 
 
 def receive(comment, permalink, honeypot=False):
@@ -72,33 +119,38 @@ def receive(comment, permalink, honeypot=False):
             SpamReport.add(1)
     if honeypot:
         return comment
-    apply_check(comment, spam.check(comment.akismet_arguments))
-    if comment.status == Comment.Status.PENDING:
-        notify_author(comment)
+    apply_check(comment, spam.check(comment.akismet_arguments), notify=True)
     return comment
 
 
-def apply_check(comment, outcome, recheck=False):
-    """Store Akismet's verdict on a pending comment."""
-    now = timezone.now()
+def apply_check(comment, outcome, recheck=False, notify=False):
+    """Store Akismet's verdict on a pending comment.
+
+    With `notify`, a comment left in the queue is mailed to the author first
+    (outside any transaction), and the verdict and the mail's outcome are
+    stored in one transaction.
+    """
+    comment.spam_check = outcome.verdict.value
+    comment.spam_checked_at = timezone.now() if outcome.verdict != spam.Verdict.UNCHECKED else None
+    comment.spam_check_error = outcome.error
+    fields = ["spam_check", "spam_checked_at", "spam_check_error"]
+    killed = outcome.verdict in (spam.Verdict.SPAM, spam.Verdict.DISCARD)
+    if killed:
+        comment.status = Comment.Status.SPAM
+        fields.append("status")
+    events = []
+    if outcome.verdict != spam.Verdict.UNCHECKED:
+        if recheck:
+            events.append(_event(comment, CommentEvent.Kind.RECHECKED, detail=_check_detail(outcome)))
+        else:
+            events.append(_event(comment, _CHECK_EVENTS[outcome.verdict], detail=outcome.error))
+    if notify and comment.status == Comment.Status.PENDING:
+        events += _mail_author(comment)
     with transaction.atomic():
-        comment.spam_check = outcome.verdict.value
-        comment.spam_checked_at = now if outcome.verdict != spam.Verdict.UNCHECKED else None
-        comment.spam_check_error = outcome.error
-        fields = ["spam_check", "spam_checked_at", "spam_check_error"]
-        killed = outcome.verdict in (spam.Verdict.SPAM, spam.Verdict.DISCARD)
-        if killed:
-            comment.status = Comment.Status.SPAM
-            fields.append("status")
         comment.save(update_fields=fields)
         if killed:
             SpamReport.add(1)
-        if outcome.verdict == spam.Verdict.UNCHECKED:
-            return
-        if recheck:
-            record(comment, CommentEvent.Kind.RECHECKED, detail=_check_detail(outcome))
-        else:
-            record(comment, _CHECK_EVENTS[outcome.verdict], detail=outcome.error)
+        CommentEvent.objects.bulk_create(events)
 
 
 def _check_detail(outcome):
@@ -115,14 +167,13 @@ def recheck(limit=RECHECK_BATCH, log=lambda message: None):
     checked = 0
     for comment in Comment.objects.recheck_due(RECHECK_MAX_AGE_DAYS).select_related("post")[:limit]:
         outcome = spam.check(comment.akismet_arguments, recheck_reason="retry")
-        apply_check(comment, outcome, recheck=True)
-        if outcome.verdict == spam.Verdict.ERROR:
+        failed = outcome.verdict == spam.Verdict.ERROR
+        apply_check(comment, outcome, recheck=True, notify=not failed)
+        if failed:
             log(f"Comment {comment.pk}: {outcome.error}")
             return checked, outcome
         checked += 1
         log(f"Comment {comment.pk}: {outcome.verdict.value}")
-        if comment.status == Comment.Status.PENDING:
-            notify_author(comment)
     return checked, None
 
 
@@ -212,13 +263,22 @@ def waiting_count():
     return Comment.objects.pending().count()
 
 
-def notify_author(comment):
-    """Email the author about a comment in the queue; a mail failure is logged, never raised."""
-    recipients = settings.COMMENT_NOTIFY_EMAIL or list(
-        get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="").values_list("email", flat=True)
-    )
+_SUPERUSER_EMAILS = Prepared(
+    "the superusers' addresses",
+    lambda: get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="").values_list(
+        "email", flat=True
+    ),
+)
+
+
+def _mail_author(comment):
+    """Email the author about a comment in the queue; never raises.
+
+    Returns the unsaved event saying how it went (none without a recipient).
+    """
+    recipients = settings.COMMENT_NOTIFY_EMAIL or _SUPERUSER_EMAILS.all()
     if not recipients:
-        return
+        return []
     admin_url = settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk])
     body = (
         f"{comment.author_name} commented on \"{comment.post.title}\":\n\n{comment.body}\n\n"
@@ -228,7 +288,5 @@ def notify_author(comment):
         send_mail(f"New comment on \"{comment.post.title}\"", body, None, recipients)
     except Exception as error:  # noqa: BLE001 - mail trouble must not lose the comment
         logger.exception("Could not email the author about comment %s", comment.pk)
-        record(comment, CommentEvent.Kind.NOTIFY_FAILED, detail=f"{type(error).__name__}: {error}")
-    else:
-        record(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(recipients))
-
+        return [_event(comment, CommentEvent.Kind.NOTIFY_FAILED, detail=f"{type(error).__name__}: {error}")]
+    return [_event(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(recipients))]
