@@ -1,4 +1,4 @@
--- wrk script: form-encoded comment POSTs, each with a body no other request sent.
+-- wrk script: form-encoded comment POSTs, each with a body no other request sent, from an address of its own.
 -- The URL's path is the post's /comment/ target; BENCH_NONCE keeps runs apart.
 local threads = 0
 local counter = 0
@@ -18,5 +18,13 @@ function request()
       "author_name=Bench+Commenter&author_email=bench%%40example.com&author_url=&homepage="
          .. "&body=Benchmark+comment+%s+thread+%d+number+%d.",
       nonce, id or 0, counter)
-   return wrk.format(nil, nil, nil, body)
+   -- Each comment from its own address (gunicorn trusts 127.0.0.1's header in the benchmark).
+   local address = string.format("10.%d.%d.%d", (id or 0) % 256, math.floor(counter / 256) % 256, counter % 256)
+   -- wrk.format() uses the table given instead of wrk.headers (-H, Content-Type): copy them.
+   local headers = {}
+   for name, value in pairs(wrk.headers) do
+      headers[name] = value
+   end
+   headers["X-Forwarded-For"] = address
+   return wrk.format(nil, nil, headers, body)
 end
