@@ -10,9 +10,10 @@ A throw-away install (bench/localstack.py) gets a database from
 TLS for "localhost" (wrk takes the TLS server name from the URL), gunicorn
 runs deploy/gunicorn.conf.py through bench/gunicorn_bench.py (an offline
 Akismet that answers after --akismet-delay). wrk measures, at each
---connections, with no compression asked for:
+--connections, every reader asking for gzip as browsers do (READER_HEADERS):
 
-  static            the post page's bytes saved as a file, served by the same nginx server
+  static            the post page's bytes saved as a file (and as file.gz, for gzip_static),
+                    served by the same nginx server
   nginx             front, post (about 20 comments), tag, Atom feed through nginx, its cache warm
   gunicorn+cache    the same paths straight to gunicorn (TCP), the application's page cache warm
   stock-cache_page  a second gunicorn with Django's stock per-site cache (bench/stock_cache_settings.py)
@@ -27,6 +28,7 @@ are reported, not enforced, unless --enforce is given.
 
 import argparse
 import datetime
+import gzip
 import json
 import os
 import platform
@@ -51,6 +53,7 @@ import httpx  # noqa: E402
 from bench import localstack  # noqa: E402
 from bench.localstack import REPO, StackError, run_manage  # noqa: E402
 from bench.slow_akismet import DELAY_VARIABLE  # noqa: E402
+from escribe import pagecache  # noqa: E402  (its gzip level, for the static twin)
 
 BENCH = Path(__file__).resolve().parent
 PERFORMANCE_MD = REPO / "docs" / "PERFORMANCE.md"
@@ -58,6 +61,10 @@ PERFORMANCE_MD = REPO / "docs" / "PERFORMANCE.md"
 # without touching /etc/hosts. The site is rendered for it.
 HOST = "localhost"
 STATIC_PATH = "/static/bench/post.html"
+# Every reader asks for gzip, as every browser does. The pages come compressed
+# from the page cache (compressed once, when stored) and the static file from
+# its .gz twin (gzip_static), so the comparison stays like for like.
+READER_HEADERS = ("Accept-Encoding: gzip",)
 READ_PAGES = ("front", "post", "tag", "feed")
 GROWTH_PAGES = ("front", "post", "tag", "archive", "sitemap")
 WRK_TIMEOUT = 10  # seconds before wrk counts a request as timed out
@@ -356,6 +363,7 @@ class Run:
     def measure(self, page, path, layer, url, headers=(), script=None, env=None, connections=None):
         """Warm up once, then one wrk run per connection count; returns the rows."""
         connections = connections or self.args.connections
+        headers = [*READER_HEADERS, *headers]
         if self.args.warmup:
             run_wrk(wrk_command(self.wrk, url, max(connections), self.args.warmup, headers, script),
                     self.args.warmup, env)  # fmt: skip
@@ -397,10 +405,11 @@ def measure_reads(run, paths, app_port):
     static_file = app.prefix / "static" / STATIC_PATH.removeprefix("/static/")
     static_file.parent.mkdir(parents=True, exist_ok=True)
     static_file.write_bytes(page)
+    static_file.with_name(static_file.name + ".gz").write_bytes(gzip.compress(page, pagecache.GZIP_LEVEL, mtime=0))
     with app.client() as client:
-        served = fetch_ok(client, STATIC_PATH)
-        if served.content != page:
-            raise BenchError(f"nginx served {STATIC_PATH} with other bytes than the post page")
+        served = fetch_ok(client, STATIC_PATH)  # httpx asks for gzip and decodes it
+        if served.content != page or served.headers.get("Content-Encoding") != "gzip":
+            raise BenchError(f"nginx served {STATIC_PATH} with other bytes than the post page, or uncompressed")
     print(f"static: {STATIC_PATH} ({len(page):,} bytes, the page {paths['post']})", flush=True)
     run.measure("static", STATIC_PATH, "static", run.nginx_url(STATIC_PATH))
 
@@ -733,7 +742,8 @@ def layers_report(args, facts, result):
         f"{result['generate_seconds']:.1f} s), comments: {comments}. The post page is `{picked['paths']['post']}` "
         f"with {picked['post_comments']} approved comments. gunicorn: deploy/gunicorn.conf.py "
         f"({result['gunicorn_processes'] - 1} workers), Akismet answering after {args.akismet_delay * 1000:.0f} ms.",
-        f"wrk, {args.duration} s a measurement after {args.warmup} s of warm-up, no compression asked for; "
+        f"wrk, {args.duration} s a measurement after {args.warmup} s of warm-up, every reader asking for gzip "
+        "(pages compressed once when cached, the static file pre-compressed for gzip_static); "
         "\"vs static\" is requests/s over the static file's at the same connections.",
         "",
         rows_table(result["rows"]),

@@ -1,7 +1,9 @@
 """escribe.settings with Django's stock per-site cache instead of E-Scribe's page cache (a benchmark baseline).
 
 UpdateCacheMiddleware first, FetchFromCacheMiddleware last: cache_page on
-every view, with the same cache backend and lifetime. Used by bench/run.py's
+every view, with the same cache backend and lifetime. GZipMiddleware just
+inside UpdateCacheMiddleware, as Django's documentation orders them, so the
+stock cache too stores compressed pages for readers who ask for gzip. Used by bench/run.py's
 "stock-cache_page" layer (DJANGO_SETTINGS_MODULE=bench.stock_cache_settings).
 """
 
@@ -17,6 +19,7 @@ if _PAGE_CACHE not in _ESCRIBE_MIDDLEWARE:
 
 MIDDLEWARE = [
     "django.middleware.cache.UpdateCacheMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     *(name for name in _ESCRIBE_MIDDLEWARE if name != _PAGE_CACHE),
     "django.middleware.cache.FetchFromCacheMiddleware",
 ]

@@ -5,9 +5,15 @@ the shared cache. Any change to what a page may show bumps the generation
 (after the change is committed), so every page is fresh on the next request;
 old entries simply stop being read and age out. An entry also never outlives
 the next scheduled post's publication time.
+
+Pages are compressed here, once, when they are stored: an entry holds the
+page and its gzip form, and each reader gets the one their Accept-Encoding
+allows. nginx keys its micro-cache on the same choice, so neither layer
+compresses a page per request.
 """
 
 import functools
+import gzip
 import re
 import threading
 import time
@@ -21,7 +27,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 GENERATION_KEY = "pagecache:generation"
 NEXT_PUBLICATION_KEY = "pagecache:next-publication"
@@ -29,6 +35,10 @@ NOT_CACHED_PREFIXES = ("/admin/", "/healthz", "/static/")
 # Readers' browsers revalidate every time (cheap: ETag and 304); only the
 # server-side caches keep pages, and those are invalidated on change.
 BROWSER_CACHE_CONTROL = {"public": True, "max_age": 0, "must_revalidate": True}
+# Below this, gzip's header and the extra header lines cost more than they save.
+GZIP_MIN_LENGTH = 512
+GZIP_LEVEL = 6
+GZIP_TYPES = ("text/", "application/xml", "application/atom+xml", "application/rss+xml", "application/json")
 
 
 def generation():
@@ -75,13 +85,26 @@ def invalidate_on_commit():
     transaction.on_commit(invalidate)
 
 
+class Variant:
+    """One encoding of a stored page: its headers, body and ETag."""
+
+    __slots__ = ("headers", "body", "etag")
+
+    def __init__(self, headers, body, etag):
+        self.headers, self.body, self.etag = headers, body, etag
+
+
 class Entry:
-    """A stored response: what every anonymous reader of that URL gets."""
+    """A stored response: what every anonymous reader of that URL gets (`gzipped` is None if not compressed)."""
 
-    __slots__ = ("status", "headers", "body", "expires", "etag")
+    __slots__ = ("status", "plain", "gzipped", "expires")
 
-    def __init__(self, status, headers, body, expires, etag):
-        self.status, self.headers, self.body, self.expires, self.etag = status, headers, body, expires, etag
+    def __init__(self, status, plain, gzipped, expires):
+        self.status, self.plain, self.gzipped, self.expires = status, plain, gzipped, expires
+
+    @property
+    def size(self):
+        return len(self.plain.body) + (len(self.gzipped.body) if self.gzipped else 0)
 
 
 class PageCacheMiddleware:
@@ -104,9 +127,17 @@ class PageCacheMiddleware:
                 response[name] = value
             return response
         response = self.get_response(request)
-        if key is not None:
-            store(key, response)
-            response["X-Page-Cache"] = "miss"
+        if key is None:
+            return response
+        entry = store(key, response)
+        if entry is not None:
+            # Answer from what was stored, so this reader gets the compressed form too.
+            status, headers, body = reply(entry, request.META, "miss")
+            response = HttpResponse(body, status=status)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response["X-Page-Cache"] = "miss"
         return response
 
 
@@ -160,31 +191,77 @@ def lookup(environ):
     return key, None
 
 
-def reply(entry, environ):
-    """(status, headers, body) for a stored entry, answering If-None-Match with 304."""
-    if entry.etag and entry.etag in _etags(environ.get("HTTP_IF_NONE_MATCH", "")):
-        headers = [(name, value) for name, value in entry.headers if name.lower() != "content-length"]
-        return 304, [*headers, ("X-Page-Cache", "hit")], b""
-    return entry.status, [*entry.headers, ("X-Page-Cache", "hit")], entry.body
+def reply(entry, environ, outcome="hit"):
+    """(status, headers, body) for a stored entry, in the encoding the reader accepts; 304 for a matching ETag."""
+    variant = entry.gzipped if entry.gzipped and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")) else entry.plain
+    if variant.etag and variant.etag in _etags(environ.get("HTTP_IF_NONE_MATCH", "")):
+        headers = [(name, value) for name, value in variant.headers if name.lower() != "content-length"]
+        return 304, [*headers, ("X-Page-Cache", outcome)], b""
+    return entry.status, [*variant.headers, ("X-Page-Cache", outcome)], variant.body
 
 
 def _etags(header):
     return {tag.strip() for tag in header.split(",")} if header else set()
 
 
+@functools.lru_cache(maxsize=256)
+def accepts_gzip(header):
+    """Whether an Accept-Encoding header allows gzip (named, or "*", without q=0)."""
+    qualities = {}
+    for item in header.lower().split(","):
+        name, _, params = item.partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        qualities[name.strip()] = quality
+    quality = qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0)))
+    return quality > 0
+
+
 def store(key, response):
-    """Store the response under key if it is safe to share; make browsers revalidate it."""
+    """Store the response under key if it is safe to share; make browsers revalidate it. Returns the entry."""
     if not cacheable_response(response):
-        return
+        return None
     now = timezone.now()
     expires = min(now + timedelta(seconds=settings.PAGE_CACHE_SECONDS), next_publication(now))
     timeout = (expires - now).total_seconds()
     if timeout < 1:
-        return
+        return None
     patch_cache_control(response, **BROWSER_CACHE_CONTROL)
+    body = response.content
+    compress = _compressible(response, body)
+    if compress:
+        patch_vary_headers(response, ["Accept-Encoding"])
     headers = [(name, value) for name, value in response.items() if name.lower() != "x-page-cache"]
-    entry = Entry(response.status_code, headers, response.content, expires, response.get("ETag"))
+    etag = response.get("ETag")
+    gzipped = None
+    if compress:
+        # mtime=0: the same page compresses to the same bytes in every process.
+        gzip_body = gzip.compress(body, GZIP_LEVEL, mtime=0)
+        gzip_headers = [
+            (name, str(len(gzip_body)) if name.lower() == "content-length" else value)
+            for name, value in headers
+            if name.lower() != "etag"
+        ]
+        gzip_etag = f'{etag[:-1]}-gzip"' if etag and etag.endswith('"') else None
+        gzip_headers.append(("Content-Encoding", "gzip"))
+        if gzip_etag:
+            gzip_headers.append(("ETag", gzip_etag))
+        gzipped = Variant(gzip_headers, gzip_body, gzip_etag)
+    entry = Entry(response.status_code, Variant(headers, body, etag), gzipped, expires)
     cache.set(key, entry, timeout=int(timeout) + 1)
+    return entry
+
+
+def _compressible(response, body):
+    if len(body) < GZIP_MIN_LENGTH or response.has_header("Content-Encoding"):
+        return False
+    return response.get("Content-Type", "").startswith(GZIP_TYPES)
 
 
 def cacheable_response(response):
@@ -219,10 +296,10 @@ class _RecentEntries:
             if key in self.items:
                 return
             self.items[key] = entry
-            self.size += len(entry.body)
+            self.size += entry.size
             while self.size > self.max_bytes and self.items:
                 _, old = self.items.popitem(last=False)
-                self.size -= len(old.body)
+                self.size -= old.size
 
     def clear(self):
         with self.lock:

@@ -238,3 +238,61 @@ def test_plain_http_and_https_are_cached_apart(post, settings):
     wsgi_get("/")
     assert wsgi_get("/")[1]["X-Page-Cache"] == "hit"
     assert wsgi_get("/", HTTP_X_FORWARDED_PROTO="https")[1]["X-Page-Cache"] == "miss"
+
+
+# --- compression: once, when stored --------------------------------------------------------
+
+
+def test_a_reader_who_takes_gzip_gets_the_stored_page_compressed(client, post):
+    import gzip
+
+    plain = get(client, post.get_absolute_url())
+    for outcome in ("hit", "hit"):
+        zipped = get(client, post.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip, deflate, br, zstd")
+        assert zipped["X-Page-Cache"] == outcome
+        assert zipped["Content-Encoding"] == "gzip"
+        assert gzip.decompress(zipped.content) == plain.content
+        assert int(zipped["Content-Length"]) == len(zipped.content) < len(plain.content) / 2
+        assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"]
+        assert zipped["ETag"] != plain["ETag"]
+        # Everything else a reader gets is the same: security headers, caching rules.
+        for header in ("Content-Security-Policy", "Cache-Control", "Content-Type", "X-Content-Type-Options"):
+            assert zipped[header] == plain[header], header
+
+
+def test_the_first_reader_gets_the_compressed_form_too(client, post):
+    import gzip
+
+    first = get(client, "/", HTTP_ACCEPT_ENCODING="gzip")
+    assert first["X-Page-Cache"] == "miss" and first["Content-Encoding"] == "gzip"
+    assert b"Cached post" in gzip.decompress(first.content)
+
+
+@pytest.mark.parametrize("accept", ["", "identity", "gzip;q=0", "br", "*;q=0", "gzip; q=0.0, deflate"])
+def test_readers_who_do_not_take_gzip_get_the_page_as_is(client, post, accept):
+    get(client, "/")
+    response = get(client, "/", HTTP_ACCEPT_ENCODING=accept)
+    assert response["X-Page-Cache"] == "hit"
+    assert not response.has_header("Content-Encoding")
+    assert b"Cached post" in response.content
+
+
+@pytest.mark.parametrize("accept", ["gzip", "GZIP", "deflate, gzip;q=0.5", "x-gzip", "*", "gzip;q=1.0"])
+def test_accept_encoding_that_allows_gzip(accept):
+    assert pagecache.accepts_gzip(accept)
+
+
+def test_each_encoding_answers_its_own_etag(client, post):
+    get(client, "/")
+    zipped_etag = get(client, "/", HTTP_ACCEPT_ENCODING="gzip")["ETag"]
+    plain_etag = get(client, "/")["ETag"]
+    assert get(client, "/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped_etag).status_code == 304
+    assert get(client, "/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=plain_etag).status_code == 200
+    assert get(client, "/", HTTP_IF_NONE_MATCH=plain_etag).status_code == 304
+
+
+def test_the_feed_is_compressed_and_small_answers_are_not(client, post):
+    feed = get(client, "/feeds/atom/", HTTP_ACCEPT_ENCODING="gzip")
+    assert feed["Content-Encoding"] == "gzip"
+    redirect = get(client, "/1/", HTTP_ACCEPT_ENCODING="gzip")  # the legacy permalink: a bodiless 301
+    assert redirect.status_code == 301 and not redirect.has_header("Content-Encoding")

@@ -241,6 +241,27 @@ def test_anonymous_pages_are_cached_and_the_author_bypasses_the_cache(stack):
 
 
 @stack_test
+def test_pages_are_compressed_once_and_each_reader_gets_what_they_take(stack):
+    path = "/archive/"
+
+    def fetch(accept):
+        return stack.get(path, headers={"Accept-Encoding": accept})
+
+    assert poll(lambda: fetch("gzip, deflate, br").headers["X-Cache-Status"] == "HIT", timeout=3, interval=0)
+    zipped = fetch("gzip, deflate, br")
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    # Django's stored gzip copy (nginx compressing on the fly would weaken the ETag instead).
+    assert zipped.headers["ETag"].endswith('-gzip"'), zipped.headers.get("ETag")
+    # Another browser's header shares that copy; a reader without gzip gets a copy of their own.
+    assert fetch("gzip, deflate").headers["X-Cache-Status"] == "HIT"
+    assert poll(lambda: fetch("identity").headers["X-Cache-Status"] == "HIT", timeout=3, interval=0)
+    plain = fetch("identity")
+    assert "Content-Encoding" not in plain.headers
+    assert plain.content == zipped.content  # httpx decodes the gzip one
+    assert fetch("gzip;q=0").headers.get("Content-Encoding") is None
+
+
+@stack_test
 def test_admin_is_never_cached(stack):
     first = stack.get("/admin/login/")
     second = stack.get("/admin/login/")
