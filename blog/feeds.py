@@ -11,8 +11,6 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from blog.models import Post, Tag
 
-FEED_LENGTH = 20
-
 # Rendered HTML links site paths as "/post/..."; feed readers need the host.
 _ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
 
@@ -61,7 +59,7 @@ class PostFeed(Feed):
         return Post.objects.published().select_related("author").prefetch_related("tags")
 
     def items(self, obj=None):
-        return self.posts(obj)[:FEED_LENGTH]
+        return self.posts(obj)[: settings.FEED_LENGTH]
 
     def item_title(self, post):
         return post.title

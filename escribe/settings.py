@@ -97,6 +97,9 @@ SITE_TITLE = env_str("ESCRIBE_SITE_TITLE", "E-Scribe")
 SITE_TAGLINE = env_str("ESCRIBE_SITE_TAGLINE", "Notes from a working programmer")
 SITE_AUTHOR = env_str("ESCRIBE_SITE_AUTHOR", "The Author")
 POSTS_PER_PAGE = env_int("ESCRIBE_POSTS_PER_PAGE", 10)
+# WordPress's and jekyll-feed's default. Feed readers poll the feed all day;
+# each entry carries a whole post.
+FEED_LENGTH = env_int("ESCRIBE_FEED_LENGTH", 10)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -88,3 +88,15 @@ def test_sitemap_index_points_at_sections_with_posts(client, posts):
     assert "http://testserver/sitemap-posts.xml" in locations
     urls = [loc.text for loc in parse(client, "/sitemap-posts.xml").iter(f"{ns}loc")]
     assert f"http://testserver{posts['first'].get_absolute_url()}" in urls
+
+
+@pytest.mark.parametrize("url", ["/feeds/atom/", "/feeds/rss/", "/feeds/tag/vim/atom/"])
+def test_feeds_carry_the_newest_feed_length_posts(client, settings, url):
+    settings.FEED_LENGTH = 3
+    vim = make_tag("Vim")
+    titles = [make_post(title=f"Tip {n}", tags=[vim]).title for n in range(5)]  # newest first
+    feed = parse(client, url)
+    found = [e.findtext(f"{ATOM}title") for e in feed.findall(f"{ATOM}entry")] or [
+        item.findtext("title") for item in feed.iter("item")
+    ]
+    assert found == titles[:3]
