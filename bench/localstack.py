@@ -301,6 +301,7 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
         STATIC_ROOT=prefix / "static",
         CACHE_DIR=prefix / "nginx-cache",
         ACME_ROOT=prefix / "acme",
+        ACCESS_LOG=prefix / "nginx-access.log",
         SSL_CERT=stack.cert,
         SSL_KEY=key,
     )

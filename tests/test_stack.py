@@ -401,6 +401,7 @@ NGINX_VALUES = {
     "ACME_ROOT": "/var/www/letsencrypt",
     "SSL_CERT": "/etc/letsencrypt/live/blog.example.com/fullchain.pem",
     "SSL_KEY": "/etc/letsencrypt/live/blog.example.com/privkey.pem",
+    "ACCESS_LOG": "/var/log/nginx/escribe.access.log",
 }
 
 
@@ -445,6 +446,7 @@ def test_site_fits_debians_stock_nginx_conf(tmp_path):
     site = tmp_path / "escribe.conf"
     site.write_text(render.render_file(REPO / "deploy/nginx/escribe.conf", **{
         **NGINX_VALUES, "CACHE_DIR": tmp_path / "cache", "SSL_CERT": cert, "SSL_KEY": key,
+        "ACCESS_LOG": tmp_path / "escribe.access.log",
     }))
     conf = stock.read_text().replace("include /etc/nginx/sites-enabled/*;", f"include {site};")
     # Only the files nginx -t would open change place.
