@@ -90,9 +90,11 @@ class Comment(models.Model):
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
 
     def save(self, *args, **kwargs):
-        self.body_html = comment_html(self.body)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
+        if update_fields is None:
+            self.body_html = comment_html(self.body)
+        elif "body" in update_fields:
+            self.body_html = comment_html(self.body)
             kwargs["update_fields"] = {*update_fields, "body_html"}
         super().save(*args, **kwargs)
 
