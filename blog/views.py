@@ -188,15 +188,16 @@ def post_detail(request, slug):
     post = _POST.first(slug=slug)
     if post is None:
         raise Http404("No such post.")
+    public = post.is_public
+    # Only for a post that is not public is the session read: public pages
+    # never touch it, so they set no cookie and carry no Vary: Cookie.
+    if not public and not request.user.is_staff:
+        raise Http404("No such post.")
     post.tag_list = _POST_TAGS.all(post_id=post.pk)
     context = {"post": post, "comments": _COMMENTS.all(post_id=post.pk)}
-    if post.is_public:
+    if public:
         newer, older = _neighbours(post)
         return render(request, "blog/post_detail.html", {**context, "newer": newer, "older": older})
-    # Only now is the session read: public pages never touch it, so they set
-    # no cookie and carry no Vary: Cookie.
-    if not request.user.is_staff:
-        raise Http404("No such post.")
     response = render(request, "blog/post_detail.html", {**context, "preview": True})
     response["X-Robots-Tag"] = "noindex"
     add_never_cache_headers(response)

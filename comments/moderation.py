@@ -39,17 +39,12 @@ _CHECK_EVENTS = {
 
 
 def record(comment, kind, actor=None, detail=""):
-    event = _event(comment, kind, actor, detail)
-    event.save()
-    return event
-
-
-def _event(comment, kind, actor=None, detail=""):
-    """An unsaved event, for storing with others in one statement."""
-    return CommentEvent(comment=comment, comment_ref=comment.pk, kind=kind, actor=actor, detail=detail)
+    return CommentEvent.objects.create(comment=comment, comment_ref=comment.pk, kind=kind, actor=actor, detail=detail)
 
 
 class Refusal(enum.Enum):
+    """Why screen() turns a new comment away."""
+
     DUPLICATE = "duplicate"
     RATE_LIMITED = "rate limited"
 
@@ -119,38 +114,33 @@ def receive(comment, permalink, honeypot=False):
             SpamReport.add(1)
     if honeypot:
         return comment
-    apply_check(comment, spam.check(comment.akismet_arguments), notify=True)
+    apply_check(comment, spam.check(comment.akismet_arguments))
+    if comment.status == Comment.Status.PENDING:
+        notify_author(comment)
     return comment
 
 
-def apply_check(comment, outcome, recheck=False, notify=False):
-    """Store Akismet's verdict on a pending comment.
-
-    With `notify`, a comment left in the queue is mailed to the author first
-    (outside any transaction), and the verdict and the mail's outcome are
-    stored in one transaction.
-    """
-    comment.spam_check = outcome.verdict.value
-    comment.spam_checked_at = timezone.now() if outcome.verdict != spam.Verdict.UNCHECKED else None
-    comment.spam_check_error = outcome.error
-    fields = ["spam_check", "spam_checked_at", "spam_check_error"]
-    killed = outcome.verdict in (spam.Verdict.SPAM, spam.Verdict.DISCARD)
-    if killed:
-        comment.status = Comment.Status.SPAM
-        fields.append("status")
-    events = []
-    if outcome.verdict != spam.Verdict.UNCHECKED:
-        if recheck:
-            events.append(_event(comment, CommentEvent.Kind.RECHECKED, detail=_check_detail(outcome)))
-        else:
-            events.append(_event(comment, _CHECK_EVENTS[outcome.verdict], detail=outcome.error))
-    if notify and comment.status == Comment.Status.PENDING:
-        events += _mail_author(comment)
+def apply_check(comment, outcome, recheck=False):
+    """Store Akismet's verdict on a pending comment."""
+    now = timezone.now()
     with transaction.atomic():
+        comment.spam_check = outcome.verdict.value
+        comment.spam_checked_at = now if outcome.verdict != spam.Verdict.UNCHECKED else None
+        comment.spam_check_error = outcome.error
+        fields = ["spam_check", "spam_checked_at", "spam_check_error"]
+        killed = outcome.verdict in (spam.Verdict.SPAM, spam.Verdict.DISCARD)
+        if killed:
+            comment.status = Comment.Status.SPAM
+            fields.append("status")
         comment.save(update_fields=fields)
         if killed:
             SpamReport.add(1)
-        CommentEvent.objects.bulk_create(events)
+        if outcome.verdict == spam.Verdict.UNCHECKED:
+            return
+        if recheck:
+            record(comment, CommentEvent.Kind.RECHECKED, detail=_check_detail(outcome))
+        else:
+            record(comment, _CHECK_EVENTS[outcome.verdict], detail=outcome.error)
 
 
 def _check_detail(outcome):
@@ -167,13 +157,14 @@ def recheck(limit=RECHECK_BATCH, log=lambda message: None):
     checked = 0
     for comment in Comment.objects.recheck_due(RECHECK_MAX_AGE_DAYS).select_related("post")[:limit]:
         outcome = spam.check(comment.akismet_arguments, recheck_reason="retry")
-        failed = outcome.verdict == spam.Verdict.ERROR
-        apply_check(comment, outcome, recheck=True, notify=not failed)
-        if failed:
+        apply_check(comment, outcome, recheck=True)
+        if outcome.verdict == spam.Verdict.ERROR:
             log(f"Comment {comment.pk}: {outcome.error}")
             return checked, outcome
         checked += 1
         log(f"Comment {comment.pk}: {outcome.verdict.value}")
+        if comment.status == Comment.Status.PENDING:
+            notify_author(comment)
     return checked, None
 
 
@@ -271,14 +262,11 @@ _SUPERUSER_EMAILS = Prepared(
 )
 
 
-def _mail_author(comment):
-    """Email the author about a comment in the queue; never raises.
-
-    Returns the unsaved event saying how it went (none without a recipient).
-    """
+def notify_author(comment):
+    """Email the author about a comment in the queue; a mail failure is logged and recorded, never raised."""
     recipients = settings.COMMENT_NOTIFY_EMAIL or _SUPERUSER_EMAILS.all()
     if not recipients:
-        return []
+        return
     admin_url = settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk])
     body = (
         f"{comment.author_name} commented on \"{comment.post.title}\":\n\n{comment.body}\n\n"
@@ -288,5 +276,6 @@ def _mail_author(comment):
         send_mail(f"New comment on \"{comment.post.title}\"", body, None, recipients)
     except Exception as error:  # noqa: BLE001 - mail trouble must not lose the comment
         logger.exception("Could not email the author about comment %s", comment.pk)
-        return [_event(comment, CommentEvent.Kind.NOTIFY_FAILED, detail=f"{type(error).__name__}: {error}")]
-    return [_event(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(recipients))]
+        record(comment, CommentEvent.Kind.NOTIFY_FAILED, detail=f"{type(error).__name__}: {error}")
+    else:
+        record(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(recipients))

@@ -30,6 +30,9 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 GENERATION_KEY = "pagecache:generation"
+# Part of every entry's key: bump it when Entry changes shape, so that an
+# upgraded process never unpickles an entry an older release stored.
+ENTRY_FORMAT = 2
 NEXT_PUBLICATION_KEY = "pagecache:next-publication"
 NOT_CACHED_PREFIXES = ("/admin/", "/healthz", "/static/")
 # Readers' browsers revalidate every time (cheap: ETag and 304); only the
@@ -180,7 +183,7 @@ def lookup(environ):
     base = cache_key(environ)
     if base is None:
         return None, None
-    key = f"page:{generation()}:{base}"
+    key = f"page:{ENTRY_FORMAT}:{generation()}:{base}"
     entry = _recent.get(key)
     if entry is None:
         entry = cache.get(key)

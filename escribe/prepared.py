@@ -15,6 +15,14 @@ converters. A placeholder the SQL does not carry as a plain parameter (a
 transform, say) is refused at the first call, so a builder can't quietly
 drop a slot.
 
+Two things the checks cannot see, so builders must not do them:
+- compute with a slot (`now - timedelta(days=7)`): the result is computed
+  once, from the placeholder. Pass the computed value as a slot of its own.
+- read anything that changes (the clock, a setting, the date): it is read
+  once per thread. A builder whose SQL differs between two builds (one
+  that reads timezone.now(), say) is refused; a value that changes more
+  slowly, like timezone.localdate(), would slip through.
+
 It is not a cache: every call runs its query, and nothing read is kept.
 """
 
