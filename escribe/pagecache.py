@@ -124,24 +124,23 @@ class PageCacheMiddleware:
     def __call__(self, request):
         key, entry = lookup(request.META)
         if entry is not None:
-            status, headers, body = reply(entry, request.META)
-            response = HttpResponse(body, status=status)
-            for name, value in headers:
-                response[name] = value
-            return response
+            return _http_response(*reply(entry, request.META))
         response = self.get_response(request)
         if key is None:
             return response
         entry = store(key, response)
         if entry is not None:
             # Answer from what was stored, so this reader gets the compressed form too.
-            status, headers, body = reply(entry, request.META, "miss")
-            response = HttpResponse(body, status=status)
-            for name, value in headers:
-                response[name] = value
-            return response
+            return _http_response(*reply(entry, request.META, "miss"))
         response["X-Page-Cache"] = "miss"
         return response
+
+
+def _http_response(status, headers, body):
+    response = HttpResponse(body, status=status)
+    for name, value in headers:
+        response[name] = value
+    return response
 
 
 def serve_cached_first(app):
