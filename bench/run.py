@@ -6,10 +6,11 @@
     .venv/bin/python -m bench.run --growth      # 1,000 vs 100,000 posts, uncached (long)
 
 A throw-away install (bench/localstack.py) gets a database from
-`manage.py generate_content` and settles (15 s of unmeasured load through nginx); nginx serves the rendered deploy/nginx site over
+`manage.py generate_content`; nginx serves the rendered deploy/nginx site over
 TLS for "localhost" (wrk takes the TLS server name from the URL), gunicorn
 runs deploy/gunicorn.conf.py through bench/gunicorn_bench.py (an offline
-Akismet that answers after --akismet-delay). wrk measures, at each
+Akismet that answers after --akismet-delay). After 15 s of unmeasured load
+through nginx, to let the fresh stack settle, wrk measures, at each
 --connections, every reader asking for gzip as browsers do (READER_HEADERS):
 
   static            the post page's bytes saved as a file (and as file.gz, for gzip_static),

@@ -137,9 +137,10 @@ class _Compiled:
 class Prepared:
     """A queryset built once per thread by `build(**placeholders)` and run with new values each call.
 
-        older = Prepared("older post", lambda at: Post.objects.published().filter(published_at__lt=at)[:1],
-                         at="datetime")
-        older.first(at=post.published_at)
+        older = Prepared("older post",
+                         lambda now, at: Post.objects.published(now).filter(published_at__lt=at)[:1],
+                         now="datetime", at="datetime")
+        older.first(now=timezone.now(), at=post.published_at)
     """
 
     def __init__(self, name, build, using="default", **slots):
