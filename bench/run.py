@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.run --help
     .venv/bin/python -m bench.run --growth      # 1,000 vs 100,000 posts, uncached (long)
 
-A throw-away install (bench/localstack.py) gets a database from
+A throw-away install (deploy/localstack.py) gets a database from
 `manage.py generate_content`; nginx serves the rendered deploy/nginx site over
 TLS for "localhost" (wrk takes the TLS server name from the URL), gunicorn
 runs deploy/gunicorn.conf.py through bench/gunicorn_bench.py (an offline
@@ -51,8 +51,8 @@ if __package__ in (None, ""):  # run as `python bench/run.py`
 
 import httpx  # noqa: E402
 
-from bench import localstack  # noqa: E402
-from bench.localstack import REPO, StackError, run_manage  # noqa: E402
+from deploy import localstack  # noqa: E402
+from deploy.localstack import REPO, StackError, run_manage  # noqa: E402
 from bench.slow_akismet import DELAY_VARIABLE  # noqa: E402
 from escribe import pagecache  # noqa: E402  (its gzip level, for the static twin)
 

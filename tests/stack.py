@@ -1,6 +1,6 @@
 """The `stack` fixture: the real production stack on loopback, nginx (deploy/nginx) in front of gunicorn.
 
-The launcher itself is bench/localstack.py, shared with the benchmark: a
+The launcher itself is deploy/localstack.py, shared with the benchmark: a
 throw-away install in a temporary prefix (its own database, static files,
 certificate and ports), the nginx site rendered with deploy/render.py exactly
 as docs/DEPLOY.md does, gunicorn with deploy/gunicorn.conf.py and the
@@ -10,7 +10,7 @@ all logs are attached to the report.
 
 import pytest
 
-from bench.localstack import (  # noqa: F401  (re-exported for the stack tests)
+from deploy.localstack import (  # noqa: F401  (re-exported for the stack tests)
     HOST,
     REPO,
     build,

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from bench.localstack import REPO
+from deploy.localstack import REPO
 from tests.system import require_program
 
 pytestmark = pytest.mark.stack
