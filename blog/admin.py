@@ -8,12 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from blog.models import Blurb, Post, Tag
-from blog.rendering import render
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
 
@@ -97,9 +95,6 @@ class PostAdmin(admin.ModelAdmin):
         ("Rendered", {"fields": ["rendered_preview", "created_at", "updated_at"]}),
     ]
 
-    class Media:
-        css = {"all": ["css/pygments.css", "css/preview.css"]}
-
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
 
@@ -116,12 +111,12 @@ class PostAdmin(admin.ModelAdmin):
     def public_now(self, post):
         return post.is_public
 
-    @admin.display(description="Stored HTML")
+    @admin.display(description="As readers see it")
     def rendered_preview(self, post):
         if not post.pk:
-            return "Shown after the first save. Use Preview to see it before saving."
-        # The author's own renderer output: the only HTML marked safe.
-        return format_html('<div class="escribe-preview">{}</div>', mark_safe(post.body_html))
+            return "After the first save. Use Preview to see it before saving."
+        # The post's own page, which shows drafts and scheduled posts to the author.
+        return format_html('<a href="{}" target="_blank">Open the post page</a>', post.get_absolute_url())
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -137,21 +132,28 @@ class PostAdmin(admin.ModelAdmin):
         return [path("preview/", preview, name="blog_post_preview"), *super().get_urls()]
 
     def preview_view(self, request):
-        """Render the unsaved form's Markdown with the same renderer as on save."""
+        """The unsaved form as readers will see it: their own post template, the same renderer, nothing saved."""
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
+        form = self.get_form(request)(request.POST)
+        form.is_valid()  # a preview shows what it can even when a field would not validate (a slug in use, say)
+        data = form.cleaned_data
         title = request.POST.get("title", "")
-        body = render(request.POST.get("body", ""), id_prefix="preview")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Preview: {title}" if title else "Preview",
-            "post_title": title,
-            "body_html": body.html,
-            "warnings": body.warnings,
-            "published_at": timezone.now(),
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/blog/post/preview.html", context)
+        post = Post(
+            title=title,
+            slug=data.get("slug") or slugify(title) or "preview",
+            body=request.POST.get("body", ""),
+            summary=request.POST.get("summary", ""),
+            status=data.get("status") or Post.Status.DRAFT,
+            published_at=data.get("published_at") or timezone.now(),
+            comments_enabled=data.get("comments_enabled", True),
+        )
+        warnings = post.render()
+        post.tag_list = [Tag(name=name, slug=slugify(name)) for name in data.get("tag_names") or []]
+        context = {"post": post, "preview": True, "warnings": warnings}
+        response = TemplateResponse(request, "blog/post_detail.html", context)
+        response["X-Robots-Tag"] = "noindex"
+        return response
 
 
 @admin.register(Tag)

@@ -1,12 +1,9 @@
 """The comment form a reader fills in."""
 
-import functools
 import re
 
 from django import forms
 from django.core.validators import URLValidator
-from django.template.loader import render_to_string
-from markupsafe import Markup
 
 from comments.models import Comment
 
@@ -77,15 +74,3 @@ class CommentForm(forms.Form):
     @property
     def honeypot_filled(self):
         return bool(self.data.get(HONEYPOT, "").strip())
-
-
-def form_html(post, form=None):
-    """The comment form for a post; a bound one (with errors) is rendered afresh, a blank one once per process."""
-    fields = render_to_string("comments/_form_fields.html", {"form": form}) if form else _blank_fields()
-    return Markup(render_to_string("comments/_form.html", {"post": post, "form": form, "fields": Markup(fields)}))
-
-
-@functools.cache
-def _blank_fields():
-    # The empty form is the same markup for every post and every reader.
-    return render_to_string("comments/_form_fields.html", {"form": CommentForm()})

@@ -1,10 +1,14 @@
-"""Date formatting for pages: "Sunday, January 19th, 2020" and <time datetime>."""
+"""The blog's template tags: {% load blog %} for dates and the sidebar."""
 
 from django import template
 from django.utils import timezone
 
+from blog.models import Blurb, Tag
+from blog.tagcloud import weigh
 
 register = template.Library()
+
+PILE_SIZE = 30
 
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -13,11 +17,7 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 
 @register.filter
 def longdate(value):
-    """A date as readers see it: "Sunday, January 19th, 2020" (in the site's time zone).
-
-    Written out rather than through Django's `date` filter, which parses its
-    format string on every call: a page shows dozens of dates.
-    """
+    """A date as readers see it: "Sunday, January 19th, 2020" (in the site's time zone)."""
     if not value:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
@@ -36,3 +36,15 @@ def isotime(value):
 def monthname(value):
     """January ... December."""
     return _MONTHS[value.month - 1]
+
+
+@register.inclusion_tag("blog/_sidebar.html")
+def blog_sidebar():
+    """The blog's part of every page's sidebar: blurbs, the Pile o'Tags, Stuff I Use."""
+    tags = Tag.objects.with_public_counts()
+    used = sorted((tag for tag in tags if tag.post_count > 0), key=lambda tag: -tag.post_count)
+    return {
+        "blurbs": Blurb.objects.visible().only("title", "body_html"),
+        "pile": sorted(weigh(used[:PILE_SIZE]), key=lambda tag: tag.name.lower()),
+        "featured": [tag for tag in tags if tag.featured],
+    }
