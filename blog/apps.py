@@ -6,8 +6,9 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import counts
-        from escribe import pagecache
+        from blog import signals  # noqa: F401  (connects the blog's receivers)
+        from blog.models import Post
+        from escribe import pages
 
-        pagecache.watch_models()
-        counts.watch_posts()
+        # A scheduled post's time makes every page stale, with no write to announce it.
+        pages.add_expiry_source(Post.objects.next_publication)

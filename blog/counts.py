@@ -1,82 +1,70 @@
-"""Stored counts of public posts, per tag and in all, so no page counts them.
+"""The blog's derived counts, kept when posts are written, so that no page counts posts.
 
-Counting public posts on every request grows with the blog; these figures are
-kept instead. They change when posts are saved, deleted or retagged (refreshed
-after the commit) and when a scheduled post goes public (the next reader
-notices that the figures' time is up and refreshes them).
+Both count published posts, scheduled ones included: they change only when
+posts are written, never with the clock. Readers' figures subtract the few
+scheduled posts at read time (`Tag.objects.with_public_counts()`,
+`ArchiveMonth.objects.with_public_counts()`).
 """
 
-from datetime import timedelta
+from datetime import date, datetime
 
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-VALID_UNTIL_KEY = "blog:counts:valid-until"
-TOTAL_KEY = "blog:counts:public-posts"
-LATEST_KEY = "blog:counts:latest-change"
+from blog.models import ArchiveMonth, Post, Tag, month_of
 
 
-def refresh():
-    """Recount public posts per tag (one UPDATE) and in all, note the latest change and when counts next change."""
-    from blog.models import Post, Tag
-
-    now = timezone.now()
-    public = Post.objects.published()
+def recount_tags(tag_ids=None):
+    """Store each tag's published posts: every tag, or only those in tag_ids (one UPDATE)."""
     per_tag = (
-        Post.tags.through.objects.filter(tag_id=OuterRef("pk"), post__in=public)
+        Post.tags.through.objects.filter(tag_id=OuterRef("pk"), post__status=Post.Status.PUBLISHED)
         .values("tag_id")
         .annotate(n=Count("*"))
         .values("n")
     )
-    Tag.objects.update(public_post_count=Coalesce(Subquery(per_tag, output_field=IntegerField()), 0))
-    upcoming = Post.objects.next_publication()
-    latest = public.order_by("-updated_at").values_list("updated_at", flat=True).first()
-    cache.set_many(
-        {TOTAL_KEY: public.count(), LATEST_KEY: latest, VALID_UNTIL_KEY: upcoming or now + timedelta(days=1)},
-        timeout=None,
-    )
+    tags = Tag.objects.all() if tag_ids is None else Tag.objects.filter(pk__in=tag_ids)
+    tags.update(published_post_count=Coalesce(Subquery(per_tag, output_field=IntegerField()), 0))
 
 
-def refresh_on_commit():
-    """Refresh once the current transaction commits (a reader before then would count the old rows)."""
-    transaction.on_commit(refresh)
-
-
-def ensure_fresh():
-    """Refresh the counts if a scheduled post has gone public since they were made (or they were lost)."""
-    valid_until = cache.get(VALID_UNTIL_KEY)
-    if valid_until is None or valid_until <= timezone.now():
-        refresh()
+def recount_months(months=None):
+    """Store published posts per month: every month, or only those in months (first days of months)."""
+    published = Post.objects.filter(status=Post.Status.PUBLISHED)
+    with transaction.atomic():
+        if months is None:
+            rows = (
+                published.annotate(start=TruncMonth("published_at", tzinfo=timezone.get_current_timezone()))
+                .values("start")
+                .annotate(n=Count("id"))
+                .values_list("start", "n")
+            )
+            counts = {_as_date(start): n for start, n in rows}
+            ArchiveMonth.objects.exclude(month__in=counts).delete()
+        else:
+            counts = {month: published.filter(**_month_range(month)).count() for month in months}
+        for month, n in counts.items():
+            if n:
+                ArchiveMonth.objects.update_or_create(month=month, defaults={"published_post_count": n})
+            else:
+                ArchiveMonth.objects.filter(month=month).delete()
 
 
 def public_post_count():
-    ensure_fresh()
-    total = cache.get(TOTAL_KEY)
-    if total is None:  # the cache lost it between the two calls
-        from blog.models import Post
-
-        total = Post.objects.published().count()
-    return total
+    """How many posts the public may see now, without counting them."""
+    stored = ArchiveMonth.objects.aggregate(total=Sum("published_post_count"))["total"] or 0
+    return stored - Post.objects.scheduled().count()
 
 
-def latest_change():
-    """When a public post last changed (the sitemap index's lastmod)."""
-    ensure_fresh()
-    return cache.get(LATEST_KEY)
+def _month_range(month):
+    tz = timezone.get_current_timezone()
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return {
+        "published_at__gte": timezone.make_aware(datetime(month.year, month.month, 1), tz),
+        "published_at__lt": timezone.make_aware(datetime(following.year, following.month, 1), tz),
+    }
 
 
-def watch_posts():
-    """Refresh the counts whenever a post or its tags change (called once, from BlogConfig.ready)."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from blog.models import Post
-
-    def changed(sender, **kwargs):
-        refresh_on_commit()
-
-    post_save.connect(changed, sender=Post, weak=False, dispatch_uid="counts-post-save")
-    post_delete.connect(changed, sender=Post, weak=False, dispatch_uid="counts-post-delete")
-    m2m_changed.connect(changed, sender=Post.tags.through, weak=False, dispatch_uid="counts-post-tags")
+def _as_date(start):
+    # TruncMonth gives an aware datetime on some databases and a date-like one on others.
+    return month_of(start) if hasattr(start, "hour") else start

@@ -1,6 +1,6 @@
-"""Posts, tags and sidebar blurbs."""
+"""Posts, tags, sidebar blurbs, and the per-month counts the archive shows."""
 
-import functools
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,21 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog import counts
 from blog.rendering import render
 
 
-@functools.lru_cache(maxsize=8192)
-def _url(name, slug):
-    # reverse() costs tens of microseconds and a page links dozens of tags and
-    # posts; the URL conf never changes while the process runs.
-    return reverse(name, kwargs={"slug": slug})
-
-
 class PostQuerySet(models.QuerySet):
-    def published(self, now=None):
-        """Posts the public may see at this moment (or at `now`)."""
-        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now() if now is None else now)
+    def published(self):
+        """Posts the public may see at this moment."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def scheduled(self):
         """Published posts whose time has not come yet."""
@@ -46,10 +38,7 @@ class Post(models.Model):
     summary = models.TextField(blank=True, help_text="Optional Markdown, used by feeds and lists.")
     summary_html = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(
-        default=timezone.now,
-        help_text="A time in the future schedules the post.",
-    )
+    published_at = models.DateTimeField(default=timezone.now, help_text="A time in the future schedules the post.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     author = models.ForeignKey(
@@ -57,7 +46,8 @@ class Post(models.Model):
     )
     tags = models.ManyToManyField("Tag", blank=True, related_name="posts")
     comments_enabled = models.BooleanField(default=True)
-    # Kept by comments.moderation, so list pages show counts without a join.
+    # Kept by the comments app when comments are approved or removed, so list
+    # pages show "N comments" without counting.
     approved_comment_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = PostQuerySet.as_manager()
@@ -65,13 +55,17 @@ class Post(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         get_latest_by = "published_at"
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            # The sitemap index's lastmod: the latest public change.
+            models.Index(fields=["status", "-updated_at"]),
+        ]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
-        return _url("blog:post-detail", self.slug)
+        return reverse("blog:post-detail", kwargs={"slug": self.slug})
 
     def get_source_url(self):
         return reverse("blog:post-source", kwargs={"slug": self.slug})
@@ -104,18 +98,38 @@ class Post(models.Model):
 
 
 class TagQuerySet(models.QuerySet):
-    def with_post_counts(self):
-        """Tags with `post_count`: how many posts the public may see now (stored, see blog.counts)."""
-        counts.ensure_fresh()
-        return self.annotate(post_count=models.F("public_post_count"))
+    def with_public_counts(self):
+        """Tags with `post_count`: how many posts the public may see now.
+
+        The stored count includes scheduled posts (it changes only when posts
+        are written); the few scheduled ones are subtracted here, so the
+        figure is right the moment a scheduled post goes public.
+        """
+        tags = list(self)
+        scheduled = scheduled_posts_per_tag()
+        for tag in tags:
+            tag.post_count = tag.published_post_count - scheduled.get(tag.pk, 0)
+        return tags
+
+
+def scheduled_posts_per_tag():
+    """{tag id: scheduled posts carrying it}: few rows, found through the posts' status index."""
+    rows = (
+        Post.tags.through.objects.filter(post__in=Post.objects.scheduled())
+        .values("tag_id")
+        .annotate(n=models.Count("*"))
+        .values_list("tag_id", "n")
+    )
+    return dict(rows)
 
 
 class Tag(models.Model):
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     featured = models.BooleanField(default=False, help_text='Listed under "Stuff I Use".')
-    # Kept by blog.counts: counting on every page grows with the blog.
-    public_post_count = models.PositiveIntegerField(default=0, editable=False)
+    # Published posts carrying the tag, scheduled ones included (blog/counts.py
+    # keeps it when posts are written): counting on every page grows with the blog.
+    published_post_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = TagQuerySet.as_manager()
 
@@ -126,12 +140,45 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return _url("blog:tag-detail", self.slug)
+        return reverse("blog:tag-detail", kwargs={"slug": self.slug})
 
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.name)[:60]
         super().save(*args, **kwargs)
+
+
+class ArchiveMonthQuerySet(models.QuerySet):
+    def with_public_counts(self):
+        """Months with `post_count` public posts now, newest first; empty months left out."""
+        months = list(self.order_by("-month"))
+        scheduled = Counter(month_of(moment) for moment in Post.objects.scheduled().values_list("published_at", flat=True))
+        for month in months:
+            month.post_count = month.published_post_count - scheduled[month.month]
+        return [month for month in months if month.post_count > 0]
+
+
+def month_of(moment):
+    """The first day of the month a moment falls in, in the site's time zone."""
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+class ArchiveMonth(models.Model):
+    """Published posts per month (scheduled ones included), kept by blog/counts.py for the archive pages."""
+
+    month = models.DateField(primary_key=True, help_text="The first day of the month, in the site's time zone.")
+    published_post_count = models.PositiveIntegerField(default=0)
+
+    objects = ArchiveMonthQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"{self.month:%B %Y}: {self.published_post_count}"
+
+    def get_absolute_url(self):
+        return reverse("blog:archive-month", kwargs={"year": self.month.year, "month": self.month.month})
 
 
 class BlurbQuerySet(models.QuerySet):

@@ -1,9 +1,9 @@
 from django.contrib.sitemaps import Sitemap
-from django.core.paginator import Paginator
 from django.urls import reverse
 
 from blog import counts
 from blog.models import Post, Tag
+from blog.pagination import CountedPaginator
 
 
 class PostSitemap(Sitemap):
@@ -12,11 +12,8 @@ class PostSitemap(Sitemap):
 
     @property
     def paginator(self):
-        # The index needs the number of pages: take the stored count rather
-        # than COUNT(*) over every public post.
-        paginator = Paginator(self._items(), self.limit)
-        paginator.count = counts.public_post_count()
-        return paginator
+        # The index needs the number of pages: the stored count, not COUNT(*) over every public post.
+        return CountedPaginator(self.items(), self.limit, count=counts.public_post_count())
 
     def items(self):
         return Post.objects.published().only("slug", "updated_at").order_by("id")
@@ -25,9 +22,9 @@ class PostSitemap(Sitemap):
         return post.updated_at
 
     def get_latest_lastmod(self):
-        # Django's default calls lastmod() on every item: the index would read
-        # every public post on every request.
-        return counts.latest_change()
+        # Django's default calls lastmod() on every item; the newest public
+        # change is one row down the (status, updated_at) index instead.
+        return Post.objects.published().order_by("-updated_at").values_list("updated_at", flat=True).first()
 
 
 class TagSitemap(Sitemap):
@@ -35,7 +32,7 @@ class TagSitemap(Sitemap):
     limit = 50000
 
     def items(self):
-        return Tag.objects.with_post_counts().filter(post_count__gt=0).order_by("id")
+        return sorted((tag for tag in Tag.objects.with_public_counts() if tag.post_count > 0), key=lambda tag: tag.pk)
 
 
 class PageSitemap(Sitemap):

@@ -1,13 +1,13 @@
 """Reader pages: front page, posts, tags, archives, search, and the plumbing URLs."""
 
 import json
-from urllib.parse import urlencode
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.paginator import InvalidPage
 from django.db import DatabaseError, connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,22 +17,24 @@ from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
 from blog import counts
-from blog.models import Post, Tag
-from blog.pagination import lookahead_page
+from blog.models import ArchiveMonth, Post, Tag
+from blog.pagination import CountedPaginator
 from blog.tagcloud import weigh
-from comments.models import Comment
-from escribe.prepared import Prepared
 
 SEARCH_MAX_LENGTH = 200
+# Below this many posts a tag's page sorts the tag's own posts; above it, it
+# walks the newest public posts and keeps the tagged ones (see TagPostListView).
+SORT_TAGGED_BELOW = 1000
 
 
-class PagedPostListView(ListView):
-    """A paginated list of public posts with prev/next page links.
+def _listed(queryset):
+    """Posts as lists show them: stored HTML and tags, without the Markdown source."""
+    return queryset.defer("body", "summary").prefetch_related(Prefetch("tags", to_attr="tag_list"))
 
-    Subclasses say where page N lives with page_url(number).
-    """
 
-    template_name = "blog/post_list.html"
+class PostPagesMixin:
+    """Paginated lists of posts with newer/older links; subclasses say where page N lives (page_url)."""
+
     context_object_name = "posts"
     allow_empty = True
 
@@ -44,65 +46,61 @@ class PagedPostListView(ListView):
             return redirect(self.page_url(1), permanent=True)
         return super().get(request, *args, **kwargs)
 
-    def base_queryset(self):
-        # Lists show the stored HTML; the Markdown source can stay in the database.
-        return Post.objects.published().defer("body", "summary").prefetch_related(Prefetch("tags", to_attr="tag_list"))
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
-        if page.has_previous():
+        if page and page.has_previous():
             context["newer_url"] = self.page_url(page.previous_page_number())
-        if page.has_next():
+        if page and page.has_next():
             context["older_url"] = self.page_url(page.next_page_number())
         return context
 
 
-class LookaheadMixin:
-    """Paginate without counting: the front and tag pages must not slow down as posts pile up."""
+class PostListView(PostPagesMixin, ListView):
+    template_name = "blog/post_list.html"
 
-    def paginate_queryset(self, queryset, page_size):
-        page = lookahead_page(queryset, self.kwargs.get("page") or 1, page_size)
-        return None, page, page.object_list, page.has_other_pages()
-
-
-class PostListView(LookaheadMixin, PagedPostListView):
     def get_queryset(self):
-        return self.base_queryset()
+        return _listed(Post.objects.published())
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return CountedPaginator(queryset, per_page, count=counts.public_post_count(), **kwargs)
 
     def page_url(self, number):
-        if number == 1:
-            return reverse("blog:post-list")
-        return reverse("blog:post-list-page", kwargs={"page": number})
+        return reverse("blog:post-list") if number == 1 else reverse("blog:post-list-page", kwargs={"page": number})
 
 
-class TagPostListView(PagedPostListView):
+class TagPostListView(PostPagesMixin, ListView):
     template_name = "blog/tag_detail.html"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag.objects.with_post_counts(), slug=self.kwargs["slug"])
-        return self.base_queryset().filter(tags=self.tag)
+        tags = Tag.objects.filter(slug=self.kwargs["slug"]).with_public_counts()
+        if not tags:
+            raise Http404("No such tag.")
+        self.tag = tags[0]
+        return Post.objects.published().filter(tags=self.tag)
 
     def paginate_queryset(self, queryset, page_size):
-        number = self.kwargs.get("page") or 1  # an int: the URL converter says so
-        needed = number * page_size + 1
-        tagged, public = self.tag.post_count, counts.public_post_count()
-        # Two ways to find the ids of a tag's newest posts; each reads about
-        # min(needed * public / tagged, tagged) rows, so choosing keeps the
-        # work near sqrt(needed * public) however the blog grows.
-        if needed * public < tagged * tagged:
-            # A common tag: walk all public posts newest first (an index) and
-            # keep those carrying the tag, until the page is full.
+        # Two ways to find the ids of a tag's newest posts. Sorting the tag's
+        # posts reads all of them; walking the newest public posts (an index)
+        # and keeping the tagged ones reads about page * public / tagged rows.
+        # Each is cheap where the other is not, so the choice keeps tag pages
+        # flat as the blog grows.
+        if self.tag.post_count < SORT_TAGGED_BELOW:
+            ids = queryset
+        else:
             carries_tag = Post.tags.through.objects.filter(post_id=OuterRef("id"), tag_id=self.tag.id)
             ids = Post.objects.published().filter(Exists(carries_tag))
-        else:
-            # A rare tag: sort just its posts' ids (sorting whole posts, HTML
-            # and all, cost more than the rows themselves).
-            ids = queryset
-        page = lookahead_page(ids.values_list("id", flat=True), number, page_size)
-        posts = {post.id: post for post in self.base_queryset().filter(id__in=page.object_list)}
-        page.object_list = [posts[pk] for pk in page.object_list if pk in posts]
-        return None, page, page.object_list, page.has_other_pages()
+        paginator = CountedPaginator(ids.values_list("id", flat=True), page_size, count=self.tag.post_count)
+        page = paginator.page(self._page_number(paginator))
+        found = {post.id: post for post in _listed(Post.objects.filter(id__in=list(page.object_list)))}
+        page.object_list = [found[pk] for pk in page.object_list if pk in found]
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def _page_number(self, paginator):
+        try:
+            return paginator.validate_number(self.kwargs.get("page") or 1)
+        except InvalidPage as error:
+            raise Http404("No such page.") from error
 
     def page_url(self, number):
         if number == 1:
@@ -113,7 +111,7 @@ class TagPostListView(PagedPostListView):
         return super().get_context_data(tag=self.tag, **kwargs)
 
 
-class ArchiveMonthView(PagedPostListView):
+class ArchiveMonthView(PostPagesMixin, ListView):
     template_name = "blog/archive_month.html"
 
     def get_queryset(self):
@@ -123,9 +121,8 @@ class ArchiveMonthView(PagedPostListView):
         tz = timezone.get_current_timezone()
         self.month_start = timezone.make_aware(datetime(year, month, 1), tz)
         next_month = datetime(year + month // 12, month % 12 + 1, 1)
-        return self.base_queryset().filter(
-            published_at__gte=self.month_start,
-            published_at__lt=timezone.make_aware(next_month, tz),
+        return _listed(Post.objects.published()).filter(
+            published_at__gte=self.month_start, published_at__lt=timezone.make_aware(next_month, tz)
         )
 
     def page_url(self, number):
@@ -136,18 +133,17 @@ class ArchiveMonthView(PagedPostListView):
         return super().get_context_data(month=self.month_start, **kwargs)
 
 
-class SearchView(PagedPostListView):
+class SearchView(PostPagesMixin, ListView):
     template_name = "blog/search.html"
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
         if not self.query:
             return Post.objects.none()
-        words = self.query.split()
         condition = Q()
-        for word in words:
+        for word in self.query.split():
             condition &= Q(title__icontains=word) | Q(body__icontains=word)
-        return self.base_queryset().filter(condition)
+        return Post.objects.published().filter(condition).only("title", "slug", "published_at")
 
     def page_url(self, number):
         params = {"q": self.query}
@@ -159,46 +155,17 @@ class SearchView(PagedPostListView):
         return super().get_context_data(query=self.query, **kwargs)
 
 
-# The post page's queries, prepared: it is the page readers land on from
-# search engines and links, so its uncached cost matters most.
-_POST = Prepared("post by slug", lambda slug: Post.objects.defer("body").filter(slug=slug), slug="text")
-_POST_TAGS = Prepared("a post's tags", lambda post_id: Tag.objects.filter(posts=post_id).only("name", "slug"), post_id="int")
-_COMMENTS = Prepared(
-    "a post's comments", lambda post_id: Comment.objects.for_page().filter(post_id=post_id), post_id="int"
-)
-
-
-def _neighbour(direction):
-    def build(now, at, post_id):
-        published = Post.objects.published(now).only("title", "slug", "published_at")
-        if direction == "newer":
-            after = Q(published_at__gt=at) | Q(published_at=at, id__gt=post_id)
-            return published.filter(after).order_by("published_at", "id")[:1]
-        before = Q(published_at__lt=at) | Q(published_at=at, id__lt=post_id)
-        return published.filter(before).order_by("-published_at", "-id")[:1]
-
-    return Prepared(f"{direction} post", build, now="datetime", at="datetime", post_id="int")
-
-
-_NEWER, _OLDER = _neighbour("newer"), _neighbour("older")
-
-
 @require_safe
 def post_detail(request, slug):
-    post = _POST.first(slug=slug)
-    if post is None:
-        raise Http404("No such post.")
-    public = post.is_public
+    post = get_object_or_404(Post.objects.defer("body").prefetch_related(Prefetch("tags", to_attr="tag_list")), slug=slug)
     # Only for a post that is not public is the session read: public pages
     # never touch it, so they set no cookie and carry no Vary: Cookie.
-    if not public and not request.user.is_staff:
-        raise Http404("No such post.")
-    post.tag_list = _POST_TAGS.all(post_id=post.pk)
-    context = {"post": post, "comments": _COMMENTS.all(post_id=post.pk)}
-    if public:
+    if post.is_public:
         newer, older = _neighbours(post)
-        return render(request, "blog/post_detail.html", {**context, "newer": newer, "older": older})
-    response = render(request, "blog/post_detail.html", {**context, "preview": True})
+        return render(request, "blog/post_detail.html", {"post": post, "newer": newer, "older": older})
+    if not request.user.is_staff:
+        raise Http404("No such post.")
+    response = render(request, "blog/post_detail.html", {"post": post, "preview": True})
     response["X-Robots-Tag"] = "noindex"
     add_never_cache_headers(response)
     patch_cache_control(response, private=True)
@@ -207,8 +174,11 @@ def post_detail(request, slug):
 
 def _neighbours(post):
     """The next newer and next older public posts, ties broken by id."""
-    values = {"now": timezone.now(), "at": post.published_at, "post_id": post.pk}
-    return _NEWER.first(**values), _OLDER.first(**values)
+    published = Post.objects.published().only("title", "slug", "published_at")
+    at, pk = post.published_at, post.pk
+    newer = published.filter(Q(published_at__gt=at) | Q(published_at=at, id__gt=pk)).order_by("published_at", "id")
+    older = published.filter(Q(published_at__lt=at) | Q(published_at=at, id__lt=pk)).order_by("-published_at", "-id")
+    return newer.first(), older.first()
 
 
 @require_safe
@@ -235,26 +205,17 @@ def post_source(request, slug):
 
 @require_safe
 def tag_cloud(request):
-    tags = Tag.objects.with_post_counts().filter(post_count__gt=0).order_by("name")
-    return render(request, "blog/tag_list.html", {"tags": weigh(list(tags))})
-
-
-def _month_counts(queryset):
-    return (
-        queryset.annotate(month=TruncMonth("published_at"))
-        .values("month")
-        .annotate(count=Count("id"))
-        .order_by("-month")
-    )
+    tags = sorted((tag for tag in Tag.objects.with_public_counts() if tag.post_count > 0), key=lambda tag: tag.name)
+    return render(request, "blog/tag_list.html", {"tags": weigh(tags)})
 
 
 @require_safe
 def archive_index(request):
     years = {}
-    for row in _month_counts(Post.objects.published()):
-        year = years.setdefault(row["month"].year, {"year": row["month"].year, "count": 0, "months": []})
-        year["count"] += row["count"]
-        year["months"].append(row)
+    for month in ArchiveMonth.objects.with_public_counts():
+        year = years.setdefault(month.month.year, {"year": month.month.year, "count": 0, "months": []})
+        year["count"] += month.post_count
+        year["months"].append(month)
     return render(request, "blog/archive.html", {"years": list(years.values())})
 
 
@@ -262,15 +223,23 @@ def archive_index(request):
 def archive_year(request, year):
     if not 1 <= year <= 9998:
         raise Http404("No such year.")
-    published = Post.objects.published().filter(published_at__year=year)
-    months = list(_month_counts(published))
+    months = ArchiveMonth.objects.filter(month__year=year).with_public_counts()
     if not months:
         raise Http404("Nothing was published that year.")
-    posts = published.only("title", "slug", "published_at")
+    tz = timezone.get_current_timezone()
+    posts = Post.objects.published().filter(
+        published_at__gte=timezone.make_aware(datetime(year, 1, 1), tz),
+        published_at__lt=timezone.make_aware(datetime(year + 1, 1, 1), tz),
+    )
     return render(
         request,
         "blog/archive_year.html",
-        {"year": year, "months": months, "posts": posts, "count": sum(m["count"] for m in months)},
+        {
+            "year": year,
+            "months": months,
+            "posts": posts.only("title", "slug", "published_at"),
+            "count": sum(month.post_count for month in months),
+        },
     )
 
 

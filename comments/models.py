@@ -9,9 +9,7 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.formatting import comment_html
-from escribe import pagecache
-from escribe.prepared import Prepared
+from comments.formatting import comment_html, safe_website
 
 
 class CommentQuerySet(models.QuerySet):
@@ -89,6 +87,11 @@ class Comment(models.Model):
     def get_absolute_url(self):
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
 
+    @property
+    def website(self):
+        """The commenter's website as a link target: an http(s) address, or "" (never a javascript: link)."""
+        return safe_website(self.author_url)
+
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
         if update_fields is None:
@@ -155,22 +158,16 @@ class SpamReport(models.Model):
 
     @classmethod
     def current(cls):
-        # The row exists from the first migration on; get_or_create only if
-        # someone deleted it by hand.
-        return _SPAM_REPORT.first() or cls.objects.get_or_create(pk=1)[0]
+        """The one row (made by the first migration; made again if someone deleted it)."""
+        return cls.objects.filter(pk=1).first() or cls.objects.get_or_create(pk=1)[0]
 
     @classmethod
     def add(cls, count):
-        """Move the counter by count (negative for a false positive) without losing races."""
+        """Move the counter by count (negative for a false positive) without losing races; see comments.changes."""
         if count:
             cls.current()
             cls.objects.filter(pk=1).update(killed=Greatest(F("killed") + count, 0))
-            # update() sends no signal; the sidebar shows this figure on every page.
-            pagecache.invalidate_on_commit()
 
     def get_absolute_url(self):
         return reverse("admin:comments_spamreport_change", args=[self.pk])
 
-
-# Read for the sidebar of every public page.
-_SPAM_REPORT = Prepared("the spam report", lambda: SpamReport.objects.filter(pk=1))

@@ -17,10 +17,9 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import Post
 from comments import spam
-from comments.models import Comment, CommentEvent, SpamReport
-from escribe.prepared import Prepared
+from comments.changes import spam_counted
+from comments.models import Comment, CommentEvent
 
 logger = logging.getLogger(__name__)
 
@@ -49,26 +48,6 @@ class Refusal(enum.Enum):
     RATE_LIMITED = "rate limited"
 
 
-_IP_FIELD = Comment._meta.get_field("ip_address")
-
-# Both checks in one prepared query: the comment POST's own cost is what
-# commenters take from readers (issue 5).
-_RECENT_FROM = Prepared(
-    "recent comments from an address",
-    lambda ip, hour_ago, window_start, post_id, body: (
-        Comment.objects.filter(ip_address=ip, created_at__gte=hour_ago)
-        .values("ip_address")
-        .annotate(sent=Count("pk"), same=Count("pk", filter=Q(post_id=post_id, body=body, created_at__gte=window_start)))
-        .values_list("sent", "same")
-    ),
-    ip="text",
-    hour_ago="datetime",
-    window_start="datetime",
-    post_id="int",
-    body="text",
-)
-
-
 def screen(post, ip_address, body):
     """Why a new comment should not be stored, or None.
 
@@ -82,14 +61,11 @@ def screen(post, ip_address, body):
             post=post, ip_address=None, body=body, created_at__gte=now - DUPLICATE_WINDOW
         ).exists()
         return Refusal.DUPLICATE if duplicate else None
-    sent, same = _RECENT_FROM.first(
-        # The field's own preparation, as a filter() would apply it (IPv6 forms).
-        ip=_IP_FIELD.get_prep_value(ip_address),
-        hour_ago=now - RATE_WINDOW,
-        window_start=now - DUPLICATE_WINDOW,
-        post_id=post.pk,
-        body=body,
-    ) or (0, 0)
+    recent = Comment.objects.filter(ip_address=ip_address, created_at__gte=now - RATE_WINDOW).aggregate(
+        sent=Count("pk"),
+        same=Count("pk", filter=Q(post=post, body=body, created_at__gte=now - DUPLICATE_WINDOW)),
+    )
+    sent, same = recent["sent"], recent["same"]
     if same:
         return Refusal.DUPLICATE
     if sent >= settings.COMMENT_RATE:
@@ -111,7 +87,7 @@ def receive(comment, permalink, honeypot=False):
         record(comment, CommentEvent.Kind.RECEIVED, detail=f"From {comment.ip_address or 'an unknown address'}.")
         if honeypot:
             record(comment, CommentEvent.Kind.CHECKED_SPAM, detail="Honeypot field filled in: kept as spam, Akismet not asked.")
-            SpamReport.add(1)
+            spam_counted(1)
     if honeypot:
         return comment
     apply_check(comment, spam.check(comment.akismet_arguments))
@@ -134,7 +110,7 @@ def apply_check(comment, outcome, recheck=False):
             fields.append("status")
         comment.save(update_fields=fields)
         if killed:
-            SpamReport.add(1)
+            spam_counted(1)
         if outcome.verdict == spam.Verdict.UNCHECKED:
             return
         if recheck:
@@ -177,7 +153,7 @@ def approve(comments, actor):
 def mark_spam(comments, actor):
     """Move comments to spam and report each to Akismet (counter +1 each)."""
     changed = _set_status(comments, Comment.Status.SPAM, actor, CommentEvent.Kind.REPORTED_SPAM)
-    SpamReport.add(len(changed))
+    spam_counted(len(changed))
     _report(changed, spam.submit_spam, actor)
     return len(changed)
 
@@ -188,7 +164,7 @@ def mark_ham(comments, actor):
     was_spam = sum(1 for comment in comments if comment.status == Comment.Status.SPAM)
     changed = _set_status(comments, Comment.Status.APPROVED, actor, CommentEvent.Kind.REPORTED_HAM)
     # A false positive was never killed spam.
-    SpamReport.add(-was_spam)
+    spam_counted(-was_spam)
     _report(changed, spam.submit_ham, actor)
     return len(changed)
 
@@ -200,7 +176,6 @@ def delete(comments, actor):
         for comment in comments:
             record(comment, CommentEvent.Kind.DELETED, actor, detail=f"{comment.author_name}: {comment.body[:200]}")
         Comment.objects.filter(pk__in=[c.pk for c in comments]).delete()
-        recount_posts({comment.post_id for comment in comments})
     return len(comments)
 
 
@@ -219,7 +194,6 @@ def _set_status(comments, status, actor, kind):
             comment.save(update_fields=["status", "moderated_at", "moderated_by"])
             record(comment, kind, actor, detail=f"Was {Comment.Status(previous).label.lower()}.")
             changed.append(comment)
-        recount_posts({comment.post_id for comment in changed})
     return changed
 
 
@@ -229,13 +203,6 @@ def _report(comments, submit, actor):
         outcome = submit(comment.akismet_arguments)
         if outcome.verdict == spam.Verdict.ERROR:
             record(comment, CommentEvent.Kind.REPORT_FAILED, actor, detail=outcome.error)
-
-
-def recount_posts(post_ids):
-    """Refresh the approved-comment counts that list pages show."""
-    for post_id in post_ids:
-        count = Comment.objects.approved().filter(post_id=post_id).count()
-        Post.objects.filter(pk=post_id).update(approved_comment_count=count)
 
 
 def purge_spam(days=None, dry_run=False):
@@ -254,17 +221,11 @@ def waiting_count():
     return Comment.objects.pending().count()
 
 
-_SUPERUSER_EMAILS = Prepared(
-    "the superusers' addresses",
-    lambda: get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="").values_list(
-        "email", flat=True
-    ),
-)
-
-
 def notify_author(comment):
     """Email the author about a comment in the queue; a mail failure is logged and recorded, never raised."""
-    recipients = settings.COMMENT_NOTIFY_EMAIL or _SUPERUSER_EMAILS.all()
+    recipients = settings.COMMENT_NOTIFY_EMAIL or list(
+        get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="").values_list("email", flat=True)
+    )
     if not recipients:
         return
     admin_url = settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk])

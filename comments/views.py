@@ -2,9 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -13,17 +11,6 @@ from comments import moderation
 from comments.forms import CommentForm
 from comments.models import Comment
 from escribe.client_ip import client_ip
-from escribe.prepared import Prepared
-
-# Only what the checks, Akismet's arguments and the mail to the author use.
-_OPEN_POST = Prepared(
-    "post taking comments",
-    lambda now, slug: Post.objects.published(now)
-    .only("title", "slug", "published_at", "updated_at", "comments_enabled")
-    .filter(slug=slug),
-    now="datetime",
-    slug="text",
-)
 
 UA_MAX = Comment._meta.get_field("user_agent").max_length
 REFERRER_MAX = Comment._meta.get_field("referrer").max_length
@@ -34,9 +21,7 @@ REFERRER_MAX = Comment._meta.get_field("referrer").max_length
 @csrf_exempt
 @require_POST
 def submit(request, slug):
-    post = _OPEN_POST.first(now=timezone.now(), slug=slug)
-    if post is None:
-        raise Http404("No such post.")
+    post = get_object_or_404(Post.objects.published(), slug=slug)
     if cross_origin(request):
         return _refuse(request, post, 403, "Comments must be sent from this site's own comment form.")
     if not post.comments_open:

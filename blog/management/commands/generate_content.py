@@ -1,20 +1,16 @@
-"""Bulk content for benchmarks: many posts with code and tags, comments in every state."""
+"""Bulk posts for benchmarks: many posts with code and tags (comments come from `generate_comments`)."""
 
 import random
 import time
 from datetime import timedelta
-from datetime import timezone as dt_timezone
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from blog import counts
+from blog.changes import content_changed
 from blog.models import Post, Tag
 from blog.rendering import render
-from comments.formatting import comment_html
-from comments.models import Comment
-from escribe import pagecache
 
 TAG_NAMES = [
     "Python", "Django", "SQLite", "nginx", "Vim", "Git", "Shell", "Markdown", "Go", "Rust",
@@ -35,31 +31,17 @@ WORDS = (
 ).split()
 BODY_VARIANTS = 40
 BATCH = 5000
-STATUSES = [  # (status, spam_check, weight): most comments are approved, some wait, many are spam
-    (Comment.Status.APPROVED, Comment.SpamCheck.HAM, 6),
-    (Comment.Status.PENDING, Comment.SpamCheck.HAM, 1),
-    (Comment.Status.PENDING, Comment.SpamCheck.ERROR, 1),
-    (Comment.Status.SPAM, Comment.SpamCheck.SPAM, 2),
-]
-
-
-def _sqlite_time(moment):
-    """How Django stores an aware datetime in SQLite: naive UTC text."""
-    return moment.astimezone(dt_timezone.utc).replace(tzinfo=None).isoformat(" ")
-
-
 class Command(BaseCommand):
-    help = "Generate N posts with code blocks and tags, and M comments per post in every state (benchmarks)."
+    help = "Generate N posts with code blocks and tags, spread over the past years (for benchmarks)."
 
     def add_arguments(self, parser):
         parser.add_argument("--posts", type=int, required=True)
-        parser.add_argument("--comments-per-post", type=int, default=0)
         parser.add_argument("--seed", type=int, default=2008)
         parser.add_argument("--years", type=int, default=15, help="Spread posts over this many years.")
 
-    def handle(self, *args, posts, comments_per_post, seed, years, **options):
-        if posts < 1 or comments_per_post < 0:
-            raise CommandError("--posts must be at least 1 and --comments-per-post at least 0.")
+    def handle(self, *args, posts, seed, years, **options):
+        if posts < 1:
+            raise CommandError("--posts must be at least 1.")
         started = time.monotonic()
         rng = random.Random(seed)
         tags = self._tags()
@@ -67,27 +49,12 @@ class Command(BaseCommand):
         now = timezone.now()
         first_id = (Post.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
         span = timedelta(days=365 * years).total_seconds()
-
-        with connection.cursor() as cursor:
-            # A bulk load is one-off: trade durability for speed while it runs.
-            cursor.execute("PRAGMA synchronous=OFF")
-        try:
-            self._posts(rng, posts, first_id, tags, bodies, now, span)
-            if comments_per_post:
-                self._comments(rng, posts, first_id, comments_per_post, now, span)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous=FULL")
-                cursor.execute("PRAGMA optimize")
-        # bulk_create sends no signals: recount and invalidate by hand.
-        counts.refresh()
-        pagecache.invalidate()
+        self._posts(rng, posts, first_id, tags, bodies, now, span)
+        # bulk_create sends no signals: say what changed, as a save would have.
+        with transaction.atomic():
+            content_changed(everything=True)
         elapsed = time.monotonic() - started
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Generated {posts:,} posts and {posts * comments_per_post:,} comments in {elapsed:.1f} s."
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(f"Generated {posts:,} posts in {elapsed:.1f} s."))
 
     def _tags(self):
         tags = []
@@ -107,66 +74,33 @@ class Command(BaseCommand):
         # Rendered once per variant: the renderer is what a save would run.
         return source, render(source, id_prefix=f"generated-{n}").html
 
-    def _posts(self, rng, count, first_id, tags, bodies, now, span):
+    def _posts(self, rng, count, first_number, tags, bodies, now, span):
         through = Post.tags.through
         for start in range(0, count, BATCH):
-            batch, links = [], []
+            batch, chosen = [], []
             for offset in range(start, min(start + BATCH, count)):
-                pk = first_id + offset
+                number = first_number + offset
                 source, html = bodies[offset % len(bodies)]
-                # Newest first by id; the very newest few are drafts or scheduled.
+                # Oldest first; a few are drafts and the newest is scheduled.
                 published_at = now - timedelta(seconds=span * (count - offset) / count)
                 status = Post.Status.DRAFT if offset % 997 == 0 else Post.Status.PUBLISHED
                 if offset == count - 1:
                     published_at = now + timedelta(days=3)
                 batch.append(
                     Post(
-                        id=pk,
-                        title=f"Generated post {pk}: {rng.choice(WORDS)} {rng.choice(WORDS)}",
-                        slug=f"generated-{pk}",
+                        title=f"Generated post {number}: {rng.choice(WORDS)} {rng.choice(WORDS)}",
+                        slug=f"generated-{number}",
                         body=source,
                         body_html=html,
                         status=status,
                         published_at=published_at,
                     )
                 )
-                for tag in rng.sample(tags, rng.randint(1, 3)):
-                    links.append(through(post_id=pk, tag_id=tag.pk))
+                chosen.append(rng.sample(tags, rng.randint(1, 3)))
             with transaction.atomic():
-                Post.objects.bulk_create(batch)
-                through.objects.bulk_create(links)
+                # Both databases return the new primary keys from bulk_create.
+                created = Post.objects.bulk_create(batch)
+                through.objects.bulk_create(
+                    [through(post_id=post.pk, tag_id=tag.pk) for post, post_tags in zip(created, chosen) for tag in post_tags]
+                )
             self.stdout.write(f"  posts: {min(start + BATCH, count):,}/{count:,}")
-
-    def _comments(self, rng, posts, first_id, per_post, now, span):
-        choices = [(status, check) for status, check, weight in STATUSES for _ in range(weight)]
-        columns = (
-            "post_id, author_name, author_email, author_url, body, created_at, ip_address, user_agent, referrer, "
-            "status, spam_check, spam_check_error, akismet_arguments, body_html"
-        )
-        sql = f"INSERT INTO comments_comment ({columns}) VALUES ({', '.join(['%s'] * 14)})"
-        rows = []
-        for offset in range(posts):
-            post_id = first_id + offset
-            base = now - timedelta(seconds=span * (posts - offset) / posts)
-            for n in range(per_post):
-                status, check = rng.choice(choices)
-                created = min(base + timedelta(minutes=7 * (n + 1)), now)
-                body = f"Comment {n} on post {post_id}: {' '.join(rng.choice(WORDS) for _ in range(25))}"
-                rows.append(
-                    (
-                        post_id, f"Reader {n}", f"reader{n}@example.com", "", body,
-                        _sqlite_time(created), f"198.51.100.{n % 250 + 1}", "bench", "",
-                        status, check, "", "{}", comment_html(body),
-                    )
-                )  # fmt: skip
-            if len(rows) >= BATCH * 4 or offset == posts - 1:
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.executemany(sql, rows)
-                rows = []
-                self.stdout.write(f"  comments: posts {offset + 1:,}/{posts:,}")
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE blog_post SET approved_comment_count = (SELECT COUNT(*) FROM comments_comment c "
-                "WHERE c.post_id = blog_post.id AND c.status = 'approved') WHERE id >= %s",
-                [first_id],
-            )

@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand
 
+from blog.changes import content_changed
 from blog.models import Blurb, Post
-from escribe import pagecache
 
 
 class Command(BaseCommand):
-    help = "Re-render the stored HTML of every post and blurb (run after the renderer changes)."
+    help = "Re-render the stored HTML of every post and blurb and redo the derived counts (after the renderer or the time zone changes)."
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would change; write nothing.")
@@ -24,7 +24,9 @@ class Command(BaseCommand):
                         # update_fields keeps updated_at (and feed dates) as they were.
                         fields = ["body_html", "summary_html"] if model is Post else ["body_html"]
                         model.objects.filter(pk=obj.pk).update(**{f: getattr(obj, f) for f in fields})
-        if changed and not dry_run:
-            pagecache.invalidate()  # update() above sends no signals
+        if not dry_run:
+            # update() above sends no signals; the derived counts are redone too
+            # (they depend on the time zone months are counted in).
+            content_changed(everything=True)
         verb = "would change" if dry_run else "re-rendered"
         self.stdout.write(self.style.SUCCESS(f"{changed} post(s) and blurb(s) {verb}."))

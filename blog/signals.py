@@ -1,0 +1,60 @@
+"""The blog's signal receivers: every write to posts, tags and blurbs goes through blog.changes."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from blog.changes import content_changed
+from blog.models import Blurb, Post, Tag, month_of
+
+_TAGGING = Post.tags.through
+
+
+def _tag_ids(post):
+    return set(_TAGGING.objects.filter(post_id=post.pk).values_list("tag_id", flat=True))
+
+
+@receiver(pre_save, sender=Post)
+def remember_month(sender, instance, raw=False, **kwargs):
+    # A post moved to another month changes two months' counts.
+    if raw or instance.pk is None:
+        instance._months_before = set()
+        return
+    before = Post.objects.filter(pk=instance.pk).values_list("published_at", flat=True).first()
+    instance._months_before = {month_of(before)} if before else set()
+
+
+@receiver(post_save, sender=Post)
+def post_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    months = {month_of(instance.published_at), *getattr(instance, "_months_before", ())}
+    content_changed(tags=_tag_ids(instance), months=months)
+
+
+@receiver(pre_delete, sender=Post)
+def remember_tags(sender, instance, **kwargs):
+    # The tag links are gone by the time post_delete runs.
+    instance._tags_before = _tag_ids(instance)
+
+
+@receiver(post_delete, sender=Post)
+def post_deleted(sender, instance, **kwargs):
+    content_changed(tags=getattr(instance, "_tags_before", ()), months={month_of(instance.published_at)})
+
+
+@receiver(m2m_changed, sender=_TAGGING)
+def tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear":
+        instance._cleared = {instance.pk} if reverse else _tag_ids(instance)
+    elif action in ("post_add", "post_remove", "post_clear"):
+        # From a post's side pk_set holds tags; from a tag's side (reverse) it holds posts.
+        changed = getattr(instance, "_cleared", set()) if action == "post_clear" else pk_set
+        content_changed(tags={instance.pk} if reverse else changed)
+
+
+@receiver([post_save, post_delete], sender=Tag)
+@receiver([post_save, post_delete], sender=Blurb)
+def shown_everywhere(sender, raw=False, **kwargs):
+    # Tags and blurbs are in every page's sidebar.
+    if not raw:
+        content_changed()
