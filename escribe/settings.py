@@ -111,15 +111,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "escribe",
     "blog",
     "comments",
 ]
 
 MIDDLEWARE = [
-    # Outermost: a stored page is the whole response, headers included.
-    "escribe.pagecache.PageCacheMiddleware",
+    # Outermost: it keeps a page as a file only as the reader gets it, after
+    # every other middleware has had its say (cookies, Vary, Cache-Control).
+    "escribe.pages.PageFileMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "escribe.middleware.ContentSecurityPolicyMiddleware",
+    "escribe.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,19 +135,11 @@ MIDDLEWARE = [
 ROOT_URLCONF = "escribe.urls"
 WSGI_APPLICATION = "escribe.wsgi.application"
 
+# One template engine, Django's, for readers' pages and the admin alike (the
+# admin's preview renders the readers' own post template). With no "loaders"
+# given, Django uses the cached loader: templates are parsed once per process.
 TEMPLATES = [
     {
-        # Readers' pages: Jinja2 renders them several times faster.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {
-            "environment": "escribe.jinja2.environment",
-            "context_processors": ["blog.context_processors.site"],
-        },
-    },
-    {
-        # The admin, its overrides, form widgets and the bare 500 page.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
@@ -209,7 +203,7 @@ WHITENOISE_MAX_AGE = 31536000
 LOGIN_URL = "admin:login"
 
 # The default cache is shared by gunicorn's workers and management commands
-# (files on local disk: no extra server needed).
+# (files on local disk: no extra server needed). Pages are not kept in it.
 def _cache(url):
     """ESCRIBE_CACHE_URL: file:///path (default), redis://..., memcached://host:port, locmem://."""
     scheme, _, rest = url.partition("://")
@@ -230,9 +224,44 @@ def _cache(url):
 
 CACHE_DIR = env_str("ESCRIBE_CACHE_DIR", str(BASE_DIR / "var" / "cache"))
 CACHES = {"default": _cache(env_str("ESCRIBE_CACHE_URL", f"file://{CACHE_DIR}"))}
-# Anonymous pages are cached this long at most; any content change makes them
-# fresh at once (escribe/pagecache.py). 0 turns the page cache off.
-PAGE_CACHE_SECONDS = env_int("ESCRIBE_PAGE_CACHE_SECONDS", 600)
+# Readers' pages as files for nginx (escribe/pages.py): a folder the app may
+# write and nginx may read. Empty (the default, and `make run`): no files are
+# written and every page is rendered per request.
+PAGES_DIR = env_str("ESCRIBE_PAGES_DIR")
+# What browsers are told about public pages (and page files, through
+# `manage.py page_headers`): revalidate every time, cheaply, with ETag/Last-Modified.
+PAGE_CACHE_CONTROL = "max-age=0, must-revalidate"
+
+# Public pages run no script and use no inline style: everything comes from
+# our own static files. Images may come from anywhere over HTTPS (posts link them).
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'none'",
+        "style-src 'self'",
+        "img-src 'self' data: https:",
+        "font-src 'self'",
+        "connect-src 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# Django's admin loads its scripts from static files but still sets a few
+# style attributes inline.
+ADMIN_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: https:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 # Comments.
 COMMENT_RATE = env_int("ESCRIBE_COMMENT_RATE", 10)  # per client IP per hour

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 from django.template.defaultfilters import date as date_filter
 
-from blog.templatetags.blog_tags import isotime, longdate
+from blog.templatetags.blog import isotime, longdate
 
 
 def test_longdate_matches_djangos_date_filter_every_day_of_a_leap_year():

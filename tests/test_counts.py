@@ -1,21 +1,26 @@
-"""Stored public-post counts: right after every change and when scheduled posts go public."""
+"""The blog's stored counts: right after every write, and right the moment a scheduled post goes public."""
 
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from blog import counts
-from blog.models import Post, Tag
+from blog.changes import content_changed
+from blog.models import ArchiveMonth, Post, Tag, month_of
 from tests.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 
 
 def count(tag):
-    return Tag.objects.with_post_counts().get(pk=tag.pk).post_count
+    return Tag.objects.filter(pk=tag.pk).with_public_counts()[0].post_count
+
+
+def month_count(moment):
+    months = {month.month: month.post_count for month in ArchiveMonth.objects.with_public_counts()}
+    return months.get(month_of(moment), 0)
 
 
 def test_counts_follow_publishing_retagging_and_deleting():
@@ -28,46 +33,64 @@ def test_counts_follow_publishing_retagging_and_deleting():
     assert (count(python), count(vim), counts.public_post_count()) == (2, 1, 2)
     post.tags.set([vim])
     assert (count(python), count(vim)) == (1, 2)
+    post.tags.clear()
+    assert (count(python), count(vim)) == (1, 1)
+    vim.posts.add(post)  # from the tag's side
+    assert count(vim) == 2
     draft.delete()
     assert (count(python), count(vim), counts.public_post_count()) == (0, 1, 1)
 
 
-def test_a_scheduled_post_is_counted_from_its_time_on():
+def test_a_scheduled_post_is_counted_from_its_time_on_with_no_write_at_that_time():
     tag = make_tag("Later")
     at = timezone.now() + timedelta(hours=2)
     make_post(tags=[tag], published_at=at)
-    assert count(tag) == 0 and counts.public_post_count() == 0
+    assert (count(tag), counts.public_post_count(), month_count(at)) == (0, 0, 0)
     with mock.patch("django.utils.timezone.now", return_value=at + timedelta(seconds=1)):
-        assert count(tag) == 1 and counts.public_post_count() == 1
+        assert (count(tag), counts.public_post_count(), month_count(at)) == (1, 1, 1)
 
 
-def test_counts_come_back_after_the_cache_is_lost():
-    from django.core.cache import cache
-
-    tag = make_tag("Kept")
-    make_post(tags=[tag])
-    cache.clear()
-    assert count(tag) == 1 and counts.public_post_count() == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_counts_are_refreshed_after_the_commit():
-    tag = make_tag("Committed")
-    counts.refresh()
-    with transaction.atomic():
-        make_post(tags=[tag])
-        assert Tag.objects.get(pk=tag.pk).public_post_count == 0
-    assert Tag.objects.get(pk=tag.pk).public_post_count == 1
+def test_moving_a_post_to_another_month_moves_its_count():
+    post = make_post(published_at=timezone.now() - timedelta(days=400))
+    before = post.published_at
+    post.published_at = timezone.now() - timedelta(days=1)
+    post.save()
+    assert month_count(before) == 0 and month_count(post.published_at) == 1
+    assert ArchiveMonth.objects.count() == 1  # the emptied month is gone
 
 
-def test_the_sitemap_index_gives_the_latest_public_change_without_reading_every_post(client):
+def test_bulk_writes_are_counted_by_the_one_function_that_says_what_is_stale():
+    tag = make_tag("Bulk")
+    posts = Post.objects.bulk_create(
+        [Post(title=f"B{n}", slug=f"b-{n}", body="x", status=Post.Status.PUBLISHED) for n in range(3)]
+    )
+    Post.tags.through.objects.bulk_create([Post.tags.through(post_id=post.pk, tag_id=tag.pk) for post in posts])
+    assert count(tag) == 0 and counts.public_post_count() == 0  # bulk_create sends no signals
+    content_changed(everything=True)
+    assert count(tag) == 3 and counts.public_post_count() == 3
+
+
+def test_reading_pages_writes_nothing(client, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tag = make_tag("Read")
+    post = make_post(tags=[tag])
+    make_post(tags=[tag], published_at=timezone.now() + timedelta(hours=1))
+    with CaptureQueriesContext(connection) as queries:
+        for url in ("/", post.get_absolute_url(), tag.get_absolute_url(), "/tags/", "/archive/", "/sitemap.xml"):
+            assert client.get(url).status_code == 200, url
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
+
+
+def test_the_sitemap_index_gives_the_latest_public_change(client):
     from django.utils.dateparse import parse_datetime
 
     old = make_post()
     newest = make_post()
     make_post(status=Post.Status.DRAFT)  # a draft's edits are nobody's business
     Post.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=3))
-    counts.refresh()
     body = client.get("/sitemap.xml").content.decode()
     lastmod = body.split("sitemap-posts.xml</loc><lastmod>")[1].split("<")[0]
     assert parse_datetime(lastmod) == Post.objects.get(pk=newest.pk).updated_at

@@ -1,0 +1,363 @@
+"""Readers' pages as files: Django writes each anonymous page once, nginx serves it from disk.
+
+The WP Super Cache / django-bakery pattern. Under settings.PAGES_DIR:
+
+    current -> generations/<id>     the symlink nginx's `root` goes through
+    generations/<id>/...            one generation's page files (and their .gz twins)
+    generations/<id>.until          when that generation goes stale by itself, if ever
+    .lock                           held while generations are switched
+
+A change readers could see calls invalidate() once it is committed: a new,
+empty generation is made and `current` is switched to it with one atomic
+rename, so every older file is unreachable at once, and old generations are
+deleted. A generation also goes stale at a set time (the next scheduled
+post's, from the expiry sources apps register); a thread in each gunicorn
+worker (watch()) switches it then, so nothing but the site needs to run.
+
+A page is written only into the generation that was current when its request
+began, and only while that generation is still current and fresh: a page
+rendered from data older than a switch can never become reachable.
+"""
+
+import fcntl
+import gzip
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import close_old_connections, transaction
+from django.utils.cache import patch_cache_control
+
+logger = logging.getLogger(__name__)
+
+CURRENT = "current"
+GENERATIONS = "generations"
+LOCK = ".lock"
+# What a file's extension says to nginx (its `types` block in deploy/nginx
+# lists the same pairs); other content types are never written.
+EXTENSIONS = {
+    "text/html": "html",
+    "application/atom+xml": "atom",
+    "application/rss+xml": "rss",
+    "application/xml": "xml",
+    "text/plain": "txt",
+    "text/markdown": "md",
+}
+# Folder-like URLs ("/post/x/") are kept as index.<ext>; nginx tries these in this order.
+INDEX_EXTENSIONS = ("html", "atom", "rss")
+# A path segment that is a plain name: no dot files, no "..", nothing to escape.
+_SEGMENT = re.compile(r"^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}$")
+MAX_PATH = 1000
+# The expiry watcher looks this often at least (a post may be scheduled meanwhile).
+WATCH_INTERVAL = 1.0
+
+_expiry_sources = []
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One folder of page files, and when it goes stale by itself (None: only on a change)."""
+
+    name: str
+    path: Path
+    valid_until: float | None
+
+    @property
+    def created(self):
+        return int(self.name) / 1e9
+
+    def fresh(self, now=None):
+        return self.valid_until is None or (now or time.time()) < self.valid_until
+
+
+def enabled():
+    return bool(settings.PAGES_DIR)
+
+
+def root():
+    return Path(settings.PAGES_DIR)
+
+
+def add_expiry_source(source):
+    """Register source() -> an aware datetime or None: no generation outlives the earliest (apps call it in ready())."""
+    if source not in _expiry_sources:
+        _expiry_sources.append(source)
+
+
+def current():
+    """The generation nginx serves from now, or None when there is none yet."""
+    try:
+        target = os.readlink(root() / CURRENT)
+    except (FileNotFoundError, OSError):
+        return None
+    name = PurePosixPath(target).name
+    path = root() / GENERATIONS / name
+    try:
+        valid_until = float((root() / GENERATIONS / f"{name}.until").read_text())
+    except (FileNotFoundError, ValueError):
+        valid_until = None
+    return Generation(name, path, valid_until)
+
+
+def invalidate():
+    """Every page file is stale from now on: switch to a new, empty generation (a no-op without PAGES_DIR)."""
+    if not enabled():
+        return
+    with _locked():
+        _switch()
+
+
+def invalidate_on_commit():
+    """invalidate() once the current transaction commits (at once outside one).
+
+    After the commit, not before: a reader in between would otherwise write
+    the old content into the new generation.
+    """
+    if enabled():
+        transaction.on_commit(invalidate)
+
+
+def stale_within(seconds):
+    """The pages may lag a change by up to `seconds`: switch now if the generation is that old, else at that age.
+
+    For figures that only say "at least" (the spam counter): a flood of
+    changes then re-renders the site at most once per `seconds`.
+    """
+    if not enabled():
+        return
+    with _locked():
+        generation = current()
+        if generation is None or generation.created + seconds <= time.time():
+            _switch()
+        else:
+            deadline = generation.created + seconds
+            if generation.valid_until is None or deadline < generation.valid_until:
+                _write_until(generation.name, deadline)
+
+
+def stale_within_on_commit(seconds):
+    if enabled():
+        transaction.on_commit(lambda: stale_within(seconds))
+
+
+def expire_if_due():
+    """Switch generations if the current one's time is up; returns how long to wait before looking again."""
+    generation = current()
+    now = time.time()
+    if generation is not None and not generation.fresh(now):
+        with _locked():
+            generation = current()
+            if generation is not None and not generation.fresh():
+                _switch()
+                generation = current()
+    if generation is None or generation.valid_until is None:
+        return WATCH_INTERVAL
+    return min(WATCH_INTERVAL, max(0.01, generation.valid_until - time.time()))
+
+
+def watch():
+    """Start the thread that switches generations when their time is up (gunicorn's post_worker_init calls it)."""
+    if not enabled():
+        return None
+    thread = threading.Thread(target=_watch_forever, name="escribe-pages-expiry", daemon=True)
+    thread.start()
+    return thread
+
+
+def _watch_forever():
+    while True:
+        close_old_connections()
+        try:
+            delay = expire_if_due()
+        except Exception:
+            logger.exception("Could not expire the page files; trying again shortly")
+            delay = 5 * WATCH_INTERVAL
+        close_old_connections()
+        time.sleep(delay)
+
+
+@contextmanager
+def _locked():
+    base = root()
+    (base / GENERATIONS).mkdir(parents=True, exist_ok=True)
+    with open(base / LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _switch():
+    """Make a new generation current and delete the others (hold the lock)."""
+    base = root()
+    name = str(time.time_ns())
+    (base / GENERATIONS / name).mkdir()
+    until = _next_expiry()
+    if until is not None:
+        _write_until(name, until)
+    link = base / f".{CURRENT}.{name}"
+    os.symlink(Path(GENERATIONS) / name, link)
+    os.replace(link, base / CURRENT)
+    # Readers being served an old file keep it open; unlinking cannot cut them off.
+    for entry in (base / GENERATIONS).iterdir():
+        if entry.name != name and entry.name != f"{name}.until":
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+def _next_expiry():
+    moments = [moment for moment in (source() for source in _expiry_sources) if moment is not None]
+    return min(moments).timestamp() if moments else None
+
+
+def _write_until(name, moment):
+    path = root() / GENERATIONS / f"{name}.until"
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(repr(moment))
+    os.replace(temporary, path)
+
+
+def file_for(path, content_type):
+    """The file (relative to a generation) that keeps the page at URL path `path`, or None if it may not be kept.
+
+    "/" -> index.html, "/post/x/" -> post/x/index.html, "/feeds/atom/" ->
+    feeds/atom/index.atom, "/robots.txt" -> robots.txt. Only plain names make
+    it: nothing that could leave the folder, hide as a dot file or collide
+    with a folder URL's index file.
+    """
+    extension = EXTENSIONS.get(content_type.split(";")[0].strip().lower())
+    if extension is None or not path.startswith("/") or len(path) > MAX_PATH:
+        return None
+    segments = path[1:].split("/")
+    if path.endswith("/"):
+        segments, name = segments[:-1], f"index.{extension}"
+    else:
+        name = segments.pop()
+        if not name.endswith(f".{extension}") or name.startswith("index."):
+            return None
+    if not all(_SEGMENT.match(segment) for segment in (*segments, name)):
+        return None
+    return PurePosixPath(*segments, name)
+
+
+def write_file(folder, relative, body):
+    """Write body (and a gzip twin for nginx's gzip_static) at folder/relative, atomically."""
+    folder = Path(folder)
+    target = folder / relative
+    if folder.resolve() not in target.resolve().parents:
+        raise ValueError(f"{relative} leaves {folder}")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is gone")  # a generation deleted meanwhile: never recreate it
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The twin first: a reader may briefly get the new .gz with the old page,
+    # both valid for this generation, but never a page without its twin's content.
+    _write_atomically(target.with_name(f"{target.name}.gz"), gzip.compress(body, 9, mtime=0))
+    _write_atomically(target, body)
+
+
+def _write_atomically(target, data):
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(temporary, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def site_origin():
+    """(scheme, host) of settings.SITE_URL: the only origin whose pages are kept."""
+    parts = urlsplit(settings.SITE_URL)
+    return parts.scheme, parts.netloc.lower()
+
+
+def request_may_be_kept(request):
+    """Whether this request's answer is the same for every reader: an anonymous GET of the site's own address."""
+    if request.method != "GET" or request.META.get("QUERY_STRING"):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
+        return False
+    try:
+        host = request.get_host().lower()
+    except DisallowedHost:
+        return False
+    return (request.scheme, host) == site_origin()
+
+
+def response_may_be_kept(response):
+    """Whether a response may be shared by every reader: a plain 200 that sets nothing per visitor."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if "cookie" in response.get("Vary", "").lower() or response.has_header("Content-Encoding"):
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    return not any(word in cache_control for word in ("private", "no-store", "no-cache"))
+
+
+class PageFileMiddleware:
+    """Writes anonymous readers' pages into the current generation of page files, for nginx to serve.
+
+    The outermost middleware, so it sees the response as it leaves Django,
+    cookies and Vary included.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        shared = request_may_be_kept(request)
+        generation = _generation_to_write(request) if shared and enabled() else None
+        response = self.get_response(request)
+        if not (shared and response_may_be_kept(response)):
+            return response
+        if not response.has_header("Cache-Control"):
+            # Browsers revalidate (cheaply, with ETag or Last-Modified); nginx
+            # puts the same header on the file (settings.PAGE_CACHE_CONTROL).
+            patch_cache_control(response, **_cache_control_directives())
+        if generation is not None:
+            relative = file_for(request.path, response.get("Content-Type", ""))
+            if relative is not None:
+                _keep(generation, relative, response.content)
+        return response
+
+
+def _generation_to_write(request):
+    generation = current()
+    if generation is None or not generation.fresh():
+        # The first page ever, or a scheduled post's time passed before the
+        # watcher noticed: start the next generation before reading anything.
+        expire_if_due() if generation is not None else invalidate()
+        generation = current()
+    return generation
+
+
+def _keep(generation, relative, body):
+    latest = current()
+    if latest is None or latest.name != generation.name or not latest.fresh():
+        return  # stale since the request began: nobody may be served this
+    try:
+        write_file(generation.path, relative, body)
+    except OSError as error:
+        # A full disk or a generation deleted meanwhile: the page was served; keeping it is optional.
+        logger.warning("Could not keep %s as a file: %s", relative, error)
+
+
+def _cache_control_directives():
+    directives = {}
+    for part in settings.PAGE_CACHE_CONTROL.split(","):
+        name, _, value = part.strip().partition("=")
+        directives[name.replace("-", "_")] = value or True
+    return directives
