@@ -32,9 +32,7 @@ graceful_timeout = 30
 keepalive = 0
 
 # Recycle workers now and then so slow leaks never grow; jitter keeps them
-# from all restarting at once. Not too often: at a few thousand cached pages
-# a second, 5,000 requests meant a restart (and a Django start-up) every few
-# seconds per worker.
+# from all restarting at once.
 max_requests = int(os.environ.get("ESCRIBE_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 
@@ -55,3 +53,16 @@ proc_name = "escribe"
 # under the systemd unit's ProtectSystem=strict. Signals do the same job
 # (`systemctl reload escribe` sends HUP).
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Each worker watches the page files' expiry (escribe/pages.py).
+
+    A scheduled post's time makes every page file stale with no write to
+    announce it: the watcher switches to fresh files then, so nothing but the
+    site needs to run. Several workers watching is fine: the switch happens once.
+    """
+    from escribe import pages
+
+    if pages.watch():
+        worker.log.info("Watching the page files in %s for expiry", pages.root())

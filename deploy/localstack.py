@@ -58,6 +58,7 @@ def production_env(prefix, https_port, host=HOST):
         "ESCRIBE_DB_PATH": str(prefix / "db.sqlite3"),
         "ESCRIBE_STATIC_ROOT": str(prefix / "static"),
         "ESCRIBE_CACHE_DIR": str(prefix / "appcache"),
+        "ESCRIBE_PAGES_DIR": str(prefix / "pages"),
         "ESCRIBE_TRUSTED_PROXIES": "unix",
         "ESCRIBE_GUNICORN_BIND": f"unix:{prefix / 'gunicorn.sock'}",
         "ESCRIBE_WORKERS": "2",
@@ -292,6 +293,7 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
 
     stack.cert, key = make_certificate(openssl, prefix, host)
     (prefix / "acme").mkdir(exist_ok=True)
+    run_manage(env, "page_headers", "--output", str(prefix / "page-headers.conf"))
     site = render_site(
         prefix,
         SERVER_NAME=host,
@@ -299,7 +301,8 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
         HTTPS_PORT=https_port,
         SOCKET=prefix / "gunicorn.sock",
         STATIC_ROOT=prefix / "static",
-        CACHE_DIR=prefix / "nginx-cache",
+        PAGES_DIR=prefix / "pages",
+        PAGE_HEADERS=prefix / "page-headers.conf",
         ACME_ROOT=prefix / "acme",
         ACCESS_LOG=prefix / "nginx-access.log",
         SSL_CERT=stack.cert,

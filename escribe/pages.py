@@ -284,14 +284,21 @@ def site_origin():
     return parts.scheme, parts.netloc.lower()
 
 
-def request_may_be_kept(request):
-    """Whether this request's answer is the same for every reader: an anonymous GET of the site's own address."""
+def shared_request(request):
+    """Whether this request's answer is the same for every reader: an anonymous GET without a query string."""
     if request.method != "GET" or request.META.get("QUERY_STRING"):
         return False
-    if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
-        return False
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and "HTTP_AUTHORIZATION" not in request.META
+
+
+def own_origin(request):
+    """Whether the request names the site's own scheme, host and port (settings.SITE_URL): only such pages are kept.
+
+    Links in feeds and the sitemap are built from the request's host; a page
+    asked for under another name or port must not be served to everyone.
+    """
     try:
-        host = request.get_host().lower()
+        host = request.get_host()
     except DisallowedHost:
         return False
     return (request.scheme, host) == site_origin()
@@ -318,8 +325,8 @@ class PageFileMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        shared = request_may_be_kept(request)
-        generation = _generation_to_write(request) if shared and enabled() else None
+        shared = shared_request(request)
+        generation = _generation_to_write() if shared and enabled() and own_origin(request) else None
         response = self.get_response(request)
         if not (shared and response_may_be_kept(response)):
             return response
@@ -334,7 +341,7 @@ class PageFileMiddleware:
         return response
 
 
-def _generation_to_write(request):
+def _generation_to_write():
     generation = current()
     if generation is None or not generation.fresh():
         # The first page ever, or a scheduled post's time passed before the
