@@ -1,11 +1,15 @@
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from blog.frontmatter import FrontMatterError, PostFile, dumps, loads
 from tests.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
+
+DEMO = Path(settings.BASE_DIR) / "demo"
 
 
 def post_file(**fields):
@@ -108,3 +112,12 @@ def test_yaml_tags_are_not_constructed():
     # safe_load only: a file must never be able to build Python objects.
     with pytest.raises(FrontMatterError, match="not valid YAML"):
         loads("---\ntitle: !!python/object/apply:os.getcwd []\n---\n\nbody\n")
+
+
+def test_demo_post_files_are_exactly_what_the_format_writes():
+    paths = sorted(DEMO.glob("[0-9]*.md"))
+    assert len(paths) == 18
+    for path in paths:
+        post = PostFile.read(path)
+        assert post.to_text() == path.read_text(encoding="utf-8"), path.name
+        assert path.name == f"{post.date:%Y-%m-%d}-{post.slug}.md"
