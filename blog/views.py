@@ -1,6 +1,5 @@
 """Reader pages: front page, posts, tags, archives, search, and the plumbing URLs."""
 
-import json
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
 from blog import counts
+from blog.frontmatter import PostFile
 from blog.models import ArchiveMonth, Post, Tag
 from blog.pagination import CountedPaginator
 from blog.tagcloud import weigh
@@ -185,22 +185,7 @@ def _neighbours(post):
 def post_source(request, slug):
     """The post's Markdown with front matter, as the author wrote it."""
     post = get_object_or_404(Post.objects.published().prefetch_related("tags"), slug=slug)
-    # JSON strings are valid YAML scalars, so titles with colons or quotes
-    # survive any front-matter parser.
-    front_matter = "\n".join(
-        [
-            "---",
-            f"title: {json.dumps(post.title, ensure_ascii=False)}",
-            f"date: {post.published_at.isoformat()}",
-            f"updated: {post.updated_at.isoformat()}",
-            f"tags: {json.dumps([tag.name for tag in post.tags.all()], ensure_ascii=False)}",
-            f"slug: {post.slug}",
-            "---",
-            "",
-        ]
-    )
-    body = post.body.replace("\r\n", "\n")
-    return HttpResponse(f"{front_matter}\n{body}\n", content_type="text/markdown; charset=utf-8")
+    return HttpResponse(PostFile.from_post(post).to_text(), content_type="text/markdown; charset=utf-8")
 
 
 @require_safe

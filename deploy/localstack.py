@@ -261,8 +261,9 @@ class _Client:
 
 
 def seed_demo(env):
-    """The default content of a stack: the demo blog."""
+    """The default content of a stack: the demo blog, then its comments (the comments app loads those)."""
     run_manage(env, "seed_demo", "--author", "author")
+    run_manage(env, "seed_demo_comments")
 
 
 def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, worker_connections=256):

@@ -1,15 +1,23 @@
+import shutil
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from blog.frontmatter import PostFile, read_yaml
 from blog.models import Blurb, Post, Tag
+from comments import moderation
+from comments.models import Comment, CommentEvent, SpamReport
 from tests.factories import make_post
 
 pytestmark = pytest.mark.django_db
+
+DEMO = Path(settings.BASE_DIR) / "demo"
 
 
 def run(*args):
@@ -26,18 +34,67 @@ def test_seed_demo_fills_an_empty_database_once():
     assert {"About Me", "Book", "Colophon"} <= set(Blurb.objects.values_list("title", flat=True))
     assert Post.objects.filter(status=Post.Status.DRAFT).exists()
     assert Post.objects.scheduled().exists()
+    assert Post.objects.filter(comments_enabled=False).exists()
     years = {post.published_at.year for post in Post.objects.published()}
     assert len(years) >= 3
     html = "".join(Post.objects.values_list("body_html", flat=True))
     assert '<figure class="code-file">' in html and "<table>" in html and 'class="footnote"' in html
     languages = {lang for lang in ("python", "bash", "sql", "nginx", "javascript") if f'data-lang="{lang}"' in html}
     assert len(languages) >= 4
-    from comments.models import Comment, SpamReport
-
-    assert {"approved", "pending", "spam"} <= set(Comment.objects.values_list("status", flat=True))
-    assert SpamReport.current().killed == 237132
     assert "left the database alone" in run("seed_demo")
     assert Post.objects.count() == posts
+
+
+def test_seed_demo_comments_adds_comments_in_every_state_once():
+    run("seed_demo")
+    assert "Created 5 comments on 2 posts" in run("seed_demo_comments")
+    assert {"approved", "pending", "spam"} <= set(Comment.objects.values_list("status", flat=True))
+    assert CommentEvent.objects.filter(kind=CommentEvent.Kind.RECEIVED).count() == Comment.objects.count() == 5
+    upgrade = Post.objects.get(slug="upgrading-this-blog-to-django-52")
+    assert upgrade.approved_comment_count == 2
+    assert all(upgrade.published_at < comment.created_at <= timezone.now() for comment in upgrade.comments.all())
+    assert SpamReport.current().killed == 237132 and SpamReport.current().since_year == 2008
+    assert "left the database alone" in run("seed_demo_comments")
+    assert Comment.objects.count() == 5
+
+
+def test_seed_demo_comments_does_not_bring_back_comments_the_moderator_deleted():
+    run("seed_demo")
+    run("seed_demo_comments")
+    moderation.delete(Comment.objects.all(), actor=None)
+    assert "left the database alone" in run("seed_demo_comments")
+    assert not Comment.objects.exists()
+
+
+def test_seed_demo_comments_leaves_a_blog_without_the_demo_posts_alone():
+    make_post(slug="my-own-post")
+    assert "No demo posts" in run("seed_demo_comments")
+    assert not Comment.objects.exists()
+    assert SpamReport.current().killed == 0
+
+
+def test_seed_demo_moves_every_date_by_one_amount_whenever_it_is_loaded(monkeypatch):
+    # Loaded years after the files were written, the demo must look just as fresh.
+    later = timezone.now() + timedelta(days=3 * 365)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    run("seed_demo")
+
+    files = {post.slug: post for post in (PostFile.read(path) for path in DEMO.glob("[0-9]*.md"))}
+    offsets = {post.published_at - files[post.slug].date for post in Post.objects.all()}
+    assert offsets == {later - read_yaml(DEMO / "blog.yaml")["as_of"]}  # one shift for all: the spacing is kept
+    newest = Post.objects.published().first()
+    assert later - newest.published_at == timedelta(days=2)
+    scheduled = Post.objects.scheduled().get()
+    assert timedelta(days=1) < scheduled.published_at - later < timedelta(days=7)
+
+
+def test_seed_demo_names_the_file_it_cannot_read_and_writes_nothing(tmp_path):
+    demo = tmp_path / "demo"
+    shutil.copytree(DEMO, demo)
+    (demo / "2020-01-01-broken.md").write_text("# A post someone forgot to give front matter\n")
+    with pytest.raises(CommandError, match=r"2020-01-01-broken\.md: no front matter"):
+        run("seed_demo", "--from", str(demo))
+    assert not Post.objects.exists() and not Tag.objects.exists()
 
 
 def test_create_author_prints_the_password_only_the_first_time():

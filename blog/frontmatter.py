@@ -1,0 +1,238 @@
+"""Posts as Markdown files with YAML front matter: the one module that knows that format.
+
+A post file is what `/post/<slug>.md` serves, what `demo/` holds and what an
+import or export reads and writes:
+
+    ---
+    title: "Upgrading this blog to Django 5.2"
+    date: 2026-11-28T12:00:00+00:00
+    tags: ["Python", "Django"]
+    slug: upgrading-this-blog-to-django-52
+    summary: |
+      A boring upgrade, which is the best kind.
+    ---
+
+    Every LTS release I block out an evening...
+
+One blank line follows the closing `---`; everything after it is the body,
+byte for byte (so a body round-trips exactly). Strings are written as
+double-quoted YAML scalars (valid JSON strings for ordinary text) or, when
+they span lines, as literal blocks. This is also the only module that
+imports `yaml`, and it only ever calls `safe_load`.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+# The closing delimiter must start a line; an indented `---` inside a literal
+# block (a summary quoting a Markdown rule) is part of the YAML.
+_FRONT_MATTER_RE = re.compile(r"---[ \t]*\n(?P<yaml>(?:.*?\n)??)---[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+class FrontMatterError(ValueError):
+    """A file that is not a valid post file; the message starts with the file's name."""
+
+
+class _Plain(str):
+    """A string written plain when YAML reads it back as the same string (keys, slugs)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes front matter in the house format: quoted strings, literal blocks, ISO dates, flow lists."""
+
+
+def _represent_str(dumper, text):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else '"')
+
+
+def _represent_plain(dumper, text):
+    # With no style PyYAML writes plain only if it resolves back to this string
+    # (a slug like "2024" or "null" gets quoted).
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(text))
+
+
+def _represent_datetime(dumper, moment):
+    # isoformat() keeps the "T" that /post/<slug>.md has always served; PyYAML's own writes a space.
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", moment.isoformat())
+
+
+def _represent_list(dumper, items):
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(_Plain, _represent_plain)
+_Dumper.add_representer(datetime, _represent_datetime)
+_Dumper.add_representer(list, _represent_list)
+
+
+def dumps(meta: dict, body: str) -> str:
+    """A Markdown file: `meta` (in its order) as front matter, a blank line, then `body` unchanged."""
+    text = yaml.dump(
+        {_Plain(key): value for key, value in meta.items()},
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=math.inf,
+    )
+    # A literal block that keeps trailing blank lines (|+) makes PyYAML end the document with "...".
+    text = text.removesuffix("...\n")
+    return f"---\n{text}---\n\n{body}"
+
+
+def loads(text: str, name: str = "<string>") -> tuple[dict, str]:
+    """Split a post file into its front matter (a dict) and its body, byte for byte; errors name `name`."""
+    match = _FRONT_MATTER_RE.match(text)
+    if match is None:
+        raise FrontMatterError(
+            f"{name}: no front matter (the file must start with a '---' line and close it with one)."
+        )
+    meta = _safe_load(match["yaml"], name)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise FrontMatterError(f"{name}: the front matter must be a mapping of names to values.")
+    body = text[match.end() :]
+    # The blank line dumps() writes after the closing '---' is not part of the body.
+    return meta, body.removeprefix("\n")
+
+
+def read(path) -> tuple[dict, str]:
+    """Front matter and body of the post file at `path` (UTF-8); errors name the file."""
+    path = Path(path)
+    return loads(path.read_text(encoding="utf-8"), name=str(path))
+
+
+def read_yaml(path):
+    """The data in a YAML file (tags, comments, counters beside the posts), loaded safely; errors name the file."""
+    path = Path(path)
+    return _safe_load(path.read_text(encoding="utf-8"), str(path))
+
+
+def _safe_load(text, name):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise FrontMatterError(f"{name}: not valid YAML: {error}") from error
+
+
+@dataclass
+class PostFile:
+    """One post as a file: front matter fields and the Markdown body."""
+
+    title: str
+    slug: str
+    date: datetime
+    body: str
+    tags: list[str] = field(default_factory=list)
+    summary: str = ""
+    draft: bool = False
+    comments: bool = True
+    updated: datetime | None = None
+
+    @classmethod
+    def from_post(cls, post):
+        """The file of a saved `blog.Post` (tags included), as `/post/<slug>.md` serves it."""
+        return cls(
+            title=post.title,
+            slug=post.slug,
+            date=post.published_at,
+            updated=post.updated_at,
+            tags=[tag.name for tag in post.tags.all()],
+            # The admin's textarea sends CRLF; a Markdown file has one kind of line ending.
+            body=post.body.replace("\r\n", "\n"),
+            summary=post.summary.replace("\r\n", "\n"),
+            draft=post.status == post.Status.DRAFT,
+            comments=post.comments_enabled,
+        )
+
+    @classmethod
+    def from_text(cls, text, name="<string>"):
+        """Parse a post file; a missing, mistyped or unknown field raises FrontMatterError naming `name`."""
+        meta, body = loads(text, name)
+        unknown = sorted(set(meta) - _FIELDS)
+        if unknown:
+            raise FrontMatterError(f"{name}: unknown front matter field(s) {', '.join(unknown)}.")
+        return cls(
+            title=_text(meta, "title", name, required=True),
+            slug=_text(meta, "slug", name, required=True),
+            date=_moment(meta, "date", name, required=True),
+            updated=_moment(meta, "updated", name),
+            tags=_tags(meta, name),
+            summary=_text(meta, "summary", name),
+            draft=_flag(meta, "draft", name, default=False),
+            comments=_flag(meta, "comments", name, default=True),
+            body=body,
+        )
+
+    @classmethod
+    def read(cls, path):
+        """The post file at `path`; errors name the file."""
+        path = Path(path)
+        return cls.from_text(path.read_text(encoding="utf-8"), name=str(path))
+
+    def to_text(self):
+        """The file: front matter (only the fields that say something) and the body unchanged."""
+        meta = {"title": self.title, "date": self.date}
+        if self.updated is not None:
+            meta["updated"] = self.updated
+        meta["tags"] = list(self.tags)
+        meta["slug"] = _Plain(self.slug)
+        if self.draft:
+            meta["draft"] = True
+        if not self.comments:
+            meta["comments"] = False
+        if self.summary:
+            meta["summary"] = self.summary
+        return dumps(meta, self.body)
+
+
+_FIELDS = {"title", "slug", "date", "updated", "tags", "summary", "draft", "comments"}
+
+
+def _text(meta, key, name, required=False):
+    value = meta.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise FrontMatterError(f"{name}: {key!r} must be text (put it in double quotes), not {value!r}.")
+    return value
+
+
+def _moment(meta, key, name, required=False):
+    value = meta.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    # A date without a time or offset would mean a different moment on every server.
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise FrontMatterError(
+            f"{name}: {key!r} must be an ISO 8601 date and time with an offset "
+            f"(like 2024-05-01T09:30:00+02:00), not {value!r}."
+        )
+    return value
+
+
+def _tags(meta, name):
+    tags = meta.get("tags")
+    if tags is None:
+        return []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag.strip() for tag in tags):
+        raise FrontMatterError(f'{name}: \'tags\' must be a list of names, like ["Python", "Django"].')
+    return tags
+
+
+def _flag(meta, key, name, default):
+    value = meta.get(key, default)
+    if not isinstance(value, bool):
+        raise FrontMatterError(f"{name}: {key!r} must be true or false, not {value!r}.")
+    return value
