@@ -76,8 +76,8 @@ class Post(models.Model):
 
     @property
     def comments_open(self):
-        """Whether readers may comment now: enabled, and not closed by age."""
-        if not self.comments_enabled:
+        """Whether readers may comment now: open on the site and on this post, and not closed by age."""
+        if not (settings.COMMENTS_OPEN and self.comments_enabled):
             return False
         days = settings.COMMENTS_CLOSE_AFTER_DAYS
         return not days or self.published_at > timezone.now() - timedelta(days=days)

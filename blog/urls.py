@@ -1,6 +1,8 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from blog import feeds, views
+from blog.sitemaps import SITEMAPS
 
 app_name = "blog"
 
@@ -15,11 +17,17 @@ urlpatterns = [
     path("archive/", views.archive_index, name="archive"),
     path("archive/<int:year>/", views.archive_year, name="archive-year"),
     path("archive/<int:year>/<int:month>/", views.ArchiveMonthView.as_view(), name="archive-month"),
+    path(
+        "archive/<int:year>/<int:month>/page/<int:page>/", views.ArchiveMonthView.as_view(), name="archive-month-page"
+    ),
     path("search/", views.SearchView.as_view(), name="search"),
     path("feeds/atom/", feeds.LatestPostsAtomFeed(), name="feed-atom"),
     path("feeds/rss/", feeds.LatestPostsRssFeed(), name="feed-rss"),
     path("feeds/tag/<slug:slug>/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
     path("feeds/tag/<slug:slug>/rss/", feeds.TagRssFeed(), name="tag-feed-rss"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "blog:sitemap-section"},
+         name="sitemap-index"),  # fmt: skip
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path("<int:pk>/", views.legacy_post_redirect, name="legacy-post"),

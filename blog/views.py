@@ -126,8 +126,10 @@ class ArchiveMonthView(PostPagesMixin, ListView):
         )
 
     def page_url(self, number):
-        url = reverse("blog:archive-month", kwargs={"year": self.kwargs["year"], "month": self.kwargs["month"]})
-        return url if number == 1 else f"{url}?page={number}"
+        kwargs = {"year": self.kwargs["year"], "month": self.kwargs["month"]}
+        if number == 1:
+            return reverse("blog:archive-month", kwargs=kwargs)
+        return reverse("blog:archive-month-page", kwargs={**kwargs, "page": number})
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(month=self.month_start, **kwargs)
@@ -237,7 +239,7 @@ def legacy_post_redirect(request, pk):
 
 @require_safe
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("sitemap-index"))
+    sitemap = request.build_absolute_uri(reverse("blog:sitemap-index"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", "", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 

@@ -266,6 +266,9 @@ ADMIN_CONTENT_SECURITY_POLICY = "; ".join(
 # Comments.
 COMMENT_RATE = env_int("ESCRIBE_COMMENT_RATE", 10)  # per client IP per hour
 COMMENTS_CLOSE_AFTER_DAYS = env_int("ESCRIBE_COMMENTS_CLOSE_AFTER_DAYS", 0)  # 0 = never
+# Off: no post takes comments (existing ones stay shown); export_site
+# --without-comment-form turns it off for the static copy.
+COMMENTS_OPEN = env_bool("ESCRIBE_COMMENTS_OPEN", default=True)
 SPAM_RETENTION_DAYS = env_int("ESCRIBE_SPAM_RETENTION_DAYS", 15)
 COMMENT_NOTIFY_EMAIL = env_list("ESCRIBE_COMMENT_NOTIFY_EMAIL")  # empty: the superusers' addresses
 # Who may set the client address header: "unix" (nginx on a unix socket, where

@@ -1,0 +1,61 @@
+"""Dependencies point one way: comments may import blog, blog never imports comments, escribe imports no app.
+
+Read from the source with `ast`, so an import inside a function counts as
+much as one at the top of a module.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+APPS = ("blog", "comments")
+# package -> the packages it must never import
+FORBIDDEN = {
+    "blog": {"comments"},
+    "escribe": set(APPS),
+}
+
+
+def imported_packages(path):
+    """The top-level packages a module imports, anywhere in it."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "import_module":
+            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value.split(".")[0])
+    return found
+
+
+def sources(package):
+    return sorted((REPO / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_a_package_never_imports_what_it_must_not(package):
+    offending = {
+        str(path.relative_to(REPO)): sorted(imported_packages(path) & FORBIDDEN[package]) for path in sources(package)
+    }
+    assert {name: found for name, found in offending.items() if found} == {}
+
+
+def test_the_check_sees_imports_inside_functions(tmp_path):
+    module = tmp_path / "sneaky.py"
+    module.write_text("def later():\n    from comments.models import Comment\n    import comments.spam\n")
+    assert imported_packages(module) == {"comments"}
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_each_app_connects_only_its_own_receivers_from_its_own_ready(app):
+    ready = (REPO / app / "apps.py").read_text()
+    assert f"from {app} import signals" in ready
+    for path in sources(app):
+        if path.name == "signals.py":
+            continue
+        text = path.read_text()
+        assert "@receiver" not in text and ".connect(" not in text, f"{path.relative_to(REPO)} connects receivers"
