@@ -6,6 +6,7 @@ request and response are otherwise ones that would be written.
 
 import gzip
 import os
+from io import StringIO
 import time
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
@@ -430,3 +431,13 @@ def test_the_nginx_snippet_carries_every_header(capsys):
     snippet = capsys.readouterr().out
     for name, value in page_headers().items():
         assert f'add_header {name} "{value}" always;' in snippet
+
+
+def test_refresh_pages_makes_every_file_stale(client, pages_dir):
+    from django.core.management import call_command
+
+    make_post()
+    client.get("/")
+    before = pages.current().name
+    call_command("refresh_pages", stdout=StringIO())
+    assert pages.current().name != before and kept_files(pages_dir) == []

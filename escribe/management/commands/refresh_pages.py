@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from escribe import pages
+
+
+class Command(BaseCommand):
+    help = "Make every page file stale (after an upgrade or a restore): readers get pages rendered afresh."
+
+    def handle(self, *args, **options):
+        if not pages.enabled():
+            self.stdout.write(self.style.NOTICE("ESCRIBE_PAGES_DIR is not set: there are no page files."))
+            return
+        pages.invalidate()
+        self.stdout.write(self.style.SUCCESS(f"Every page file in {settings.PAGES_DIR} is stale; new ones follow readers."))
