@@ -61,13 +61,39 @@ def test_unknown_language_warns_the_author_on_save(author_client):
 
 def test_preview_renders_unsaved_markdown_with_the_same_renderer(author_client):
     response = author_client.post(
-        "/admin/blog/post/preview/", {"title": "Draft title", "body": "| a |\n|---|\n| 1 |\n\n```python x.py\npass\n```"}
+        "/admin/blog/post/preview/",
+        post_form(title="Draft title", body="| a |\n|---|\n| 1 |\n\n```python x.py\npass\n```", tag_names="Vim"),
     )
     assert response.status_code == 200
     html = response.content.decode()
     assert "<table>" in html and "<figcaption><code>x.py</code></figcaption>" in html
     assert "Draft title" in html
     assert Post.objects.count() == 0
+
+
+def test_preview_is_the_readers_own_post_page(author_client, client):
+    """What the author previews is what readers get: the same template, the same markup around the body."""
+    import re
+
+    make_tag("Vim")
+    form = post_form(title="Same page", slug="same-page", body="Hello *there*.\n\n## A heading", tag_names="Vim")
+    preview = author_client.post("/admin/blog/post/preview/", form)
+    assert "blog/post_detail.html" in [template.name for template in preview.templates]
+    author_client.post("/admin/blog/post/add/", form)
+    published = client.get("/post/same-page/")
+
+    def article(response):
+        # The same element, but for the id an unsaved post cannot have yet.
+        html = re.search(r'<article class="post".*?</article>', response.content.decode(), re.S).group(0)
+        return re.sub(r"post-(\d+|preview)-title", "post-N-title", html)
+
+    assert article(preview) == article(published)
+    assert 'class="site-header"' in preview.content.decode() and 'class="sidebar"' in preview.content.decode()
+
+
+def test_preview_warns_about_what_could_not_be_rendered(author_client):
+    response = author_client.post("/admin/blog/post/preview/", post_form(body="```klingon\nQapla'\n```"))
+    assert "Unknown language" in response.content.decode()
 
 
 def test_preview_needs_the_author(client):

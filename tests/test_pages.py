@@ -217,3 +217,11 @@ def test_tag_pages_page_through_common_and_rare_tags_alike(client, settings, sha
         seen += [title for title in expected if f">{title}</a></h2>" in html]
         page += 1
     assert seen == expected
+
+
+def test_one_template_engine_parses_each_template_once_per_process():
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    assert [engine.name for engine in engines.all()] == ["django"]
+    assert [type(loader) for loader in engines["django"].engine.template_loaders] == [Loader]
