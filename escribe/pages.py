@@ -123,7 +123,8 @@ def invalidate_on_commit():
     the old content into the new generation.
     """
     if enabled():
-        transaction.on_commit(invalidate)
+        # robust: the change is committed already; a failure here is logged, not turned into an error page.
+        transaction.on_commit(invalidate, robust=True)
 
 
 def stale_within(seconds):
@@ -146,7 +147,7 @@ def stale_within(seconds):
 
 def stale_within_on_commit(seconds):
     if enabled():
-        transaction.on_commit(lambda: stale_within(seconds))
+        transaction.on_commit(lambda: stale_within(seconds), robust=True)
 
 
 def expire_if_due():
@@ -342,13 +343,20 @@ class PageFileMiddleware:
 
 
 def _generation_to_write():
-    generation = current()
-    if generation is None or not generation.fresh():
+    """The generation this request's page may go into; noted before the page reads anything."""
+    try:
+        generation = current()
         # The first page ever, or a scheduled post's time passed before the
         # watcher noticed: start the next generation before reading anything.
-        expire_if_due() if generation is not None else invalidate()
-        generation = current()
-    return generation
+        if generation is None:
+            invalidate()
+        elif not generation.fresh():
+            expire_if_due()
+        return current()
+    except OSError as error:
+        # A full disk or a folder nginx's side got wrong: readers still get their page, just not as a file.
+        logger.warning("Page files are off for this request: %s", error)
+        return None
 
 
 def _keep(generation, relative, body):

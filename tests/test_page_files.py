@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from escribe import pages
 from escribe.urls import urlpatterns as site_urlpatterns
+from blog.models import Post
 from tests.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -441,3 +442,25 @@ def test_refresh_pages_makes_every_file_stale(client, pages_dir):
     before = pages.current().name
     call_command("refresh_pages", stdout=StringIO())
     assert pages.current().name != before and kept_files(pages_dir) == []
+
+
+def test_a_pages_folder_that_cannot_be_written_still_serves_readers(client, pages_dir):
+    pages_dir.parent.mkdir(parents=True, exist_ok=True)
+    pages_dir.write_text("a file where the folder should be")
+    make_post(title="Still readable")
+    response = client.get("/")
+    assert response.status_code == 200 and "Still readable" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_switch_after_a_commit_is_logged_not_an_error_page(author_client, pages_dir, monkeypatch, caplog):
+    from tests.test_admin import post_form
+
+    def broken():
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(pages, "_switch", broken)
+    response = author_client.post("/admin/blog/post/add/", post_form(title="Saved anyway", slug="saved-anyway"))
+    assert response.status_code == 302
+    assert Post.objects.filter(slug="saved-anyway").exists()
+    assert "read-only file system" in caplog.text
