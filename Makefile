@@ -1,4 +1,5 @@
-# E-Scribe: `make run` serves the blog, `make test` runs the suite.
+# E-Scribe: `make run` serves the blog, `make test` runs the suite (on SQLite, or on
+# the PostgreSQL database ESCRIBE_DATABASE_URL names; `make test-postgres` makes one).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test venv check-python clean bench bench-smoke
+.PHONY: run test test-postgres venv check-python clean bench bench-smoke
 
 run: $(STAMP) var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v 0
@@ -20,6 +21,11 @@ run: $(STAMP) var/secret_key
 
 test: $(STAMP) var/secret_key
 	$(BIN)/python -m pytest
+
+# The suite on a throwaway PostgreSQL cluster, started and deleted around the
+# run as in CI (needs the distribution's postgresql package).
+test-postgres: $(STAMP) var/secret_key
+	bash .ci/postgres.sh $(BIN)/python -m pytest
 
 # The benchmark of the real stack (bench/run.py; wrk comes from apt-get when
 # missing): one run with the default settings, appended to docs/PERFORMANCE.md.

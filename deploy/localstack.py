@@ -2,11 +2,13 @@
 
 `build()` makes a throw-away install in a prefix (its own database, static
 files, certificate and ports) and renders the nginx site with deploy/render.py
-exactly as docs/DEPLOY.md does; `running()` starts nginx and gunicorn with the
-production settings and stops them on the way out; `extra_gunicorn()` starts
-one more gunicorn on a loopback TCP port. The stack tests (tests/stack.py)
-and the benchmark (bench/run.py) both use it. Every wait is bounded; a stack
-that does not come up raises StackError with the tails of its logs.
+exactly as docs/DEPLOY.md does; with ESCRIBE_DATABASE_URL set, the install's
+database is a new one on that PostgreSQL server, which `drop_database()`
+removes. `running()` starts nginx and gunicorn with the production settings
+and stops them on the way out; `extra_gunicorn()` starts one more gunicorn on
+a loopback TCP port. The stack tests (tests/stack.py) and the benchmark
+(bench/run.py) both use it. Every wait is bounded; a stack that does not come
+up raises StackError with the tails of its logs.
 """
 
 import os
@@ -21,8 +23,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import dj_database_url
 import httpx
+import psycopg
+from psycopg import sql
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "blog.test"
@@ -56,6 +62,8 @@ def production_env(prefix, https_port, host=HOST):
         "ESCRIBE_ALLOWED_HOSTS": host,
         "ESCRIBE_SITE_URL": f"https://{host}:{https_port}",
         "ESCRIBE_DB_PATH": str(prefix / "db.sqlite3"),
+        # The caller's PostgreSQL server, if any; build() gives the install a database of its own there.
+        "ESCRIBE_DATABASE_URL": os.environ.get("ESCRIBE_DATABASE_URL", ""),
         "ESCRIBE_STATIC_ROOT": str(prefix / "static"),
         "ESCRIBE_CACHE_DIR": str(prefix / "appcache"),
         "ESCRIBE_PAGES_DIR": str(prefix / "pages"),
@@ -68,6 +76,32 @@ def production_env(prefix, https_port, host=HOST):
         # No network: comments are queued unchecked.
         "PYTHON_AKISMET_API_KEY": "",
     }
+
+
+def fresh_database(server_url):
+    """A new, empty database on the PostgreSQL server `server_url` names; returns its URL."""
+    name = f"escribe_stack_{secrets.token_hex(6)}"
+    _on_server(server_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlsplit(server_url)._replace(path=f"/{name}").geturl()
+
+
+def drop_database(stack):
+    """Drop the stack's own PostgreSQL database once its processes are stopped; nothing to do on SQLite."""
+    url = stack.env.get("ESCRIBE_DATABASE_URL")
+    if url:
+        name = dj_database_url.parse(url)["NAME"]
+        _on_server(url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _on_server(url, statement):
+    # From the maintenance database, as Django's test runner does: CREATE and
+    # DROP DATABASE cannot run inside a transaction, nor in the database dropped.
+    db = dj_database_url.parse(url)
+    with psycopg.connect(
+        dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"],
+        autocommit=True, connect_timeout=10, **db.get("OPTIONS", {}),
+    ) as connection:  # fmt: skip
+        connection.execute(statement)
 
 
 def run_manage(env, *args, check=True, timeout=COMMAND_TIMEOUT):
@@ -279,6 +313,8 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
     while https_port == http_port:
         https_port = free_port()
     env = production_env(prefix, https_port, host)
+    if env["ESCRIBE_DATABASE_URL"]:
+        env["ESCRIBE_DATABASE_URL"] = fresh_database(env["ESCRIBE_DATABASE_URL"])
 
     run_manage(env, "migrate", "--noinput", "-v", "0")
     created = run_manage(env, "create_author", "--no-color").stdout

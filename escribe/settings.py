@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from escribe import database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -156,25 +158,12 @@ TEMPLATES = [
     },
 ]
 
+# SQLite in ESCRIBE_DB_PATH, or PostgreSQL when ESCRIBE_DATABASE_URL names
+# it; what differs between them is in escribe/database.py. The URL is not kept
+# as a setting of its own: it holds a password, and only DATABASES' PASSWORD
+# is masked on debug pages.
 DB_PATH = Path(env_str("ESCRIBE_DB_PATH", str(BASE_DIR / "var" / "escribe.sqlite3")))
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DB_PATH,
-        # Keep each thread's connection: opening one (and its PRAGMAs) per
-        # request cost more than some whole pages.
-        "CONN_MAX_AGE": None,
-        "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {
-            # IMMEDIATE takes the write lock at BEGIN, so concurrent workers
-            # queue on the busy timeout instead of failing with "database is
-            # locked" when a read transaction tries to upgrade to a write.
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL",
-        },
-    }
-}
+DATABASES = {"default": database.connection_settings(env_str("ESCRIBE_DATABASE_URL"), DB_PATH)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 from tests.system import require_program
 
@@ -31,5 +32,9 @@ def browser():
             chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             yield chromium
             chromium.close()
+            # Code under Playwright's sync API runs in a context of its own, so
+            # the test's ORM calls got connections of their own: close them, or
+            # PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -2,10 +2,11 @@
 
 The launcher itself is deploy/localstack.py, shared with the benchmark: a
 throw-away install in a temporary prefix (its own database, static files,
-certificate and ports), the nginx site rendered with deploy/render.py exactly
-as docs/DEPLOY.md does, gunicorn with deploy/gunicorn.conf.py and the
-production settings. Every wait is bounded; on a failing test the tails of
-all logs are attached to the report.
+certificate and ports; with ESCRIBE_DATABASE_URL set, a new database on that
+PostgreSQL server, dropped afterwards), the nginx site rendered with
+deploy/render.py exactly as docs/DEPLOY.md does, gunicorn with
+deploy/gunicorn.conf.py and the production settings. Every wait is bounded; on
+a failing test the tails of all logs are attached to the report.
 """
 
 import pytest
@@ -14,6 +15,7 @@ from deploy.localstack import (  # noqa: F401  (re-exported for the stack tests)
     HOST,
     REPO,
     build,
+    drop_database,
     make_certificate,
     production_env,
     run_manage,
@@ -49,3 +51,4 @@ def stack(request, tmp_path_factory):
             yield built
     finally:
         request.config.pluginmanager.unregister(plugin)
+        drop_database(built)

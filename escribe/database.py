@@ -1,0 +1,61 @@
+"""What differs between SQLite and PostgreSQL, in one place: how Django connects to each.
+
+SQLite is the default; ESCRIBE_DATABASE_URL names a PostgreSQL database
+instead. settings.py reads the environment and passes the values in; this
+module imports no app's models, so any app may ask it what the database can do
+(full-text search will be decided here too).
+"""
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+POSTGRESQL = "django.db.backends.postgresql"
+
+
+def connection_settings(url, sqlite_path):
+    """The DATABASES["default"] entry: PostgreSQL when `url` is set, else SQLite in the file `sqlite_path`."""
+    common = {
+        # Keep each thread's connection: opening one (SQLite's PRAGMAs, a
+        # PostgreSQL login) per request cost more than some whole pages.
+        "CONN_MAX_AGE": None,
+        "CONN_HEALTH_CHECKS": True,
+    }
+    if url:
+        return {**_postgresql(url), **common}
+    return {**_sqlite(sqlite_path), **common}
+
+
+def _sqlite(path):
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so concurrent workers
+            # queue on the busy timeout instead of failing with "database is
+            # locked" when a read transaction tries to upgrade to a write.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL",
+        },
+    }
+
+
+def _postgresql(url):
+    # PostgreSQL's row locks and MVCC need none of SQLite's measures; the URL
+    # carries everything else (host, credentials, ?sslmode=...).
+    try:
+        settings = dj_database_url.parse(url)
+    except ValueError:  # an unknown scheme or a malformed URL
+        settings = {}
+    if settings.get("ENGINE") != POSTGRESQL:
+        # Not quoted back: the URL holds a password.
+        raise ImproperlyConfigured(
+            "ESCRIBE_DATABASE_URL must name a PostgreSQL database (postgres://user:password@host:5432/name); "
+            "for SQLite leave it unset and set ESCRIBE_DB_PATH."
+        )
+    options = settings.setdefault("OPTIONS", {})
+    # libpq waits forever for a server that does not answer; a request should
+    # fail (and /healthz say so) well within gunicorn's timeout instead.
+    options.setdefault("connect_timeout", 10)
+    options.setdefault("application_name", "escribe")
+    return settings
