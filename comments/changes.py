@@ -4,6 +4,7 @@ The comments app's signal receivers and the moderation service call these;
 so does anything that writes comments in bulk (update(), bulk_create()).
 """
 
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
@@ -31,8 +32,15 @@ def comments_changed(post_ids=None, *, shown=False):
         ),
         0,
     )
-    posts = Post.objects.all() if post_ids is None else Post.objects.filter(pk__in=set(post_ids))
-    moved = posts.exclude(approved_comment_count=approved).update(approved_comment_count=approved)
+    with transaction.atomic():
+        if post_ids is None:
+            posts = Post.objects.all()
+        else:
+            posts = Post.objects.filter(pk__in=set(post_ids))
+            # Two moderators approving on one post at once: on PostgreSQL the
+            # second waits here, then counts what the first committed.
+            list(posts.select_for_update().order_by("pk").values_list("pk", flat=True))
+        moved = posts.exclude(approved_comment_count=approved).update(approved_comment_count=approved)
     if moved or shown:
         pages.invalidate_on_commit()
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
 from tests.akismet_clients import CONFIG, HamClient, SpamClient, failing_client
 from tests.comment_helpers import history, make_comment
@@ -208,3 +209,35 @@ def test_purge_spam_deletes_old_spam_but_keeps_the_counter(post, settings):
     assert set(Comment.objects.values_list("pk", flat=True)) == {young.pk, old_pending.pk}
     assert not Comment.objects.filter(pk=old.pk).exists()
     assert SpamReport.current().killed == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moderators_approving_on_one_post_at_once_leave_the_right_count():
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from blog.models import Post
+
+    if connection.vendor == "sqlite":
+        # The in-memory test database locks whole tables and does not wait;
+        # on a real SQLite file IMMEDIATE transactions serialise moderators.
+        pytest.skip("needs a database that lets two writers wait for each other (the PostgreSQL run)")
+    post = make_post()
+    first, second = make_comment(post), make_comment(post, body="Another")
+
+    def approve_slowly():
+        try:
+            with transaction.atomic():
+                moderation.approve([first], None)
+                time.sleep(0.5)  # the other moderator acts before this commits
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=approve_slowly)
+    other.start()
+    time.sleep(0.1)
+    moderation.approve([second], None)
+    other.join(10)
+    assert Post.objects.get(pk=post.pk).approved_comment_count == 2
