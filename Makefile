@@ -20,6 +20,7 @@ run: $(STAMP) var/secret_key
 	ESCRIBE_HTTPS=$${ESCRIBE_HTTPS:-0} exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) escribe.wsgi
 
 test: $(STAMP) var/secret_key
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # The suite on a throwaway PostgreSQL cluster, started and deleted around the

@@ -51,9 +51,9 @@ if __package__ in (None, ""):  # run as `python bench/run.py`
 
 import httpx  # noqa: E402
 
+from bench.slow_akismet import DELAY_VARIABLE  # noqa: E402
 from deploy import localstack  # noqa: E402
 from deploy.localstack import REPO, StackError, run_manage  # noqa: E402
-from bench.slow_akismet import DELAY_VARIABLE  # noqa: E402
 from escribe import pagecache  # noqa: E402  (its gzip level, for the static twin)
 
 BENCH = Path(__file__).resolve().parent

@@ -37,7 +37,8 @@ class PostAdminForm(forms.ModelForm):
 
     class Meta:
         model = Post
-        exclude = ["tags"]
+        # Tags come from tag_names; the rest is every field the author edits.
+        fields = ["title", "slug", "body", "summary", "status", "published_at", "comments_enabled", "author"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ imports `yaml`, and it only ever calls `safe_load`.
 
 import math
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -209,10 +210,8 @@ def _moment(meta, key, name, required=False):
     if value is None and not required:
         return None
     if isinstance(value, str):
-        try:
+        with suppress(ValueError):  # what is not a date is reported just below
             value = datetime.fromisoformat(value)
-        except ValueError:
-            pass
     # A date without a time or offset would mean a different moment on every server.
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise FrontMatterError(

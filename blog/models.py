@@ -64,6 +64,12 @@ class Post(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.title)[:200]
+        self.render_warnings = self.render()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("blog:post-detail", kwargs={"slug": self.slug})
 
@@ -89,13 +95,6 @@ class Post(models.Model):
         self.body_html = body.html
         self.summary_html = summary.html if summary else ""
         return body.warnings + (summary.warnings if summary else [])
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = slugify(self.title)[:200]
-        self.render_warnings = self.render()
-        super().save(*args, **kwargs)
-
 
 class TagQuerySet(models.QuerySet):
     def with_public_counts(self):
@@ -139,20 +138,20 @@ class Tag(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("blog:tag-detail", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.name)[:60]
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("blog:tag-detail", kwargs={"slug": self.slug})
 
 class ArchiveMonthQuerySet(models.QuerySet):
     def with_public_counts(self):
         """Months with `post_count` public posts now, newest first; empty months left out."""
         months = list(self.order_by("-month"))
-        scheduled = Counter(month_of(moment) for moment in Post.objects.scheduled().values_list("published_at", flat=True))
+        moments = Post.objects.scheduled().values_list("published_at", flat=True)
+        scheduled = Counter(month_of(moment) for moment in moments)
         for month in months:
             month.post_count = month.published_post_count - scheduled[month.month]
         return [month for month in months if month.post_count > 0]
@@ -203,12 +202,13 @@ class Blurb(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.render_warnings = self.render()
+        super().save(*args, **kwargs)
+
     def render(self):
         """Render the body; returns the renderer's warnings."""
         rendered = render(self.body, id_prefix=f"blurb-{slugify(self.title)}")
         self.body_html = rendered.html
         return rendered.warnings
 
-    def save(self, *args, **kwargs):
-        self.render_warnings = self.render()
-        super().save(*args, **kwargs)

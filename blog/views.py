@@ -159,7 +159,8 @@ class SearchView(PostPagesMixin, ListView):
 
 @require_safe
 def post_detail(request, slug):
-    post = get_object_or_404(Post.objects.defer("body").prefetch_related(Prefetch("tags", to_attr="tag_list")), slug=slug)
+    posts = Post.objects.defer("body").prefetch_related(Prefetch("tags", to_attr="tag_list"))
+    post = get_object_or_404(posts, slug=slug)
     # Only for a post that is not public is the session read: public pages
     # never touch it, so they set no cookie and carry no Vary: Cookie.
     if post.is_public:

@@ -103,7 +103,8 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Post", ordering="post__title")
     def post_link(self, comment):
-        return format_html('<a href="{}">{}</a>', comment.post.get_absolute_url(), Truncator(comment.post.title).chars(40))
+        title = Truncator(comment.post.title).chars(40)
+        return format_html('<a href="{}">{}</a>', comment.post.get_absolute_url(), title)
 
     @admin.display(description="Age", ordering="created_at")
     def age(self, comment):

@@ -84,14 +84,6 @@ class Comment(models.Model):
     def __str__(self):
         return f"{self.author_name} on {self.post_id}: {self.body[:40]}"
 
-    def get_absolute_url(self):
-        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
-
-    @property
-    def website(self):
-        """The commenter's website as a link target: an http(s) address, or "" (never a javascript: link)."""
-        return safe_website(self.author_url)
-
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
         if update_fields is None:
@@ -101,6 +93,13 @@ class Comment(models.Model):
             kwargs["update_fields"] = {*update_fields, "body_html"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def website(self):
+        """The commenter's website as a link target: an http(s) address, or "" (never a javascript: link)."""
+        return safe_website(self.author_url)
 
 class CommentEvent(models.Model):
     """One step in a comment's history: why it is where it is."""
@@ -147,7 +146,9 @@ class SpamReport(models.Model):
     A counter, not COUNT(*): purging old spam must not lower it. One row.
     """
 
-    killed = models.PositiveBigIntegerField(default=0, help_text="Set a starting number when moving from another engine.")
+    killed = models.PositiveBigIntegerField(
+        default=0, help_text="Set a starting number when moving from another engine."
+    )
     since_year = models.PositiveSmallIntegerField(default=_this_year)
 
     class Meta:
@@ -155,6 +156,9 @@ class SpamReport(models.Model):
 
     def __str__(self):
         return f"{self.killed:,} killed since {self.since_year}"
+
+    def get_absolute_url(self):
+        return reverse("admin:comments_spamreport_change", args=[self.pk])
 
     @classmethod
     def current(cls):
@@ -167,7 +171,4 @@ class SpamReport(models.Model):
         if count:
             cls.current()
             cls.objects.filter(pk=1).update(killed=Greatest(F("killed") + count, 0))
-
-    def get_absolute_url(self):
-        return reverse("admin:comments_spamreport_change", args=[self.pk])
 

@@ -86,7 +86,8 @@ def receive(comment, permalink, honeypot=False):
         comment.save()
         record(comment, CommentEvent.Kind.RECEIVED, detail=f"From {comment.ip_address or 'an unknown address'}.")
         if honeypot:
-            record(comment, CommentEvent.Kind.CHECKED_SPAM, detail="Honeypot field filled in: kept as spam, Akismet not asked.")
+            detail = "Honeypot field filled in: kept as spam, Akismet not asked."
+            record(comment, CommentEvent.Kind.CHECKED_SPAM, detail=detail)
             spam_counted(1)
     if honeypot:
         return comment
@@ -223,9 +224,8 @@ def waiting_count():
 
 def notify_author(comment):
     """Email the author about a comment in the queue; a mail failure is logged and recorded, never raised."""
-    recipients = settings.COMMENT_NOTIFY_EMAIL or list(
-        get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="").values_list("email", flat=True)
-    )
+    superusers = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="")
+    recipients = settings.COMMENT_NOTIFY_EMAIL or list(superusers.values_list("email", flat=True))
     if not recipients:
         return
     admin_url = settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk])

@@ -8,7 +8,7 @@ import enum
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 import akismet
 import httpx
@@ -86,7 +86,7 @@ def arguments(comment, permalink):
 
 
 def _gmt(moment):
-    return moment.astimezone(dt_timezone.utc).replace(microsecond=0).isoformat()
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def check(stored_arguments, recheck_reason=None) -> Outcome:

@@ -19,7 +19,11 @@ def post_comment(client, post, headers=None, **overrides):
     return client.post(
         f"/post/{post.slug}/comment/",
         comment_data(**overrides),
-        headers={"User-Agent": "Mozilla/5.0 test", "Referer": f"http://testserver/post/{post.slug}/", **(headers or {})},
+        headers={
+            "User-Agent": "Mozilla/5.0 test",
+            "Referer": f"http://testserver/post/{post.slug}/",
+            **(headers or {}),
+        },
         REMOTE_ADDR="203.0.113.7",
     )
 

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.browser import browser  # noqa: F401  (a fixture for the browser tests)
+from tests.stack import stack  # noqa: F401  (a fixture for the stack tests)
 
 
 @pytest.fixture

@@ -39,4 +39,5 @@ def make_blurb(**fields):
 
 
 def make_author(username="author", password="correct horse battery staple"):
-    return get_user_model().objects.create_superuser(username=username, email=f"{username}@example.com", password=password)
+    email = f"{username}@example.com"
+    return get_user_model().objects.create_superuser(username=username, email=email, password=password)

@@ -9,7 +9,8 @@ import pytest
 def require_program(name, *fallbacks):
     """The program's path; skip visibly when it is missing, but fail under CI."""
     for candidate in (name, *fallbacks):
-        path = shutil.which(candidate) or (candidate if os.path.isabs(candidate) and os.access(candidate, os.X_OK) else None)
+        executable = os.path.isabs(candidate) and os.access(candidate, os.X_OK)
+        path = shutil.which(candidate) or (candidate if executable else None)
         if path:
             return path
     message = f"{name} is not installed (`.ci/run` installs it with apt-get)"

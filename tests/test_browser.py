@@ -6,7 +6,10 @@ from tests.factories import make_blurb, make_post, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LONG_CODE = "```python wide.py\n" + "x = '" + "a" * 300 + "'\n```\n\n| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n" + "| wide cell text | " * 6 + "\n"
+LONG_CODE = (
+    "```python wide.py\n" + "x = '" + "a" * 300 + "'\n```\n\n"
+    "| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n" + "| wide cell text | " * 6 + "\n"
+)
 
 
 @pytest.fixture

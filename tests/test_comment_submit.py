@@ -31,7 +31,8 @@ def test_post_page_shows_the_form_and_the_note(client, post):
     html = client.get(post.get_absolute_url()).content.decode()
     for text in ('for="comment-author_name"', "Will not be shared", "Optional", 'for="comment-body"'):
         assert text in html
-    assert "Thanks for reading! Your comment will not appear until approved, which may take a few hours or more." in html
+    note = "Thanks for reading! Your comment will not appear until approved, which may take a few hours or more."
+    assert note in html
     assert 'action="/post/sqlite/comment/"' in html
     assert "csrfmiddlewaretoken" not in html
 

@@ -26,10 +26,16 @@ def imported_packages(path):
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "import_module":
-            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                found.add(node.args[0].value.split(".")[0])
+        elif _imports_by_name(node):
+            found.add(node.args[0].value.split(".")[0])
     return found
+
+
+def _imports_by_name(node):
+    """importlib.import_module("comments.models") and the like, with a literal name."""
+    if not isinstance(node, ast.Call) or getattr(node.func, "id", getattr(node.func, "attr", "")) != "import_module":
+        return False
+    return bool(node.args) and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
 
 
 def sources(package):

@@ -48,10 +48,13 @@ class _Links(HTMLParser):
 def test_every_public_page_feed_and_sitemap_is_exported(blog, tmp_path):
     export(tmp_path / "site", "--base-url", "https://archive.example.org")
     site = tmp_path / "site"
-    for name in ["index.html", "page/2/index.html", "page/3/index.html", "tags/index.html", "archive/index.html",
-                 "tag/python/index.html", "feeds/atom/index.atom", "feeds/rss/index.rss", "feeds/comments/atom/index.atom",
-                 "feeds/tag/python/atom/index.atom", "sitemap.xml", "sitemap-posts.xml", "robots.txt", "404.html",
-                 f"post/{blog[0].slug}/index.html", f"post/{blog[0].slug}.md"]:  # fmt: skip
+    names = [
+        "index.html", "page/2/index.html", "page/3/index.html", "tags/index.html", "archive/index.html",
+        "tag/python/index.html", "feeds/atom/index.atom", "feeds/rss/index.rss", "feeds/comments/atom/index.atom",
+        "feeds/tag/python/atom/index.atom", "sitemap.xml", "sitemap-posts.xml", "robots.txt", "404.html",
+        f"post/{blog[0].slug}/index.html", f"post/{blog[0].slug}.md",
+    ]  # fmt: skip
+    for name in names:
         assert (site / name).is_file(), name
     assert not list(site.rglob("*still-a-draft*"))
     assert "An approved comment" in (site / f"post/{blog[0].slug}/index.html").read_text()

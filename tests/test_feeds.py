@@ -40,7 +40,7 @@ def test_atom_feed_has_full_content_absolute_links_and_dates(client, posts):
     assert 'href="http://testserver/archive/"' in content.text
     assert 'src="http://testserver/static/img/logo.png"' in content.text
     assert '<span class="' in content.text  # highlighted code is carried whole
-    assert entry.find(f"{ATOM}link").get("href") == "http://testserver/post/%s/" % posts["first"].slug
+    assert entry.find(f"{ATOM}link").get("href") == f"http://testserver/post/{posts['first'].slug}/"
     assert "Macros in <em>Vim</em>." in entry.findtext(f"{ATOM}summary")
     assert entry.find(f"{ATOM}author").findtext(f"{ATOM}name")
     published = parse_datetime(entry.findtext(f"{ATOM}published"))

@@ -106,7 +106,10 @@ def test_delete_from_the_change_page_goes_through_moderation(author_client, post
     assert post.approved_comment_count == 0
 
 
-@pytest.mark.parametrize(("button", "status", "event"), [("approve", "approved", "approved"), ("spam", "spam", "reported_spam"), ("ham", "approved", "reported_ham")])
+@pytest.mark.parametrize(
+    ("button", "status", "event"),
+    [("approve", "approved", "approved"), ("spam", "spam", "reported_spam"), ("ham", "approved", "reported_ham")],
+)
 def test_one_by_one_buttons_on_the_comment_page(author_client, post, use_akismet, button, status, event):
     use_akismet(HamClient(config=CONFIG))
     comment = make_comment(post)

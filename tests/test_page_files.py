@@ -6,9 +6,9 @@ request and response are otherwise ones that would be written.
 
 import gzip
 import os
-from io import StringIO
 import time
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -17,9 +17,9 @@ from django.test import override_settings
 from django.urls import path
 from django.utils import timezone
 
+from blog.models import Post
 from escribe import pages
 from escribe.urls import urlpatterns as site_urlpatterns
-from blog.models import Post
 from tests.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -209,7 +209,8 @@ def test_a_path_that_could_leave_or_confuse_the_folder_has_no_file(url_path):
 
 
 def test_a_file_name_must_say_its_content_type():
-    assert pages.file_for("/feeds/atom/", "application/atom+xml; charset=utf-8") == PurePosixPath("feeds/atom/index.atom")
+    atom = "application/atom+xml; charset=utf-8"
+    assert pages.file_for("/feeds/atom/", atom) == PurePosixPath("feeds/atom/index.atom")
     assert pages.file_for("/robots.txt", "text/plain") == PurePosixPath("robots.txt")
     assert pages.file_for("/robots.txt", "text/html") is None
     assert pages.file_for("/", "application/octet-stream") is None
@@ -247,7 +248,11 @@ def test_pages_are_written_through_a_rename(tmp_path, monkeypatch):
     (tmp_path / "gen").mkdir()
     renamed = []
     real_replace = os.replace
-    monkeypatch.setattr(os, "replace", lambda source, target: (renamed.append(Path(target).name), real_replace(source, target)))
+    def replace(source, target):
+        renamed.append(Path(target).name)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
     pages.write_file(tmp_path / "gen", "page/index.html", b"<p>whole</p>")
     assert renamed == ["index.html.gz", "index.html"]
 

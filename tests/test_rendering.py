@@ -13,7 +13,11 @@ CASES = [
     (
         "fence with file name",
         "```python models.py\nclass Post: pass\n```\n",
-        ['<figure class="code-file">', "<figcaption><code>models.py</code></figcaption>", '<span class="k">class</span>'],
+        [
+            '<figure class="code-file">',
+            "<figcaption><code>models.py</code></figcaption>",
+            '<span class="k">class</span>',
+        ],
         ["models.py\nclass"],
     ),
     (

@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from deploy import localstack
-from tests.stack import HOST, REPO, make_certificate, production_env, run_manage, stack  # noqa: F401  (a fixture)
+from tests.stack import HOST, REPO, make_certificate, production_env, run_manage
 from tests.system import require_program
 
 
@@ -94,26 +94,26 @@ def test_acme_challenges_are_answered_over_http(stack):
 
 @stack_test
 def test_unknown_host_gets_no_http_response(stack):
-    with stack.client("http") as client:
-        with pytest.raises(httpx.RemoteProtocolError):
-            client.get("/", headers={"Host": "evil.test"})
+    with stack.client("http") as client, pytest.raises(httpx.RemoteProtocolError):
+        client.get("/", headers={"Host": "evil.test"})
 
 
 @stack_test
 def test_unknown_server_name_is_refused_in_the_tls_handshake(stack):
     context = stack.tls_context(verify=False)
-    with socket.create_connection(("127.0.0.1", stack.https_port), timeout=5) as raw:
-        with pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME"):
-            with context.wrap_socket(raw, server_hostname="evil.test"):
-                pass
+    with (
+        socket.create_connection(("127.0.0.1", stack.https_port), timeout=5) as raw,
+        pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME"),
+        context.wrap_socket(raw, server_hostname="evil.test"),
+    ):
+        pass
 
 
 @stack_test
 def test_unknown_host_behind_our_server_name_gets_no_response(stack):
     # SNI says blog.test, the Host header says something else.
-    with stack.client() as client:
-        with pytest.raises(httpx.RemoteProtocolError):
-            client.get("/", headers={"Host": "evil.test"})
+    with stack.client() as client, pytest.raises(httpx.RemoteProtocolError):
+        client.get("/", headers={"Host": "evil.test"})
 
 
 @stack_test

@@ -18,7 +18,11 @@ TAG_NAMES = [
     "Emacs", "Debian", "systemd", "Docker", "Books", "Travel", "Meta",
 ]  # fmt: skip
 LANGUAGES = [
-    ("python", "def handler(request):\n    posts = Post.objects.published()[:10]\n    return render(request, 'x.html', {'posts': posts})\n"),
+    (
+        "python",
+        "def handler(request):\n    posts = Post.objects.published()[:10]\n"
+        "    return render(request, 'x.html', {'posts': posts})\n",
+    ),
     ("sql", "SELECT id, title FROM blog_post\nWHERE status = 'published'\nORDER BY published_at DESC LIMIT 10;\n"),
     ("bash", "set -euo pipefail\nfor f in *.md; do\n  wc -w \"$f\"\ndone\n"),
     ("nginx", "location /static/ {\n    alias /srv/escribe/var/static/;\n    expires max;\n}\n"),
@@ -65,7 +69,9 @@ class Command(BaseCommand):
 
     def _body(self, rng, n):
         language, code = LANGUAGES[n % len(LANGUAGES)]
-        paragraphs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 90))).capitalize() + "." for _ in range(4)]
+        paragraphs = [
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 90))).capitalize() + "." for _ in range(4)
+        ]
         source = (
             f"{paragraphs[0]}\n\n## Section {n}\n\n{paragraphs[1]}\n\n"
             f"```{language} example{n}.{language[:2]}\n{code}```\n\n{paragraphs[2]}\n\n"
@@ -101,6 +107,10 @@ class Command(BaseCommand):
                 # Both databases return the new primary keys from bulk_create.
                 created = Post.objects.bulk_create(batch)
                 through.objects.bulk_create(
-                    [through(post_id=post.pk, tag_id=tag.pk) for post, post_tags in zip(created, chosen) for tag in post_tags]
+                    [
+                        through(post_id=post.pk, tag_id=tag.pk)
+                        for post, post_tags in zip(created, chosen, strict=True)
+                        for tag in post_tags
+                    ]
                 )
             self.stdout.write(f"  posts: {min(start + BATCH, count):,}/{count:,}")

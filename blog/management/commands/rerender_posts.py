@@ -5,7 +5,7 @@ from blog.models import Blurb, Post
 
 
 class Command(BaseCommand):
-    help = "Re-render the stored HTML of every post and blurb and redo the derived counts (after the renderer or the time zone changes)."
+    help = "Re-render every post and blurb and redo the stored counts (after the renderer or the time zone changed)."
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would change; write nothing.")

@@ -49,7 +49,8 @@ class Command(BaseCommand):
                 batch.append(
                     Comment(
                         post_id=post_id, author_name=f"Reader {n}", author_email=f"reader{n}@example.com", body=body,
-                        body_html=comment_html(body), created_at=min(published_at + timedelta(minutes=7 * (n + 1)), now),
+                        body_html=comment_html(body),
+                        created_at=min(published_at + timedelta(minutes=7 * (n + 1)), now),
                         ip_address=f"198.51.100.{n % 250 + 1}", user_agent="bench", status=status, spam_check=check,
                     )
                 )  # fmt: skip

@@ -21,16 +21,18 @@ NOT_FOUND_PROBE = "/this-page-does-not-exist/"
 
 
 class Command(BaseCommand):
-    help = "Write every public page, feed, the sitemap and the static files into DIR, to archive the blog or host it anywhere."
+    help = "Write every public page, feed, the sitemap and the static files into DIR, for an archive or a static host."
 
     def add_arguments(self, parser):
         parser.add_argument("directory", metavar="DIR", type=Path, help="An empty or missing folder.")
         parser.add_argument(
             "--base-url",
-            help="Where the copy will live, e.g. https://example.org or https://example.org/blog/ (default: ESCRIBE_SITE_URL).",
+            help="Where the copy will live: https://example.org/ or https://example.org/blog/ (default: SITE_URL).",
         )
         parser.add_argument(
-            "--without-comment-form", action="store_true", help="Leave out the comment form (a static host takes no POSTs)."
+            "--without-comment-form",
+            action="store_true",
+            help="Leave out the comment form (a static host takes no POSTs).",
         )
 
     def handle(self, *args, directory, base_url=None, without_comment_form=False, **options):

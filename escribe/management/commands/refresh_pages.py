@@ -12,4 +12,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.NOTICE("ESCRIBE_PAGES_DIR is not set: there are no page files."))
             return
         pages.invalidate()
-        self.stdout.write(self.style.SUCCESS(f"Every page file in {settings.PAGES_DIR} is stale; new ones follow readers."))
+        message = f"Every page file in {settings.PAGES_DIR} is stale; new ones follow readers."
+        self.stdout.write(self.style.SUCCESS(message))
