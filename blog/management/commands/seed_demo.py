@@ -23,6 +23,13 @@ def default_source():
     return Path(settings.BASE_DIR) / "demo"
 
 
+def add_source_argument(parser):
+    """--from DIR: the demo folder, for this command and the comments app's seed_demo_comments."""
+    parser.add_argument(
+        "--from", dest="source", metavar="DIR", type=Path, help="The demo folder (default: demo/ in the repository)."
+    )
+
+
 @dataclass
 class Demo:
     """The demo blog as its files describe it, dates unshifted."""
@@ -77,13 +84,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--author", metavar="USERNAME", help="Attribute the posts to this user, if it exists.")
-        parser.add_argument(
-            "--from",
-            dest="source",
-            metavar="DIR",
-            type=Path,
-            help="The demo folder (default: demo/ in the repository).",
-        )
+        add_source_argument(parser)
 
     def handle(self, *args, author=None, source=None, **options):
         if Post.objects.exists():

@@ -3,12 +3,12 @@
 from datetime import datetime
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from blog.frontmatter import FrontMatterError, PostFile, read_yaml
+from blog.management.commands.seed_demo import add_source_argument, default_source
 from blog.models import Post
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
@@ -65,20 +65,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--from",
-            dest="source",
-            metavar="DIR",
-            type=Path,
-            help="The demo folder (default: demo/ in the repository).",
-        )
+        add_source_argument(parser)
 
     def handle(self, *args, source=None, **options):
         # A comment's history outlives it: comments the moderator deleted must not come back on the next `make run`.
         if Comment.objects.exists() or CommentEvent.objects.exists():
             self.stdout.write(self.style.NOTICE("Comments exist; seed_demo_comments left the database alone."))
             return
-        source = source or Path(settings.BASE_DIR) / "demo"
+        source = source or default_source()
         try:
             found = read_comments(source)
             killed, since_year = read_spam_report(source)
