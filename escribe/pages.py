@@ -57,6 +57,8 @@ INDEX_EXTENSIONS = ("html", "atom", "rss")
 # A path segment that is a plain name: no dot files, no "..", nothing to escape.
 _SEGMENT = re.compile(r"^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}$")
 MAX_PATH = 1000
+# gzip's default: level 9 took 40% longer on a front page for a file 0.5% smaller.
+GZIP_LEVEL = 6
 # The expiry watcher looks this often at least (a post may be scheduled meanwhile).
 WATCH_INTERVAL = 1.0
 
@@ -97,7 +99,7 @@ def current():
     """The generation nginx serves from now, or None when there is none yet."""
     try:
         target = os.readlink(root() / CURRENT)
-    except (FileNotFoundError, OSError):
+    except OSError:  # not there yet (or not a link): no generation
         return None
     name = PurePosixPath(target).name
     path = root() / GENERATIONS / name
@@ -264,7 +266,7 @@ def write_file(folder, relative, body):
     target.parent.mkdir(parents=True, exist_ok=True)
     # The twin first: a reader may briefly get the new .gz with the old page,
     # both valid for this generation, but never a page without its twin's content.
-    _write_atomically(target.with_name(f"{target.name}.gz"), gzip.compress(body, 9, mtime=0))
+    _write_atomically(target.with_name(f"{target.name}.gz"), gzip.compress(body, GZIP_LEVEL, mtime=0))
     _write_atomically(target, body)
 
 
@@ -328,6 +330,8 @@ class PageFileMiddleware:
     def __call__(self, request):
         shared = shared_request(request)
         generation = _generation_to_write() if shared and enabled() and own_origin(request) else None
+        # Templates may cache what every page of this generation shows (the sidebar) under its name.
+        request.page_generation = generation.name if generation is not None else None
         response = self.get_response(request)
         if not (shared and response_may_be_kept(response)):
             return response
@@ -340,6 +344,15 @@ class PageFileMiddleware:
             if relative is not None:
                 _keep(generation, relative, response.content)
         return response
+
+
+def generation_context(request):
+    """Template context: `page_generation`, the name of the generation this page goes into, or None.
+
+    What every page of one generation shows alike (the sidebar) may be cached
+    under that name: a change starts a new generation, so a new name.
+    """
+    return {"page_generation": getattr(request, "page_generation", None)}
 
 
 def _generation_to_write():

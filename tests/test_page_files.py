@@ -469,3 +469,47 @@ def test_a_failed_switch_after_a_commit_is_logged_not_an_error_page(author_clien
     assert response.status_code == 302
     assert Post.objects.filter(slug="saved-anyway").exists()
     assert "read-only file system" in caplog.text
+
+
+# --- The sidebar, cached per generation ----------------------------------------------------------
+
+
+def test_the_sidebar_is_rendered_once_per_generation_and_afresh_after_a_change(
+    client, pages_dir, django_capture_on_commit_callbacks
+):
+    from blog.models import Blurb
+    from tests.factories import make_blurb
+
+    blurb = make_blurb(title="Before")
+    first, second, third = make_post(), make_post(), make_post()
+    assert "Before" in client.get(first.get_absolute_url()).content.decode()
+    Blurb.objects.filter(pk=blurb.pk).update(title="Unannounced")  # update() says nothing: same generation
+    assert "Before" in client.get(second.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        blurb.title = "After"
+        blurb.save()
+    assert "After" in client.get(third.get_absolute_url()).content.decode()
+
+
+def test_the_sidebar_is_never_cached_for_pages_that_are_not_kept(client, pages_dir, author):
+    from blog.models import Blurb
+    from tests.factories import make_blurb
+
+    blurb = make_blurb(title="Before")
+    post = make_post()
+    client.get("/")
+    Blurb.objects.filter(pk=blurb.pk).update(title="Unannounced")
+    assert "Unannounced" in client.get("/", {"q": "x"}).content.decode()
+    client.force_login(author)
+    assert "Unannounced" in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_without_page_files_the_sidebar_is_never_cached(client, settings):
+    from blog.models import Blurb
+    from tests.factories import make_blurb
+
+    settings.PAGES_DIR = ""
+    blurb = make_blurb(title="Before")
+    client.get("/")
+    Blurb.objects.filter(pk=blurb.pk).update(title="Unannounced")
+    assert "Unannounced" in client.get("/").content.decode()
