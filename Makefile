@@ -28,9 +28,9 @@ test: $(STAMP) var/secret_key
 test-postgres: $(STAMP) var/secret_key
 	bash .ci/postgres.sh $(BIN)/python -m pytest
 
-# The benchmark of the real stack (bench/run.py; wrk comes from apt-get when
-# missing): one run with the default settings, appended to docs/PERFORMANCE.md.
-# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--posts 5000 --duration 20".
+# The benchmark of the real stack (bench/run.py, bench/README.md; wrk comes from
+# apt-get when missing): issue 9's targets, raw results in bench/results/ (git-ignored).
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--growth" or "--after-change".
 # `make test` runs the smoke variant (tests/test_bench_smoke.py).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,35 +1,27 @@
-"""E-Scribe's benchmark (issue 5): the real stack from deploy/ on loopback, measured layer by layer in one run.
+"""E-Scribe's benchmark: issue 9's targets, measured on the real stack (deploy/localstack.py) on loopback.
 
-    make bench                       # 1,000 posts, 10 s a measurement; appends to docs/PERFORMANCE.md
-    make bench-smoke                 # seconds on a tiny database; writes nothing in the repository
-    .venv/bin/python -m bench.run --help
-    .venv/bin/python -m bench.run --growth      # 1,000 vs 100,000 posts, uncached (long)
+    make bench                                      # 1,000 posts: measurements 1, 2, 3, 5 and 6
+    make bench-smoke                                # the same code on a tiny database, 1 s measurements
+    .venv/bin/python -m bench.run --growth          # 4: 1,000 vs 100,000 posts (several minutes)
+    .venv/bin/python -m bench.run --after-change    # 5 (and 6) at 10,000 posts
 
-A throw-away install (deploy/localstack.py) gets a database from
-`manage.py generate_content`; nginx serves the rendered deploy/nginx site over
-TLS for "localhost" (wrk takes the TLS server name from the URL), gunicorn
-runs deploy/gunicorn.conf.py through bench/gunicorn_bench.py (an offline
-Akismet that answers after --akismet-delay). After 15 s of unmeasured load
-through nginx, to let the fresh stack settle, wrk measures, at each
---connections, every reader asking for gzip as browsers do (READER_HEADERS):
+  1 page files   front, a post with about 20 comments, a tag page and the Atom feed through nginx from
+                 their page files, each beside a static copy of the same bytes (and of its .gz twin)
+                 that the same nginx serves from /static/; gunicorn must see none of these requests
+  2 uncached     the post and the front page straight to gunicorn: every request rendered by Django
+  3 comments     readers going round the four page files through nginx, alone, then while commenters
+                 post straight to gunicorn with a slow Akismet; the page files must stay current
+  4 growth       uncached p50 of front, post, tag, archive month and sitemap index at two sizes
+  5 after a change  the first request of front, post and feed once the page files went stale
+  6 memory       the RSS of gunicorn's master and workers at the end
 
-  static            the post page's bytes saved as a file (and as file.gz, for gzip_static),
-                    served by the same nginx server
-  nginx             front, post (about 20 comments), tag, Atom feed through nginx, its cache warm
-  gunicorn+cache    the same paths straight to gunicorn (TCP), the application's page cache warm
-  stock-cache_page  a second gunicorn with Django's stock per-site cache (bench/stock_cache_settings.py)
-  gunicorn-nocache  a third gunicorn with ESCRIBE_PAGE_CACHE_SECONDS=0
-  readers/commenters  readers going round the four paths, alone and while --commenters post
-                    comments straight to the same gunicorn (nginx's limit_req would refuse them)
-
-It prints a table and the targets of issue 5 with PASS/FAIL, and appends
-both, with the revision and machine facts, to docs/PERFORMANCE.md. Targets
-are reported, not enforced, unless --enforce is given.
+Every reader asks for gzip, as browsers do. Raw results (results.json, report.md and every wrk
+report) go to bench/results/<time>-<mode>/, which git ignores; nothing else in the repository is
+written. Targets are reported with PASS/FAIL; --enforce exits 1 on a FAIL.
 """
 
 import argparse
 import datetime
-import gzip
 import json
 import os
 import platform
@@ -42,49 +34,38 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python bench/run.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import httpx
 
-import httpx  # noqa: E402
-
-from bench.slow_akismet import DELAY_VARIABLE  # noqa: E402
-from deploy import localstack  # noqa: E402
-from deploy.localstack import REPO, StackError, run_manage  # noqa: E402
-from escribe import pagecache  # noqa: E402  (its gzip level, for the static twin)
+from bench import wrk
+from bench.slow_akismet import DELAY_VARIABLE
+from deploy import localstack
+from deploy.localstack import REPO, StackError, run_manage
+from escribe import pages  # which file keeps which URL
 
 BENCH = Path(__file__).resolve().parent
-PERFORMANCE_MD = REPO / "docs" / "PERFORMANCE.md"
+RESULTS = BENCH / "results"
 # wrk takes the TLS server name (SNI) from the URL: a name that resolves
 # without touching /etc/hosts. The site is rendered for it.
 HOST = "localhost"
-STATIC_PATH = "/static/bench/post.html"
-# Every reader asks for gzip, as every browser does. The pages come compressed
-# from the page cache (compressed once, when stored) and the static file from
-# its .gz twin (gzip_static), so the comparison stays like for like.
-READER_HEADERS = ("Accept-Encoding: gzip",)
-SETTLE_SECONDS = 15
+GZIP = "Accept-Encoding: gzip"
 READ_PAGES = ("front", "post", "tag", "feed")
+UNCACHED_PAGES = ("post", "front")
+COLD_PAGES = ("front", "post", "feed")
 GROWTH_PAGES = ("front", "post", "tag", "archive", "sitemap")
-WRK_TIMEOUT = 10  # seconds before wrk counts a request as timed out
-GENERATE_TIMEOUT = 3600
 POST_COMMENTS = 20  # "a post with 20 comments"
+SETTLE_SECONDS = 15
+GENERATE_TIMEOUT = 3600
+INVALIDATE = "from escribe import pages; pages.invalidate()"
 
-# Issue 5's targets.
-NGINX_SHARE_OF_STATIC = 0.75
-NGINX_P99_MS = 20
-APP_CACHE_OVER_STOCK = 1.5
-APP_CACHE_RPS = 2500
-NOCACHE_RPS = {"post": 400, "front": 250}
-READERS_MAX_DROP = 0.20
-READERS_P99_MS = 100
-COMMENTERS_P99_MARGIN_MS = 200
+# Issue 9's targets.
+FILE_SHARE_OF_STATIC = 0.95
+FILE_P99_MS = 10
+UNCACHED_RPS = {"post": 150, "front": 100}
+READERS_MAX_DROP = 0.10
 GROWTH_MAX_RATIO = 1.5
-GROWTH_GENERATE_SECONDS = 600
-MEMORY_MB = 250
 
 
 class BenchError(RuntimeError):
@@ -95,107 +76,101 @@ class BenchError(RuntimeError):
 class Row:
     """One wrk measurement."""
 
+    measurement: str
     page: str
     path: str
-    layer: str
     connections: int
     rps: float
     p50_ms: float
     p99_ms: float
     errors: int
     requests: int
-    ratio: float | None = None
+    wrk_report: str = ""
 
 
 @dataclass
 class Target:
-    """One of issue 5's targets, as far as this run can tell."""
+    """One of issue 9's targets as this run measured it; passed is None for figures that are only reported."""
 
     name: str
     figure: str
     goal: str
-    passed: bool | None  # None: not measured in this run
+    passed: bool | None
 
     @property
     def verdict(self):
-        return {True: "PASS", False: "FAIL", None: "n/a"}[self.passed]
+        return {True: "PASS", False: "FAIL", None: "report"}[self.passed]
 
 
-# --- wrk -------------------------------------------------------------------------------------
+class Bench:
+    """One run: its options, where its raw results go, and what it measured so far."""
+
+    def __init__(self, args, wrk_program, results):
+        self.args = args
+        self.wrk_program = wrk_program
+        self.results = results
+        self.rows = []
+        self.targets = []
+        self.problems = []
+        self.figures = {}
+        self.wrk_runs = 0
+
+    def wrk(self, label, url, connections, seconds, headers=(), script=None, env=None):
+        """Run wrk once, keep its report in the results folder; returns (report text, file name)."""
+        line = wrk.command(self.wrk_program, url, connections, seconds, headers, script)
+        text = wrk.run(line, seconds, env)
+        return text, self.keep_wrk(label, line, text)
+
+    def keep_wrk(self, label, line, text):
+        self.wrk_runs += 1
+        name = f"{self.wrk_runs:02d}-{re.sub(r'[^A-Za-z0-9]+', '-', label).strip('-')}.txt"
+        (self.results / "wrk").mkdir(parents=True, exist_ok=True)
+        (self.results / "wrk" / name).write_text(f"$ {shlex.join(line)}\n\n{text}")
+        return name
+
+    def measure(self, measurement, page, path, url, connections, headers=(), script=None, env=None):
+        """Unmeasured warm-up, then one measured wrk run at `connections`; returns the row."""
+        headers = [GZIP, *headers]
+        if self.args.warmup:
+            line = wrk.command(self.wrk_program, url, connections, self.args.warmup, headers, script)
+            wrk.run(line, self.args.warmup, env)
+        label = f"{measurement} {page} c{connections}"
+        text, name = self.wrk(label, url, connections, self.args.duration, headers, script, env)
+        return self.add(Row(measurement, page, path, connections, **wrk.parse(text), wrk_report=name))
+
+    def add(self, row):
+        self.rows.append(row)
+        print(
+            f"  {row.measurement:<24} {row.page:<8} c={row.connections:<3} {row.rps:>9,.0f} req/s  "
+            f"p50 {row.p50_ms:>7.2f} ms  p99 {row.p99_ms:>7.2f} ms  errors {row.errors}",
+            flush=True,
+        )
+        if row.requests == 0:
+            self.problem(f"{row.measurement}, {row.page}: no request was answered")
+        if row.errors:
+            self.problem(f"{row.measurement}, {row.page}: {row.errors} errors (see wrk/{row.wrk_report})")
+        return row
+
+    def check(self, ok, text):
+        """A condition the figures depend on (the pages came from files, ...): a problem when it fails."""
+        if not ok:
+            self.problem(text)
+        return ok
+
+    def problem(self, text):
+        print(f"  PROBLEM: {text}", flush=True)
+        self.problems.append(text)
+
+    def target(self, name, figure, goal, passed):
+        self.targets.append(Target(name, figure, goal, passed))
+        print(f"  {name}: {figure} ({goal}) {self.targets[-1].verdict}", flush=True)
 
 
-def wrk_command(wrk, url, connections, duration, headers=(), script=None):
-    command = [wrk, f"-t{min(connections, os.cpu_count() or 1)}", f"-c{connections}", f"-d{duration}s",
-               "--latency", "--timeout", f"{WRK_TIMEOUT}s"]  # fmt: skip
-    for header in headers:
-        command += ["-H", header]
-    if script:
-        command += ["-s", str(BENCH / script)]
-    return [*command, url]
+# --- the stack -------------------------------------------------------------------------------
 
 
-def start_wrk(command, env=None):
-    return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
-    )
-
-
-def finish_wrk(process, duration):
-    try:
-        out, err = process.communicate(timeout=duration + 60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        raise BenchError(f"wrk did not finish: {shlex.join(process.args)}") from None
-    if process.returncode != 0:
-        raise BenchError(f"wrk exited {process.returncode}: {shlex.join(process.args)}\n{out}\n{err}")
-    return parse_wrk(out)
-
-
-def run_wrk(command, duration, env=None):
-    process = start_wrk(command, env)
-    try:
-        return finish_wrk(process, duration)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-
-
-TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
-
-
-def parse_wrk(text):
-    """requests/s, p50 and p99 (ms), errors and completed requests from wrk --latency's report."""
-    rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
-    total = re.search(r"^\s*(\d+) requests in", text, re.M)
-    if not rps or not total:
-        raise BenchError(f"unexpected wrk output:\n{text}")
-    latency = {
-        int(share): float(value) * TIME_UNITS_MS[unit]
-        for share, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", text, re.M)
-    }
-    errors = 0
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    if socket_errors:
-        errors += sum(int(number) for number in socket_errors.groups())
-    non_2xx_3xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    if non_2xx_3xx:
-        errors += int(non_2xx_3xx.group(1))
-    return {
-        "rps": float(rps.group(1)),
-        "p50_ms": latency.get(50, 0.0),
-        "p99_ms": latency.get(99, 0.0),
-        "errors": errors,
-        "requests": int(total.group(1)),
-    }
-
-
-# --- the install -----------------------------------------------------------------------------
-
-
-def find_program(name, *fallbacks):
-    for candidate in (name, *fallbacks):
+def find_program(*candidates):
+    for candidate in candidates:
         path = shutil.which(candidate)
         if path:
             return path
@@ -224,22 +199,50 @@ def apt_install(packages):
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     print(f"Installing {' '.join(packages)} with apt-get", flush=True)
     install = [*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
-    if subprocess.run(install, env=env, timeout=900).returncode != 0:
+    if subprocess.run(install, env=env, timeout=900, check=False).returncode != 0:
         subprocess.run([*prefix, "apt-get", "update", "-q"], env=env, timeout=900, check=False)
         subprocess.run(install, env=env, timeout=900, check=True)
 
 
 def populate(posts, comments_per_post, timings):
-    """A `populate` for localstack.build(): the demo blog (sidebar, tags), then generate_content's bulk."""
+    """A `populate` for localstack.build(): the demo blog (sidebar, tags), then the generated posts and comments."""
 
     def fill(env):
         localstack.seed_demo(env)
         started = time.monotonic()
-        run_manage(env, "generate_content", "--posts", str(posts), "--comments-per-post", str(comments_per_post),
-                   timeout=GENERATE_TIMEOUT)  # fmt: skip
-        timings["generate_seconds"] = time.monotonic() - started
+        run_manage(env, "generate_content", "--posts", str(posts), timeout=GENERATE_TIMEOUT)
+        timings["generate_content_s"] = time.monotonic() - started
+        started = time.monotonic()
+        run_manage(env, "generate_comments", "--per-post", str(comments_per_post), timeout=GENERATE_TIMEOUT)
+        timings["generate_comments_s"] = time.monotonic() - started
 
     return fill
+
+
+def build(args, prefix, posts, comments_per_post, programs=None):
+    """A throw-away install with `posts` generated posts; nginx too when `programs` are given."""
+    timings = {}
+    print(f"Building the database: {posts:,} posts, {comments_per_post} comments a post", flush=True)
+    nginx, openssl = (programs["nginx"], programs["openssl"]) if programs else (None, None)
+    app = localstack.build(
+        prefix, nginx, openssl, host=HOST, populate=populate(posts, comments_per_post, timings), worker_connections=4096
+    )
+    print(
+        f"  generate_content {timings['generate_content_s']:.1f} s, "
+        f"generate_comments {timings['generate_comments_s']:.1f} s",
+        flush=True,
+    )
+    # deploy/gunicorn.conf.py's own number of workers, as in production.
+    app.env.pop("ESCRIBE_WORKERS", None)
+    if args.workers:
+        app.env["ESCRIBE_WORKERS"] = str(args.workers)
+    # Commenters reach gunicorn from 127.0.0.1 but each comment names its own
+    # address (X-Forwarded-For, see comment_post.lua), as a wave of readers
+    # would: the per-address limit keeps its production value.
+    app.env["ESCRIBE_TRUSTED_PROXIES"] = "unix,127.0.0.1"
+    app.env.pop("ESCRIBE_COMMENT_RATE", None)
+    app.env[DELAY_VARIABLE] = str(args.akismet_delay)
+    return app, timings
 
 
 PICK_PATHS = """
@@ -264,9 +267,8 @@ print(json.dumps({{
         "tag": reverse("blog:tag-detail", kwargs={{"slug": tag["tag__slug"]}}),
         "feed": reverse("blog:feed-atom"),
         "archive": reverse("blog:archive-month", kwargs={{"year": month.year, "month": month.month}}),
-        "sitemap": "/sitemap.xml",
+        "sitemap": reverse("sitemap-index"),
     }},
-    "post_slug": post.slug,
     "post_comments": post.approved_comment_count,
     "posts": Post.objects.count(),
     "published": published.count(),
@@ -280,43 +282,65 @@ def pick_paths(app, comments=POST_COMMENTS):
     return json.loads(app.shell(PICK_PATHS.format(comments=int(comments))))
 
 
+def nginx_url(app, path):
+    return f"https://{HOST}:{app.https_port}{path}"
+
+
 def direct_headers(app):
-    """What nginx sends gunicorn, for requests straight to gunicorn: the public Host, and HTTPS."""
+    """What nginx sends gunicorn, for requests straight to it: the public Host, and HTTPS.
+
+    With them Django treats a request as nginx's would be, writing the page
+    file as well: exactly the work of a page's first request after a change.
+    """
     return {"Host": f"{HOST}:{app.https_port}", "X-Forwarded-Proto": "https"}
 
 
-@contextmanager
 def direct_client(app, port):
-    with httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", headers=direct_headers(app), timeout=30, follow_redirects=False
-    ) as client:
-        yield client
+    return httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=direct_headers(app), timeout=30)
 
 
-def fetch_ok(client, path):
-    response = client.get(path)
+def fetch(client, path):
+    response = client.get(path, headers={"Accept-Encoding": "gzip"})
     if response.status_code != 200:
         raise BenchError(f"GET {path} answered {response.status_code}: {response.text[:300]}")
     return response
 
 
-def poll(condition, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        if condition():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
+def timed_fetch(client, path):
+    """Milliseconds for one GET, the body read."""
+    started = time.perf_counter()
+    fetch(client, path)
+    return (time.perf_counter() - started) * 1000
 
 
-def settle(app, port, timeout=30):
-    """Wait until gunicorn answers /healthz at once again: requests left queued by a finished wrk are done.
+def log_size(path):
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
-    wrk stops without waiting for its requests in flight; gunicorn still
-    serves the ones it has queued (a comment POST with its slow Akismet call
-    each) and would slow whatever is measured next.
-    """
+
+def requests_since(log, offset):
+    """(method, path) of every request gunicorn logged after `offset` bytes of its access log."""
+    time.sleep(0.5)  # each worker writes its line after sending the answer
+    with open(log, "rb") as lines:
+        lines.seek(offset)
+        text = lines.read().decode(errors="replace")
+    return re.findall(r'"([A-Z]+) (\S+) HTTP/[\d.]+"', text)
+
+
+def reads(requests):
+    """The readers' requests among gunicorn's (not comment POSTs, not the harness's /healthz)."""
+    return [(method, path) for method, path in requests if method != "POST" and path != "/healthz"]
+
+
+def current_generation(app):
+    """The page-file generation nginx serves from now (escribe/pages.py's `current` symlink)."""
+    return os.readlink(app.prefix / "pages" / pages.CURRENT)
+
+
+def settle_gunicorn(port, timeout=30):
+    """Wait until gunicorn answers /healthz at once again: the POSTs a finished wrk left queued are done."""
     deadline = time.monotonic() + timeout
     quick = 0
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Host": HOST}, timeout=timeout) as client:
@@ -352,258 +376,282 @@ def process_tree_rss_mb(pid):
 # --- the measurements ------------------------------------------------------------------------
 
 
-class Run:
-    """One benchmark run: the stack, the wrk settings and the rows measured so far."""
+def static_copy(app, client, page, path):
+    """Warm `path`'s page file, copy its bytes and .gz twin under /static/bench/; returns the copy's URL path.
 
-    def __init__(self, args, wrk, app):
-        self.args = args
-        self.wrk = wrk
-        self.app = app
-        self.rows = []
-        self.notes = []
+    Checks that both then come from disk through nginx: the same bytes,
+    compressed ahead of time (gzip_static, so a Content-Length of the .gz
+    twin's size rather than gzip on the fly).
+    """
+    first = fetch(client, path)  # rendered by Django, which writes the file
+    relative = pages.file_for(path, first.headers.get("Content-Type", ""))
+    if relative is None:
+        raise BenchError(f"{path} ({first.headers.get('Content-Type')}) is never kept as a file")
+    page_file = app.prefix / "pages" / pages.CURRENT / relative
+    if not page_file.exists() or page_file.read_bytes() != first.content:
+        raise BenchError(f"{path} was not written to {page_file} as served")
+    copy = app.prefix / "static" / "bench" / f"{page}{page_file.suffix}"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(page_file, copy)
+    shutil.copyfile(f"{page_file}.gz", f"{copy}.gz")
+    copy_path = f"/static/bench/{copy.name}"
+    for url_path, twin in ((path, Path(f"{page_file}.gz")), (copy_path, Path(f"{copy}.gz"))):
+        response = fetch(client, url_path)
+        if (
+            response.content != first.content
+            or response.headers.get("Content-Encoding") != "gzip"
+            or (response.headers.get("Content-Length") != str(twin.stat().st_size))
+        ):
+            raise BenchError(f"nginx did not serve {url_path} from {twin}: {dict(response.headers)}")
+    return copy_path
 
-    def measure(self, page, path, layer, url, headers=(), script=None, env=None, connections=None):
-        """Warm up once, then one wrk run per connection count; returns the rows."""
-        connections = connections or self.args.connections
-        headers = [*READER_HEADERS, *headers]
-        if self.args.warmup:
-            run_wrk(wrk_command(self.wrk, url, max(connections), self.args.warmup, headers, script),
-                    self.args.warmup, env)  # fmt: skip
-        rows = []
-        for count in connections:
-            figures = run_wrk(wrk_command(self.wrk, url, count, self.args.duration, headers, script),
-                              self.args.duration, env)  # fmt: skip
-            rows.append(self.add(Row(page, path, layer, count, **figures)))
-        return rows
 
-    def add(self, row):
-        self.rows.append(row)
-        if not row.requests:
-            self.note(f"{row.layer}, {row.page}: no request was answered within the {self.args.duration} s")
+def measure_page_files(bench, app, paths):
+    """1: each page from its file through nginx, beside a static copy of the same bytes from the same nginx."""
+    print("1. page files through nginx, beside static copies of the same bytes:", flush=True)
+    with app.client() as client:
+        copies = {page: static_copy(app, client, page, paths[page]) for page in READ_PAGES}
+    offset = log_size(app.access_log)
+    # Whatever is measured first after the stack starts gets about 15% fewer
+    # requests/s than the same thing a little later (the disk still writing
+    # the fresh database, cold caches): an unmeasured load takes that penalty.
+    os.sync()
+    bench.wrk("settle", nginx_url(app, paths["post"]), max(bench.args.connections), bench.args.settle, [GZIP])
+    for connections in bench.args.connections:
+        for page in READ_PAGES:
+            static = bench.measure("static copy", page, copies[page], nginx_url(app, copies[page]), connections)
+            served = bench.measure("page file", page, paths[page], nginx_url(app, paths[page]), connections)
+            share = served.rps / static.rps if static.rps else 0.0
+            bench.target(
+                f"(1) {page} page file vs static copy, {connections} connections",
+                f"{share:.1%} ({served.rps:,.0f} vs {static.rps:,.0f} req/s), p99 {served.p99_ms:.2f} ms",
+                f"≥{FILE_SHARE_OF_STATIC:.0%}, p99 < {FILE_P99_MS} ms",
+                share >= FILE_SHARE_OF_STATIC and served.p99_ms < FILE_P99_MS and served.errors == 0,
+            )
+    reached = requests_since(app.access_log, offset)
+    bench.figures["page_files_requests_reaching_gunicorn"] = len(reached)
+    bench.check(
+        not reached, f"(1) {len(reached)} requests reached gunicorn while page files were measured: {reached[:5]}"
+    )
+
+
+def measure_uncached(bench, app, paths, port):
+    """2: straight to gunicorn, every request rendered (Django keeps no cache)."""
+    connections = min(bench.args.connections)
+    print(f"2. uncached, straight to gunicorn, {connections} connections:", flush=True)
+    headers = [f"{name}: {value}" for name, value in direct_headers(app).items()]
+    for page in UNCACHED_PAGES:
+        path = paths[page]
+        offset = log_size(app.access_log)
+        row = bench.measure("uncached", page, path, f"http://127.0.0.1:{port}{path}", connections, headers)
+        rendered = len(requests_since(app.access_log, offset))
+        bench.check(rendered >= row.requests, f"(2) gunicorn logged {rendered} requests, wrk counted {row.requests}")
+        goal = UNCACHED_RPS[page]
+        bench.target(
+            f"(2) uncached {page}, {connections} connections",
+            f"{row.rps:,.0f} req/s, p99 {row.p99_ms:.0f} ms",
+            f"≥{goal} req/s",
+            row.rps >= goal and row.errors == 0,
+        )
+
+
+def post_one_comment(port, headers, path):
+    """One comment by hand: the form must be accepted (302) before wrk sends hundreds."""
+    fields = {
+        "author_name": "Bench",
+        "author_email": "bench@example.com",
+        "author_url": "",
+        "homepage": "",
+        "body": f"A first benchmark comment {time.time_ns()}.",
+    }
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client:
+        response = client.post(path, data=fields, headers={"X-Forwarded-For": "198.18.255.254"})
+    if response.status_code != 302:
+        raise BenchError(f"POST {path} answered {response.status_code}, not 302: {response.text[:300]}")
+
+
+def measure_comments(bench, app, paths, port):
+    """3: readers through nginx, alone and while commenters post straight to gunicorn (slow Akismet)."""
+    args = bench.args
+    readers = min(args.connections)
+    delay_ms = round(args.akismet_delay * 1000)
+    print(
+        f"3. readers through nginx ({readers} connections), alone and with {args.commenters} commenters "
+        f"(Akismet {delay_ms} ms):",
+        flush=True,
+    )
+    mix = {"BENCH_PATHS": " ".join(paths[page] for page in READ_PAGES)}
+    url = nginx_url(app, "/")
+    comment_path = f"{paths['post']}comment/"
+    post_one_comment(port, direct_headers(app), comment_path)
+    generation = current_generation(app)
+    offset = log_size(app.access_log)
+    alone = bench.measure("readers alone", "4 pages", "4 pages in turn", url, readers, script="read_mix.lua", env=mix)
+    # Commenters start first and stop last, so readers meet them the whole time (warm-up included).
+    commenter_seconds = 1 + args.warmup + args.duration + 1
+    headers = [f"{name}: {value}" for name, value in direct_headers(app).items()]
+    line = wrk.command(
+        bench.wrk_program,
+        f"http://127.0.0.1:{port}{comment_path}",
+        args.commenters,
+        commenter_seconds,
+        headers,
+        "comment_post.lua",
+    )
+    commenters = wrk.start(line, {"BENCH_NONCE": str(time.time_ns())})
+    try:
+        time.sleep(1)
+        busy = bench.measure(
+            "readers with commenters", "4 pages", "4 pages in turn", url, readers, script="read_mix.lua", env=mix
+        )
+        text = wrk.finish(commenters, commenter_seconds)
+    finally:
+        if commenters.poll() is None:
+            commenters.kill()
+            commenters.communicate()
+    name = bench.keep_wrk("commenters", line, text)
+    bench.add(Row("commenters", "comment", f"POST {comment_path}", args.commenters, **wrk.parse(text), wrk_report=name))
+    settle_gunicorn(port)
+    requests = requests_since(app.access_log, offset)
+    stray = reads(requests)
+    posted = len(requests) - len(stray)
+    same = current_generation(app) == generation
+    bench.figures["comment_phase"] = {
+        "comment_posts_logged": posted,
+        "reader_requests_reaching_gunicorn": len(stray),
+        "generation_unchanged": same,
+    }
+    print(
+        f"  gunicorn logged {posted:,} comment POSTs and {len(stray)} other requests; "
+        f"page files {'stayed' if same else 'were switched'}",
+        flush=True,
+    )
+    bench.check(not stray, f"(3) {len(stray)} reader requests reached gunicorn during the comment phase: {stray[:5]}")
+    bench.check(same, "(3) the page files went stale during the comment phase (pending comments must not do that)")
+    drop = 1 - busy.rps / alone.rps if alone.rps else 1.0
+    bench.target(
+        f"(3) readers through nginx while {args.commenters} commenters post (Akismet {delay_ms} ms)",
+        f"{alone.rps:,.0f} → {busy.rps:,.0f} req/s ({-drop:+.1%}), p99 {alone.p99_ms:.2f} → {busy.p99_ms:.2f} ms",
+        f"drop ≤{READERS_MAX_DROP:.0%}",
+        drop <= READERS_MAX_DROP and busy.errors == 0,
+    )
+
+
+def measure_after_change(bench, app, paths, port):
+    """5: the first request of a page once every page file went stale, through nginx and straight to gunicorn."""
+    rounds = bench.args.rounds
+    print(f"5. after a change (pages.invalidate()), {rounds} rounds:", flush=True)
+    timings = {page: {"nginx": [], "gunicorn": [], "file": []} for page in COLD_PAGES}
+    with app.client() as through_nginx, direct_client(app, port) as straight:
+        for _ in range(rounds):
+            app.shell(INVALIDATE)
+            for page in COLD_PAGES:
+                offset = log_size(app.access_log)
+                timings[page]["nginx"].append(timed_fetch(through_nginx, paths[page]))
+                logged = reads(requests_since(app.access_log, offset))
+                bench.check(("GET", paths[page]) in logged, f"(5) {paths[page]} after a change did not reach gunicorn")
+            # The next request of each is the file nginx serves: for scale.
+            offset = log_size(app.access_log)
+            for page in COLD_PAGES:
+                timings[page]["file"].append(timed_fetch(through_nginx, paths[page]))
+            logged = reads(requests_since(app.access_log, offset))
+            bench.check(not logged, f"(5) the second requests reached gunicorn: {logged}")
+            app.shell(INVALIDATE)
+            for page in COLD_PAGES:
+                timings[page]["gunicorn"].append(timed_fetch(straight, paths[page]))
+    bench.figures["after_change_ms"] = timings
+    for page in COLD_PAGES:
+        cold, direct, file = (statistics.median(timings[page][way]) for way in ("nginx", "gunicorn", "file"))
+        bench.target(
+            f"(5) {page} after a change",
+            f"{cold:.1f} ms through nginx, {direct:.1f} ms straight to gunicorn (then {file:.1f} ms from the file)",
+            "report (median)",
+            None,
+        )
+
+
+def measure_memory(bench, app):
+    """6: the RSS of gunicorn's master and workers now."""
+    memory_mb, processes = process_tree_rss_mb(app.gunicorn.pid)
+    bench.figures["gunicorn_rss_mb"] = memory_mb
+    bench.figures["gunicorn_processes"] = processes
+    bench.target("(6) gunicorn RSS after the run", f"{memory_mb:,.0f} MB ({processes} processes)", "report", None)
+
+
+def run_stack(bench, programs, workdir):
+    """The default run (1, 2, 3, 5, 6), or --after-change alone (5, 6)."""
+    args = bench.args
+    app, timings = build(args, workdir / "stack", args.posts, args.comments_per_post, programs)
+    bench.figures["generate"] = timings
+    port = localstack.free_port()
+    with localstack.running(app, config=BENCH / "gunicorn_bench.py", binds=[f"unix:{app.socket}", f"127.0.0.1:{port}"]):
+        picked = pick_paths(app)
+        bench.figures["database"] = picked
         print(
-            f"  {row.layer:<34} {row.page:<10} c={row.connections:<3} {row.rps:>9.1f} req/s  "
-            f"p50 {row.p50_ms:>8.2f} ms  p99 {row.p99_ms:>8.2f} ms  errors {row.errors}",
+            f"Database: {picked['posts']:,} posts ({picked['published']:,} public), comments {picked['comments']}; "
+            f"the post {picked['paths']['post']} has {picked['post_comments']} approved comments",
             flush=True,
         )
-        return row
-
-    def note(self, text):
-        print(f"  note: {text}", flush=True)
-        self.notes.append(text)
-
-    def nginx_url(self, path):
-        return f"https://{HOST}:{self.app.https_port}{path}"
-
-    def direct(self, port, path):
-        return f"http://127.0.0.1:{port}{path}", [f"{name}: {value}" for name, value in direct_headers(self.app).items()]
+        if not args.after_change:
+            measure_page_files(bench, app, picked["paths"])
+            measure_uncached(bench, app, picked["paths"], port)
+            measure_comments(bench, app, picked["paths"], port)
+        measure_after_change(bench, app, picked["paths"], port)
+        measure_memory(bench, app)
 
 
-def settle_nginx(run, path):
-    """Load nginx, unmeasured, before the first measurement.
-
-    Whatever is measured first after the stack starts answers about 15%
-    fewer requests/s than the same thing measured a little later. The disk
-    is still writing out the fresh database, and caches are cold. Without
-    this step that penalty lands on whichever layer happens to come first.
-    """
-    os.sync()
-    seconds = SETTLE_SECONDS if not run.args.smoke else 1
-    run_wrk(wrk_command(run.wrk, run.nginx_url(path), max(run.args.connections), seconds, READER_HEADERS), seconds)
+def sequential_p50(client, path, count, budget):
+    """The median of up to `count` sequential GETs (after a warm-up), within `budget` seconds."""
+    for _ in range(5):
+        fetch(client, path)
+    times = []
+    deadline = time.monotonic() + budget
+    while len(times) < count and (len(times) < 5 or time.monotonic() < deadline):
+        times.append(timed_fetch(client, path))
+    return statistics.median(times), len(times)
 
 
-def measure_reads(run, paths, app_port):
-    """static, nginx and gunicorn+cache layers; the stock and no-cache gunicorns, each started for its turn."""
-    app = run.app
-    # The static-file limit: the post page's own bytes, from the same nginx server.
-    with app.client() as client:
-        page = fetch_ok(client, paths["post"]).content
-    static_file = app.prefix / "static" / STATIC_PATH.removeprefix("/static/")
-    static_file.parent.mkdir(parents=True, exist_ok=True)
-    static_file.write_bytes(page)
-    static_file.with_name(static_file.name + ".gz").write_bytes(gzip.compress(page, pagecache.GZIP_LEVEL, mtime=0))
-    with app.client() as client:
-        served = fetch_ok(client, STATIC_PATH)  # httpx asks for gzip and decodes it
-        if served.content != page or served.headers.get("Content-Encoding") != "gzip":
-            raise BenchError(f"nginx served {STATIC_PATH} with other bytes than the post page, or uncompressed")
-    print(f"static: {STATIC_PATH} ({len(page):,} bytes, the page {paths['post']})", flush=True)
-    settle_nginx(run, paths["post"])
-    run.measure("static", STATIC_PATH, "static", run.nginx_url(STATIC_PATH))
-
-    print("nginx (its page cache warm):", flush=True)
-    for name in READ_PAGES:
-        path = paths[name]
-        with app.client() as client:
-            fetch_ok(client, path)
-            if not poll(lambda: client.get(path).headers.get("X-Cache-Status") == "HIT", 5):
-                run.note(f"nginx never answered {path} from its cache (X-Cache-Status HIT) before the run")
-        run.measure(name, path, "nginx", run.nginx_url(path))
-
-    print("gunicorn+cache (straight to gunicorn, the application's page cache warm):", flush=True)
-    for name in READ_PAGES:
-        path = paths[name]
-        with direct_client(app, app_port) as client:
-            fetch_ok(client, path)
-            if not poll(lambda: client.get(path).headers.get("X-Page-Cache") == "hit", 5):
-                run.note(f"the application's page cache never answered {path} (X-Page-Cache: hit) before the run")
-        run.measure(name, path, "gunicorn+cache", *run.direct(app_port, path))
-
-    print("stock-cache_page (a second gunicorn: Django's UpdateCache/FetchFromCache middleware):", flush=True)
-    stock_env = {
-        "DJANGO_SETTINGS_MODULE": "bench.stock_cache_settings",
-        "ESCRIBE_CACHE_DIR": str(app.prefix / "stock-cache"),
-        "ESCRIBE_ACCESS_LOG": str(app.prefix / "stock-access.log"),
-    }
-    with localstack.extra_gunicorn(app, "stock-gunicorn", env=stock_env) as port:
-        for name in READ_PAGES:
-            path = paths[name]
+def run_growth(bench, workdir):
+    """4: uncached p50 of five pages, straight to gunicorn, at two database sizes."""
+    args = bench.args
+    measured = {}
+    tag_path = None
+    for posts in (args.growth_small, args.growth_large):
+        app, timings = build(args, workdir / f"growth-{posts}", posts, args.growth_comments_per_post)
+        with localstack.extra_gunicorn(app, "growth-gunicorn") as port:
+            picked = pick_paths(app, round(args.growth_comments_per_post * 0.6))
+            # The same tag at both sizes (generate_content draws them at random).
+            tag_path = picked["paths"]["tag"] = tag_path or picked["paths"]["tag"]
+            figures = {}
             with direct_client(app, port) as client:
-                first = fetch_ok(client, path)
-                time.sleep(1.1)
-                second = fetch_ok(client, path)
-            # A stored response keeps the Expires header it was stored with.
-            if "X-Page-Cache" in second.headers or not second.headers.get("Expires") or (
-                first.headers.get("Expires") != second.headers.get("Expires")
-            ):
-                run.note(f"Django's stock cache did not answer {path} from the cache before the run")
-            run.measure(name, path, "stock-cache_page", *run.direct(port, path))
-
-    print("gunicorn-nocache (a third gunicorn, ESCRIBE_PAGE_CACHE_SECONDS=0):", flush=True)
-    nocache_env = {"ESCRIBE_PAGE_CACHE_SECONDS": "0", "ESCRIBE_ACCESS_LOG": str(app.prefix / "nocache-access.log")}
-    with localstack.extra_gunicorn(app, "nocache-gunicorn", env=nocache_env) as port:
-        for name in READ_PAGES:
-            path = paths[name]
-            with direct_client(app, port) as client:
-                if fetch_ok(client, path).headers.get("X-Page-Cache") == "hit":
-                    run.note(f"{path} came from the page cache with ESCRIBE_PAGE_CACHE_SECONDS=0")
-            run.measure(name, path, "gunicorn-nocache", *run.direct(port, path))
-
-
-def measure_comments(run, paths, app_port):
-    """Readers alone, then readers while commenters post to the same gunicorn (slow Akismet), per reader layer."""
-    app, args = run.app, run.args
-    comment_path = f"{paths['post']}comment/"
-    with direct_client(app, app_port) as client:
-        response = client.post(comment_path, data={
-            "author_name": "Bench", "author_email": "bench@example.com", "author_url": "", "homepage": "",
-            "body": f"A first benchmark comment {time.time_ns()}.",
-        })  # fmt: skip
-    if response.status_code != 302:
-        raise BenchError(f"POST {comment_path} answered {response.status_code}, not 302: {response.text[:300]}")
-    readers = args.connections[0]
-    mix = " ".join(paths[name] for name in READ_PAGES)
-    mix_label = "+".join(READ_PAGES)
-    reader_env = {"BENCH_PATHS": mix}
-    comment_url, comment_headers = run.direct(app_port, comment_path)
-    layers = {
-        "gunicorn+cache": run.direct(app_port, "/"),
-        "nginx": (run.nginx_url("/"), []),
-    }
-    delay_ms = round(args.akismet_delay * 1000)
-    for layer, (url, headers) in layers.items():
-        print(f"readers on {layer}, {readers} connections; {args.commenters} commenters, Akismet {delay_ms} ms:",
-              flush=True)  # fmt: skip
-        run.measure(mix_label, "4 paths in turn", f"{layer}, readers alone", url, headers, "read_mix.lua",
-                    reader_env, [readers])  # fmt: skip
-        # Commenters start first and stop last, so readers meet them the whole time.
-        commenter_seconds = args.duration + 2
-        commenters = start_wrk(
-            wrk_command(run.wrk, comment_url, args.commenters, commenter_seconds, comment_headers, "comment_post.lua"),
-            {"BENCH_NONCE": f"{layer.replace('+', '-')}-{time.time_ns()}"},
+                for page in GROWTH_PAGES:
+                    path = picked["paths"][page]
+                    p50, count = sequential_p50(client, path, args.growth_requests, args.growth_seconds)
+                    figures[page] = {"path": path, "p50_ms": p50, "requests": count}
+                    print(f"  {page:<8} {path:<40} p50 {p50:8.2f} ms ({count} requests)", flush=True)
+        measured[posts] = {"pages": figures, "database": picked, **timings}
+        if not args.keep:
+            shutil.rmtree(app.prefix, ignore_errors=True)
+    bench.figures["growth"] = measured
+    small, large = measured[args.growth_small], measured[args.growth_large]
+    for page in GROWTH_PAGES:
+        before, after = small["pages"][page]["p50_ms"], large["pages"][page]["p50_ms"]
+        ratio = after / before if before else float("inf")
+        bench.target(
+            f"(4) uncached p50, {page}, {args.growth_small:,} → {args.growth_large:,} posts",
+            f"{before:.2f} → {after:.2f} ms ({ratio:.2f}×)",
+            f"≤{GROWTH_MAX_RATIO}×",
+            ratio <= GROWTH_MAX_RATIO,
         )
-        try:
-            time.sleep(1)
-            run.measure(mix_label, "4 paths in turn", f"{layer}, readers with commenters", url, headers,
-                        "read_mix.lua", {"BENCH_PATHS": mix}, [readers])  # fmt: skip
-            figures = finish_wrk(commenters, commenter_seconds)
-        finally:
-            if commenters.poll() is None:
-                commenters.kill()
-                commenters.communicate()
-        run.add(Row("comment", f"POST {comment_path}", f"commenters (Akismet {delay_ms} ms)", args.commenters,
-                    **figures))  # fmt: skip
-        settle(app, app_port)
-
-
-def add_ratios(rows):
-    static = {row.connections: row.rps for row in rows if row.layer == "static"}
-    for row in rows:
-        if static.get(row.connections):
-            row.ratio = row.rps / static[row.connections]
-
-
-def find(rows, layer, page=None, connections=None):
-    for row in rows:
-        if row.layer == layer and (page is None or row.page == page) and (
-            connections is None or row.connections == connections
-        ):
-            return row
-    return None
-
-
-def rps_floor(name, row, goal):
-    return Target(name, f"{row.rps:,.0f} req/s", f"≥{goal:,} req/s", row.rps >= goal and row.errors == 0)
-
-
-def evaluate(rows, connections, akismet_timeout, memory_mb, delay_ms):
-    """Issue 5's targets 1-4 and 6, from this run's rows."""
-    targets = []
-    low, high = min(connections), max(connections)
-    static = find(rows, "static", connections=high)
-    for page in READ_PAGES:
-        row = find(rows, "nginx", page, high)
-        if row and static:
-            share = row.rps / static.rps
-            targets.append(Target(
-                f"(1) nginx, cache warm: {page} at {high} connections",
-                f"{share:.0%} of static ({row.rps:,.0f}/{static.rps:,.0f} req/s), p99 {row.p99_ms:.1f} ms",
-                f"≥{NGINX_SHARE_OF_STATIC:.0%} of static, p99 < {NGINX_P99_MS} ms",
-                share >= NGINX_SHARE_OF_STATIC and row.p99_ms < NGINX_P99_MS and row.errors == 0,
-            ))  # fmt: skip
-    for page in READ_PAGES:
-        ours, stock = find(rows, "gunicorn+cache", page, low), find(rows, "stock-cache_page", page, low)
-        if ours and stock:
-            factor = ours.rps / stock.rps if stock.rps else float("inf")
-            targets.append(Target(
-                f"(2) gunicorn+cache vs stock cache_page: {page} at {low} connections",
-                f"{factor:.2f}× ({ours.rps:,.0f} vs {stock.rps:,.0f} req/s)",
-                f"≥{APP_CACHE_OVER_STOCK}×", factor >= APP_CACHE_OVER_STOCK and ours.errors == 0,
-            ))  # fmt: skip
-    for page in READ_PAGES:
-        ours = find(rows, "gunicorn+cache", page, low)
-        if ours:
-            targets.append(rps_floor(f"(2) gunicorn+cache: {page} at {low} connections", ours, APP_CACHE_RPS))
-    for page, goal in NOCACHE_RPS.items():
-        row = find(rows, "gunicorn-nocache", page, low)
-        if row:
-            targets.append(rps_floor(f"(3) every cache off: {page} at {low} connections", row, goal))
-    commenters = [row for row in rows if row.page == "comment"]
-    for layer in ("gunicorn+cache", "nginx"):
-        alone, busy = find(rows, f"{layer}, readers alone"), find(rows, f"{layer}, readers with commenters")
-        if alone and busy:
-            drop = 1 - busy.rps / alone.rps if alone.rps else 1.0
-            targets.append(Target(
-                f"(4) readers on {layer} while commenters post (Akismet {delay_ms} ms)",
-                f"rps {alone.rps:,.0f} → {busy.rps:,.0f} ({-drop:+.0%}), p99 {busy.p99_ms:.1f} ms",
-                f"drop ≤{READERS_MAX_DROP:.0%}, p99 < {READERS_P99_MS} ms",
-                drop <= READERS_MAX_DROP and busy.p99_ms < READERS_P99_MS and busy.errors == 0,
-            ))  # fmt: skip
-    if commenters:
-        limit = akismet_timeout * 1000 + COMMENTERS_P99_MARGIN_MS
-        worst, errors = max(row.p99_ms for row in commenters), sum(row.errors for row in commenters)
-        targets.append(Target(
-            f"(4) commenters' p99 (Akismet {delay_ms} ms), the worse of the two runs",
-            f"p99 {worst:,.0f} ms, {errors} errors",
-            f"< {limit:,.0f} ms (AKISMET_TIMEOUT + {COMMENTERS_P99_MARGIN_MS} ms)",
-            worst < limit and errors == 0,
-        ))  # fmt: skip
-    targets.append(Target(
-        "(5) growth: 1,000 vs 100,000 posts", "not measured here", "`bench.run --growth`", None,
-    ))  # fmt: skip
-    targets.append(Target(
-        "(6) gunicorn master + workers, RSS after the run", f"{memory_mb:,.0f} MB", f"< {MEMORY_MB} MB",
-        memory_mb < MEMORY_MB,
-    ))  # fmt: skip
-    return targets
+    seconds = large["generate_content_s"] + large["generate_comments_s"]
+    comments = args.growth_large * args.growth_comments_per_post
+    bench.target(
+        f"(4) generating {args.growth_large:,} posts and {comments:,} comments",
+        f"{seconds:,.0f} s (posts {large['generate_content_s']:,.0f} s, "
+        f"comments {large['generate_comments_s']:,.0f} s)",
+        "report",
+        None,
+    )
 
 
 # --- reports ---------------------------------------------------------------------------------
@@ -615,15 +663,47 @@ def _ms(value):
 
 def rows_table(rows):
     lines = [
-        "| path | layer | connections | requests/s | p50 ms | p99 ms | errors | vs static |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| measurement | page | path | connections | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        label = row.path if row.page in ("static", "comment") else f"{row.page} `{row.path}`"
-        ratio = "" if row.ratio is None else f"{row.ratio:.2f}"
         lines.append(
-            f"| {label} | {row.layer} | {row.connections} | {row.rps:,.0f} | {_ms(row.p50_ms)} | {_ms(row.p99_ms)} "
-            f"| {row.errors} | {ratio} |"
+            f"| {row.measurement} | {row.page} | `{row.path}` | {row.connections} | {row.rps:,.0f} "
+            f"| {_ms(row.p50_ms)} | {_ms(row.p99_ms)} | {row.errors} |"
+        )
+    return "\n".join(lines)
+
+
+def after_change_table(timings):
+    lines = [
+        "| page | first request through nginx, ms | first request straight to gunicorn, ms | next request (file), ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for page, ways in timings.items():
+        cells = [
+            f"{statistics.median(ways[way]):.1f} ({min(ways[way]):.1f}–{max(ways[way]):.1f})"
+            for way in ("nginx", "gunicorn", "file")
+        ]
+        lines.append(f"| {page} | {' | '.join(cells)} |")
+    return "\n".join(lines) + "\n\nMedian (min–max) of the rounds."
+
+
+def growth_table(args, growth):
+    small, large = growth[args.growth_small], growth[args.growth_large]
+    lines = [
+        f"| page | path | p50 ms at {args.growth_small:,} posts | p50 ms at {args.growth_large:,} posts | ratio |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for page in GROWTH_PAGES:
+        before, after = small["pages"][page], large["pages"][page]
+        lines.append(
+            f"| {page} | `{after['path']}` | {before['p50_ms']:.2f} | {after['p50_ms']:.2f} "
+            f"| {after['p50_ms'] / before['p50_ms']:.2f} |"
+        )
+    for size, figures in ((args.growth_small, small), (args.growth_large, large)):
+        lines.append(
+            f"\n{size:,} posts: generate_content {figures['generate_content_s']:.1f} s, "
+            f"generate_comments {figures['generate_comments_s']:.1f} s."
         )
     return "\n".join(lines)
 
@@ -634,37 +714,65 @@ def targets_table(targets):
     return "\n".join(lines)
 
 
+def report(bench, facts):
+    args, figures = bench.args, bench.figures
+    command = shlex.join(["python", "-m", "bench.run", *sys.argv[1:]])
+    lines = [
+        f"# bench: {mode_name(args)}",
+        "",
+        f"`{command}` at revision {facts['revision']}, {facts['started']}.",
+        f"Machine: {facts_line(facts)}.",
+    ]
+    if "database" in figures:
+        database = figures["database"]
+        comments = ", ".join(f"{count:,} {status}" for status, count in sorted(database["comments"].items()))
+        lines.append(
+            f"Database: {database['posts']:,} posts ({database['published']:,} public), comments: {comments}; "
+            f"the post `{database['paths']['post']}` has {database['post_comments']} approved comments. "
+            f"Akismet answers after {args.akismet_delay * 1000:.0f} ms."
+        )
+    if bench.rows:
+        lines += [
+            "",
+            f"wrk: {args.duration} s a measurement after {args.warmup} s of warm-up, every reader asking for gzip.",
+            "",
+            rows_table(bench.rows),
+        ]
+    if "after_change_ms" in figures:
+        lines += ["", "After a change:", "", after_change_table(figures["after_change_ms"])]
+    if "growth" in figures:
+        lines += ["", "Growth (straight to gunicorn, sequential GETs):", "", growth_table(args, figures["growth"])]
+    lines += ["", targets_table(bench.targets)]
+    if bench.problems:
+        lines += ["", "Problems (the figures above may not mean what they say):", ""]
+        lines += [f"- {problem}" for problem in bench.problems]
+    return "\n".join(lines) + "\n"
+
+
 def _output(command, *, stderr=False):
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=30, cwd=REPO)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30, cwd=REPO, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return "?"
     return ((result.stderr if stderr else result.stdout) or result.stdout or result.stderr).strip()
-
-
-def revision():
-    rev = _output(["git", "rev-parse", "--short", "HEAD"])
-    return rev + ("+dirty" if _output(["git", "status", "--porcelain"]) else "")
 
 
 def machine_facts(programs):
     import django
     import gunicorn
 
-    cpu = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-    memory = re.search(r"^MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text(), re.M)
-    nginx = _output([programs["nginx"], "-v"], stderr=True).removeprefix("nginx version: ")
-    wrk = _output([programs["wrk"], "--version"]).splitlines()
+    cpu = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
+    revision = _output(["git", "rev-parse", "--short", "HEAD"])
     return {
+        "revision": revision + ("+dirty" if _output(["git", "status", "--porcelain"]) else ""),
+        "started": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "cores": os.cpu_count(),
         "cpu": cpu.group(1).strip() if cpu else platform.machine(),
-        "memory_gib": round(int(memory.group(1)) / 1024 / 1024, 1) if memory else None,
-        "kernel": f"{platform.system()} {platform.release()}",
-        "nginx": nginx,
+        "nginx": _output([programs["nginx"], "-v"], stderr=True).removeprefix("nginx version: "),
+        "wrk": (_output([programs["wrk"], "--version"]).splitlines() or ["?"])[0].split(" [")[0],
         "gunicorn": gunicorn.__version__,
         "django": django.get_version(),
         "python": platform.python_version(),
-        "wrk": wrk[0].split(" [")[0] if wrk else "?",
         "load_before": load_average(),
     }
 
@@ -676,187 +784,17 @@ def load_average():
 
 def facts_line(facts):
     return (
-        f"{facts['cores']} cores ({facts['cpu']}), {facts['memory_gib']} GiB, {facts['kernel']}; "
-        f"{facts['nginx']}, gunicorn {facts['gunicorn']}, Django {facts['django']}, Python {facts['python']}, "
-        f"{facts['wrk']}; load average {facts['load_before']:.1f} before the run, {facts['load_after']:.1f} "
-        "after it"
+        f"{facts['cores']} cores ({facts['cpu']}); {facts['nginx']}, {facts['wrk']}, gunicorn "
+        f"{facts['gunicorn']}, Django {facts['django']}, Python {facts['python']}; load average "
+        f"{facts['load_before']:.1f} before, {facts.get('load_after', 0):.1f} after"
     )
 
 
-def append_to_performance_md(text):
-    existing = PERFORMANCE_MD.read_text()
-    with open(PERFORMANCE_MD, "a") as doc:
-        doc.write(("" if existing.endswith("\n") else "\n") + "\n" + text.rstrip("\n") + "\n")
-    print(f"Appended to {PERFORMANCE_MD.relative_to(REPO)}", flush=True)
+def mode_name(args):
+    return "growth" if args.growth else "after-change" if args.after_change else "smoke" if args.smoke else "bench"
 
 
-def command_line():
-    return shlex.join(["python", "-m", "bench.run", *sys.argv[1:]])
-
-
-def now_heading():
-    return datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-
-
-# --- the modes -------------------------------------------------------------------------------
-
-
-def bench_env(app, args):
-    """The stack's environment for the benchmark's gunicorns."""
-    app.env.pop("ESCRIBE_WORKERS", None)  # deploy/gunicorn.conf.py's own default, as in production
-    if args.workers:
-        app.env["ESCRIBE_WORKERS"] = str(args.workers)
-    # Commenters reach gunicorn from 127.0.0.1 but each comment names its own
-    # address (X-Forwarded-For, see comment_post.lua), as a wave of readers or
-    # spammers would: the per-address limit keeps its production value, and no
-    # address piles up thousands of comments for the checks to go through.
-    app.env["ESCRIBE_TRUSTED_PROXIES"] = "unix,127.0.0.1"
-    app.env.pop("ESCRIBE_COMMENT_RATE", None)
-    app.env[DELAY_VARIABLE] = str(args.akismet_delay)
-
-
-def run_layers(args, programs, workdir):
-    timings = {}
-    print(f"Building the database: {args.posts:,} posts, {args.comments_per_post} comments a post", flush=True)
-    app = localstack.build(
-        workdir / "stack", programs["nginx"], programs["openssl"], host=HOST,
-        populate=populate(args.posts, args.comments_per_post, timings), worker_connections=4096,
-    )  # fmt: skip
-    bench_env(app, args)
-    app_port = localstack.free_port()
-    started = time.monotonic()
-    with localstack.running(app, config=BENCH / "gunicorn_bench.py",
-                            binds=[f"unix:{app.socket}", f"127.0.0.1:{app_port}"]):  # fmt: skip
-        picked = pick_paths(app)
-        akismet_timeout = float(app.shell("from django.conf import settings\nprint(settings.AKISMET_TIMEOUT)"))
-        paths = picked["paths"]
-        print(f"Database: {picked['posts']:,} posts ({picked['published']:,} public), comments {picked['comments']}; "
-              f"the post {paths['post']} has {picked['post_comments']} approved comments", flush=True)  # fmt: skip
-        run = Run(args, programs["wrk"], app)
-        measure_reads(run, paths, app_port)
-        measure_comments(run, paths, app_port)
-        memory_mb, processes = process_tree_rss_mb(app.gunicorn.pid)
-        print(f"gunicorn master and workers: {processes} processes, {memory_mb:,.0f} MB RSS", flush=True)
-    add_ratios(run.rows)
-    targets = evaluate(run.rows, args.connections, akismet_timeout, memory_mb, round(args.akismet_delay * 1000))
-    return {
-        "rows": run.rows, "targets": targets, "notes": run.notes, "picked": picked,
-        "memory_mb": memory_mb, "gunicorn_processes": processes, "akismet_timeout": akismet_timeout,
-        "generate_seconds": timings.get("generate_seconds"), "measure_seconds": time.monotonic() - started,
-    }  # fmt: skip
-
-
-def layers_report(args, facts, result):
-    picked = result["picked"]
-    comments = ", ".join(f"{count:,} {status}" for status, count in sorted(picked["comments"].items()))
-    lines = [
-        f"## {now_heading()} — `make bench`{' (smoke)' if args.smoke else ''}",
-        "",
-        f"Revision `{revision()}`, `{command_line()}`.",
-        f"Machine: {facts_line(facts)}.",
-        f"Database: {picked['posts']:,} posts ({picked['published']:,} public; generate_content took "
-        f"{result['generate_seconds']:.1f} s), comments: {comments}. The post page is `{picked['paths']['post']}` "
-        f"with {picked['post_comments']} approved comments. gunicorn: deploy/gunicorn.conf.py "
-        f"({result['gunicorn_processes'] - 1} workers), Akismet answering after {args.akismet_delay * 1000:.0f} ms.",
-        f"wrk, {args.duration} s a measurement after {args.warmup} s of warm-up, every reader asking for gzip "
-        "(pages compressed once when cached, the static file pre-compressed for gzip_static); "
-        "\"vs static\" is requests/s over the static file's at the same connections.",
-        "",
-        rows_table(result["rows"]),
-        "",
-        targets_table(result["targets"]),
-    ]
-    if result["notes"]:
-        lines += ["", *(f"- {note}" for note in result["notes"])]
-    return "\n".join(lines) + "\n"
-
-
-def sequential_p50(client, path, count, budget):
-    """The median of up to `count` sequential GETs (after a warm-up), within `budget` seconds."""
-    for _ in range(5):
-        fetch_ok(client, path)
-    times = []
-    deadline = time.monotonic() + budget
-    while len(times) < count and (len(times) < 5 or time.monotonic() < deadline):
-        started = time.perf_counter()
-        fetch_ok(client, path)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000, len(times)
-
-
-def run_growth(args, workdir):
-    """Uncached p50 of five pages at two database sizes, and how long generate_content took for each."""
-    measured = {}
-    tag_path = None
-    for posts in (args.growth_small, args.growth_large):
-        timings = {}
-        print(f"Building the database: {posts:,} posts, {args.growth_comments_per_post} comments a post", flush=True)
-        app = localstack.build(
-            workdir / f"growth-{posts}", host=HOST,
-            populate=populate(posts, args.growth_comments_per_post, timings),
-        )  # fmt: skip
-        bench_env(app, args)
-        print(f"  generate_content: {timings['generate_seconds']:.1f} s", flush=True)
-        env = {"ESCRIBE_PAGE_CACHE_SECONDS": "0"}
-        with localstack.extra_gunicorn(app, "growth-gunicorn", env=env) as port:
-            picked = pick_paths(app, round(args.growth_comments_per_post * 0.6))
-            # The same tag at both sizes (generate_content draws them at random).
-            tag_path = picked["paths"]["tag"] = tag_path or picked["paths"]["tag"]
-            figures = {}
-            with direct_client(app, port) as client:
-                for page in GROWTH_PAGES:
-                    path = picked["paths"][page]
-                    p50, count = sequential_p50(client, path, args.growth_requests, args.growth_seconds)
-                    figures[page] = {"path": path, "p50_ms": p50, "requests": count}
-                    print(f"  {page:<8} {path:<40} p50 {p50:8.2f} ms ({count} requests)", flush=True)
-        measured[posts] = {"figures": figures, "picked": picked, "generate_seconds": timings["generate_seconds"]}
-        if not args.keep:
-            shutil.rmtree(app.prefix, ignore_errors=True)
-    small, large = measured[args.growth_small], measured[args.growth_large]
-    targets = []
-    for page in GROWTH_PAGES:
-        before, after = small["figures"][page]["p50_ms"], large["figures"][page]["p50_ms"]
-        ratio = after / before if before else float("inf")
-        targets.append(Target(
-            f"(5) uncached p50, {page}", f"{before:.2f} → {after:.2f} ms ({ratio:.2f}×)",
-            f"≤{GROWTH_MAX_RATIO}×", ratio <= GROWTH_MAX_RATIO,
-        ))  # fmt: skip
-    seconds = large["generate_seconds"]
-    comments = args.growth_large * args.growth_comments_per_post
-    targets.append(Target(
-        f"(5) generate_content, {args.growth_large:,} posts + {comments:,} comments", f"{seconds:,.0f} s",
-        f"< {GROWTH_GENERATE_SECONDS} s (for 100,000 posts)",
-        seconds < GROWTH_GENERATE_SECONDS if args.growth_large >= 100_000 else None,
-    ))  # fmt: skip
-    return {"measured": measured, "targets": targets}
-
-
-def growth_report(args, facts, result):
-    small, large = (result["measured"][n] for n in (args.growth_small, args.growth_large))
-    lines = [
-        f"## {now_heading()} — `bench.run --growth`",
-        "",
-        f"Revision `{revision()}`, `{command_line()}`.",
-        f"Machine: {facts_line(facts)}.",
-        f"Every cache off (ESCRIBE_PAGE_CACHE_SECONDS=0, straight to gunicorn), {args.growth_requests} sequential "
-        f"GETs a page after 5 of warm-up (at most {args.growth_seconds} s a page); "
-        f"{args.growth_comments_per_post} comments a post.",
-        "",
-        f"| page | p50 ms at {args.growth_small:,} posts | p50 ms at {args.growth_large:,} posts | ratio |",
-        "|---|---:|---:|---:|",
-    ]
-    for page in GROWTH_PAGES:
-        before, after = small["figures"][page], large["figures"][page]
-        lines.append(f"| {page} `{after['path']}` | {before['p50_ms']:.2f} | {after['p50_ms']:.2f} "
-                     f"| {after['p50_ms'] / before['p50_ms']:.2f} |")  # fmt: skip
-    lines += [
-        "",
-        f"generate_content: {small['generate_seconds']:.1f} s for {args.growth_small:,} posts, "
-        f"{large['generate_seconds']:.1f} s for {args.growth_large:,} posts.",
-        "",
-        targets_table(result["targets"]),
-    ]
-    return "\n".join(lines) + "\n"
+# --- options and main ------------------------------------------------------------------------
 
 
 def _connections(text):
@@ -871,47 +809,65 @@ def _connections(text):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--posts", type=int, help="posts generated (default 1000; --smoke: 40)")
-    parser.add_argument("--comments-per-post", type=int, default=34,
-                        help="comments generated a post, in every state (about 60%% approved)")
-    parser.add_argument("--duration", type=int, help="seconds a measurement (default 10; --smoke: 1)")
-    parser.add_argument("--warmup", type=int, help="seconds of wrk warm-up before each path (default 2; --smoke: 0)")
-    parser.add_argument("--connections", type=_connections, help="wrk connections, comma-separated (default 16,64)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--smoke", action="store_true", help="the default measurements on a tiny database, 1 s each; fails on any error"
+    )
+    mode.add_argument("--growth", action="store_true", help="only 4: uncached p50 at --growth-small vs --growth-large")
+    mode.add_argument("--after-change", action="store_true", help="only 5 and 6, at --posts (default 10,000)")
+    parser.add_argument("--posts", type=int, help="posts generated (default 1,000; --after-change 10,000; --smoke 40)")
+    parser.add_argument(
+        "--comments-per-post",
+        type=int,
+        default=34,
+        help="comments generated a post, in every state (60%% approved: about 20)",
+    )
+    parser.add_argument("--duration", type=int, help="seconds a measurement (default 10; --smoke 1)")
+    parser.add_argument("--warmup", type=int, help="seconds of unmeasured load before each (default 2; --smoke 0)")
+    parser.add_argument(
+        "--settle", type=int, help=f"seconds of load before the first (default {SETTLE_SECONDS}; --smoke 1)"
+    )
+    parser.add_argument(
+        "--connections",
+        type=_connections,
+        help="wrk connections for 1, comma-separated (default 16,64; --smoke 16); the lowest is used for 2 and 3",
+    )
     parser.add_argument("--commenters", type=int, default=16, help="connections posting comments (default 16)")
-    parser.add_argument("--akismet-delay", type=float,
-                        help="seconds Akismet takes to answer (default 0.3; --smoke: 0.05, so that readers "
-                        "get answers within its short measurements)")
+    parser.add_argument(
+        "--akismet-delay", type=float, help="seconds Akismet takes to answer (default 0.3; --smoke 0.05)"
+    )
+    parser.add_argument("--rounds", type=int, help="rounds of the after-a-change measurement (default 5; --smoke 1)")
     parser.add_argument("--workers", type=int, help="ESCRIBE_WORKERS (default: deploy/gunicorn.conf.py's)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="a tiny database, 1 s measurements, 16 connections only; implies --no-append")
-    parser.add_argument("--growth", action="store_true",
-                        help="only the growth comparison: uncached p50 at --growth-small vs --growth-large posts")
     parser.add_argument("--growth-small", type=int, default=1000)
     parser.add_argument("--growth-large", type=int, default=100_000)
     parser.add_argument("--growth-comments-per-post", type=int, default=10)
     parser.add_argument("--growth-requests", type=int, default=200, help="sequential GETs a page (default 200)")
     parser.add_argument("--growth-seconds", type=int, default=120, help="at most this long a page (default 120)")
-    parser.add_argument("--no-append", action="store_true", help="do not append to docs/PERFORMANCE.md")
-    parser.add_argument("--json", type=Path, help="also write the results here, as JSON")
-    parser.add_argument("--enforce", action="store_true", help="exit 1 when a target fails")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="where raw results go (default bench/results/<time>-<mode>/; --smoke: the temporary workdir, removed)",
+    )
+    parser.add_argument("--enforce", action="store_true", help="exit 1 when a target fails or a measurement had errors")
     parser.add_argument("--workdir", type=Path, help="where the throw-away install goes (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the throw-away install (its logs) afterwards")
     parser.add_argument("--no-install", action="store_true", help="never apt-get install missing programs")
     args = parser.parse_args(argv)
     smoke = args.smoke
-    args.posts = args.posts or (40 if smoke else 1000)
+    args.posts = args.posts or (40 if smoke else 10_000 if args.after_change else 1000)
     args.duration = args.duration or (1 if smoke else 10)
     args.warmup = args.warmup if args.warmup is not None else (0 if smoke else 2)
+    args.settle = args.settle if args.settle is not None else (1 if smoke else SETTLE_SECONDS)
     args.connections = args.connections or ([16] if smoke else [16, 64])
     args.akismet_delay = args.akismet_delay if args.akismet_delay is not None else (0.05 if smoke else 0.3)
-    args.no_append = args.no_append or smoke
+    args.rounds = args.rounds or (1 if smoke else 5)
     if args.growth and args.growth_small >= args.growth_large:
         parser.error("--growth-small must be smaller than --growth-large")
     return args
 
 
 def _stop_on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)
+    raise SystemExit(128 + signum)  # unwinds the `with` blocks that stop nginx and gunicorn
 
 
 def main(argv=None):
@@ -924,16 +880,33 @@ def main(argv=None):
         return 2
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="escribe-bench-", dir=args.workdir))
-    print(f"Working in {workdir}", flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-", dir=args.workdir))
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    results = args.results or (workdir / "results" if args.smoke else RESULTS / f"{stamp}-{mode_name(args)}")
+    results.mkdir(parents=True, exist_ok=True)
+    print(f"Working in {workdir}; raw results in {results}", flush=True)
+    bench = Bench(args, programs["wrk"], results)
+    facts = machine_facts(programs)
+    status = 0
     try:
-        facts = machine_facts(programs)
-        result = run_growth(args, workdir) if args.growth else run_layers(args, programs, workdir)
+        try:
+            if args.growth:
+                run_growth(bench, workdir)
+            else:
+                run_stack(bench, programs, workdir)
+        except (
+            BenchError,
+            StackError,
+            wrk.WrkError,
+            AssertionError,
+            subprocess.SubprocessError,
+            httpx.HTTPError,
+        ) as error:
+            print(f"bench: {error}", file=sys.stderr)
+            bench.problems.append(f"stopped early: {error}")
+            status = 2
         facts["load_after"] = load_average()
-        report = (growth_report if args.growth else layers_report)(args, facts, result)
-    except (BenchError, StackError, AssertionError, subprocess.SubprocessError) as error:
-        print(f"bench: {error}", file=sys.stderr)
-        return 2
+        write_results(bench, facts, results)
     except KeyboardInterrupt:
         print("bench: interrupted; everything it started is stopped", file=sys.stderr)
         return 130
@@ -942,21 +915,40 @@ def main(argv=None):
             print(f"Kept {workdir}", flush=True)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    print()
-    print(report)
-    if args.json:
-        args.json.write_text(json.dumps(
-            {**result, "facts": facts, "rows": [asdict(row) for row in result.get("rows", [])],
-             "targets": [{**asdict(t), "verdict": t.verdict} for t in result["targets"]]},
-            indent=2, default=str,
-        ))  # fmt: skip
-    if not args.no_append:
-        append_to_performance_md(report)
-    failed = [t.name for t in result["targets"] if t.passed is False]
-    if args.enforce and failed:
+    if status:
+        return status
+    if bench.problems and (args.smoke or args.enforce):
+        print(f"bench: {len(bench.problems)} problem(s) in the measurements", file=sys.stderr)
+        return 1
+    failed = [target.name for target in bench.targets if target.passed is False]
+    if failed and args.enforce:
         print(f"bench: {len(failed)} target(s) failed (--enforce)", file=sys.stderr)
         return 1
     return 0
+
+
+def write_results(bench, facts, results):
+    """report.md and results.json beside the wrk reports; the report is printed too."""
+    text = report(bench, facts)
+    print()
+    print(text)
+    (results / "report.md").write_text(text)
+    (results / "results.json").write_text(
+        json.dumps(
+            {
+                "mode": mode_name(bench.args),
+                "args": vars(bench.args),
+                "facts": facts,
+                "rows": [asdict(row) for row in bench.rows],
+                "targets": [{**asdict(target), "verdict": target.verdict} for target in bench.targets],
+                "problems": bench.problems,
+                **bench.figures,
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    print(f"Raw results: {results}", flush=True)
 
 
 if __name__ == "__main__":
