@@ -1,8 +1,9 @@
 """The benchmark harness (bench/run.py) in its smoke mode: the same code, seconds on a tiny database.
 
 Figures from so short a run mean nothing; what is checked is that every
-layer was measured, answered, and without errors, and that the smoke run
-leaves docs/PERFORMANCE.md alone.
+measurement happened, was answered and without errors, that the page files
+really were what nginx served, and that a run writes nothing in the
+repository. bench/ is run as a program, never imported.
 """
 
 import json
@@ -16,66 +17,78 @@ from tests.system import require_program
 
 pytestmark = pytest.mark.stack
 
-SMOKE_TIMEOUT = 90
-READ_LAYERS = ["static", "nginx", "gunicorn+cache", "stock-cache_page", "gunicorn-nocache"]
-COMMENT_LAYERS = [
-    "gunicorn+cache, readers alone",
-    "gunicorn+cache, readers with commenters",
-    "nginx, readers alone",
-    "nginx, readers with commenters",
-]
+SMOKE_TIMEOUT = 120
+PAGES = ["front", "post", "tag", "feed"]
+
+
+def repository_state():
+    """What a run must leave alone: the tracked docs and the raw results folder's listing."""
+    results = REPO / "bench" / "results"
+    listing = sorted(path.name for path in results.iterdir()) if results.exists() else []
+    return (REPO / "docs" / "PERFORMANCE.md").read_text(), listing
 
 
 def run_bench(tmp_path, *args):
-    """bench/run.py with `args` and --json; returns (the JSON results, the stdout)."""
+    """`python -m bench.run` with `args`, its install and results under tmp_path; returns results.json."""
     require_program("nginx", "/usr/sbin/nginx")
     require_program("openssl", "/usr/bin/openssl")
     require_program("wrk")
-    results = tmp_path / "results.json"
-    performance_md = (REPO / "docs" / "PERFORMANCE.md").read_text()
+    before = repository_state()
     finished = subprocess.run(
-        [sys.executable, "-m", "bench.run", *args, "--no-install", "--workdir", str(tmp_path), "--json", str(results)],
-        cwd=REPO, capture_output=True, text=True, timeout=SMOKE_TIMEOUT,
-    )
+        [sys.executable, "-m", "bench.run", *args, "--no-install", "--workdir", str(tmp_path / "w"),
+         "--results", str(tmp_path / "results")],
+        cwd=REPO, capture_output=True, text=True, timeout=SMOKE_TIMEOUT, check=False,
+    )  # fmt: skip
     assert finished.returncode == 0, f"{finished.stdout[-4000:]}\n{finished.stderr[-4000:]}"
-    assert (REPO / "docs" / "PERFORMANCE.md").read_text() == performance_md
+    assert repository_state() == before
     # The throw-away install is gone; only the results stay.
-    assert [path.name for path in tmp_path.iterdir()] == ["results.json"]
-    return json.loads(results.read_text()), finished.stdout
+    assert list((tmp_path / "w").iterdir()) == []
+    assert (tmp_path / "results" / "report.md").read_text() in finished.stdout
+    return json.loads((tmp_path / "results" / "results.json").read_text())
 
 
-def test_smoke_run_measures_every_layer_without_errors(tmp_path):
-    results, stdout = run_bench(tmp_path, "--smoke")
-    rows = results["rows"]
-    layers = [row["layer"] for row in rows]
-    for layer in READ_LAYERS:
-        measured = [row["page"] for row in rows if row["layer"] == layer]
-        assert measured == (["static"] if layer == "static" else ["front", "post", "tag", "feed"]), layer
-    for layer in COMMENT_LAYERS:
-        assert layer in layers
-    assert layers.count("commenters (Akismet 50 ms)") == 2
-    for row in rows:
+def test_smoke_run_measures_everything_without_errors(tmp_path):
+    results = run_bench(tmp_path, "--smoke")
+    measured = [(row["measurement"], row["page"]) for row in results["rows"]]
+    assert measured == [
+        *((kind, page) for page in PAGES for kind in ("static copy", "page file")),
+        ("uncached", "post"),
+        ("uncached", "front"),
+        ("readers alone", "4 pages"),
+        ("readers with commenters", "4 pages"),
+        ("commenters", "comment"),
+    ]
+    for row in results["rows"]:
         assert row["requests"] > 0 and row["rps"] > 0, row
         assert row["errors"] == 0, row
         assert row["p99_ms"] >= row["p50_ms"] > 0, row
-    assert results["picked"]["post_comments"] > 0
-    verdicts = {target["name"]: target["verdict"] for target in results["targets"]}
-    assert {verdict for verdict in verdicts.values()} <= {"PASS", "FAIL", "n/a"}
-    assert sum(name.startswith("(1)") for name in verdicts) == 4
-    assert any(name.startswith("(6)") for name in verdicts)
-    # The table is printed, with a row a measurement.
-    assert "| path | layer | connections | requests/s | p50 ms | p99 ms | errors | vs static |" in stdout
-    assert stdout.count("| /static/bench/post.html | static |") == 1
+        assert (tmp_path / "results" / "wrk" / row["wrk_report"]).exists()
+    assert results["problems"] == []
+    # The file measurements never reached Django, and pending comments left the page files current.
+    assert results["page_files_requests_reaching_gunicorn"] == 0
+    assert results["comment_phase"]["reader_requests_reaching_gunicorn"] == 0
+    assert results["comment_phase"]["generation_unchanged"] is True
+    assert results["comment_phase"]["comment_posts_logged"] > 0
+    assert results["database"]["post_comments"] > 0
+    for page in ("front", "post", "feed"):
+        for way in ("nginx", "gunicorn", "file"):
+            assert len(results["after_change_ms"][page][way]) == 1
+    assert results["gunicorn_rss_mb"] > 0
+    verdicts = {target["name"][:3]: target["verdict"] for target in results["targets"]}
+    assert sorted(verdicts) == ["(1)", "(2)", "(3)", "(5)", "(6)"]
+    assert {target["verdict"] for target in results["targets"]} <= {"PASS", "FAIL", "report"}
 
 
 def test_growth_mode_compares_two_database_sizes(tmp_path):
-    results, stdout = run_bench(
+    results = run_bench(
         tmp_path, "--growth", "--growth-small", "20", "--growth-large", "60", "--growth-comments-per-post", "3",
-        "--growth-requests", "5", "--no-append",
-    )
-    targets = {target["name"]: target for target in results["targets"]}
+        "--growth-requests", "5",
+    )  # fmt: skip
+    assert results["problems"] == []
+    targets = {target["name"]: target["verdict"] for target in results["targets"]}
     for page in ("front", "post", "tag", "archive", "sitemap"):
-        assert targets[f"(5) uncached p50, {page}"]["verdict"] in {"PASS", "FAIL"}
-    # generate_content's time limit is for 100,000 posts, not for this small pair.
-    assert targets["(5) generate_content, 60 posts + 180 comments"]["verdict"] == "n/a"
-    assert "| page | p50 ms at 20 posts | p50 ms at 60 posts | ratio |" in stdout
+        assert targets[f"(4) uncached p50, {page}, 20 → 60 posts"] in {"PASS", "FAIL"}
+    assert targets["(4) generating 60 posts and 180 comments"] == "report"
+    growth = results["growth"]
+    assert growth["60"]["database"]["posts"] > growth["20"]["database"]["posts"]
+    assert growth["20"]["pages"]["tag"]["path"] == growth["60"]["pages"]["tag"]["path"]
