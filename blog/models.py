@@ -57,8 +57,9 @@ class Post(models.Model):
         get_latest_by = "published_at"
         indexes = [
             models.Index(fields=["status", "-published_at"]),
-            # The sitemap index's lastmod: the latest public change.
-            models.Index(fields=["status", "-updated_at"]),
+            # The sitemap index's lastmod, the latest public change: with published_at in the index SQLite
+            # answers from the index alone, one entry down; without it, it sorted every public post (O(n)).
+            models.Index(fields=["status", "-updated_at", "published_at"]),
         ]
 
     def __str__(self):

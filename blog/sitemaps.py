@@ -23,7 +23,7 @@ class PostSitemap(Sitemap):
 
     def get_latest_lastmod(self):
         # Django's default calls lastmod() on every item; the newest public
-        # change is one row down the (status, updated_at) index instead.
+        # change is one entry down the (status, updated_at, published_at) index instead.
         return Post.objects.published().order_by("-updated_at").values_list("updated_at", flat=True).first()
 
 

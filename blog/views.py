@@ -179,9 +179,11 @@ def _neighbours(post):
     """The next newer and next older public posts, ties broken by id."""
     published = Post.objects.published().only("title", "slug", "published_at")
     at, pk = post.published_at, post.pk
-    newer = published.filter(Q(published_at__gt=at) | Q(published_at=at, id__gt=pk)).order_by("published_at", "id")
-    older = published.filter(Q(published_at__lt=at) | Q(published_at=at, id__lt=pk)).order_by("-published_at", "-id")
-    return newer.first(), older.first()
+    # published_at__gte says nothing the OR does not, but only a plain bound lets SQLite start its index range
+    # at `at`: with the OR alone it walked every older post to find the newer one (30 ms at 100,000 posts).
+    newer = published.filter(Q(published_at__gt=at) | Q(published_at=at, id__gt=pk), published_at__gte=at)
+    older = published.filter(Q(published_at__lt=at) | Q(published_at=at, id__lt=pk))
+    return newer.order_by("published_at", "id").first(), older.order_by("-published_at", "-id").first()
 
 
 @require_safe
