@@ -267,7 +267,7 @@ print(json.dumps({{
         "tag": reverse("blog:tag-detail", kwargs={{"slug": tag["tag__slug"]}}),
         "feed": reverse("blog:feed-atom"),
         "archive": reverse("blog:archive-month", kwargs={{"year": month.year, "month": month.month}}),
-        "sitemap": reverse("sitemap-index"),
+        "sitemap": reverse("blog:sitemap-index"),
     }},
     "post_comments": post.approved_comment_count,
     "posts": Post.objects.count(),
