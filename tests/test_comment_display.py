@@ -98,3 +98,34 @@ def test_sidebar_shows_the_live_spam_report(client, post):
     SpamReport.add(1)
     html = client.get("/").content.decode()
     assert "At least 237,132 pieces of comment spam killed since 2008, mostly via Akismet." in html
+
+
+def test_the_written_out_blank_form_is_what_djangos_widgets_render(client, post):
+    """The blank comment form is written out for speed; it must stay the form Django would render."""
+    from html.parser import HTMLParser
+
+    from django.template.loader import render_to_string
+
+    from comments.forms import CommentForm
+
+    class Controls(HTMLParser):
+        """{(tag, id or for): attributes} of the labels, inputs and text areas."""
+
+        def __init__(self, html):
+            super().__init__()
+            self.found = {}
+            self.feed(html)
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag in ("input", "textarea", "label"):
+                self.found[(tag, attrs.get("id") or attrs.get("for"))] = attrs
+
+    form = CommentForm()
+    written = render_to_string("comments/_blank_fields.html", {"fields": form.fields})
+    by_django = "".join(f"{field.label_tag()}{field.as_widget()}" for field in form)
+    assert Controls(written).found == Controls(by_django).found
+    for field in form:
+        if field.help_text:
+            assert f'<div class="helptext" id="{field.auto_id}_helptext">{field.help_text}</div>' in written
+    assert written in client.get(post.get_absolute_url()).content.decode()

@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-published_at', '-id'],
                 'get_latest_by': 'published_at',
-                'indexes': [models.Index(fields=['status', '-published_at'], name='blog_post_status_615533_idx'), models.Index(fields=['status', '-updated_at'], name='blog_post_status_2132ba_idx')],
+                'indexes': [models.Index(fields=['status', '-published_at'], name='blog_post_status_615533_idx'), models.Index(fields=['status', '-updated_at', 'published_at'], name='blog_post_status_ebd568_idx')],
             },
         ),
     ]
