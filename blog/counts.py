@@ -25,7 +25,12 @@ def recount_tags(tag_ids=None):
         .values("n")
     )
     tags = Tag.objects.all() if tag_ids is None else Tag.objects.filter(pk__in=tag_ids)
-    tags.update(published_post_count=Coalesce(Subquery(per_tag, output_field=IntegerField()), 0))
+    with transaction.atomic():
+        # Two writers tagging at once: on PostgreSQL the second waits here,
+        # then counts what the first committed (SQLite's IMMEDIATE
+        # transactions already take turns).
+        list(tags.select_for_update().order_by("pk").values_list("pk", flat=True))
+        tags.update(published_post_count=Coalesce(Subquery(per_tag, output_field=IntegerField()), 0))
 
 
 def recount_months(months=None):
@@ -42,6 +47,12 @@ def recount_months(months=None):
             counts = {_as_date(start): n for start, n in rows}
             ArchiveMonth.objects.exclude(month__in=counts).delete()
         else:
+            months = sorted(set(months))
+            # A row to lock even for a month's first post, so that two writers
+            # in one month count in turn (see recount_tags).
+            for month in months:
+                ArchiveMonth.objects.get_or_create(month=month)
+            list(ArchiveMonth.objects.filter(month__in=months).select_for_update().order_by("month"))
             counts = {month: published.filter(**_month_range(month)).count() for month in months}
         for month, n in counts.items():
             if n:

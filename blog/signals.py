@@ -1,5 +1,6 @@
 """The blog's signal receivers: every write to posts, tags and blurbs goes through blog.changes."""
 
+from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
@@ -57,4 +58,11 @@ def tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
 def shown_everywhere(sender, raw=False, **kwargs):
     # Tags and blurbs are in every page's sidebar.
     if not raw:
+        content_changed()
+
+
+@receiver(post_save, sender=get_user_model())
+def author_renamed(sender, raw=False, update_fields=None, **kwargs):
+    # Feeds name each post's author; a login only touches last_login.
+    if not raw and (update_fields is None or {"first_name", "last_name"} & set(update_fields)):
         content_changed()

@@ -4,9 +4,13 @@ The comments app's signal receivers and the moderation service call these;
 so does anything that writes comments in bulk (update(), bulk_create()).
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from blog.models import Post
 from comments.models import Comment, SpamReport
@@ -43,6 +47,26 @@ def comments_changed(post_ids=None, *, shown=False):
         moved = posts.exclude(approved_comment_count=approved).update(approved_comment_count=approved)
     if moved or shown:
         pages.invalidate_on_commit()
+
+
+def next_closing():
+    """When the next post stops taking comments by age (COMMENTS_CLOSE_AFTER_DAYS): its page loses the form then.
+
+    An expiry source of the page files (see apps.py): no change announces
+    that moment, so no page file may outlive it.
+    """
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if not days or not settings.COMMENTS_OPEN:
+        return None
+    closing_age = timedelta(days=days)
+    oldest_open = (
+        Post.objects.published()
+        .filter(comments_enabled=True, published_at__gt=timezone.now() - closing_age)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return oldest_open + closing_age if oldest_open else None
 
 
 def spam_counted(count):

@@ -162,13 +162,13 @@ class SpamReport(models.Model):
 
     @classmethod
     def current(cls):
-        """The one row (made by the first migration; made again if someone deleted it)."""
-        return cls.objects.filter(pk=1).first() or cls.objects.get_or_create(pk=1)[0]
+        """The one row, made by the first migration; read only: a fresh, unsaved one if someone deleted it."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
     @classmethod
     def add(cls, count):
         """Move the counter by count (negative for a false positive) without losing races; see comments.changes."""
         if count:
-            cls.current()
+            cls.objects.get_or_create(pk=1)
             cls.objects.filter(pk=1).update(killed=Greatest(F("killed") + count, 0))
 

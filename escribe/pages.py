@@ -27,7 +27,7 @@ import re
 import shutil
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 CURRENT = "current"
 GENERATIONS = "generations"
 LOCK = ".lock"
+# Generations set aside by a switch, deleted outside the lock.
+TRASH = ".trash-"
 # What a file's extension says to nginx (its `types` block in deploy/nginx
 # lists the same pairs); other content types are never written.
 EXTENSIONS = {
@@ -116,6 +118,7 @@ def invalidate():
         return
     with _locked():
         _switch()
+    _sweep()
 
 
 def invalidate_on_commit():
@@ -141,10 +144,14 @@ def stale_within(seconds):
         generation = current()
         if generation is None or generation.created + seconds <= time.time():
             _switch()
+            switched = True
         else:
+            switched = False
             deadline = generation.created + seconds
             if generation.valid_until is None or deadline < generation.valid_until:
                 _write_until(generation.name, deadline)
+    if switched:
+        _sweep()
 
 
 def stale_within_on_commit(seconds):
@@ -162,6 +169,7 @@ def expire_if_due():
             if generation is not None and not generation.fresh():
                 _switch()
                 generation = current()
+        _sweep()
     if generation is None or generation.valid_until is None:
         return WATCH_INTERVAL
     return min(WATCH_INTERVAL, max(0.01, generation.valid_until - time.time()))
@@ -201,23 +209,41 @@ def _locked():
 
 
 def _switch():
-    """Make a new generation current and delete the others (hold the lock)."""
+    """Make a new generation current and throw the others away (hold the lock).
+
+    Fails closed: if the new generation cannot be made, `current` is removed,
+    so nginx sends every reader to Django and Django writes no file, rather
+    than anyone being served pages from before the change.
+    """
     base = root()
     name = str(time.time_ns())
-    (base / GENERATIONS / name).mkdir()
-    until = _next_expiry()
-    if until is not None:
-        _write_until(name, until)
-    link = base / f".{CURRENT}.{name}"
-    os.symlink(Path(GENERATIONS) / name, link)
-    os.replace(link, base / CURRENT)
-    # Readers being served an old file keep it open; unlinking cannot cut them off.
+    try:
+        until = _next_expiry()
+        (base / GENERATIONS / name).mkdir()
+        if until is not None:
+            _write_until(name, until)
+        link = base / f".{CURRENT}.{name}"
+        os.symlink(Path(GENERATIONS) / name, link)
+        os.replace(link, base / CURRENT)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(base / CURRENT)  # needs no free space
+        raise
+    # Only renamed here, under the lock; deleted after it (_sweep): a big
+    # generation takes seconds to delete, and the next switch must not wait.
     for entry in (base / GENERATIONS).iterdir():
-        if entry.name != name and entry.name != f"{name}.until":
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+        if entry.name not in (name, f"{name}.until") and not entry.name.startswith(TRASH):
+            with suppress(FileNotFoundError):
+                entry.rename(entry.with_name(f"{TRASH}{entry.name}"))
+
+
+def _sweep():
+    """Delete the generations _switch() set aside. Readers being sent an old file keep it open."""
+    for entry in (root() / GENERATIONS).glob(f"{TRASH}*"):
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _next_expiry():
@@ -366,9 +392,10 @@ def _generation_to_write():
         elif not generation.fresh():
             expire_if_due()
         return current()
-    except OSError as error:
-        # A full disk or a folder nginx's side got wrong: readers still get their page, just not as a file.
-        logger.warning("Page files are off for this request: %s", error)
+    except Exception:
+        # A full disk, a folder set up wrong, the database away while asking
+        # when the next post is due: readers still get their page, not as a file.
+        logger.exception("Page files are off for this request")
         return None
 
 

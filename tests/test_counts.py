@@ -9,6 +9,7 @@ from django.utils import timezone
 from blog import counts
 from blog.changes import content_changed
 from blog.models import ArchiveMonth, Post, Tag, month_of
+from tests.concurrency import at_once, needs_two_waiting_writers
 from tests.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,40 @@ def test_the_sitemap_index_gives_the_latest_public_change(client):
     body = client.get("/sitemap.xml").content.decode()
     lastmod = body.split("sitemap-posts.xml</loc><lastmod>")[1].split("<")[0]
     assert parse_datetime(lastmod) == Post.objects.get(pk=newest.pk).updated_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_tagging_at_once_leave_the_right_tag_count():
+    needs_two_waiting_writers()
+    tag = make_tag("Busy")
+    first, second = make_post(), make_post()
+    at_once(lambda: first.tags.add(tag), lambda: second.tags.add(tag))
+    assert Tag.objects.get(pk=tag.pk).published_post_count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_publishing_in_one_month_leave_the_right_month_count():
+    needs_two_waiting_writers()
+    when = timezone.now() - timedelta(days=1)
+    make_post(published_at=when)
+    drafts = [make_post(status=Post.Status.DRAFT, published_at=when) for _ in range(2)]
+
+    def publish(post):
+        post.status = Post.Status.PUBLISHED
+        post.save()
+
+    at_once(lambda: publish(drafts[0]), lambda: publish(drafts[1]))
+    assert ArchiveMonth.objects.get(month=month_of(when)).published_post_count == 3
+
+
+def test_a_page_read_with_the_spam_report_row_gone_writes_nothing(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comments.models import SpamReport
+
+    SpamReport.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert [q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}] == []
+    assert not SpamReport.objects.exists()

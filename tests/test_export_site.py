@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from comments.models import Comment
+from deploy.localstack import free_port
 from tests.comment_helpers import make_comment
 from tests.factories import make_blurb, make_post, make_tag
 
@@ -101,20 +102,23 @@ def test_export_refuses_a_folder_with_something_in_it(blog, tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
     with pytest.raises(CommandError, match="not empty"):
         export(tmp_path)
+    with pytest.raises(CommandError, match="is a file"):
+        export(tmp_path / "keep.txt")
 
 
 def test_the_export_works_through_a_plain_static_web_server(blog, tmp_path):
     site = tmp_path / "site"
-    export(site, "--base-url", "http://127.0.0.1:8765")
+    port = free_port()
+    export(site, "--base-url", f"http://127.0.0.1:{port}")
     server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "8765", "--bind", "127.0.0.1", "--directory", str(site)],
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 10
         while True:
             try:
-                front = httpx.get("http://127.0.0.1:8765/", timeout=2)
+                front = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
@@ -122,10 +126,10 @@ def test_the_export_works_through_a_plain_static_web_server(blog, tmp_path):
                 time.sleep(0.1)
         assert front.status_code == 200 and "Exported 0" in front.text
         css = next(link for link in _parse(front.text) if link.endswith(".css"))
-        assert httpx.get(f"http://127.0.0.1:8765{css}", timeout=5).status_code == 200
-        post = httpx.get(f"http://127.0.0.1:8765/post/{blog[0].slug}/", timeout=5)
+        assert httpx.get(f"http://127.0.0.1:{port}{css}", timeout=5).status_code == 200
+        post = httpx.get(f"http://127.0.0.1:{port}/post/{blog[0].slug}/", timeout=5)
         assert post.status_code == 200 and "An approved comment" in post.text
-        feed = httpx.get("http://127.0.0.1:8765/feeds/atom/", timeout=5)
+        feed = httpx.get(f"http://127.0.0.1:{port}/feeds/atom/", timeout=5)
         assert feed.status_code == 200 and "<feed" in feed.text
     finally:
         server.terminate()

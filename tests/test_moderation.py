@@ -216,31 +216,11 @@ def test_purge_spam_deletes_old_spam_but_keeps_the_counter(post, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_moderators_approving_on_one_post_at_once_leave_the_right_count():
-    import threading
-    import time
-
-    from django.db import connection, transaction
-
     from blog.models import Post
+    from tests.concurrency import at_once, needs_two_waiting_writers
 
-    if connection.vendor == "sqlite":
-        # The in-memory test database locks whole tables and does not wait;
-        # on a real SQLite file IMMEDIATE transactions serialise moderators.
-        pytest.skip("needs a database that lets two writers wait for each other (the PostgreSQL run)")
+    needs_two_waiting_writers()
     post = make_post()
     first, second = make_comment(post), make_comment(post, body="Another")
-
-    def approve_slowly():
-        try:
-            with transaction.atomic():
-                moderation.approve([first], None)
-                time.sleep(0.5)  # the other moderator acts before this commits
-        finally:
-            connection.close()
-
-    other = threading.Thread(target=approve_slowly)
-    other.start()
-    time.sleep(0.1)
-    moderation.approve([second], None)
-    other.join(10)
+    at_once(lambda: moderation.approve([first], None), lambda: moderation.approve([second], None))
     assert Post.objects.get(pk=post.pk).approved_comment_count == 2

@@ -307,7 +307,7 @@ def test_a_page_is_not_written_into_a_generation_that_is_no_longer_current(clien
     make_post()
     client.get("/robots.txt")
     old = pages.current()
-    monkeypatch.setattr(pages.shutil, "rmtree", lambda *args, **kwargs: None)  # the old folder lingers
+    monkeypatch.setattr(Path, "rename", lambda self, target: None)  # the old folder lingers where it was
     from blog import views
 
     real = views.PostListView.get_queryset
@@ -337,6 +337,59 @@ def test_a_page_is_not_written_once_its_generation_expired_meanwhile(client, pag
     monkeypatch.setattr(views.PostListView, "get_queryset", expire_meanwhile)
     client.get("/")
     assert not (generation.path / "index.html").exists()
+
+
+def test_a_switch_that_fails_sends_every_reader_to_django_and_writes_nothing(client, pages_dir, monkeypatch):
+    from blog.models import Blurb
+    from tests.factories import make_blurb
+
+    blurb = make_blurb(title="Before")
+    post = make_post()
+    client.get(post.get_absolute_url())
+    assert pages.current() is not None
+
+    real_mkdir = Path.mkdir
+
+    def disk_full(self, *args, **kwargs):
+        if self.is_dir():  # what exists may be asked for again (exist_ok)
+            return real_mkdir(self, *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "mkdir", disk_full)
+    with pytest.raises(OSError):
+        pages.invalidate()
+    # No `current`: nginx finds no file and asks Django, which renders afresh and keeps nothing.
+    assert pages.current() is None
+    Blurb.objects.filter(pk=blurb.pk).update(title="After")
+    response = client.get("/")
+    assert response.status_code == 200 and "After" in response.content.decode()
+    assert pages.current() is None
+
+
+def test_old_generations_are_deleted_outside_the_lock(pages_dir, monkeypatch):
+    pages.invalidate()
+    first = pages.current()
+    (first.path / "big").mkdir()
+    seen_locked = []
+    real_sweep = pages._sweep
+
+    def sweep():
+        with open(pages_dir / pages.LOCK) as lock:
+            import fcntl
+
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                seen_locked.append(False)
+            except BlockingIOError:
+                seen_locked.append(True)
+        real_sweep()
+
+    monkeypatch.setattr(pages, "_sweep", sweep)
+    pages.invalidate()
+    assert seen_locked == [False]
+    assert not first.path.exists()
+    assert not list((pages_dir / pages.GENERATIONS).glob(f"{pages.TRASH}*"))
 
 
 def test_only_one_generation_is_kept(client, pages_dir):
@@ -513,3 +566,27 @@ def test_without_page_files_the_sidebar_is_never_cached(client, settings):
     client.get("/")
     Blurb.objects.filter(pk=blurb.pk).update(title="Unannounced")
     assert "Unannounced" in client.get("/").content.decode()
+
+
+def test_a_generation_expires_when_a_post_closes_to_comments_by_age(pages_dir, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    closing = make_post(published_at=timezone.now() - timedelta(days=30) + timedelta(minutes=5))
+    make_post(published_at=timezone.now() - timedelta(days=31))  # closed already
+    make_post(published_at=timezone.now() - timedelta(days=29), comments_enabled=False)  # never open
+    pages.invalidate()
+    assert pages.current().valid_until == pytest.approx((closing.published_at + timedelta(days=30)).timestamp())
+
+
+def test_renaming_the_author_makes_pages_stale_but_a_login_does_not(
+    pages_dir, author, django_capture_on_commit_callbacks
+):
+    pages.invalidate()
+    first = pages.current().name
+    with django_capture_on_commit_callbacks(execute=True):
+        author.last_login = timezone.now()
+        author.save(update_fields=["last_login"])
+    assert pages.current().name == first
+    with django_capture_on_commit_callbacks(execute=True):
+        author.first_name = "Ada"
+        author.save()
+    assert pages.current().name != first

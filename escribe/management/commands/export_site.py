@@ -39,6 +39,8 @@ class Command(BaseCommand):
         base = urlsplit(base_url or settings.SITE_URL)
         if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
             raise CommandError(f"--base-url must be an http(s) address like https://example.org/, not {base_url!r}.")
+        if directory.exists() and not directory.is_dir():
+            raise CommandError(f"{directory} is a file; export into an empty or new folder.")
         if directory.exists() and any(directory.iterdir()):
             raise CommandError(f"{directory} is not empty; export into an empty or new folder.")
         directory.mkdir(parents=True, exist_ok=True)
