@@ -6,14 +6,12 @@ scheduled posts at read time (`Tag.objects.with_public_counts()`,
 `ArchiveMonth.objects.with_public_counts()`).
 """
 
-from datetime import date, datetime
-
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from blog.models import ArchiveMonth, Post, Tag, month_of
+from blog.models import ArchiveMonth, Post, Tag, month_bounds, month_of
 
 
 def recount_tags(tag_ids=None):
@@ -53,7 +51,10 @@ def recount_months(months=None):
             for month in months:
                 ArchiveMonth.objects.get_or_create(month=month)
             list(ArchiveMonth.objects.filter(month__in=months).select_for_update().order_by("month"))
-            counts = {month: published.filter(**_month_range(month)).count() for month in months}
+            counts = {}
+            for month in months:
+                start, end = month_bounds(month)
+                counts[month] = published.filter(published_at__gte=start, published_at__lt=end).count()
         for month, n in counts.items():
             if n:
                 ArchiveMonth.objects.update_or_create(month=month, defaults={"published_post_count": n})
@@ -65,15 +66,6 @@ def public_post_count():
     """How many posts the public may see now, without counting them."""
     stored = ArchiveMonth.objects.aggregate(total=Sum("published_post_count"))["total"] or 0
     return stored - Post.objects.scheduled().count()
-
-
-def _month_range(month):
-    tz = timezone.get_current_timezone()
-    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return {
-        "published_at__gte": timezone.make_aware(datetime(month.year, month.month, 1), tz),
-        "published_at__lt": timezone.make_aware(datetime(following.year, following.month, 1), tz),
-    }
 
 
 def _as_date(start):

@@ -1,7 +1,7 @@
 """Posts, tags, sidebar blurbs, and the per-month counts the archive shows."""
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -111,6 +111,10 @@ class TagQuerySet(models.QuerySet):
             tag.post_count = tag.published_post_count - scheduled.get(tag.pk, 0)
         return tags
 
+    def in_use(self):
+        """The tags some public post carries, with `post_count` (see with_public_counts), in the queryset's order."""
+        return [tag for tag in self.with_public_counts() if tag.post_count > 0]
+
 
 def scheduled_posts_per_tag():
     """{tag id: scheduled posts carrying it}: few rows, found through the posts' status index."""
@@ -161,6 +165,16 @@ class ArchiveMonthQuerySet(models.QuerySet):
 def month_of(moment):
     """The first day of the month a moment falls in, in the site's time zone."""
     return timezone.localtime(moment).date().replace(day=1)
+
+
+def month_bounds(first_day):
+    """(start, end) of the month that begins on first_day: aware moments in the site's time zone, end excluded."""
+    tz = timezone.get_current_timezone()
+    following = (first_day.year + first_day.month // 12, first_day.month % 12 + 1)
+    return (
+        timezone.make_aware(datetime(first_day.year, first_day.month, 1), tz),
+        timezone.make_aware(datetime(*following, 1), tz),
+    )
 
 
 class ArchiveMonth(models.Model):

@@ -32,7 +32,7 @@ class TagSitemap(Sitemap):
     limit = 50000
 
     def items(self):
-        return sorted((tag for tag in Tag.objects.with_public_counts() if tag.post_count > 0), key=lambda tag: tag.pk)
+        return Tag.objects.order_by("pk").in_use()
 
 
 class PageSitemap(Sitemap):

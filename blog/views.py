@@ -1,6 +1,6 @@
 """Reader pages: front page, posts, tags, archives, search, and the plumbing URLs."""
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.views.generic import ListView
 
 from blog import counts
 from blog.frontmatter import PostFile
-from blog.models import ArchiveMonth, Post, Tag
+from blog.models import ArchiveMonth, Post, Tag, month_bounds
 from blog.pagination import CountedPaginator
 from blog.tagcloud import weigh
 
@@ -118,12 +118,8 @@ class ArchiveMonthView(PostPagesMixin, ListView):
         year, month = self.kwargs["year"], self.kwargs["month"]
         if not (1 <= month <= 12 and 1 <= year <= 9998):
             raise Http404("No such month.")
-        tz = timezone.get_current_timezone()
-        self.month_start = timezone.make_aware(datetime(year, month, 1), tz)
-        next_month = datetime(year + month // 12, month % 12 + 1, 1)
-        return _listed(Post.objects.published()).filter(
-            published_at__gte=self.month_start, published_at__lt=timezone.make_aware(next_month, tz)
-        )
+        self.month_start, month_end = month_bounds(date(year, month, 1))
+        return _listed(Post.objects.published()).filter(published_at__gte=self.month_start, published_at__lt=month_end)
 
     def page_url(self, number):
         kwargs = {"year": self.kwargs["year"], "month": self.kwargs["month"]}
@@ -203,8 +199,7 @@ def post_source(request, slug):
 
 @require_safe
 def tag_cloud(request):
-    tags = sorted((tag for tag in Tag.objects.with_public_counts() if tag.post_count > 0), key=lambda tag: tag.name)
-    return render(request, "blog/tag_list.html", {"tags": weigh(tags)})
+    return render(request, "blog/tag_list.html", {"tags": weigh(Tag.objects.order_by("name").in_use())})
 
 
 @require_safe

@@ -54,8 +54,6 @@ EXTENSIONS = {
     "text/plain": "txt",
     "text/markdown": "md",
 }
-# Folder-like URLs ("/post/x/") are kept as index.<ext>; nginx tries these in this order.
-INDEX_EXTENSIONS = ("html", "atom", "rss")
 # A path segment that is a plain name: no dot files, no "..", nothing to escape.
 _SEGMENT = re.compile(r"^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}$")
 MAX_PATH = 1000
