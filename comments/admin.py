@@ -11,8 +11,8 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
-from comments import moderation
-from comments.models import Comment, CommentEvent, SpamReport
+from comments import moderation, outbox
+from comments.models import Comment, CommentEvent, Notification, SpamReport
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -121,15 +121,20 @@ class CommentAdmin(admin.ModelAdmin):
         count = moderation.approve(queryset, request.user)
         self.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
 
-    @admin.action(description="Mark selected comments as spam (reports to Akismet)", permissions=["change"])
+    @admin.action(description="Mark selected comments as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
-        count = moderation.mark_spam(queryset, request.user)
-        self.message_user(request, f"Marked {count} comment(s) as spam.", messages.SUCCESS)
+        marked = moderation.mark_spam(queryset, request.user)
+        self._marked(request, f"Marked {marked.changed} comment(s) as spam.", marked)
 
-    @admin.action(description="Not spam: approve and report to Akismet", permissions=["change"])
+    @admin.action(description="Not spam: approve selected comments", permissions=["change"])
     def mark_ham(self, request, queryset):
-        count = moderation.mark_ham(queryset, request.user)
-        self.message_user(request, f"Approved {count} comment(s) as not spam.", messages.SUCCESS)
+        marked = moderation.mark_ham(queryset, request.user)
+        self._marked(request, f"Approved {marked.changed} comment(s) as not spam.", marked)
+
+    def _marked(self, request, done, marked):
+        told = moderation.reported_to_akismet(marked)
+        level = messages.WARNING if marked.reported < marked.changed else messages.SUCCESS
+        self.message_user(request, f"{done} {told}".strip(), level)
 
     @admin.action(description="Delete selected comments", permissions=["delete"])
     def delete_comments(self, request, queryset):
@@ -142,6 +147,21 @@ class CommentAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         moderation.delete(queryset, request.user)
 
+    def changelist_view(self, request, extra_context=None):
+        # Mail trouble is easy to miss: the queue says so until it is fixed.
+        failing = Notification.objects.failing().count()
+        if failing and request.method == "GET":
+            url = reverse("admin:comments_notification_changelist")
+            messages.warning(
+                request,
+                format_html(
+                    '{} mail(s) about new comments could not be sent: <a href="{}">see the comment mail</a>.',
+                    failing,
+                    url,
+                ),
+            )
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self):
         moderate = self.admin_site.admin_view(require_POST(self.moderate_view))
         return [
@@ -151,8 +171,8 @@ class CommentAdmin(admin.ModelAdmin):
 
     MODERATE_ACTIONS = {
         "approve": (moderation.approve, "Approved."),
-        "spam": (moderation.mark_spam, "Marked as spam and reported to Akismet."),
-        "ham": (moderation.mark_ham, "Approved as not spam and reported to Akismet."),
+        "spam": (moderation.mark_spam, "Marked as spam."),
+        "ham": (moderation.mark_ham, "Approved as not spam."),
     }
 
     def moderate_view(self, request, pk, action):
@@ -162,8 +182,11 @@ class CommentAdmin(admin.ModelAdmin):
             messages.error(request, "That action is not available.")
             return redirect("admin:comments_comment_change", pk)
         service, message = self.MODERATE_ACTIONS[action]
-        service([comment], request.user)
-        self.message_user(request, message, messages.SUCCESS)
+        done = service([comment], request.user)
+        if isinstance(done, moderation.Marked):
+            self._marked(request, message, done)
+        else:
+            self.message_user(request, message, messages.SUCCESS)
         return redirect(reverse("admin:comments_comment_changelist"))
 
 
@@ -176,3 +199,44 @@ class SpamReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class NotificationStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "To send"), ("failing", "Failing"), ("gave_up", "Gave up"), ("sent", "Sent")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "waiting":
+            return queryset.filter(sent_at=None, gave_up=False)
+        if value == "failing":
+            return queryset.failing()
+        if value == "gave_up":
+            return queryset.filter(gave_up=True, sent_at=None)
+        if value == "sent":
+            return queryset.exclude(sent_at=None)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox of the author's comment mail: what went out, what failed and why."""
+
+    list_display = ["comment", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_filter = [NotificationStateFilter]
+    list_select_related = ["comment"]
+    readonly_fields = ["comment", "created_at", "next_attempt_at", "attempts", "sent_at", "recipients", "last_error"]
+    fields = [*readonly_fields, "gave_up"]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Send again at the next chance", permissions=["change"])
+    def send_again(self, request, queryset):
+        count = queryset.filter(sent_at=None).update(next_attempt_at=timezone.now(), gave_up=False)
+        outbox.wake()
+        self.message_user(request, f"{count} mail(s) will be sent at the next chance.", messages.SUCCESS)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -28,12 +28,21 @@ class CommentQuerySet(models.QuerySet):
     def spam(self):
         return self.filter(status=Comment.Status.SPAM)
 
-    def recheck_due(self, max_age_days=15):
-        """Pending comments whose spam check failed, young enough to retry, oldest first."""
-        return self.pending().filter(
-            spam_check=Comment.SpamCheck.ERROR,
-            created_at__gte=timezone.now() - timedelta(days=max_age_days),
-        ).order_by("created_at", "id")
+    def recheck_due(self, max_age_days=15, unchecked_before=None):
+        """Pending comments to ask Akismet about again, young enough to retry, oldest first.
+
+        Those whose check failed, and, when `unchecked_before` is given, those
+        never checked that arrived before it: the process receiving them died
+        while waiting for Akismet.
+        """
+        due = Q(spam_check=Comment.SpamCheck.ERROR)
+        if unchecked_before is not None:
+            due |= Q(spam_check=Comment.SpamCheck.UNCHECKED, created_at__lt=unchecked_before)
+        return (
+            self.pending()
+            .filter(due, created_at__gte=timezone.now() - timedelta(days=max_age_days))
+            .order_by("created_at", "id")
+        )
 
 
 class Comment(models.Model):
@@ -112,8 +121,11 @@ class CommentEvent(models.Model):
         CHECK_FAILED = "check_failed", "Akismet check failed"
         RECHECKED = "rechecked", "Rechecked"
         APPROVED = "approved", "Approved"
-        REPORTED_SPAM = "reported_spam", "Marked spam (reported to Akismet)"
-        REPORTED_HAM = "reported_ham", "Marked not spam (reported to Akismet)"
+        # The stored values predate the "reported" events: marking is the
+        # moderator's act, reporting what followed (or not, without a key).
+        REPORTED_SPAM = "reported_spam", "Marked spam"
+        REPORTED_HAM = "reported_ham", "Marked not spam"
+        REPORTED = "reported", "Reported to Akismet"
         REPORT_FAILED = "report_failed", "Report to Akismet failed"
         NOTIFIED = "notified", "Author notified"
         NOTIFY_FAILED = "notify_failed", "Notification failed"
@@ -172,3 +184,51 @@ class SpamReport(models.Model):
             cls.objects.get_or_create(pk=1)
             cls.objects.filter(pk=1).update(killed=Greatest(F("killed") + count, 0))
 
+
+
+class NotificationQuerySet(models.QuerySet):
+    def due(self):
+        """Mail not yet sent whose time has come, oldest first."""
+        return self.filter(sent_at=None, gave_up=False, next_attempt_at__lte=timezone.now()).order_by(
+            "next_attempt_at", "id"
+        )
+
+    def failing(self):
+        """Mail that could not be sent at least once and is not sent yet."""
+        return self.filter(sent_at=None).exclude(last_error="")
+
+
+class Notification(models.Model):
+    """The author's mail about one comment in the queue: an outbox, sent after the request (comments/outbox.py).
+
+    Queued in the transaction that stores the comment, so a comment is never
+    in the queue without its mail; written out at sending time, so the mail
+    says what is true then (Akismet's verdict, or that it is still pending).
+    """
+
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="notification")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Held while Akismet is asked, then due at once; a claim moves it on while a sender works.
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.TextField(blank=True, help_text="Who it went to.")
+    last_error = models.TextField(blank=True)
+    gave_up = models.BooleanField(default=False, help_text="Failed for too long; no more attempts.")
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "comment mail"
+        indexes = [models.Index(fields=["sent_at", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"Mail about comment {self.comment_id}"
+
+    @property
+    def state(self):
+        if self.sent_at:
+            return "sent" if self.recipients else "not needed"
+        if self.gave_up:
+            return "gave up"
+        return "failing" if self.last_error else "waiting"

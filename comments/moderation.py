@@ -2,24 +2,25 @@
 
 The submit view, the admin and the management commands all call this module.
 Every step is recorded as a CommentEvent. Network calls (Akismet, mail) never
-run inside a database transaction, and a comment is saved before any of them.
+run inside a database transaction, and a comment is saved before any of them;
+the author's mail goes out from an outbox (comments/outbox.py), never inside
+a commenter's request.
 """
 
 import enum
 import logging
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 
-from comments import spam
+from comments import outbox, spam
 from comments.changes import spam_counted
 from comments.models import Comment, CommentEvent
+from escribe import database
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ RATE_WINDOW = timedelta(hours=1)
 assert DUPLICATE_WINDOW <= RATE_WINDOW, "screen() finds duplicates among the rate window's comments"
 RECHECK_MAX_AGE_DAYS = 15
 RECHECK_BATCH = 100
+# Longer than any check can take (Akismet's timeout, well within gunicorn's):
+# a comment unchecked after this was received by a process that died.
+UNCHECKED_GRACE = timedelta(minutes=5)
 
 _CHECK_EVENTS = {
     spam.Verdict.HAM: CommentEvent.Kind.CHECKED_HAM,
@@ -49,7 +53,7 @@ class Refusal(enum.Enum):
 
 
 def screen(post, ip_address, body):
-    """Why a new comment should not be stored, or None.
+    """Why a new comment should not be stored, or None (call inside receive()'s transaction).
 
     DUPLICATE: the same text from the same address on the same post, moments
     ago. RATE_LIMITED: this address already sent COMMENT_RATE comments in the
@@ -74,13 +78,20 @@ def screen(post, ip_address, body):
 
 
 def receive(comment, permalink, honeypot=False):
-    """Save a new comment, then ask Akismet and notify the author.
+    """Store a new comment unless screen() refuses it, then ask Akismet; returns the Refusal or None.
 
-    The row is committed before anything can fail, so nothing a commenter
-    sent is lost to a dependency.
+    The limits are checked and the row inserted as one step, so simultaneous
+    posts from one address cannot all slip under them. The row (and the
+    author's mail, held until the check settles) is committed before anything
+    can fail, so nothing a commenter sent is lost to a dependency.
     """
     comment.akismet_arguments = spam.arguments(comment, permalink)
     with transaction.atomic():
+        # One sender's comments take turns between screen() and save().
+        database.serialize(f"comment-sender:{comment.ip_address or ''}")
+        refusal = screen(comment.post, comment.ip_address, comment.body)
+        if refusal:
+            return refusal
         if honeypot:
             comment.status = Comment.Status.SPAM
         comment.save()
@@ -89,16 +100,20 @@ def receive(comment, permalink, honeypot=False):
             detail = "Honeypot field filled in: kept as spam, Akismet not asked."
             record(comment, CommentEvent.Kind.CHECKED_SPAM, detail=detail)
             spam_counted(1)
-    if honeypot:
-        return comment
-    apply_check(comment, spam.check(comment.akismet_arguments))
-    if comment.status == Comment.Status.PENDING:
-        notify_author(comment)
-    return comment
+            return None
+        outbox.queue(comment)
+    outcome = spam.check(comment.akismet_arguments)
+    try:
+        apply_check(comment, outcome)
+    except DatabaseError:
+        # The comment is stored; its verdict is not. recheck() asks again
+        # after UNCHECKED_GRACE and the held mail goes out regardless.
+        logger.exception("Could not store Akismet's verdict on comment %s", comment.pk)
+    return None
 
 
 def apply_check(comment, outcome, recheck=False):
-    """Store Akismet's verdict on a pending comment."""
+    """Store Akismet's verdict on a pending comment; a comment left in the queue gets its mail sent."""
     now = timezone.now()
     with transaction.atomic():
         comment.spam_check = outcome.verdict.value
@@ -112,6 +127,8 @@ def apply_check(comment, outcome, recheck=False):
         comment.save(update_fields=fields)
         if killed:
             spam_counted(1)
+        else:
+            outbox.release(comment)
         if outcome.verdict == spam.Verdict.UNCHECKED:
             return
         if recheck:
@@ -127,12 +144,18 @@ def _check_detail(outcome):
 
 
 def recheck(limit=RECHECK_BATCH, log=lambda message: None):
-    """Retry failed checks like the WordPress plugin: stop at the first failure.
+    """Retry failed checks like the WordPress plugin (stop at the first failure), and finish interrupted ones.
 
-    Returns (checked, stopped_by) where stopped_by is the failing Outcome or None.
+    A comment still unchecked UNCHECKED_GRACE after it arrived lost its check
+    with the process that received it; it is asked about now, and its held
+    mail goes out with the verdict. Returns (checked, stopped_by) where
+    stopped_by is the failing Outcome or None.
     """
+    if not spam.configured():
+        return 0, None
     checked = 0
-    for comment in Comment.objects.recheck_due(RECHECK_MAX_AGE_DAYS).select_related("post")[:limit]:
+    due = Comment.objects.recheck_due(RECHECK_MAX_AGE_DAYS, unchecked_before=timezone.now() - UNCHECKED_GRACE)
+    for comment in due.select_related("post")[:limit]:
         outcome = spam.check(comment.akismet_arguments, recheck_reason="retry")
         apply_check(comment, outcome, recheck=True)
         if outcome.verdict == spam.Verdict.ERROR:
@@ -140,8 +163,6 @@ def recheck(limit=RECHECK_BATCH, log=lambda message: None):
             return checked, outcome
         checked += 1
         log(f"Comment {comment.pk}: {outcome.verdict.value}")
-        if comment.status == Comment.Status.PENDING:
-            notify_author(comment)
     return checked, None
 
 
@@ -151,23 +172,39 @@ def approve(comments, actor):
     return len(changed)
 
 
+class Marked(NamedTuple):
+    """What mark_spam()/mark_ham() did: how many changed, and how many of those Akismet was told about."""
+
+    changed: int
+    reported: int
+
+
 def mark_spam(comments, actor):
-    """Move comments to spam and report each to Akismet (counter +1 each)."""
+    """Move comments to spam (counter +1 each) and report each to Akismet when a key is set."""
     changed = _set_status(comments, Comment.Status.SPAM, actor, CommentEvent.Kind.REPORTED_SPAM)
     spam_counted(len(changed))
-    _report(changed, spam.submit_spam, actor)
-    return len(changed)
+    return Marked(len(changed), _report(changed, spam.submit_spam, actor))
 
 
 def mark_ham(comments, actor):
-    """Not spam: approve, and report each to Akismet as ham."""
+    """Not spam: approve, and report each to Akismet as ham when a key is set."""
     comments = list(comments)
     was_spam = sum(1 for comment in comments if comment.status == Comment.Status.SPAM)
     changed = _set_status(comments, Comment.Status.APPROVED, actor, CommentEvent.Kind.REPORTED_HAM)
     # A false positive was never killed spam.
     spam_counted(-was_spam)
-    _report(changed, spam.submit_ham, actor)
-    return len(changed)
+    return Marked(len(changed), _report(changed, spam.submit_ham, actor))
+
+
+def reported_to_akismet(marked):
+    """The admin's words for what Akismet was told, true to what was sent."""
+    if not marked.changed:
+        return ""
+    if not spam.configured():
+        return "Not reported to Akismet: no API key is set."
+    if marked.reported == marked.changed:
+        return "Reported to Akismet."
+    return f"Reported {marked.reported} of {marked.changed} to Akismet; the comments' history says why the rest failed."
 
 
 def delete(comments, actor):
@@ -199,11 +236,19 @@ def _set_status(comments, status, actor, kind):
 
 
 def _report(comments, submit, actor):
-    """Report to Akismet after the moderator's change is committed; failures are recorded."""
+    """Report to Akismet after the moderator's change is committed; what happened is recorded either way."""
+    if not comments or not spam.configured():
+        # Nothing was sent, and the history must not say otherwise.
+        return 0
+    reported = 0
     for comment in comments:
         outcome = submit(comment.akismet_arguments)
         if outcome.verdict == spam.Verdict.ERROR:
             record(comment, CommentEvent.Kind.REPORT_FAILED, actor, detail=outcome.error)
+        else:
+            record(comment, CommentEvent.Kind.REPORTED, actor, detail=f"As {outcome.verdict.value}.")
+            reported += 1
+    return reported
 
 
 def purge_spam(days=None, dry_run=False):
@@ -220,23 +265,3 @@ def purge_spam(days=None, dry_run=False):
 
 def waiting_count():
     return Comment.objects.pending().count()
-
-
-def notify_author(comment):
-    """Email the author about a comment in the queue; a mail failure is logged and recorded, never raised."""
-    superusers = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="")
-    recipients = settings.COMMENT_NOTIFY_EMAIL or list(superusers.values_list("email", flat=True))
-    if not recipients:
-        return
-    admin_url = settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk])
-    body = (
-        f"{comment.author_name} commented on \"{comment.post.title}\":\n\n{comment.body}\n\n"
-        f"Spam check: {comment.get_spam_check_display()}\nModerate it: {admin_url}\n"
-    )
-    try:
-        send_mail(f"New comment on \"{comment.post.title}\"", body, None, recipients)
-    except Exception as error:  # noqa: BLE001 - mail trouble must not lose the comment
-        logger.exception("Could not email the author about comment %s", comment.pk)
-        record(comment, CommentEvent.Kind.NOTIFY_FAILED, detail=f"{type(error).__name__}: {error}")
-    else:
-        record(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(recipients))

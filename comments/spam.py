@@ -48,6 +48,11 @@ def get_client():
     return None if _client is _NO_CLIENT else _client
 
 
+def configured():
+    """True when there is a key to ask Akismet with (without one, comments are queued unchecked)."""
+    return get_client() is not None
+
+
 def reset_client():
     """Forget the client (settings changed, or a test swapped it)."""
     global _client

@@ -1,7 +1,9 @@
 """The comment form's POST target and the "awaiting approval" page."""
 
+import logging
 from urllib.parse import urlsplit
 
+from django.db import DatabaseError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -14,6 +16,11 @@ from escribe.client_ip import client_ip
 
 UA_MAX = Comment._meta.get_field("user_agent").max_length
 REFERRER_MAX = Comment._meta.get_field("referrer").max_length
+UNAVAILABLE = (
+    "The blog cannot store anything at the moment, so nothing was kept. Please send it again in a few minutes."
+)
+
+logger = logging.getLogger(__name__)
 
 
 # Public pages carry no per-visitor CSRF token (they are cached and identical
@@ -32,17 +39,6 @@ def submit(request, slug):
 
     ip = client_ip(request)
     data = form.cleaned_data
-    refusal = moderation.screen(post, ip, data["body"])
-    if refusal == moderation.Refusal.DUPLICATE:
-        # Already stored: a double click or a resend gets the same answer.
-        return redirect("comments:received", slug=post.slug)
-    if refusal == moderation.Refusal.RATE_LIMITED:
-        response = _refuse(
-            request, post, 429, "You have sent many comments in the past hour. Please wait a while and try again."
-        )
-        response["Retry-After"] = "3600"
-        return response
-
     comment = Comment(
         post=post,
         author_name=data["author_name"],
@@ -53,7 +49,26 @@ def submit(request, slug):
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:UA_MAX],
         referrer=request.META.get("HTTP_REFERER", "")[:REFERRER_MAX],
     )
-    moderation.receive(comment, request.build_absolute_uri(post.get_absolute_url()), honeypot=form.honeypot_filled)
+    permalink = request.build_absolute_uri(post.get_absolute_url())
+    try:
+        refusal = moderation.receive(comment, permalink, honeypot=form.honeypot_filled)
+    except DatabaseError:
+        # Disk full, a read-only or unreachable database: nothing was stored
+        # (the transaction rolled back), and the commenter is told to resend.
+        logger.exception("Could not store a comment on %s", post.slug)
+        context = {"post": post, "form": form, "message": UNAVAILABLE}
+        response = render(request, "comments/unavailable.html", context, status=503)
+        response["Retry-After"] = "300"
+        return response
+    if refusal == moderation.Refusal.DUPLICATE:
+        # Already stored: a double click or a resend gets the same answer.
+        return redirect("comments:received", slug=post.slug)
+    if refusal == moderation.Refusal.RATE_LIMITED:
+        response = _refuse(
+            request, post, 429, "You have sent many comments in the past hour. Please wait a while and try again."
+        )
+        response["Retry-After"] = "3600"
+        return response
     # The same answer whatever Akismet said: spammers learn nothing.
     return redirect("comments:received", slug=post.slug)
 

@@ -56,13 +56,16 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Each worker watches the page files' expiry (escribe/pages.py).
+    """Each worker watches the page files' expiry (escribe/pages.py) and sends the comment mail (comments/outbox.py).
 
     A scheduled post's time makes every page file stale with no write to
     announce it: the watcher switches to fresh files then, so nothing but the
     site needs to run. Several workers watching is fine: the switch happens once.
     """
+    from comments import outbox
     from escribe import pages
 
     if pages.watch():
         worker.log.info("Watching the page files in %s for expiry", pages.root())
+    # The author's comment mail goes out from this thread, never a request's.
+    outbox.start_sender()

@@ -59,3 +59,21 @@ def _postgresql(url):
     options.setdefault("connect_timeout", 10)
     options.setdefault("application_name", "escribe")
     return settings
+
+
+def serialize(name, using="default"):
+    """Make transactions that name the same thing take turns, until the caller's transaction ends.
+
+    For a check followed by an insert that must be one step (a rate limit, a
+    duplicate check). SQLite needs nothing: IMMEDIATE transactions already
+    hold the one write lock from BEGIN. PostgreSQL takes a transaction-level
+    advisory lock on the name's hash. Call inside transaction.atomic().
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        raise RuntimeError("serialize() only means something inside transaction.atomic()")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])

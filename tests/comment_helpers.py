@@ -45,3 +45,10 @@ def make_comment(post, status=Comment.Status.PENDING, **fields):
         {"user_ip": fields["ip_address"], "comment_type": "comment", "comment_content": fields["body"]},
     )
     return Comment.objects.create(post=post, status=status, **fields)
+
+
+def send_comment_mail():
+    """What the sender thread (or the timer's send_comment_mail) does after a request: send the due mail."""
+    from comments import outbox
+
+    return outbox.send_due()

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from comments.models import Comment, CommentEvent, SpamReport
 from tests.akismet_clients import CONFIG, FAILURES, DiscardClient, HamClient, SpamClient, failing_client
-from tests.comment_helpers import history, post_comment
+from tests.comment_helpers import history, post_comment, send_comment_mail
 from tests.factories import make_author, make_post
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,8 @@ def test_ham_stays_pending_and_the_author_is_told(client, post, use_akismet):
     comment = Comment.objects.get()
     assert (comment.status, comment.spam_check) == ("pending", "ham")
     assert comment.spam_checked_at is not None
+    assert mail.outbox == []  # not inside the commenter's request
+    send_comment_mail()
     assert history(comment) == ["received", "checked_ham", "notified"]
     assert len(mail.outbox) == 1 and "SQLite in production" in mail.outbox[0].subject
     assert [name for name, _ in akismet_client.calls] == ["comment_check"]
@@ -84,6 +86,7 @@ def test_spam_and_discard_become_spam_and_count(client, post, use_akismet, clien
     assert (comment.status, comment.spam_check) == ("spam", check)
     assert history(comment) == ["received", f"checked_{check}"]
     assert SpamReport.current().killed == 1
+    assert send_comment_mail() == (0, 0)
     assert mail.outbox == []
 
 
@@ -93,7 +96,9 @@ def test_without_a_key_comments_are_queued_unchecked(client, post, settings):
     assert_answered_the_same(response, post)
     comment = Comment.objects.get()
     assert (comment.status, comment.spam_check) == ("pending", "unchecked")
+    send_comment_mail()
     assert history(comment) == ["received", "notified"]
+    assert "Spam check: Not checked\n" in mail.outbox[0].body
 
 
 @pytest.mark.parametrize("failure", list(FAILURES))
@@ -104,6 +109,7 @@ def test_comment_is_kept_when_akismet_fails_and_recheck_classifies_it(client, po
     comment = Comment.objects.get()
     assert (comment.status, comment.spam_check) == ("pending", "error")
     assert comment.spam_check_error
+    send_comment_mail()
     assert history(comment) == ["received", "check_failed", "notified"]
 
     # Akismet is back: the timer's recheck classifies it.
@@ -123,6 +129,7 @@ def test_comment_is_kept_when_mail_fails(client, post, settings, use_akismet):
     assert_answered_the_same(response, post)
     comment = Comment.objects.get()
     assert comment.status == "pending"
+    assert send_comment_mail() == (0, 1)
     event = CommentEvent.objects.get(kind="notify_failed")
     assert "ConnectionRefusedError" in event.detail
 

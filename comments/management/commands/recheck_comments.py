@@ -10,7 +10,7 @@ BACKOFF_CACHE_KEY = "comments:recheck:invalid-key"
 
 
 class Command(BaseCommand):
-    help = "Retry the Akismet check of pending comments whose check failed (run from a timer)."
+    help = "Ask Akismet again about pending comments whose check failed or never finished (run from a timer)."
 
     def add_arguments(self, parser):
         parser.add_argument("--limit", type=int, default=moderation.RECHECK_BATCH, help="At most this many (100).")
@@ -24,6 +24,8 @@ class Command(BaseCommand):
             return
         checked, failure = moderation.recheck(limit=limit, log=self.stdout.write)
         if failure is None:
+            # Akismet answered (or there was nothing to ask): a key fixed since the last run is good again.
+            cache.delete(BACKOFF_CACHE_KEY)
             self.stdout.write(self.style.SUCCESS(f"Rechecked {checked} comment(s)."))
             return
         if failure.invalid_key:
