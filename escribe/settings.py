@@ -199,7 +199,8 @@ def _cache(url):
     scheme, _, rest = url.partition("://")
     if scheme == "file":
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's, but a full disk costs a cache miss instead of a page.
+            "BACKEND": "escribe.cache.FileCache",
             "LOCATION": rest or str(BASE_DIR / "var" / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
