@@ -11,18 +11,22 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from blog.models import Blurb, Post, Tag
+from blog.models import Blurb, Post, Tag, tag_slug
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
 
 
 def parse_tag_names(value):
-    """'Django, Python ,django' -> ['Django', 'Python'] (first spelling wins)."""
+    """'Django, Python ,django, C++, C#' -> ['Django', 'Python', 'C++', 'C#'] (first spelling wins).
+
+    Names are told apart by name, ignoring case, as Tag's constraint does; never
+    by slug, which would make C++, C# and C one tag.
+    """
     names, seen = [], set()
     for name in value.split(","):
         name = " ".join(name.split())
-        if name and slugify(name) not in seen:
-            seen.add(slugify(name))
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
             names.append(name)
     return names
 
@@ -50,14 +54,14 @@ class PostAdminForm(forms.ModelForm):
         for name in names:
             if len(name) > TAG_NAME_MAX:
                 raise forms.ValidationError(f"Tag names can be at most {TAG_NAME_MAX} characters: {name!r}.")
-            if not slugify(name):
+            if not tag_slug(name):
                 raise forms.ValidationError(f"{name!r} needs at least one letter or digit.")
         return names
 
     def save_tags(self, post):
         tags = []
         for name in self.cleaned_data["tag_names"]:
-            tag = Tag.objects.filter(slug=slugify(name)).first() or Tag.objects.create(name=name)
+            tag, _ = Tag.objects.get_or_create_named(name)
             tags.append(tag)
         post.tags.set(tags)
 
@@ -150,20 +154,38 @@ class PostAdmin(admin.ModelAdmin):
             comments_enabled=data.get("comments_enabled", True),
         )
         warnings = post.render()
-        post.tag_list = [Tag(name=name, slug=slugify(name)) for name in data.get("tag_names") or []]
+        names = data.get("tag_names") or []
+        # An existing tag links to its own page; a new one to the slug it would most likely get.
+        post.tag_list = [Tag.objects.named(name).first() or Tag(name=name, slug=tag_slug(name)) for name in names]
         context = {"post": post, "preview": True, "warnings": warnings}
         response = TemplateResponse(request, "blog/post_detail.html", context)
         response["X-Robots-Tag"] = "noindex"
         return response
 
 
+class TagAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "slug", "featured"]
+        help_texts = {
+            "slug": "The tag's URL. Leave it empty for one made from the name (C# gives c-sharp); "
+            "changing it later breaks links to the tag.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Empty: Tag.save() picks a slug no other tag has. (The admin's prepopulating
+        # script would fill in "c" for C#, C++ and C alike.)
+        self.fields["slug"].required = False
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagAdminForm
     list_display = ["name", "slug", "featured", "post_count"]
     list_editable = ["featured"]
     list_filter = ["featured"]
     search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(post_count=Count("posts"))

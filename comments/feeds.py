@@ -26,7 +26,8 @@ class LatestCommentsFeed(Feed):
         return reverse("comments:feed-atom")
 
     def items(self):
-        return Comment.objects.approved().select_related("post").order_by("-created_at", "-id")[:FEED_LENGTH]
+        # Not every approved comment: a post back to draft or still scheduled takes its comments with it.
+        return Comment.objects.public().select_related("post").order_by("-created_at", "-id")[:FEED_LENGTH]
 
     def item_title(self, comment):
         return f"{comment.author_name} on “{comment.post.title}”"

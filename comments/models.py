@@ -9,6 +9,7 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
+from blog.models import Post
 from comments.formatting import comment_html, safe_website
 
 
@@ -18,8 +19,12 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(status=Comment.Status.PENDING)
 
     def approved(self):
-        """What readers see."""
+        """Approved by the moderator; shown under a post whoever may see the post."""
         return self.filter(status=Comment.Status.APPROVED)
+
+    def public(self):
+        """What any reader may see now: approved comments on public posts (not on drafts or scheduled posts)."""
+        return self.approved().filter(post__in=Post.objects.published())
 
     def for_page(self):
         """Approved comments with only what a page shows (no email, no stored Akismet call)."""

@@ -125,3 +125,46 @@ def test_blurbs_are_edited_and_rendered(author_client):
     )
     assert response.status_code == 302
     assert Blurb.objects.get().body_html == "<p>Built with <em>Django</em>.</p>"
+
+
+def test_tags_whose_names_slugify_alike_stay_three_tags(author_client):
+    # C++, C# and C all slugify to "c": looked up by slug, the post got one tag three times over.
+    response = author_client.post("/admin/blog/post/add/", post_form(tag_names="C++, C#, C"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    post = Post.objects.get()
+    assert sorted((tag.name, tag.slug) for tag in post.tags.all()) == [
+        ("C", "c"), ("C#", "c-sharp"), ("C++", "c-plus-plus"),
+    ]  # fmt: skip
+    for tag in post.tags.all():
+        assert post.title in author_client.get(tag.get_absolute_url()).content.decode()
+
+
+def test_a_post_saved_with_csharp_never_gets_cplusplus(author_client):
+    cplusplus = make_tag("C++")
+    author_client.post("/admin/blog/post/add/", post_form(tag_names="C#"))
+    assert [tag.name for tag in Post.objects.get().tags.all()] == ["C#"]
+    assert not cplusplus.posts.exists()
+
+
+def test_preview_links_tags_that_slugify_alike_to_their_own_pages(author_client):
+    existing = make_tag("C")
+    response = author_client.post("/admin/blog/post/preview/", post_form(tag_names="C, C#"))
+    html = response.content.decode()
+    assert f'href="{existing.get_absolute_url()}"' in html
+    assert 'href="/tag/c-sharp/"' in html
+    assert Tag.objects.count() == 1  # a preview saves nothing
+
+
+def test_a_tag_added_in_the_admin_gets_a_slug_of_its_own(author_client):
+    make_tag("C")
+    response = author_client.post("/admin/blog/tag/add/", {"name": "C#", "slug": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Tag.objects.get(name="C#").slug == "c-sharp"
+
+
+def test_the_admin_refuses_a_tag_name_that_differs_only_in_case(author_client):
+    make_tag("Python")
+    response = author_client.post("/admin/blog/tag/add/", {"name": "python", "slug": ""})
+    assert response.status_code == 200
+    assert "A tag with this name already exists" in response.content.decode()
+    assert Tag.objects.count() == 1

@@ -135,3 +135,17 @@ def test_system_checks_are_clean():
 
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+def test_seed_demo_keeps_tags_whose_names_slugify_alike_apart(tmp_path):
+    demo = tmp_path / "demo"
+    shutil.copytree(DEMO, demo)
+    tags = ["C++", "C#", "C", "python"]
+    post = PostFile(title="Three Cs", slug="three-cs", date=timezone.now(), body="C, C++ and C#.\n", tags=tags)
+    (demo / "2026-11-01-three-cs.md").write_text(post.to_text(), encoding="utf-8")
+    run("seed_demo", "--from", str(demo))
+    tags = Post.objects.get(slug="three-cs").tags.all()
+    # "python" is the demo's "Python", found whatever its case; the Cs are three tags.
+    assert sorted((tag.name, tag.slug) for tag in tags) == [
+        ("C", "c"), ("C#", "c-sharp"), ("C++", "c-plus-plus"), ("Python", "python"),
+    ]  # fmt: skip

@@ -129,3 +129,28 @@ def test_the_written_out_blank_form_is_what_djangos_widgets_render(client, post)
         if field.help_text:
             assert f'<div class="helptext" id="{field.auto_id}_helptext">{field.help_text}</div>' in written
     assert written in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_comments_leave_the_feed_with_their_post_and_come_back_with_it(client, post):
+    # Approve a comment, put the post back to draft: the feed must not keep showing it.
+    make_comment(post, status="approved", body="Seen with its post")
+    assert len(feed_entries(client)) == 1
+    post.status = post.Status.DRAFT
+    post.save()
+    assert feed_entries(client) == []
+    post.status = post.Status.PUBLISHED
+    post.save()
+    assert ["Seen with its post" in ET.tostring(entry, encoding="unicode") for entry in feed_entries(client)] == [True]
+
+
+def test_comments_of_a_scheduled_post_are_not_in_the_feed_before_its_time(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    scheduled = make_post(published_at=timezone.now() + timedelta(hours=1))
+    make_comment(scheduled, status="approved", body="Too early")
+    assert feed_entries(client) == []
+    scheduled.published_at = timezone.now() - timedelta(minutes=1)
+    scheduled.save()
+    assert len(feed_entries(client)) == 1

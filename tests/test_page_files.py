@@ -126,6 +126,18 @@ def test_another_host_or_port_creates_no_files(client, pages_dir, host):
     assert kept_files(pages_dir) == []
 
 
+def test_an_allowed_host_on_another_port_creates_no_files(client, pages_dir, settings):
+    # ALLOWED_HOSTS ignores ports, so Django answers blog.test:1234; its links
+    # would name that port, so the page must not be kept for everyone.
+    settings.ALLOWED_HOSTS = ["blog.test"]
+    settings.SITE_URL = "https://blog.test"
+    make_post()
+    assert client.get("/", headers={"Host": "blog.test:1234"}, secure=True).status_code == 200
+    assert kept_files(pages_dir) == []
+    assert client.get("/", headers={"Host": "blog.test"}, secure=True).status_code == 200
+    assert "index.html" in kept_files(pages_dir)  # the site's own origin is kept: the setup above can write
+
+
 def test_another_scheme_creates_no_files(client, pages_dir, settings):
     settings.SITE_URL = "https://testserver"
     make_post()

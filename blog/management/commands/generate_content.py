@@ -63,7 +63,7 @@ class Command(BaseCommand):
     def _tags(self):
         tags = []
         for index, name in enumerate(TAG_NAMES):
-            tag, _ = Tag.objects.get_or_create(name=name, defaults={"featured": index < 6})
+            tag, _ = Tag.objects.get_or_create_named(name, defaults={"featured": index < 6})
             tags.append(tag)
         return tags
 

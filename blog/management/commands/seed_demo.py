@@ -104,10 +104,11 @@ class Command(BaseCommand):
 
         offset = demo.offset(timezone.now())
         with transaction.atomic():
-            # get_or_create, so an empty blog that already has some tags or blurbs can still be seeded.
+            # get_or_create, so an empty blog that already has some tags or blurbs can still be seeded;
+            # by name ignoring case, as the admin finds tags (C++ and C# stay two tags, python is Python).
             tags, tags_created = {}, 0
             for name, featured in demo.tags:
-                tags[name], created = Tag.objects.get_or_create(name=name, defaults={"featured": featured})
+                tags[name], created = Tag.objects.get_or_create_named(name, defaults={"featured": featured})
                 tags_created += created
 
             blurbs_created = 0
@@ -134,7 +135,7 @@ class Command(BaseCommand):
                 for name in file.tags:
                     if name not in tags:
                         # A tag a post names but blog.yaml leaves out: created as the admin would, not featured.
-                        tags[name], created = Tag.objects.get_or_create(name=name)
+                        tags[name], created = Tag.objects.get_or_create_named(name)
                         tags_created += created
                 post.tags.set([tags[name] for name in file.tags])
                 self._warn(path, post.render_warnings)
