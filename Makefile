@@ -48,8 +48,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# var/ holds the database, the secret key and backups: the owner's alone.
 var/secret_key:
-	@mkdir -p var
+	@mkdir -p -m 0700 var
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@echo "Generated a secret key in $@ (kept out of git)."
 

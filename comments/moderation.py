@@ -263,5 +263,36 @@ def purge_spam(days=None, dry_run=False):
     return count
 
 
+# What replaces the address in a comment's "received" event once it is forgotten.
+ADDRESS_FORGOTTEN = "From an address no longer kept."
+
+
+def purge_personal_data(days=None, dry_run=False):
+    """Blank the IP address and user agent of comments older than the retention period. Returns the count.
+
+    Everywhere they were kept: the comment's own fields, the Akismet call
+    stored for spam/ham reports (later reports go without them) and the
+    "received" event's note of the address.
+    """
+    days = settings.PERSONAL_DATA_DAYS if days is None else days
+    old = Comment.objects.filter(created_at__lt=timezone.now() - timedelta(days=days)).filter(
+        Q(ip_address__isnull=False) | ~Q(user_agent="")
+    )
+    if dry_run:
+        return old.count()
+    with transaction.atomic():
+        comments = list(old.only("id", "akismet_arguments").select_for_update())
+        for comment in comments:
+            comment.ip_address = None
+            comment.user_agent = ""
+            if comment.akismet_arguments:
+                comment.akismet_arguments = {**comment.akismet_arguments, "user_ip": "", "user_agent": ""}
+        Comment.objects.bulk_update(comments, ["ip_address", "user_agent", "akismet_arguments"], batch_size=500)
+        CommentEvent.objects.filter(comment__in=comments, kind=CommentEvent.Kind.RECEIVED).update(
+            detail=ADDRESS_FORGOTTEN
+        )
+    return len(comments)
+
+
 def waiting_count():
     return Comment.objects.pending().count()

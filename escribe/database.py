@@ -10,6 +10,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 POSTGRESQL = "django.db.backends.postgresql"
+# Django's SQLite backend, creating the database file private (escribe/sqlite/base.py).
+SQLITE = "escribe.sqlite"
 
 
 def connection_settings(url, sqlite_path):
@@ -27,7 +29,7 @@ def connection_settings(url, sqlite_path):
 
 def _sqlite(path):
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": SQLITE,
         "NAME": path,
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so concurrent workers

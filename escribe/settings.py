@@ -266,6 +266,11 @@ COMMENT_NOTIFY_EMAIL = env_list("ESCRIBE_COMMENT_NOTIFY_EMAIL")  # empty: the su
 # REMOTE_ADDR is empty) and/or IP addresses. Empty: no proxy is trusted.
 TRUSTED_PROXIES = env_list("ESCRIBE_TRUSTED_PROXIES")
 
+# Backups (manage.py backup and restore) and personal data: commenters' IP
+# addresses and user agents are blanked after this many days (purge_personal_data).
+BACKUP_DIR = Path(env_str("ESCRIBE_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+PERSONAL_DATA_DAYS = env_int("ESCRIBE_PERSONAL_DATA_DAYS", 90)
+
 # Akismet: the client's own variables. Without a key, comments are queued
 # unchecked.
 AKISMET_API_KEY = env_str("PYTHON_AKISMET_API_KEY")

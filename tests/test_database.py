@@ -14,7 +14,7 @@ SQLITE_FILE = Path("/srv/escribe/var/escribe.sqlite3")
 
 def test_without_a_url_sqlite_keeps_its_pragmas_and_immediate_transactions():
     settings = connection_settings("", SQLITE_FILE)
-    assert settings["ENGINE"] == "django.db.backends.sqlite3"
+    assert settings["ENGINE"] == "escribe.sqlite"
     assert settings["NAME"] == SQLITE_FILE
     assert settings["OPTIONS"] == {
         "transaction_mode": "IMMEDIATE",

@@ -621,7 +621,7 @@ def test_site_fits_debians_stock_nginx_conf(tmp_path):
 
 
 UNITS = ["escribe.service", "escribe-recheck.service", "escribe-recheck.timer",
-         "escribe-purge-spam.service", "escribe-purge-spam.timer"]
+         "escribe-purge-spam.service", "escribe-purge-spam.timer", "escribe-backup.service", "escribe-backup.timer"]
 
 
 def test_systemd_units_verify(tmp_path):

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from comments import moderation
+
+
+class Command(BaseCommand):
+    help = "Blank the IP address and user agent of comments older than the retention period."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--days", type=int, default=settings.PERSONAL_DATA_DAYS, help="Keep the data of younger comments."
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Say how many would be blanked; change nothing.")
+
+    def handle(self, *args, days, dry_run, **options):
+        if days < 0:
+            raise CommandError(f"--days must be 0 or more, not {days}.")
+        count = moderation.purge_personal_data(days=days, dry_run=dry_run)
+        verb = "Would blank" if dry_run else "Blanked"
+        message = f"{verb} the IP address and user agent of {count} comment(s) older than {days} days."
+        self.stdout.write(self.style.SUCCESS(message))
