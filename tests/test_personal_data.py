@@ -27,7 +27,8 @@ def received(post, days_ago, ip="198.51.100.7", user_agent="Mozilla/5.0 (X11; Li
         ip_address=ip, user_agent=user_agent, referrer="https://example.org/",
         created_at=timezone.now() - timedelta(days=days_ago),
     )  # fmt: skip
-    return moderation.receive(comment, post.get_absolute_url())
+    assert moderation.receive(comment, post.get_absolute_url()) is None  # stored, not refused
+    return comment
 
 
 def test_ip_and_user_agent_of_old_comments_are_blanked_everywhere_they_were_kept(settings):
