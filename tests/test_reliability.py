@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from deploy.localstack import REPO, build, drop_database, free_port, running
+from deploy.localstack import REPO, build, drop_database, free_port, fresh_database, run_manage, running
 from tests.stack import _LogsOnFailure
 from tests.system import require_program
 
@@ -195,7 +195,7 @@ def backdate(stack, marker, minutes=10):
     )
 
 
-def test_a_thousand_commenters_and_sixteen_readers_lose_nothing(stack, services):
+def test_a_thousand_commenters_and_sixteen_readers_lose_nothing(stack, services, tmp_path):
     slug = commentable_slug(stack)
     marker = f"load-{uuid.uuid4().hex[:8]}"
     paths = ["/", f"/post/{slug}/", "/tags/", "/archive/", "/feeds/atom/", "/page/2/", "/sitemap.xml"]
@@ -218,16 +218,35 @@ def test_a_thousand_commenters_and_sixteen_readers_lose_nothing(stack, services)
         status, seconds = post_comment(stack, slug, f"{marker} comment {number}", number)
         return number, status, seconds
 
+    acked_so_far = Counter()
+    backup = {}
+
+    def counted_poster(number):
+        result = poster(number)
+        acked_so_far[acknowledged(result[1])] += 1
+        return result
+
+    def back_up_midway():
+        # An online backup while the commenters write: taken once a third of them are in.
+        while acked_so_far[True] < LOAD_COMMENTS // 3 and not stop.is_set():
+            time.sleep(0.05)
+        backup["acked_before"] = acked_so_far[True]
+        backup["out"] = stack.manage("backup", "--to", str(tmp_path / "backups")).stdout
+        backup["acked_after"] = acked_so_far[True]
+
     started = time.monotonic()
     readers = [threading.Thread(target=reader, args=(n,), daemon=True) for n in range(LOAD_READERS)]
     for thread in readers:
         thread.start()
+    backing_up = threading.Thread(target=back_up_midway, daemon=True)
+    backing_up.start()
     with ThreadPoolExecutor(LOAD_POSTERS) as pool:
-        results = list(pool.map(poster, range(LOAD_COMMENTS)))
+        results = list(pool.map(counted_poster, range(LOAD_COMMENTS)))
     elapsed = time.monotonic() - started
     stop.set()
     for thread in readers:
         thread.join(15)
+    backing_up.join(60)
 
     statuses = Counter(status for _, status, _ in results)
     print(f"\nload: {LOAD_COMMENTS} comments in {elapsed:.1f} s = {statuses[302] / elapsed:.1f} comments/s; "
@@ -240,6 +259,38 @@ def test_a_thousand_commenters_and_sixteen_readers_lose_nothing(stack, services)
     acked = {f"{marker} comment {n}" for n, status, _ in results if acknowledged(status)}
     assert acked <= set(stored), f"{len(acked - set(stored))} acknowledged comments are missing"
     assert "database is locked" not in gunicorn_log(stack)
+    restored = restore_into_a_fresh_folder(stack, backup["out"], tmp_path / "fresh", marker)
+    print(f"backup during the load: {len(restored)} of the comments, "
+          f"{backup['acked_before']}-{backup['acked_after']} acknowledged while it ran")
+    # A consistent snapshot: everything acknowledged before it began, nothing that was never stored.
+    assert backup["acked_before"] <= len(restored) <= backup["acked_after"] + LOAD_POSTERS
+    assert set(restored) <= set(stored)
+
+
+def restore_into_a_fresh_folder(stack, backup_out, folder, marker):
+    """`manage.py restore` of the backup into a new install; integrity checked; the marked comments it holds."""
+    path = backup_out.split("Backed up the database to ", 1)[1].split(" (", 1)[0]
+    folder.mkdir()
+    fresh = {**stack.env, "ESCRIBE_DB_PATH": str(folder / "db.sqlite3"), "ESCRIBE_PAGES_DIR": str(folder / "pages"),
+             "ESCRIBE_CACHE_DIR": str(folder / "cache"), "ESCRIBE_BACKUP_DIR": str(folder / "backups")}
+    if stack.env.get("ESCRIBE_DATABASE_URL"):
+        fresh["ESCRIBE_DATABASE_URL"] = fresh_database(stack.env["ESCRIBE_DATABASE_URL"])
+    try:
+        run_manage(fresh, "restore", path, "--yes")
+        out = run_manage(fresh, "shell", "-v", "0", "-c", (
+            "import json\n"
+            "from django.db import connection\n"
+            "from comments.models import Comment\n"
+            "ok = connection.cursor().execute('PRAGMA integrity_check').fetchone()[0] "
+            "if connection.vendor == 'sqlite' else 'ok'\n"
+            f"print(json.dumps([ok, list(Comment.objects.filter(body__contains={marker!r}).values_list('body', flat=True))]))"
+        )).stdout
+    finally:
+        drop_database(type("Install", (), {"env": fresh})())
+    integrity, bodies = json.loads(out.strip().splitlines()[-1])
+    assert integrity == "ok"
+    assert len(bodies) == len(set(bodies))
+    return bodies
 
 
 def test_simultaneous_posts_from_one_address_hold_the_limits_exactly(stack):
