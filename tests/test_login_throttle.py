@@ -7,6 +7,11 @@ the end drives the real nginx + gunicorn, where nginx's limit_req on
 """
 
 import io
+import re
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -201,3 +206,136 @@ class TestWhatIsKept:
         AccessLog.objects.update(attempt_time=timezone.now() - timedelta(days=31))
         call_command("axes_reset_logs", stdout=io.StringIO())
         assert AccessLog.objects.count() == 0
+
+
+# Through the real stack: nginx's limit_req on /admin/login/ in front of axes.
+# The flood comes from 127.0.0.2 (loopback too, another address to nginx), so
+# the author and the readers on 127.0.0.1 are other clients, as they would be.
+FLOODER = "127.0.0.2"
+FLOOD_SECONDS = 3
+FLOOD_THREADS = 8
+
+
+def login_form_from(stack, address):
+    """The CSRF cookie and token of the login form, fetched through nginx from `address`."""
+    with stack.client(local_address=address) as client:
+        form = client.get("/admin/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    return form.cookies["csrftoken"], token
+
+
+def post_login(client, stack, csrf, username, password):
+    cookie, token = csrf
+    return client.post(
+        "/admin/login/?next=/admin/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/admin/"},
+        headers={
+            "Cookie": f"csrftoken={cookie}",
+            "Origin": stack.origin,
+            "Referer": f"{stack.origin}/admin/login/",
+            # A forgery: nginx overwrites it with the address it saw.
+            "X-Forwarded-For": "6.6.6.6",
+        },
+    )
+
+
+def reader_latencies(stack, stop, out):
+    """Uncached pages (a query string always reaches Django) as a reader on 127.0.0.1 gets them, until `stop`."""
+    with stack.client() as client:
+        number = 0
+        while not stop.is_set():
+            number += 1
+            started = time.perf_counter()
+            response = client.get(f"/?reader={number}")
+            out.append((response.status_code, time.perf_counter() - started))
+
+
+def gunicorn_login_posts(stack):
+    time.sleep(0.3)  # gunicorn writes the line just after the response
+    return stack.access_log.read_text().count('"POST /admin/login/?next=/admin/ HTTP')
+
+
+def axes_page(response):
+    return response.status_code == 429 and "Too many failed logins" in response.text
+
+
+def nginx_page(response):
+    return response.status_code == 429 and "nginx" in response.text and "Too many failed logins" not in response.text
+
+
+@pytest.mark.stack
+def test_a_login_flood_is_refused_by_nginx_and_axes_while_readers_are_served(stack):
+    limit = int(stack.shell("from django.conf import settings\nprint(settings.AXES_FAILURE_LIMIT)"))
+    csrf = login_form_from(stack, FLOODER)
+
+    baseline = []
+    with stack.client() as client:
+        for number in range(20):
+            started = time.perf_counter()
+            assert client.get(f"/?baseline={number}").status_code == 200
+            baseline.append(time.perf_counter() - started)
+
+    # Up to the limit, one by one: the form again, then axes' lockout page.
+    with stack.client(local_address=FLOODER) as client:
+        answers = [post_login(client, stack, csrf, f"guess{number}", "wrong") for number in range(limit)]
+    assert [response.status_code for response in answers[:-1]] == [200] * (limit - 1)
+    assert axes_page(answers[-1])
+    assert re.search(r"You may try again after <strong>[^<]+</strong>", answers[-1].text)
+
+    # Then a flood from the same address while a reader keeps reading.
+    reached_before = gunicorn_login_posts(stack)
+    stop, during = threading.Event(), []
+    reader = threading.Thread(target=reader_latencies, args=(stack, stop, during))
+    reader.start()
+
+    def flood(worker):
+        answers, number = [], 0
+        with stack.client(local_address=FLOODER) as client:
+            while time.perf_counter() < deadline:
+                number += 1
+                answers.append(post_login(client, stack, csrf, f"flood{worker}-{number}", "wrong"))
+        return answers
+
+    started = time.perf_counter()
+    deadline = started + FLOOD_SECONDS
+    try:
+        with ThreadPoolExecutor(FLOOD_THREADS) as pool:
+            flooded = [response for answers in pool.map(flood, range(FLOOD_THREADS)) for response in answers]
+    finally:
+        flood_seconds = time.perf_counter() - started
+        stop.set()
+        reader.join(timeout=30)
+    reached = gunicorn_login_posts(stack) - reached_before
+
+    assert all(axes_page(response) or nginx_page(response) for response in flooded)
+    assert sum(map(nginx_page, flooded)) >= len(flooded) - 15
+    # What nginx let through is at most its burst (10, less the limit's POSTs
+    # above) plus one every 6 s; each got axes' page without a password check.
+    assert reached == sum(map(axes_page, flooded)) <= 10 + flood_seconds / 6 + 1
+
+    # axes counted the address nginx saw, never the forged X-Forwarded-For.
+    addresses = stack.shell(
+        "from axes.models import AccessAttempt\n"
+        "print(sorted(set(AccessAttempt.objects.values_list('ip_address', flat=True))))"
+    )
+    assert addresses.strip() == f"['{FLOODER}']"
+
+    assert during and all(status == 200 for status, _ in during)
+    latencies = [seconds for _, seconds in during]
+    print(
+        f"\nflood: {len(flooded)} login POSTs in {flood_seconds:.2f} s, {reached} reached gunicorn; "
+        f"reader: baseline median {statistics.median(baseline) * 1000:.0f} ms, during the flood "
+        f"median {statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms "
+        f"over {len(latencies)} pages"
+    )
+    assert max(latencies) < 1.0, "readers were slowed by the login flood"
+
+    # The author, from another address, is neither locked out nor throttled.
+    author_csrf = login_form_from(stack, "127.0.0.1")
+    with stack.client() as client:
+        response = post_login(client, stack, author_csrf, "author", stack.password)
+    assert response.status_code == 302 and "sessionid" in response.cookies
+
+    # The documented unlock works on the real install.
+    assert "attempts removed" in stack.manage("axes_reset_ip", FLOODER).stdout
+    assert stack.shell("from axes.models import AccessAttempt\nprint(AccessAttempt.objects.count())").strip() == "0"
