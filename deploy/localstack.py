@@ -243,15 +243,18 @@ class Stack:
         return context
 
     @contextmanager
-    def client(self, scheme="https"):
+    def client(self, scheme="https", local_address=None):
         """An httpx client for 127.0.0.1 that presents itself as the stack's host (Host and SNI).
 
         It keeps no cookies between calls of `request` here: pass a Cookie
         header explicitly, so no test is logged in by accident.
+        `local_address` (e.g. "127.0.0.2", loopback too) makes nginx see
+        another client address, for limits kept per address.
         """
         port = self.https_port if scheme == "https" else self.http_port
+        transport = httpx.HTTPTransport(verify=self.tls_context(), local_address=local_address)
         with httpx.Client(
-            base_url=f"{scheme}://127.0.0.1:{port}", verify=self.tls_context(), timeout=10, follow_redirects=False
+            base_url=f"{scheme}://127.0.0.1:{port}", transport=transport, timeout=10, follow_redirects=False
         ) as client:
             yield _Client(client, f"{self.host}:{port}", self.host)
 

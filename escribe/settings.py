@@ -6,6 +6,7 @@ ESCRIBE_SECRET_KEY (or a key file) and ESCRIBE_ALLOWED_HOSTS.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -113,6 +114,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "axes",  # login throttling; see "Login protection" below
     "escribe",
     "blog",
     "comments",
@@ -132,6 +134,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a login it refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "escribe.urls"
@@ -270,6 +274,36 @@ TRUSTED_PROXIES = env_list("ESCRIBE_TRUSTED_PROXIES")
 # addresses and user agents are blanked after this many days (purge_personal_data).
 BACKUP_DIR = Path(env_str("ESCRIBE_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
 PERSONAL_DATA_DAYS = env_int("ESCRIBE_PERSONAL_DATA_DAYS", 90)
+
+# Login protection (django-axes). Failed logins are counted per client
+# address and, separately, per account name: one address guessing many
+# accounts and many addresses guessing one account are both stopped, for
+# LOGIN_COOLOFF_MINUTES after the last failure that counted. The address is
+# the one escribe.client_ip decides (what nginx saw), never a header the
+# client chose. nginx's limit_req on /admin/login/ (deploy/nginx) keeps a
+# flood from reaching gunicorn at all; it cannot tell accounts apart.
+# The author unlocks with `manage.py axes_reset` (README, docs/DEPLOY.md).
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ESCRIBE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ESCRIBE_LOGIN_COOLOFF_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "escribe.client_ip.client_ip"
+# The author's own typo earlier on no longer counts once they are in.
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out are refused without being recorded: the retry
+# time the lockout page gives stays true, and a flood writes nothing.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# What is kept stays bounded: failed attempts older than the cool-off are
+# deleted by axes at each login attempt; the per-attempt failure log (a row per
+# failed POST, however many) stays off; the log of successful logins (one
+# row per login of the author, shown in the admin) is trimmed to 30 days by
+# `axes_reset_logs` on the daily purge timer (deploy/systemd).
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_LOCKOUT_CALLABLE = "escribe.lockout.lockout_response"
 
 # Akismet: the client's own variables. Without a key, comments are queued
 # unchecked.
