@@ -35,7 +35,7 @@ BATCH = 50
 
 
 def queue(comment):
-    """Queue the author's mail about a new comment, held until its spam check is settled (call inside its transaction)."""
+    """Queue the author's mail about a new comment, held until its check is settled (inside its transaction)."""
     return Notification.objects.create(comment=comment, next_attempt_at=timezone.now() + HOLD_WHILE_CHECKING)
 
 

@@ -36,7 +36,8 @@ class State:
 
     def stats(self):
         with self.lock:
-            return {"akismet": self.akismet, "smtp": self.smtp, "calls": dict(self.calls), "messages": len(self.messages)}
+            calls, messages = dict(self.calls), len(self.messages)
+            return {"akismet": self.akismet, "smtp": self.smtp, "calls": calls, "messages": messages}
 
 
 STATE = State()

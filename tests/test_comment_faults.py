@@ -161,7 +161,9 @@ def test_two_posts_from_one_address_at_once_cannot_both_slip_under_the_limits(se
     post = make_post()
 
     def receive(body):
-        comment = Comment(post=post, author_name="A", author_email="a@example.com", body=body, ip_address="198.51.100.9")
+        comment = Comment(
+            post=post, author_name="A", author_email="a@example.com", body=body, ip_address="198.51.100.9"
+        )
         return lambda: moderation.receive(comment, "http://testserver/")
 
     at_once(receive("Same words"), receive("Same words" if same_text else "Other words"))

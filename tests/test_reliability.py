@@ -283,7 +283,8 @@ def restore_into_a_fresh_folder(stack, backup_out, folder, marker):
             "from comments.models import Comment\n"
             "ok = connection.cursor().execute('PRAGMA integrity_check').fetchone()[0] "
             "if connection.vendor == 'sqlite' else 'ok'\n"
-            f"print(json.dumps([ok, list(Comment.objects.filter(body__contains={marker!r}).values_list('body', flat=True))]))"
+            f"bodies = Comment.objects.filter(body__contains={marker!r}).values_list('body', flat=True)\n"
+            "print(json.dumps([ok, list(bodies)]))"
         )).stdout
     finally:
         drop_database(type("Install", (), {"env": fresh})())
@@ -413,7 +414,8 @@ def test_a_stalled_or_dead_mail_server_never_delays_a_comment(stack, services):
     failing = "0"
     for _ in range(20):  # the workers' sender threads try, time out, and record it
         failing = shell(stack, "from comments.models import Notification\n"
-                               f"print(Notification.objects.failing().filter(comment__body__contains={marker!r}).count())")
+                               "print(Notification.objects.failing()"
+                               f".filter(comment__body__contains={marker!r}).count())")
         if failing.strip().splitlines()[-1] != "0":
             break
         time.sleep(0.5)
