@@ -144,7 +144,8 @@ class SearchView(PostPagesMixin, ListView):
     template_name = "blog/search.html"
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+        # PostgreSQL refuses NUL in a query's text (a 500); nobody searches for one.
+        self.query = self.request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
         if not self.query:
             return Post.objects.none()
         condition = Q()
