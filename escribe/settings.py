@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "escribe.pages.PageFileMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "escribe.security.ContentSecurityPolicyMiddleware",
+    "escribe.errors.MethodNotAllowedPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
