@@ -125,3 +125,9 @@ def test_blurbs_are_edited_and_rendered(author_client):
     )
     assert response.status_code == 302
     assert Blurb.objects.get().body_html == "<p>Built with <em>Django</em>.</p>"
+
+
+def test_pathological_markdown_is_saved_quickly_and_the_author_is_told(author_client):
+    response = author_client.post("/admin/blog/post/add/", post_form(body="[" * 10_000 + "x"), follow=True)
+    assert "Shown as plain text: 1 block" in response.content.decode()
+    assert Post.objects.get().body_html.startswith("<p>[[[")
