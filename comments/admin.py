@@ -29,7 +29,10 @@ class QueueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value() or Comment.Status.PENDING
-        return queryset if value == "all" else queryset.filter(status=value)
+        if value == "all":
+            return queryset
+        # An unknown value lists nothing; passed on, a NUL in it was a 500 on PostgreSQL.
+        return queryset.filter(status=value) if value in Comment.Status.values else queryset.none()
 
     def choices(self, changelist):
         current = self.value() or Comment.Status.PENDING

@@ -361,3 +361,11 @@ def test_anonymous_admin_pages_redirect_to_the_login(client):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"].startswith("/admin/login/"), path
+
+
+@pytest.mark.parametrize("status", ["%00", "no-such-status", "x" * 5000])
+def test_an_unknown_status_in_the_moderation_queue_lists_nothing(author_client, post, status):
+    post_comment(author_client, post)
+    response = author_client.get(f"/admin/comments/comment/?status={status}")
+    assert response.status_code == 200
+    assert "0 comments" in response.content.decode()
