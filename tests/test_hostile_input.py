@@ -132,6 +132,7 @@ def test_a_hostile_field_is_stored_as_typed_and_shown_escaped(client, post, fiel
     response = post_comment(client, post, **{field: value})
     assert response.status_code == 302
     assert response["Location"] == "/post/target/comment/received/"
+    assert "your comment is awaiting approval" in client.get(response["Location"]).content.decode()
     assert Comment.objects.count() == 1
     comment = Comment.objects.get()
     assert getattr(comment, field) == stored
