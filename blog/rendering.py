@@ -30,6 +30,22 @@ FENCE_RE = re.compile(
 )
 OPEN_FENCE_RE = re.compile(r"^(`{3,}|~{3,})", re.MULTILINE)
 
+# Limits that keep one save from holding a worker for minutes (timings in
+# tests/test_rendering.py). Python-Markdown's
+# inline patterns rescan a block once per opening [ < ` * _ that has no match:
+# 10,000 "[" in one paragraph took 14 s, 10,000 "![" 40 s, and deep nesting
+# raises RecursionError. Text past a limit is shown escaped, with a warning.
+MAX_SOURCE_CHARS = 200_000
+MAX_OPENERS_PER_BLOCK = 500
+# Sum over blocks of openers squared: the quadratic part of the work (~1 s).
+OPENER_BUDGET = 1_500_000
+MAX_NESTING = 50
+OPENERS = re.compile(r"[\[<`*_]")
+# A line that starts a block of its own: inline patterns never span it.
+BLOCK_START = re.compile(r"^[ \t]*(?:$|[-*+][ \t]|\d{1,9}[.)][ \t]|>|#)")
+NESTING_MARKS = re.compile(r"^(?:[ \t]*>)+")
+NEWLINE = "\n"
+
 
 @dataclass
 class Rendered:
@@ -64,8 +80,29 @@ def render(source: str, id_prefix: str = "") -> Rendered:
         output_format="html",
     )
     md.preprocessors.register(_CodeFencePreprocessor(md, warnings), "escribe_fences", 25)
-    text = md.convert(source or "")
+    md.preprocessors.register(_PathologyGuard(md, warnings), "escribe_guard", 24)
+    source = source or ""
+    if len(source) > MAX_SOURCE_CHARS:
+        return Rendered(
+            html=_as_text(source),
+            warnings=[
+                f"The text is {len(source):,} characters, more than the {MAX_SOURCE_CHARS:,} that are rendered: "
+                "it is shown as plain text. Split it into several posts."
+            ],
+        )
+    try:
+        text = md.convert(source)
+    except RecursionError:
+        # A last resort behind _PathologyGuard: the worker lives and the author is told.
+        return Rendered(
+            html=_as_text(source),
+            warnings=["The text is nested too deeply to render: it is shown as plain text."],
+        )
     return Rendered(html=text, warnings=warnings)
+
+
+def _as_text(text):
+    return f'<pre class="unrendered">{html.escape(text)}</pre>'
 
 
 def highlight_code(code: str, language: str | None) -> tuple[str, str | None]:
@@ -123,6 +160,49 @@ class _CodeFencePreprocessor(Preprocessor):
         return f"\n\n{self.md.htmlStash.store(code_html)}\n\n"
 
 
+class _PathologyGuard(Preprocessor):
+    """Shows as escaped text the blocks that would make the renderer hang or recurse too deeply."""
+
+    def __init__(self, md, warnings):
+        super().__init__(md)
+        self.warnings = warnings
+
+    def run(self, lines):
+        out, block, spent, refused = [], [], 0, 0
+        for line in [*lines, ""]:
+            if BLOCK_START.match(line) and block:
+                openers = sum(len(OPENERS.findall(part)) for part in block)
+                cost = openers * openers
+                too_heavy = openers > MAX_OPENERS_PER_BLOCK or spent + cost > OPENER_BUDGET
+                if (openers and too_heavy) or _nesting(block) > MAX_NESTING:
+                    refused += 1
+                    placeholder = self.md.htmlStash.store(f"<p>{html.escape(NEWLINE.join(block))}</p>")
+                    block = ["", placeholder, ""]
+                else:
+                    spent += cost
+                out.extend(block)
+                block = []
+            block.append(line)
+        if refused:
+            self.warnings.append(
+                f"Shown as plain text: {refused} block{'s' if refused > 1 else ''} nested more than {MAX_NESTING} "
+                f"deep or with more than {MAX_OPENERS_PER_BLOCK} of the characters [ < ` * _ (or too many in all). "
+                "Put code in a fenced block, or split long paragraphs."
+            )
+        return out
+
+
+def _nesting(block):
+    deepest = 0
+    for line in block:
+        quotes = NESTING_MARKS.match(line)
+        marks = quotes.group().count(">") if quotes else 0
+        rest = line[quotes.end() :] if quotes else line
+        indent = len(rest) - len(rest.lstrip(" \t"))
+        deepest = max(deepest, marks + len(rest[:indent].expandtabs(4)) // 4)
+    return deepest
+
+
 def _prefixed_slugify(prefix):
     def slugify(value, separator):
         slug = toc_slugify(value, separator)
@@ -141,3 +221,16 @@ class _PrefixedFootnotes(FootnoteExtension):
 
     def makeFootnoteRefId(self, id, found=False):
         return self.unique_ref(f"{self.id_prefix}fnref{self.get_separator()}{id}", found)
+
+    def unique_ref(self, reference, found=False):
+        # Python-Markdown's version tries fnref2, fnref3... in turn (2,000
+        # references to one footnote took 3 s, 4,000 took 15 s), and behind a
+        # prefix it made fnref22 where the backlink says fnref3. The n-th
+        # reference is fnref<n>, as the backlinks expect.
+        if not found:
+            return reference
+        count = self.found_refs[reference] = self.found_refs.get(reference, 0) + 1
+        if count == 1:
+            return reference
+        head, rest = reference.split(self.get_separator(), 1)
+        return f"{head}{count}{self.get_separator()}{rest}"

@@ -1,11 +1,13 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from blog import feeds, views
 from blog.sitemaps import SITEMAPS
 
 app_name = "blog"
 
+# Feeds and sitemaps answer any method by themselves; like every reading page they take GET and HEAD only.
 urlpatterns = [
     path("", views.PostListView.as_view(), name="post-list"),
     path("page/<int:page>/", views.PostListView.as_view(), name="post-list-page"),
@@ -21,13 +23,13 @@ urlpatterns = [
         "archive/<int:year>/<int:month>/page/<int:page>/", views.ArchiveMonthView.as_view(), name="archive-month-page"
     ),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("feeds/atom/", feeds.LatestPostsAtomFeed(), name="feed-atom"),
-    path("feeds/rss/", feeds.LatestPostsRssFeed(), name="feed-rss"),
-    path("feeds/tag/<slug:slug>/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
-    path("feeds/tag/<slug:slug>/rss/", feeds.TagRssFeed(), name="tag-feed-rss"),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "blog:sitemap-section"},
-         name="sitemap-index"),  # fmt: skip
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    path("feeds/atom/", require_safe(feeds.LatestPostsAtomFeed()), name="feed-atom"),
+    path("feeds/rss/", require_safe(feeds.LatestPostsRssFeed()), name="feed-rss"),
+    path("feeds/tag/<slug:slug>/atom/", require_safe(feeds.TagAtomFeed()), name="tag-feed-atom"),
+    path("feeds/tag/<slug:slug>/rss/", require_safe(feeds.TagRssFeed()), name="tag-feed-rss"),
+    path("sitemap.xml", require_safe(sitemap_views.index),
+         {"sitemaps": SITEMAPS, "sitemap_url_name": "blog:sitemap-section"}, name="sitemap-index"),  # fmt: skip
+    path("sitemap-<section>.xml", require_safe(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path("<int:pk>/", views.legacy_post_redirect, name="legacy-post"),

@@ -42,7 +42,12 @@ class PostPagesMixin:
         return settings.POSTS_PER_PAGE
 
     def get(self, request, *args, **kwargs):
-        if kwargs.get("page") == 1:
+        page = kwargs.get("page")
+        # ListView reads a page of 0 as "no page given" and would answer with
+        # a copy of page 1; there is no page 0.
+        if page == 0:
+            raise Http404("No such page.")
+        if page == 1:
             return redirect(self.page_url(1), permanent=True)
         return super().get(request, *args, **kwargs)
 
@@ -72,11 +77,15 @@ class PostListView(PostPagesMixin, ListView):
 class TagPostListView(PostPagesMixin, ListView):
     template_name = "blog/tag_detail.html"
 
-    def get_queryset(self):
-        tags = Tag.objects.filter(slug=self.kwargs["slug"]).with_public_counts()
+    def get(self, request, *args, **kwargs):
+        # The tag first: page_url() needs it, even for the redirect from page 1.
+        tags = Tag.objects.filter(slug=kwargs["slug"]).with_public_counts()
         if not tags:
             raise Http404("No such tag.")
         self.tag = tags[0]
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
         return Post.objects.published().filter(tags=self.tag)
 
     def paginate_queryset(self, queryset, page_size):
@@ -98,7 +107,7 @@ class TagPostListView(PostPagesMixin, ListView):
 
     def _page_number(self, paginator):
         try:
-            return paginator.validate_number(self.kwargs.get("page") or 1)
+            return paginator.validate_number(self.kwargs.get("page", 1))
         except InvalidPage as error:
             raise Http404("No such page.") from error
 
@@ -135,7 +144,8 @@ class SearchView(PostPagesMixin, ListView):
     template_name = "blog/search.html"
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+        # PostgreSQL refuses NUL in a query's text (a 500); nobody searches for one.
+        self.query = self.request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
         if not self.query:
             return Post.objects.none()
         condition = Q()

@@ -29,7 +29,10 @@ class QueueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value() or Comment.Status.PENDING
-        return queryset if value == "all" else queryset.filter(status=value)
+        if value == "all":
+            return queryset
+        # An unknown value lists nothing; passed on, a NUL in it was a 500 on PostgreSQL.
+        return queryset.filter(status=value) if value in Comment.Status.values else queryset.none()
 
     def choices(self, changelist):
         current = self.value() or Comment.Status.PENDING
@@ -61,7 +64,7 @@ class CommentEventInline(admin.TabularInline):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     change_form_template = "admin/comments/comment/change_form.html"
-    list_display = ["excerpt", "author_name", "post_link", "ip_address", "age", "spam_check", "status"]
+    list_display = ["excerpt", "author", "post_link", "ip_address", "age", "spam_check", "status"]
     list_filter = [QueueFilter, "spam_check"]
     search_fields = ["author_name", "author_email", "body", "ip_address", "post__title"]
     list_select_related = ["post"]
@@ -100,6 +103,11 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="Comment")
     def excerpt(self, comment):
         return Truncator(comment.body).chars(80)
+
+    @admin.display(description="Name", ordering="author_name")
+    def author(self, comment):
+        # <bdi>: a right-to-left name never reorders the rest of the row.
+        return format_html("<bdi>{}</bdi>", comment.author_name)
 
     @admin.display(description="Post", ordering="post__title")
     def post_link(self, comment):

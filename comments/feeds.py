@@ -30,7 +30,8 @@ class LatestCommentsFeed(Feed):
         return Comment.objects.public().select_related("post").order_by("-created_at", "-id")[:FEED_LENGTH]
 
     def item_title(self, comment):
-        return f"{comment.author_name} on “{comment.post.title}”"
+        # First-strong isolate ... pop directional isolate: <bdi> for plain text (titles carry no markup).
+        return f"\u2068{comment.author_name}\u2069 on “{comment.post.title}”"
 
     def item_description(self, comment):
         # Commenter text goes out escaped, with the same nofollow links as on the page.

@@ -1,6 +1,7 @@
 """The comment form a reader fills in."""
 
 import re
+import unicodedata
 
 from django import forms
 from django.core.validators import URLValidator
@@ -15,13 +16,58 @@ HONEYPOT = "homepage"
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):(?!\d)", re.IGNORECASE)
 
 
-class SingleLineMixin:
-    """Rejects line breaks before the usual stripping could hide them (header injection)."""
+# Zero-width non-joiner and joiner: Persian, Indic scripts and emoji need them between two visible characters.
+JOINERS = frozenset("\u200c\u200d")
+
+
+def without_invisible(value: str) -> str:
+    """value without Unicode format characters (category Cf), keeping joiners between visible characters.
+
+    Bidi overrides, embeddings and isolates in a name reorder what follows it
+    on the line (the date of the comment); zero-width characters make two
+    names look alike.
+    """
+    kept = []
+    for index, char in enumerate(value):
+        if unicodedata.category(char) != "Cf":
+            kept.append(char)
+        elif char in JOINERS and 0 < index < len(value) - 1:
+            before, after = value[index - 1], value[index + 1]
+            if _visible(before) and _visible(after):
+                kept.append(char)
+    return "".join(kept)
+
+
+def _visible(char):
+    return char.isprintable() and not char.isspace()
+
+
+class TextMixin:
+    """Refuses lone surrogates: they cannot be stored as UTF-8 (SQLite and PostgreSQL alike would fail)."""
+
+    default_error_messages = {
+        "surrogate": "This contains broken characters (unpaired surrogates) that cannot be saved. Please retype it."
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
+            raise forms.ValidationError(self.error_messages["surrogate"], code="surrogate")
+        return super().to_python(value)
+
+
+class SingleLineMixin(TextMixin):
+    """Rejects line breaks before the usual stripping could hide them (header injection); drops invisible characters."""
 
     def to_python(self, value):
         if isinstance(value, str) and ("\n" in value or "\r" in value):
             raise forms.ValidationError("This must be a single line.", code="newline")
+        if isinstance(value, str):
+            value = without_invisible(value)
         return super().to_python(value)
+
+
+class TextField(TextMixin, forms.CharField):
+    pass
 
 
 class SingleLineCharField(SingleLineMixin, forms.CharField):
@@ -38,7 +84,10 @@ class WebsiteField(SingleLineMixin, forms.URLField):
 
     def to_python(self, value):
         # URLField quietly turns "javascript:alert(1)" into "http://javascript:..."
-        # An explicit scheme other than http(s) is refused instead ("host:8080" is no scheme).
+        # An explicit scheme other than http(s) is refused instead ("host:8080" is no scheme),
+        # also when invisible characters were put inside it ("java\u200bscript:").
+        if isinstance(value, str):
+            value = without_invisible(value)
         scheme = _SCHEME.match((value or "").strip())
         if scheme and scheme.group(1).lower() not in ("http", "https"):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
@@ -53,7 +102,7 @@ class CommentForm(forms.Form):
     author_url = WebsiteField(
         label="Website", max_length=URL_MAX, required=False, assume_scheme="https", help_text="Optional."
     )
-    body = forms.CharField(
+    body = TextField(
         label="Comment",
         max_length=BODY_MAX,
         min_length=2,

@@ -96,7 +96,8 @@ class Comment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.author_name} on {self.post_id}: {self.body[:40]}"
+        # Isolated (the plain-text <bdi>): the admin shows this in titles, breadcrumbs and messages.
+        return f"\u2068{self.author_name}\u2069 on {self.post_id}: {self.body[:40]}"
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from comments import feeds, views
 
@@ -7,5 +8,5 @@ app_name = "comments"
 urlpatterns = [
     path("post/<slug:slug>/comment/", views.submit, name="submit"),
     path("post/<slug:slug>/comment/received/", views.received, name="received"),
-    path("feeds/comments/atom/", feeds.LatestCommentsFeed(), name="feed-atom"),
+    path("feeds/comments/atom/", require_safe(feeds.LatestCommentsFeed()), name="feed-atom"),
 ]

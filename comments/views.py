@@ -46,8 +46,8 @@ def submit(request, slug):
         author_url=data["author_url"],
         body=data["body"],
         ip_address=ip or None,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:UA_MAX],
-        referrer=request.META.get("HTTP_REFERER", "")[:REFERRER_MAX],
+        user_agent=_header(request, "HTTP_USER_AGENT", UA_MAX),
+        referrer=_header(request, "HTTP_REFERER", REFERRER_MAX),
     )
     permalink = request.build_absolute_uri(post.get_absolute_url())
     try:
@@ -92,3 +92,8 @@ def cross_origin(request):
 
 def _refuse(request, post, status, message):
     return render(request, "comments/refused.html", {"post": post, "message": message}, status=status)
+
+
+def _header(request, key, limit):
+    """A request header as stored text: PostgreSQL refuses NUL in text (a 500 after validation), so it goes."""
+    return request.META.get(key, "").replace("\x00", "")[:limit]

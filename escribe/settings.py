@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "escribe.pages.PageFileMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "escribe.security.ContentSecurityPolicyMiddleware",
+    "escribe.errors.MethodNotAllowedPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "escribe.conditional.ConditionalGetMiddleware",  # Django's, for HEAD as well as GET
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -168,3 +168,9 @@ def test_the_admin_refuses_a_tag_name_that_differs_only_in_case(author_client):
     assert response.status_code == 200
     assert "A tag with this name already exists" in response.content.decode()
     assert Tag.objects.count() == 1
+
+
+def test_pathological_markdown_is_saved_quickly_and_the_author_is_told(author_client):
+    response = author_client.post("/admin/blog/post/add/", post_form(body="[" * 10_000 + "x"), follow=True)
+    assert "Shown as plain text: 1 block" in response.content.decode()
+    assert Post.objects.get().body_html.startswith("<p>[[[")

@@ -43,7 +43,7 @@ def test_hostile_comment_is_shown_escaped(client, post):
 def test_commenter_website_links_carry_nofollow_ugc(client, post):
     make_comment(post, status="approved", author_name="Ada", author_url="https://ada.example/")
     html = client.get(post.get_absolute_url()).content.decode()
-    assert '<a href="https://ada.example/" rel="nofollow ugc">Ada</a>' in html
+    assert '<a href="https://ada.example/" rel="nofollow ugc"><bdi>Ada</bdi></a>' in html
 
 
 def test_email_addresses_never_appear_in_pages_or_feeds(client, post):

@@ -224,3 +224,38 @@ def test_one_template_engine_parses_each_template_once_per_process():
 
     assert [engine.name for engine in engines.all()] == ["django"]
     assert [type(loader) for loader in engines["django"].engine.template_loaders] == [Loader]
+
+
+class TestPageNumbers:
+    """Page 1 has one address, page 0 does not exist, and no number is too big for a 404."""
+
+    @pytest.fixture
+    def tagged(self, settings):
+        settings.POSTS_PER_PAGE = 1
+        tag = make_tag("Python")
+        for _ in range(3):
+            make_post(tags=[tag])
+        return tag
+
+    @pytest.mark.parametrize(
+        ("url", "target"),
+        [("/page/1/", "/"), ("/tag/python/page/1/", "/tag/python/"), ("/archive/2020/1/page/1/", "/archive/2020/1/")],
+    )
+    def test_page_one_redirects_to_the_list_itself(self, client, tagged, url, target):
+        response = client.get(url)
+        assert response.status_code == 301
+        assert response["Location"] == target
+
+    def test_page_one_of_an_unknown_tag_is_not_found(self, client, tagged):
+        assert client.get("/tag/no-such-tag/page/1/").status_code == 404
+
+    @pytest.mark.parametrize(
+        "url", ["/page/0/", "/page/00/", "/tag/python/page/0/", "/archive/2020/1/page/0/", "/search/?q=Post&page=0"]
+    )
+    def test_page_zero_is_not_found(self, client, tagged, url):
+        assert client.get(url).status_code == 404
+
+    @pytest.mark.parametrize("number", [4, 2**31, 2**63 - 1, 2**63, 2**64, 10**30], ids=str)
+    @pytest.mark.parametrize("url", ["/page/{n}/", "/tag/python/page/{n}/", "/archive/2020/1/page/{n}/"])
+    def test_a_page_past_the_last_is_not_found(self, client, tagged, url, number):
+        assert client.get(url.format(n=number)).status_code == 404

@@ -1,3 +1,6 @@
+import time
+
+import markdown
 import pytest
 
 from blog.rendering import render, render_markdown
@@ -98,3 +101,77 @@ def test_code_inside_fence_is_not_treated_as_markdown():
 
 def test_empty_source_renders_empty():
     assert render_markdown("") == ""
+
+
+class TestPathologicalMarkdownIsCapped:
+    """Inputs measured at 14-40 s or a RecursionError before the caps; each must finish fast and say why."""
+
+    BOUND = 2.0  # seconds; the caps aim at well under one
+
+    def render_timed(self, source):
+        started = time.perf_counter()
+        result = render(source, id_prefix="p")
+        elapsed = time.perf_counter() - started
+        assert elapsed < self.BOUND, f"took {elapsed:.1f} s"
+        return result
+
+    @pytest.mark.parametrize(
+        "source",
+        [
+            pytest.param("[" * 10_000 + "x", id="10k-open-brackets"),
+            pytest.param("![" * 10_000, id="10k-image-openers"),
+            pytest.param("[x](" * 10_000, id="10k-unclosed-links"),
+            pytest.param("<a " * 10_000, id="10k-unclosed-tags"),
+            pytest.param("_" * 10_000 + "x" + "_" * 10_000, id="20k-underscores-recursion"),
+            pytest.param("*a" * 25_000, id="25k-stars"),
+        ],
+    )
+    def test_a_paragraph_with_too_many_openers_is_shown_as_text(self, source):
+        result = self.render_timed(source)
+        assert any("Shown as plain text: 1 block" in warning for warning in result.warnings)
+        assert "<a " not in result.html
+
+    def test_many_heavy_paragraphs_share_one_budget(self):
+        result = self.render_timed("\n\n".join(["[" * 450 + "x"] * 30))
+        assert any("Shown as plain text" in warning for warning in result.warnings)
+
+    @pytest.mark.parametrize(
+        "source",
+        [
+            pytest.param("".join("    " * depth + "- x\n" for depth in range(300)), id="list-300-deep"),
+            pytest.param("".join("> " * depth + "- x\n" for depth in range(300)), id="quoted-list-300-deep"),
+        ],
+    )
+    def test_nesting_deeper_than_the_cap_is_shown_as_text(self, source):
+        result = self.render_timed(source)
+        assert any("nested more than 50" in warning for warning in result.warnings)
+
+    def test_nesting_a_person_writes_is_rendered(self):
+        result = self.render_timed("".join("    " * depth + "- x\n" for depth in range(10)))
+        assert result.warnings == []
+        assert result.html.count("<ul>") == 10
+
+    def test_a_source_longer_than_the_cap_is_shown_as_text(self):
+        source = "word <b>bold</b> " * 15_000
+        result = self.render_timed(source)
+        assert result.warnings and "more than the 200,000 that are rendered" in result.warnings[0]
+        assert "<b>" not in result.html and "&lt;b&gt;" in result.html
+
+    def test_recursion_deep_inside_markdown_is_reported_not_raised(self, monkeypatch):
+        def recurse(self, source):
+            raise RecursionError("maximum recursion depth exceeded")
+
+        monkeypatch.setattr(markdown.Markdown, "convert", recurse)
+        result = render("> <x>")
+        assert result.warnings == ["The text is nested too deeply to render: it is shown as plain text."]
+        assert result.html == '<pre class="unrendered">&gt; &lt;x&gt;</pre>'
+
+    def test_thousands_of_references_to_one_footnote_are_fast(self):
+        result = self.render_timed("\n\n".join(["a [^1] b [^1]"] * 1000) + "\n\n[^1]: x\n")
+        assert 'id="p-fnref2000:1"' in result.html
+
+    def test_every_footnote_reference_has_the_id_its_backlink_names(self):
+        html = render("a[^1] b[^1] c[^1]\n\n[^1]: x\n", id_prefix="p").html
+        for n in ("", "2", "3"):
+            assert f'id="p-fnref{n}:1"' in html
+            assert f'href="#p-fnref{n}:1"' in html
