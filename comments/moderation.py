@@ -291,6 +291,10 @@ def purge_personal_data(days=None, dry_run=False):
         CommentEvent.objects.filter(comment__in=comments, kind=CommentEvent.Kind.RECEIVED).update(
             detail=ADDRESS_FORGOTTEN
         )
+        # The history of deleted comments outlives them (comment set to NULL) and still names their address.
+        CommentEvent.objects.filter(
+            comment=None, kind=CommentEvent.Kind.RECEIVED, created_at__lt=timezone.now() - timedelta(days=days)
+        ).exclude(detail=ADDRESS_FORGOTTEN).update(detail=ADDRESS_FORGOTTEN)
     return len(comments)
 
 

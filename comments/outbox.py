@@ -6,6 +6,10 @@ thread in each gunicorn worker (started by deploy/gunicorn.conf.py) sends due
 mail as soon as it is woken; the recheck timer's `send_comment_mail` retries
 whatever failed, with growing pauses. A stalled or dead mail server costs the
 sender's thread its timeout, never a commenter's wait or a comment.
+
+Delivery is at least once: a sender claims a mail before sending it, so two
+never send it together, but a database failure between the SMTP server's
+"queued" and the row's `sent_at` sends it again after the claim runs out.
 """
 
 import logging
@@ -40,8 +44,12 @@ def queue(comment):
 
 
 def release(comment):
-    """The comment's check is settled: its mail is due now; wake the sender when the transaction commits."""
-    Notification.objects.filter(comment=comment, sent_at=None).update(next_attempt_at=timezone.now())
+    """The comment's check is settled: its mail, if still held, is due now; wake the sender after the commit.
+
+    Only a mail never tried: one a sender holds, or one pausing after a
+    failure, keeps its time (a recheck must not send it twice or cut the pause).
+    """
+    Notification.objects.filter(comment=comment, sent_at=None, attempts=0).update(next_attempt_at=timezone.now())
     transaction.on_commit(wake, robust=True)
 
 
@@ -67,13 +75,16 @@ def message_for(comment, to):
 
 
 def _claim(notification):
-    """Take a due message for this sender alone (several workers and the timer may look at once)."""
+    """Take a due message for this sender alone (several workers and the timer may look at once).
+
+    The attempt counts from here, so release() leaves a claimed mail alone.
+    """
     now = timezone.now()
-    return bool(
-        Notification.objects.filter(pk=notification.pk, sent_at=None, next_attempt_at__lte=now).update(
-            next_attempt_at=now + CLAIM
-        )
-    )
+    claimed = Notification.objects.filter(
+        pk=notification.pk, sent_at=None, attempts=notification.attempts, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + CLAIM, attempts=notification.attempts + 1)
+    notification.attempts += claimed
+    return bool(claimed)
 
 
 def send_due(limit=BATCH, log=lambda message: None):
@@ -102,7 +113,7 @@ def send_due(limit=BATCH, log=lambda message: None):
                 log(f"Comment {comment.pk}: {type(error).__name__}: {error}")
                 break
             Notification.objects.filter(pk=notification.pk).update(
-                sent_at=timezone.now(), recipients=", ".join(to), attempts=notification.attempts + 1, last_error=""
+                sent_at=timezone.now(), recipients=", ".join(to), last_error=""
             )
             record(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(to))
             sent += 1
@@ -120,7 +131,7 @@ def _failed(notification, comment, error):
     from comments.moderation import record  # moderation imports this module
 
     logger.warning("Could not mail the author about comment %s: %s", comment.pk, error)
-    attempts = notification.attempts + 1
+    attempts = notification.attempts  # this one included (counted by the claim)
     pause = RETRY_PAUSES[min(attempts, len(RETRY_PAUSES)) - 1]
     gave_up = attempts >= GIVE_UP_AFTER
     Notification.objects.filter(pk=notification.pk).update(

@@ -136,10 +136,13 @@ def restore(path):
     """Replace the live database's contents with the backup at `path` (already verified)."""
     if connection.vendor == "sqlite":
         connection.ensure_connection()
-        with _sqlite_read_only(path) as backup:
-            # Into the live connection: SQLite takes the write lock, other
-            # connections wait on their busy timeout, then read the new pages.
-            backup.backup(connection.connection)
+        try:
+            with _sqlite_read_only(path) as backup:
+                # Into the live connection: SQLite takes the write lock, other
+                # connections wait on their busy timeout, then read the new pages.
+                backup.backup(connection.connection)
+        except sqlite3.Error as error:  # a full disk, a read-only or locked live database
+            raise BackupError(f"SQLite could not restore into the live database: {error}") from None
     else:
         result = _pg_tool(
             "pg_restore", "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
@@ -308,11 +311,14 @@ def _sqlite_read_only(path):
 
 def _sqlite_backup(target):
     connection.ensure_connection()
-    with closing(sqlite3.connect(target)) as copy:
-        # One step (pages=-1): a consistent snapshot; in WAL mode writers keep committing meanwhile.
-        connection.connection.backup(copy)
-        # One self-contained file: no -wal beside it to lose when it is copied elsewhere.
-        copy.execute("PRAGMA journal_mode=DELETE")
+    try:
+        with closing(sqlite3.connect(target)) as copy:
+            # One step (pages=-1): a consistent snapshot; in WAL mode writers keep committing meanwhile.
+            connection.connection.backup(copy)
+            # One self-contained file: no -wal beside it to lose when it is copied elsewhere.
+            copy.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as error:  # a full disk or an unwritable folder while copying
+        raise BackupError(f"SQLite could not write the copy: {error}") from None
 
 
 # PostgreSQL.

@@ -101,7 +101,7 @@ def test_restore_without_yes_shows_what_would_be_lost_and_changes_nothing(backup
     assert error == "Nothing was restored. Run again with --yes to replace the live database."
     assert "posts: 2 -> 1" in out and "comments: 1 -> 0" in out
     assert "- Written after the backup" in out
-    assert "- Ann on" in out and "(on “Old post”)" in out
+    assert "- \u2068Ann\u2069 on" in out and "(on “Old post”)" in out
     assert "Old post\n" not in out
     assert Post.objects.count() == 2 and Comment.objects.count() == 1
     assert [p.name for p in backup_dir.iterdir()] == [path.name]  # no safety copy either
@@ -244,4 +244,17 @@ def test_a_copy_that_fails_its_check_is_not_kept_as_a_backup(backup_dir, monkeyp
     monkeypatch.setattr(backups, "_pg_dump", broken_copy)
     _, error = run("backup")
     assert error.startswith("No backup was made:")
+    assert list(backup_dir.iterdir()) == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own errors; pg_dump's are covered above")
+def test_a_database_error_while_copying_is_a_clear_message(backup_dir, monkeypatch):
+    import sqlite3
+
+    def full_disk(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(backups.sqlite3, "connect", full_disk)
+    _, error = run("backup")
+    assert error == "No backup was made: SQLite could not write the copy: database or disk is full"
     assert list(backup_dir.iterdir()) == []

@@ -188,3 +188,15 @@ def test_resend_from_the_admin_makes_a_given_up_mail_due(post, author_client):
         "/admin/comments/notification/", {"action": "send_again", "_selected_action": [notification.pk]}
     )
     assert send_comment_mail() == (1, 0)
+
+
+def test_a_recheck_neither_cuts_a_retry_pause_short_nor_frees_a_claimed_mail(post, refusing_mail):
+    comment = make_comment(post, spam_check="error")
+    notification = outbox.queue(comment)
+    due_in_the_past(notification)
+    assert send_comment_mail() == (0, 1)
+    paused_until = Notification.objects.get().next_attempt_at
+    outbox.release(comment)  # what the recheck does when Akismet fails again
+    assert Notification.objects.get().next_attempt_at == paused_until
+    assert send_comment_mail() == (0, 0)
+    assert refusing_mail.attempts == 1

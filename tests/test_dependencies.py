@@ -65,3 +65,24 @@ def test_each_app_connects_only_its_own_receivers_from_its_own_ready(app):
             continue
         text = path.read_text()
         assert "@receiver" not in text and ".connect(" not in text, f"{path.relative_to(REPO)} connects receivers"
+
+
+def imported_modules(path):
+    """The full names of the modules a file imports (`from x.y import z` gives x.y)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_escribe_imports_no_installed_apps_models():
+    # Not ours, not django-axes': escribe/ asks the app registry (apps.get_model) when it must.
+    offending = {
+        str(path.relative_to(REPO)): sorted(name for name in imported_modules(path) if name.endswith(".models")
+                                            and not name.startswith("django.db"))
+        for path in sources("escribe")
+    }
+    assert {name: found for name, found in offending.items() if found} == {}

@@ -78,3 +78,14 @@ def test_the_daily_purge_timer_runs_the_command():
 
     unit = (settings.BASE_DIR / "deploy" / "systemd" / "escribe-purge-spam.service").read_text()
     assert "ExecStart=@@APP_DIR@@/.venv/bin/python manage.py purge_personal_data\n" in unit
+
+
+def test_the_history_of_a_deleted_comment_forgets_its_address_too(settings):
+    settings.PERSONAL_DATA_DAYS = 90
+    comment = received(make_post(), days_ago=91)
+    CommentEvent.objects.filter(comment_ref=comment.pk).update(created_at=comment.created_at)
+    moderation.delete([comment], None)  # its "received" event stays, naming the address
+    run("purge_personal_data")
+    event = CommentEvent.objects.get(comment_ref=comment.pk, kind=CommentEvent.Kind.RECEIVED)
+    assert event.detail == moderation.ADDRESS_FORGOTTEN
+    assert "198.51.100.7" not in "".join(CommentEvent.objects.values_list("detail", flat=True))

@@ -31,7 +31,8 @@ from tests.system import require_program
 pytestmark = pytest.mark.stack
 
 AKISMET_TIMEOUT = 1.0
-EMAIL_TIMEOUT = 2
+# Well apart from a POST's time, so a mail sent inside the request could not hide in the noise.
+EMAIL_TIMEOUT = 10
 COMMENT_RATE = 10
 LOAD_COMMENTS = 1000
 LOAD_POSTERS = 32
@@ -200,6 +201,7 @@ def test_a_thousand_commenters_and_sixteen_readers_lose_nothing(stack, services,
     marker = f"load-{uuid.uuid4().hex[:8]}"
     paths = ["/", f"/post/{slug}/", "/tags/", "/archive/", "/feeds/atom/", "/page/2/", "/sitemap.xml"]
     results, reads = [], Counter()
+    counting = threading.Lock()
     stop = threading.Event()
     deadline = time.monotonic() + PART_LIMIT
 
@@ -210,7 +212,8 @@ def test_a_thousand_commenters_and_sixteen_readers_lose_nothing(stack, services,
                     status = request(stack, client, "GET", paths[reads.total() % len(paths)]).status_code
                 except httpx.HTTPError:
                     status = None
-                reads[status] += 1
+                with counting:
+                    reads[status] += 1
 
     def poster(number):
         if time.monotonic() > deadline:
@@ -223,7 +226,8 @@ def test_a_thousand_commenters_and_sixteen_readers_lose_nothing(stack, services,
 
     def counted_poster(number):
         result = poster(number)
-        acked_so_far[acknowledged(result[1])] += 1
+        with counting:
+            acked_so_far[acknowledged(result[1])] += 1
         return result
 
     def back_up_midway():
@@ -385,14 +389,17 @@ def test_workers_killed_mid_post_lose_nothing_acknowledged(stack, services):
     stored = rows(stack, marker)
     assert {check for _, check in stored.values()} <= {"ham", "error"}
     assert "unchecked" not in {check for _, check in stored.values()}
-    out = shell(stack, "from django.core.management import call_command\ncall_command('send_comment_mail')")
-    assert "still to send" in out
+    shell(stack, "from django.core.management import call_command\ncall_command('send_comment_mail')")
+    # Every comment in the queue had its mail sent to the author (not merely closed as "not needed").
     told = shell(
         stack,
-        "from comments.models import Notification\n"
-        f"print(Notification.objects.filter(comment__body__contains={marker!r}, sent_at=None).count())",
+        "from comments.models import Comment\n"
+        f"pending = Comment.objects.pending().filter(body__contains={marker!r})\n"
+        "mailed = pending.exclude(notification__sent_at=None).exclude(notification__recipients='')\n"
+        "print(pending.count(), mailed.count())",
     )
-    assert told.strip().splitlines()[-1] == "0"
+    pending, mailed = told.strip().splitlines()[-1].split()
+    assert int(pending) == len(stored) and mailed == pending
     if "ESCRIBE_DATABASE_URL" not in stack.env or not stack.env["ESCRIBE_DATABASE_URL"]:
         integrity = shell(stack, "from django.db import connection\n"
                                  "print(connection.cursor().execute('PRAGMA integrity_check').fetchone()[0])")
@@ -408,11 +415,11 @@ def test_a_stalled_or_dead_mail_server_never_delays_a_comment(stack, services):
     slowest = max(seconds for _, seconds in results)
     print(f"\nSMTP stalled: answers {dict(Counter(s for s, _ in results))}, slowest POST {slowest:.2f} s")
     assert [status for status, _ in results] == [302] * 10
-    assert slowest < EMAIL_TIMEOUT  # the mail's timeout never reaches the commenter
+    assert slowest < EMAIL_TIMEOUT / 2  # the mail's timeout never reaches the commenter
     assert len(rows(stack, marker)) == 10
 
     failing = "0"
-    for _ in range(20):  # the workers' sender threads try, time out, and record it
+    for _ in range(2 * (EMAIL_TIMEOUT + 10)):  # the workers' sender threads try, time out, and record it
         failing = shell(stack, "from comments.models import Notification\n"
                                "print(Notification.objects.failing()"
                                f".filter(comment__body__contains={marker!r}).count())")
