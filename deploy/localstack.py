@@ -364,6 +364,24 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
     return stack
 
 
+def extend_gunicorn_config(namespace, worker_init):
+    """Make a gunicorn config file's globals `namespace` deploy/gunicorn.conf.py as it is, plus `worker_init(worker)`.
+
+    For the benchmark's and the fault tests' own configs: production's
+    settings untouched, one more step after its post_worker_init.
+    """
+    config = REPO / GUNICORN_CONFIG
+    exec(compile(config.read_text(), str(config), "exec"), namespace)  # noqa: S102 - our own config file
+    deploy_init = namespace.get("post_worker_init")
+
+    def post_worker_init(worker):
+        if deploy_init is not None:
+            deploy_init(worker)
+        worker_init(worker)
+
+    namespace["post_worker_init"] = post_worker_init
+
+
 def gunicorn_command():
     """How to start the venv's gunicorn."""
     gunicorn = Path(sys.executable).with_name("gunicorn")

@@ -5,17 +5,14 @@ tests/fake_services.py on FAKE_AKISMET_PORT instead of rest.akismet.com.
 """
 
 import os
-from pathlib import Path
 
-_DEPLOY_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
-exec(compile(_DEPLOY_CONFIG.read_text(), str(_DEPLOY_CONFIG), "exec"))  # noqa: S102 - our own config file
-
-_deploy_post_worker_init = globals().get("post_worker_init")
+from deploy.localstack import extend_gunicorn_config
 
 
-def post_worker_init(worker):
-    if _deploy_post_worker_init is not None:
-        _deploy_post_worker_init(worker)
+def _akismet_on_loopback(worker):
     from tests.fake_services import install_loopback_akismet
 
     install_loopback_akismet(int(os.environ["FAKE_AKISMET_PORT"]))
+
+
+extend_gunicorn_config(globals(), _akismet_on_loopback)
