@@ -9,6 +9,8 @@ deploy/gunicorn.conf.py and the production settings. Every wait is bounded; on
 a failing test the tails of all logs are attached to the report.
 """
 
+from contextlib import contextmanager
+
 import pytest
 
 from deploy.localstack import (  # noqa: F401  (re-exported for the stack tests)
@@ -38,17 +40,28 @@ class _LogsOnFailure:
         return report
 
 
-@pytest.fixture(scope="module")
-def stack(request, tmp_path_factory):
-    """nginx + gunicorn with the production settings on 127.0.0.1, shared by a test module."""
+def built_stack(tmp_path_factory, name="stack"):
+    """A stack built (not started) in a new temporary prefix; skips without nginx or openssl (fails under CI)."""
     nginx = require_program("nginx", "/usr/sbin/nginx")
     openssl = require_program("openssl", "/usr/bin/openssl")
-    built = build(tmp_path_factory.mktemp("stack"), nginx, openssl)
+    return build(tmp_path_factory.mktemp(name), nginx, openssl)
+
+
+@contextmanager
+def serving(request, built, **running_options):
+    """Run a built stack for a test module: its logs on every failing test, its database dropped afterwards."""
     plugin = _LogsOnFailure(built)
     request.config.pluginmanager.register(plugin)
     try:
-        with running(built):
+        with running(built, **running_options):
             yield built
     finally:
         request.config.pluginmanager.unregister(plugin)
         drop_database(built)
+
+
+@pytest.fixture(scope="module")
+def stack(request, tmp_path_factory):
+    """nginx + gunicorn with the production settings on 127.0.0.1, shared by a test module."""
+    with serving(request, built_stack(tmp_path_factory)) as built:
+        yield built

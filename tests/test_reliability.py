@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from deploy.localstack import REPO, build, drop_database, free_port, fresh_database, run_manage, running
-from tests.stack import _LogsOnFailure
+from deploy.localstack import REPO, drop_database, free_port, fresh_database, run_manage
+from tests.stack import built_stack, serving
 from tests.system import require_program
 
 pytestmark = pytest.mark.stack
@@ -74,9 +74,7 @@ def services():
 
 @pytest.fixture(scope="module")
 def stack(request, tmp_path_factory, services):
-    nginx = require_program("nginx", "/usr/sbin/nginx")
-    openssl = require_program("openssl", "/usr/bin/openssl")
-    built = build(tmp_path_factory.mktemp("reliability"), nginx, openssl)
+    built = built_stack(tmp_path_factory, "reliability")
     built.env.update(
         {
             "ESCRIBE_WORKERS": "3",
@@ -91,14 +89,8 @@ def stack(request, tmp_path_factory, services):
             "ESCRIBE_COMMENT_NOTIFY_EMAIL": "author@blog.test",
         }
     )
-    plugin = _LogsOnFailure(built)
-    request.config.pluginmanager.register(plugin)
-    try:
-        with running(built, config="tests/gunicorn_faults.py"):
-            yield built
-    finally:
-        request.config.pluginmanager.unregister(plugin)
-        drop_database(built)
+    with serving(request, built, config="tests/gunicorn_faults.py"):
+        yield built
 
 
 @pytest.fixture(autouse=True)
@@ -173,6 +165,12 @@ def post_comment(stack, slug, body, number, timeout=30):
     except httpx.HTTPError:
         status = None  # no answer: not acknowledged
     return status, time.monotonic() - started
+
+
+def worker_pids(master):
+    """gunicorn's workers: the master's children."""
+    pgrep = require_program("pgrep")
+    return subprocess.run([pgrep, "-P", str(master)], capture_output=True, text=True).stdout.split()
 
 
 def acknowledged(status):
@@ -361,7 +359,7 @@ def test_workers_killed_mid_post_lose_nothing_acknowledged(stack, services):
         limit = time.monotonic() + 20
         while services.stats()["calls"].get("comment-check", 0) - checks_before < 5 and time.monotonic() < limit:
             time.sleep(0.05)
-        workers = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+        workers = worker_pids(master)
         for pid in workers:
             os.kill(int(pid), signal.SIGKILL)
         return len(workers)
@@ -471,15 +469,16 @@ def database_that_cannot_write(stack):
     """SQLite: the workers may write no file byte (RLIMIT_FSIZE, as a full disk); PostgreSQL: a read-only database."""
     url = stack.env.get("ESCRIBE_DATABASE_URL")
     master = stack.gunicorn_pid()
-    pids = [str(master), *subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()]
+    pids = [str(master), *worker_pids(master)]
     if not url:
+        prlimit = require_program("prlimit")
         for pid in pids:
-            subprocess.run(["prlimit", f"--pid={pid}", "--fsize=1:"], check=True)
+            subprocess.run([prlimit, f"--pid={pid}", "--fsize=1:"], check=True)
         try:
             yield
         finally:
             for pid in pids:
-                subprocess.run(["prlimit", f"--pid={pid}", "--fsize=unlimited:"], check=False)
+                subprocess.run([prlimit, f"--pid={pid}", "--fsize=unlimited:"], check=False)
         return
     import psycopg
 
