@@ -247,7 +247,9 @@ def test_a_copy_that_fails_its_check_is_not_kept_as_a_backup(backup_dir, monkeyp
     assert list(backup_dir.iterdir()) == []
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own errors; pg_dump reports its failures through its exit status")
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's own errors; pg_dump reports its failures through its exit status"
+)
 def test_a_database_error_while_copying_is_a_clear_message(backup_dir, monkeypatch):
     import sqlite3
 
