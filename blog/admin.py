@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from blog.models import Blurb, Post, Tag, tag_slug
+from blog.models import Blurb, Post, Redirect, Tag, tag_slug
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
 
@@ -205,3 +205,11 @@ class BlurbAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         for warning in getattr(obj, "render_warnings", []):
             messages.warning(request, f"{obj.title}: {warning}")
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_path", "target", "created_at"]
+    search_fields = ["old_path", "new_path", "post__title"]
+    raw_id_fields = ["post"]
+    readonly_fields = ["created_at"]

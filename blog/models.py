@@ -283,3 +283,69 @@ class Blurb(models.Model):
         self.body_html = rendered.html
         return rendered.warnings
 
+
+class RedirectQuerySet(models.QuerySet):
+    def record(self, old_path, *, post=None, new_path=""):
+        """Make old_path answer 301 to the post (or to new_path); returns (redirect, changed).
+
+        Chains collapse: a post target follows the post's current slug by
+        itself, and rows that pointed at old_path as a path now point at
+        new_path, so no reader is sent through two redirects.
+        """
+        target = {"post": post, "new_path": "" if post is not None else new_path}
+        if post is None:
+            self.filter(new_path=old_path).update(new_path=new_path)
+        redirect, created = self.get_or_create(old_path=old_path, defaults=target)
+        if created:
+            return redirect, True
+        if redirect.post_id == (post.pk if post is not None else None) and redirect.new_path == target["new_path"]:
+            return redirect, False
+        for name, value in target.items():
+            setattr(redirect, name, value)
+        redirect.save(update_fields=["post", "new_path"])
+        return redirect, True
+
+    def leading_somewhere(self, paths):
+        """The first of `paths` in the table, if it leads somewhere now (to a public post); else None."""
+        found = {redirect.old_path: redirect for redirect in self.filter(old_path__in=paths).select_related("post")}
+        for path in paths:
+            redirect = found.get(path)
+            if redirect is not None:
+                return redirect if redirect.post is None or redirect.post.is_public else None
+        return None
+
+
+class Redirect(models.Model):
+    """An old address (a WordPress permalink, a slug changed in the admin) that answers 301 to where it lives now.
+
+    Consulted only for requests that would otherwise be a 404, and for the
+    front page with exactly `?p=ID` (blog/middleware.py): never in front of a
+    live URL.
+    """
+
+    old_path = models.CharField(
+        max_length=500, unique=True, help_text="The path as requested, decoded: /2010/05/hello/ or /?p=12."
+    )
+    # A post, not its URL: the redirect follows later slug changes by itself.
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="redirects")
+    new_path = models.CharField(max_length=500, blank=True, help_text="Where to send readers when there is no post.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RedirectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["old_path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(post__isnull=False) & models.Q(new_path=""))
+                | (models.Q(post__isnull=True) & ~models.Q(new_path="")),
+                name="blog_redirect_post_or_path",
+                violation_error_message="A redirect leads to a post or to a path, not both.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.old_path} → {self.target()}"
+
+    def target(self):
+        return self.post.get_absolute_url() if self.post_id else self.new_path

@@ -3,9 +3,10 @@
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.urls import reverse
 
 from blog.changes import content_changed
-from blog.models import Blurb, Post, Tag, month_of
+from blog.models import Blurb, Post, Redirect, Tag, month_of
 
 _TAGGING = Post.tags.through
 
@@ -15,13 +16,16 @@ def _tag_ids(post):
 
 
 @receiver(pre_save, sender=Post)
-def remember_month(sender, instance, raw=False, **kwargs):
+def remember_month_and_slug(sender, instance, raw=False, **kwargs):
     # A post moved to another month changes two months' counts.
+    # A changed slug leaves its old URL behind (post_saved records the redirect).
+    instance._slug_before = None
     if raw or instance.pk is None:
         instance._months_before = set()
         return
-    before = Post.objects.filter(pk=instance.pk).values_list("published_at", flat=True).first()
-    instance._months_before = {month_of(before)} if before else set()
+    before = Post.objects.filter(pk=instance.pk).values_list("published_at", "slug").first()
+    instance._months_before = {month_of(before[0])} if before else set()
+    instance._slug_before = before[1] if before else None
 
 
 @receiver(post_save, sender=Post)
@@ -29,6 +33,10 @@ def post_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
     months = {month_of(instance.published_at), *getattr(instance, "_months_before", ())}
+    old_slug = getattr(instance, "_slug_before", None)
+    if old_slug and old_slug != instance.slug:
+        # Old links, bookmarks and feed ids (the item link) keep working.
+        Redirect.objects.record(reverse("blog:post-detail", kwargs={"slug": old_slug}), post=instance)
     content_changed(tags=_tag_ids(instance), months=months)
 
 

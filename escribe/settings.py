@@ -131,6 +131,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "escribe.conditional.ConditionalGetMiddleware",  # Django's, for HEAD as well as GET
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Only answers what would be a 404 (and /?p=ID); before CommonMiddleware, so APPEND_SLASH mends a URL first.
+    "blog.middleware.RedirectFallbackMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -1,0 +1,48 @@
+"""Old addresses answer 301 from the redirect table (blog.Redirect), and only where nothing else answers."""
+
+import re
+
+from django.http import HttpResponsePermanentRedirect
+
+from blog.models import Redirect
+
+# WordPress's own permalink, the front page with exactly one parameter: /?p=12.
+WORDPRESS_QUERY = re.compile(r"^p=([0-9]{1,18})$")
+# A post's Markdown source follows the post's redirect: /post/old.md -> /post/new.md.
+SOURCE_PATH = re.compile(r"^/post/([^/]+)\.md$")
+
+
+class RedirectFallbackMiddleware:
+    """Sends readers of an old address to its new one; the table is consulted only when the answer would be a 404.
+
+    Listed before CommonMiddleware, so a URL that APPEND_SLASH mends is
+    mended first. /?p=ID is the one exception: the front page answers any
+    query string, so that exact one is looked up before rendering it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reading = request.method in ("GET", "HEAD")
+        if reading and request.path == "/":
+            wordpress = WORDPRESS_QUERY.match(request.META.get("QUERY_STRING", ""))
+            redirect = wordpress and Redirect.objects.leading_somewhere([f"/?p={int(wordpress.group(1))}"])
+            if redirect:
+                return HttpResponsePermanentRedirect(redirect.target())
+        response = self.get_response(request)
+        if reading and response.status_code == 404:
+            target = self.target(request.path)
+            # A row naming the path itself (a post renamed back, then unpublished) would loop.
+            if target and target != request.path:
+                return HttpResponsePermanentRedirect(target)
+        return response
+
+    def target(self, path):
+        source = SOURCE_PATH.match(path)
+        if source:
+            redirect = Redirect.objects.leading_somewhere([f"/post/{source.group(1)}/"])
+            return redirect.post.get_source_url() if redirect and redirect.post else None
+        # WordPress permalinks end in a slash; a link copied without it still finds them.
+        redirect = Redirect.objects.leading_somewhere([path] if path.endswith("/") else [path, f"{path}/"])
+        return redirect.target() if redirect else None
