@@ -1,0 +1,66 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from moving import wxr
+
+
+class Command(BaseCommand):
+    help = "Imports a WordPress export (WXR): posts, tags, comments, and redirects from the old addresses."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The WXR file (Tools > Export in WordPress).")
+        parser.add_argument("--author", metavar="USERNAME", help="The posts' author (default: the only superuser).")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would be imported; write nothing.")
+
+    def handle(self, *args, file, author, dry_run, **options):
+        user = self.author(author)
+        try:
+            export = wxr.parse(file)
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from None
+        except wxr.WxrError as error:
+            raise CommandError(str(error)) from None
+        try:
+            report = wxr.import_wxr(export, user, dry_run=dry_run)
+        except wxr.WxrError as error:
+            raise CommandError(str(error)) from None
+        except DatabaseError as error:
+            raise CommandError(f"The database refused the import, so nothing was imported: {error}") from None
+        self.print_report(report, export, file, dry_run)
+
+    def author(self, username):
+        users = get_user_model().objects
+        if username:
+            user = users.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"No user is called {username!r}; name an existing one with --author.")
+            return user
+        superusers = list(users.filter(is_superuser=True)[:2])
+        if len(superusers) != 1:
+            count = "no superuser" if not superusers else "several superusers"
+            raise CommandError(f"There is {count}: name the posts' author with --author USERNAME.")
+        return superusers[0]
+
+    def print_report(self, report, export, file, dry_run):
+        created, updated, unchanged = report.created, report.updated, report.unchanged
+        self.stdout.write(
+            f"Posts: {created['posts']} created, {updated['posts']} updated, {unchanged['posts']} unchanged.\n"
+            f"Comments: {created['comments']} created ({report.spam} spam, counted), "
+            f"{unchanged['comments']} already imported.\n"
+            f"Tags: {created['tags']} created.\n"
+            f"Redirects from old addresses: {created['redirects']} created, {updated['redirects']} updated."
+        )
+        if report.skipped:
+            self.stdout.write(f"Skipped ({len(report.skipped)}):")
+            for line in report.skipped:
+                self.stdout.write(f"  {line}")
+        if report.notes:
+            self.stdout.write(f"To look at ({len(report.notes)}):")
+            for line in report.notes:
+                self.stdout.write(f"  {line}")
+        source = f"{file} (WXR {export.version or 'of unknown version'}, {export.site or 'no site address'})"
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS(f"Dry run of {source}: nothing was written."))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Imported {source}."))
