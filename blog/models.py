@@ -293,8 +293,7 @@ class RedirectQuerySet(models.QuerySet):
         new_path, so no reader is sent through two redirects.
         """
         target = {"post": post, "new_path": "" if post is not None else new_path}
-        if post is None:
-            self.filter(new_path=old_path).update(new_path=new_path)
+        self.filter(new_path=old_path).update(**target)
         redirect, created = self.get_or_create(old_path=old_path, defaults=target)
         if created:
             return redirect, True

@@ -52,6 +52,14 @@ def test_a_path_redirect_chain_collapses_when_its_target_moves():
     assert Redirect.objects.get(old_path="/a/").new_path == "/c/"
 
 
+def test_a_path_leading_to_a_renamed_post_leads_to_the_post_itself(client):
+    post = make_post(slug="old-name")
+    Redirect.objects.record("/elsewhere/", new_path="/post/old-name/")
+    post.slug = "new-name"
+    post.save()
+    assert_redirects_to(client.get("/elsewhere/"), "/post/new-name/")
+
+
 def test_the_old_markdown_source_follows_the_post(client):
     post = make_post(slug="before")
     post.slug = "after"
