@@ -15,7 +15,7 @@ APPS = ("blog", "comments")
 FORBIDDEN = {
     "blog": {"comments", "moving"},
     "comments": {"moving"},
-    "escribe": set(APPS),
+    "escribe": {*APPS, "moving"},
 }
 
 
