@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "escribe",
     "blog",
     "comments",
+    "moving",
 ]
 
 MIDDLEWARE = [

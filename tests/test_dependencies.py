@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parent.parent
 APPS = ("blog", "comments")
 # package -> the packages it must never import
 FORBIDDEN = {
-    "blog": {"comments"},
+    "blog": {"comments", "moving"},
+    "comments": {"moving"},
     "escribe": set(APPS),
 }
 
