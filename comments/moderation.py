@@ -242,9 +242,6 @@ def _report(comments, submit, actor):
         return 0
     reported = 0
     for comment in comments:
-        if not comment.akismet_arguments:
-            # Imported: Akismet never saw it, and a report without the original call would teach it nothing.
-            continue
         outcome = submit(comment.akismet_arguments)
         if outcome.verdict == spam.Verdict.ERROR:
             record(comment, CommentEvent.Kind.REPORT_FAILED, actor, detail=outcome.error)
