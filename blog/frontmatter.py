@@ -334,7 +334,8 @@ def read_other_engine(path, default_tz) -> tuple[PostFile, list[str]]:
         raise FrontMatterError(f"{name}: no date (neither 'date' in the front matter nor a YYYY-MM-DD- file name).")
     updated = _first(meta, "updated")
 
-    body, code_notes = convert_code_blocks(body)
+    # Notes count lines as the file does, front matter included.
+    body, code_notes = convert_code_blocks(body, first_line=text[: len(text) - len(body)].count("\n") + 1)
     notes += [f"{name}: {note}" for note in code_notes]
     return (
         PostFile(
@@ -452,13 +453,14 @@ _LIQUID_TAG_RE = re.compile(r"\{%-?[ \t]*(?P<name>\w+)[^%]*?-?%\}")
 _SHORTCODE_RE = re.compile(r"\{\{[<%][ \t]*(?P<name>/?[\w./-]+)[^}]*?[>%]\}\}")
 
 
-def convert_code_blocks(body: str) -> tuple[str, list[str]]:
+def convert_code_blocks(body: str, first_line: int = 1) -> tuple[str, list[str]]:
     """Jekyll's, Octopress's and Hugo's code blocks as the engine's fences; notes on tags left as text.
 
     ``` python file.py (a space before the language) becomes ```python file.py;
     {% codeblock lang:python file.py %}, {% highlight python %} and Hugo's
     {{< highlight python >}} blocks become fences. Any other Liquid tag or
-    Hugo shortcode outside code is noted (with its line) and left as it is.
+    Hugo shortcode outside code is noted (with its line, the body's first
+    being `first_line`) and left as it is.
     """
     lines = body.splitlines(keepends=True)
     out, notes = [], []
@@ -488,11 +490,11 @@ def convert_code_blocks(body: str) -> tuple[str, list[str]]:
                 out.append(lines[end][len(lines[end].rstrip("\n")) :])
                 number = end + 1
                 continue
-            notes.append(f"line {number}: {text.strip()} is never closed; left as text.")
+            notes.append(f"line {number + first_line - 1}: {text.strip()} is never closed; left as text.")
         for tag in _LIQUID_TAG_RE.finditer(text):
-            notes.append(f"line {number}: unknown Liquid tag {tag[0]} left as text.")
+            notes.append(f"line {number + first_line - 1}: unknown Liquid tag {tag[0]} left as text.")
         for shortcode in _SHORTCODE_RE.finditer(text):
-            notes.append(f"line {number}: Hugo shortcode {shortcode[0]} left as text.")
+            notes.append(f"line {number + first_line - 1}: Hugo shortcode {shortcode[0]} left as text.")
         out.append(line)
     return "".join(out), notes
 
