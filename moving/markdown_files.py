@@ -9,7 +9,8 @@ The folder, E-Scribe's own format (demo/ is one; demo/README.md describes it):
     spam-report.yaml                 the spam counter
 
 A folder without blog.yaml is another engine's: every .md or .markdown file
-under it is a Jekyll, Octopress or Hugo post (read_other_engine). Own files
+under it (under _posts and _drafts if it has them) is a Jekyll, Octopress or
+Hugo post (read_other_engine). Own files
 are read strictly and their bodies kept byte for byte, which is what makes a
 round trip byte-identical; other engines' bodies get the engine's fences.
 
@@ -173,7 +174,9 @@ def _spam_report(path):
 
 def _read_other_engine(source, default_tz):
     posts, notes = [], []
-    for path in sorted(source.rglob("*")):
+    # A Jekyll or Octopress site: its posts are in _posts and _drafts; its other pages (about.md, README.md) are not.
+    roots = [source / name for name in ("_posts", "_drafts") if (source / name).is_dir()] or [source]
+    for path in sorted(path for root in roots for path in root.rglob("*")):
         if path.suffix not in OTHER_ENGINE_SUFFIXES or not path.is_file():
             continue
         if path.name.startswith("_index."):

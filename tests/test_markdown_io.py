@@ -41,8 +41,11 @@ def files_in(folder):
 
 
 def other_engines_blog(folder):
-    """A Jekyll/Octopress _posts and _drafts folder and a Hugo content folder, side by side."""
-    write(folder, "_posts/2013-01-05-hello-jekyll.md", (
+    """A Jekyll site (with Octopress posts) and a Hugo content folder; returns the two folders to import."""
+    jekyll, hugo = folder / "jekyll-site", folder / "hugo" / "content"
+    # A page of the site, not a post: only _posts and _drafts are read.
+    write(jekyll, "about.md", "---\nlayout: page\ntitle: About\n---\nMe.\n")
+    write(jekyll, "_posts/2013-01-05-hello-jekyll.md", (
         "---\n"
         "layout: post\n"
         "title: Hello Jekyll, unquoted\n"
@@ -56,7 +59,7 @@ def other_engines_blog(folder):
         "{% endhighlight %}\n\n"
         "{% gist 12345 %}\n"
     ))  # fmt: skip
-    write(folder, "_posts/2014-02-03-octopress-post.markdown", (
+    write(jekyll, "_posts/2014-02-03-octopress-post.markdown", (
         "---\n"
         'title: "Octopress: \\"quoted\\""\n'
         "date: 2014-02-03 08:30\n"
@@ -68,9 +71,9 @@ def other_engines_blog(folder):
         "print('hello')\n"
         "{% endcodeblock %}\n"
     ))  # fmt: skip
-    draft = write(folder, "_drafts/a-jekyll-draft.md", "---\ntitle: Not finished\n---\nSoon.\n")
+    draft = write(jekyll, "_drafts/a-jekyll-draft.md", "---\ntitle: Not finished\n---\nSoon.\n")
     os.utime(draft, (1_600_000_000, 1_600_000_000))
-    write(folder, "content/posts/hugo-toml.md", (
+    write(hugo, "posts/hugo-toml.md", (
         "+++\n"
         'title = "Hugo in TOML"\n'
         "date = 2019-03-04T12:00:00-05:00\n"
@@ -82,7 +85,7 @@ def other_engines_blog(folder):
         "x = 1\n"
         "```\n"
     ))  # fmt: skip
-    write(folder, "content/posts/bundle/index.md", (
+    write(hugo, "posts/bundle/index.md", (
         "---\n"
         "title: 2024\n"
         "date: 2019-05-06\n"
@@ -95,13 +98,16 @@ def other_engines_blog(folder):
         "x := 1\n"
         "{{< /highlight >}}\n"
     ))  # fmt: skip
-    write(folder, "content/posts/_index.md", "---\ntitle: Posts\n---\n")
+    write(hugo, "posts/_index.md", "---\ntitle: Posts\n---\n")
+    return jekyll, hugo
 
 
 @override_settings(TIME_ZONE="Europe/Berlin")
 def test_jekyll_octopress_and_hugo_posts_come_in_with_their_dates_tags_drafts_and_fences(tmp_path):
-    other_engines_blog(tmp_path)
-    out, err = run("import_markdown", str(tmp_path))
+    jekyll_site, hugo_content = other_engines_blog(tmp_path)
+    out, err = run("import_markdown", str(jekyll_site))
+    hugo_out, hugo_err = run("import_markdown", str(hugo_content))
+    out, err = out + hugo_out, err + hugo_err
     posts = {post.slug: post for post in Post.objects.all()}
     assert set(posts) == {"hello-jekyll", "octopress-post", "a-jekyll-draft", "toml-slug", "from-the-url"}
 
@@ -144,17 +150,18 @@ def test_jekyll_octopress_and_hugo_posts_come_in_with_their_dates_tags_drafts_an
 
 
 def test_importing_the_same_folder_again_changes_nothing(tmp_path):
-    other_engines_blog(tmp_path / "other")
-    run("import_markdown", str(tmp_path / "other"))
+    other = other_engines_blog(tmp_path / "other")
+    for folder in other:
+        run("import_markdown", str(folder))
     comment = make_comment(Post.objects.get(slug="hello-jekyll"), status="approved")
     run("export_markdown", str(tmp_path / "own"), "--with-comments", "--with-emails")
     before = list(Post.objects.order_by("pk").values())
     events = CommentEvent.objects.count()
 
-    for folder in ("other", "own"):
-        out, _ = run("import_markdown", str(tmp_path / folder))
+    for folder in (*other, tmp_path / "own"):
+        out, _ = run("import_markdown", str(folder))
         assert ": 0 created, 0 updated, " in out.splitlines()[-1]
-        assert "skipped post 'hello-jekyll' (unchanged)" in out
+        assert "(unchanged)" in out and "updated" not in out.replace("0 updated", "")
     assert list(Post.objects.order_by("pk").values()) == before
     assert Comment.objects.get() == comment and CommentEvent.objects.count() == events
 
@@ -305,8 +312,8 @@ def test_a_bad_file_in_an_own_folder_is_named_and_nothing_is_imported(tmp_path):
 
 
 def test_dry_run_reports_what_it_would_do_and_changes_nothing(tmp_path):
-    other_engines_blog(tmp_path)
-    out, _ = run("import_markdown", str(tmp_path), "--dry-run")
+    _, hugo_content = other_engines_blog(tmp_path)
+    out, _ = run("import_markdown", str(hugo_content), "--dry-run")
     assert "created post 'toml-slug'" in out and "Dry run, nothing changed" in out
     assert not Post.objects.exists() and not Tag.objects.exists()
 
