@@ -246,11 +246,29 @@ def test_export_writes_commenters_emails_only_when_asked(tmp_path):
         run("export_markdown", str(tmp_path / "emails"), "--with-emails")
 
 
-def test_export_refuses_a_folder_that_is_not_empty(tmp_path):
-    write(tmp_path, "2001-01-01-deleted-since.md", "an old export\n")
+def test_export_refuses_a_folder_that_is_not_empty_or_a_file(tmp_path):
+    old = write(tmp_path, "2001-01-01-deleted-since.md", "an old export\n")
     with pytest.raises(CommandError, match="is not empty"):
         run("export_markdown", str(tmp_path))
-    assert list(tmp_path.iterdir()) == [tmp_path / "2001-01-01-deleted-since.md"]
+    with pytest.raises(CommandError, match="is a file"):
+        run("export_markdown", str(old))
+    assert list(tmp_path.iterdir()) == [old] and old.read_text() == "an old export\n"
+
+
+def test_import_refuses_an_author_who_does_not_exist(tmp_path):
+    write(tmp_path, DATED, GOOD)
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        run("import_markdown", str(tmp_path), "--author", "nobody")
+    assert not Post.objects.exists()
+
+
+def test_seed_demo_takes_only_a_folder_that_says_when_its_dates_are_for(tmp_path):
+    make_post(slug="exported")
+    run("export_markdown", str(tmp_path))
+    empty_the_database()
+    with pytest.raises(CommandError, match="not a demo folder"):
+        run("seed_demo", "--from", str(tmp_path))
+    assert not Post.objects.exists()
 
 
 def test_export_dry_run_lists_the_files_and_writes_nothing(tmp_path):
@@ -290,6 +308,7 @@ GOOD = '---\ntitle: "Good"\ndate: 2020-01-01T00:00:00+00:00\n---\n\nFine.\n'
         ("undated.md", '---\ntitle: "Undated"\n---\n', r"undated\.md: no date"),
         ("2020-01-02-again.md", '---\ntitle: "Again"\nslug: good\n---\n', r"again\.md: the slug 'good' is also"),
         ("2020-01-02-long.md", f'---\ntitle: "{"x" * 201}"\n---\n', r"long\.md: title: Ensure this value"),
+        ("2020-01-02-tag.md", f'---\ntitle: "Tag"\ntags: [{"t" * 61}]\n---\n', r"tag\.md: the tag name 't+' is longer"),
     ],
 )
 def test_a_bad_file_is_named_and_nothing_is_imported(tmp_path, name, text, message):
