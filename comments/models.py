@@ -46,6 +46,8 @@ class CommentQuerySet(models.QuerySet):
         return (
             self.pending()
             .filter(due, created_at__gte=timezone.now() - timedelta(days=max_age_days))
+            # An imported comment has no call to replay: it was judged where it came from, and never goes to Akismet.
+            .exclude(akismet_arguments={})
             .order_by("created_at", "id")
         )
 

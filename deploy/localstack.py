@@ -298,9 +298,8 @@ class _Client:
 
 
 def seed_demo(env):
-    """The default content of a stack: the demo blog, then its comments (the comments app loads those)."""
+    """The default content of a stack: the demo blog with its comments."""
     run_manage(env, "seed_demo", "--author", "author")
-    run_manage(env, "seed_demo_comments")
 
 
 def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, worker_connections=256):

@@ -45,32 +45,31 @@ def test_seed_demo_fills_an_empty_database_once():
     assert Post.objects.count() == posts
 
 
-def test_seed_demo_comments_adds_comments_in_every_state_once():
+def test_seed_demo_adds_the_comments_in_every_state_and_the_spam_counter():
     run("seed_demo")
-    assert "Created 5 comments on 2 posts" in run("seed_demo_comments")
     assert {"approved", "pending", "spam"} <= set(Comment.objects.values_list("status", flat=True))
     assert CommentEvent.objects.filter(kind=CommentEvent.Kind.RECEIVED).count() == Comment.objects.count() == 5
     upgrade = Post.objects.get(slug="upgrading-this-blog-to-django-52")
     assert upgrade.approved_comment_count == 2
     assert all(upgrade.published_at < comment.created_at <= timezone.now() for comment in upgrade.comments.all())
     assert SpamReport.current().killed == 237132 and SpamReport.current().since_year == 2008
-    assert "left the database alone" in run("seed_demo_comments")
+    assert "left the database alone" in run("seed_demo")
     assert Comment.objects.count() == 5
 
 
-def test_seed_demo_comments_does_not_bring_back_comments_the_moderator_deleted():
+def test_seed_demo_does_not_bring_back_comments_the_moderator_deleted():
     run("seed_demo")
-    run("seed_demo_comments")
     moderation.delete(Comment.objects.all(), actor=None)
-    assert "left the database alone" in run("seed_demo_comments")
-    assert not Comment.objects.exists()
+    Post.objects.all().delete()
+    run("seed_demo")
+    assert Post.objects.exists() and not Comment.objects.exists()
 
 
-def test_seed_demo_comments_leaves_a_blog_without_the_demo_posts_alone():
+def test_seed_demo_leaves_a_blog_with_posts_of_its_own_alone():
     make_post(slug="my-own-post")
-    assert "No demo posts" in run("seed_demo_comments")
-    assert not Comment.objects.exists()
-    assert SpamReport.current().killed == 0
+    assert "left the database alone" in run("seed_demo")
+    assert list(Post.objects.values_list("slug", flat=True)) == ["my-own-post"]
+    assert not Comment.objects.exists() and SpamReport.current().killed == 0
 
 
 def test_seed_demo_moves_every_date_by_one_amount_whenever_it_is_loaded(monkeypatch):

@@ -1,0 +1,60 @@
+"""The demo blog in demo/ for a fresh database, through import_markdown's code: `make run` calls this every time."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from blog.frontmatter import FrontMatterError
+from blog.models import Post
+from comments.models import Comment, CommentEvent
+from moving.management.commands.import_markdown import print_report
+from moving.markdown_files import ImportProblem, import_folder, read_folder
+
+
+def default_source():
+    """The demo folder at the repository's root."""
+    return Path(settings.BASE_DIR) / "demo"
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill an empty database (no posts) with demo/ as import_markdown would, every date moved by now minus as_of "
+        "in demo/blog.yaml: spacing kept, the newest post two days old, one still scheduled."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--author", metavar="USERNAME", help="Attribute the posts to this user, if it exists.")
+        parser.add_argument("--from", dest="source", metavar="DIR", type=Path, help="The demo folder (default: demo/).")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would be created and create nothing.")
+
+    def handle(self, *args, author=None, source=None, dry_run=False, verbosity=1, **options):
+        # A blog with posts is somebody's: the demo is for an empty database only, loaded once.
+        if Post.objects.exists():
+            self.stdout.write(self.style.NOTICE("Posts already exist; seed_demo left the database alone."))
+            return
+        source = source or default_source()
+        try:
+            folder = read_folder(source)
+        except (FrontMatterError, OSError, UnicodeDecodeError) as error:
+            raise CommandError(str(error)) from error
+        if not folder.own_format or folder.as_of is None:
+            raise CommandError(f"{source}: not a demo folder (its blog.yaml must give as_of, when its dates are for).")
+        if CommentEvent.objects.exists() or Comment.objects.exists():
+            # Comments the moderator deleted (their history stays) must not come back with the demo.
+            folder.comments = {}
+
+        user = None
+        if author:
+            user = get_user_model().objects.filter(username=author).first()
+            if user is None:
+                self.stdout.write(self.style.WARNING(f"No user {author!r}; the demo posts have no author."))
+        try:
+            report = import_folder(folder, dry_run=dry_run, shift=timezone.now() - folder.as_of, author=user)
+        except ImportProblem as error:
+            raise CommandError(str(error)) from error
+        print_report(self, report, verbosity - 1)  # the demo's every line is noise at the default verbosity
+        prefix = "Dry run, nothing changed: would have" if dry_run else "Demo blog from"
+        self.stdout.write(self.style.SUCCESS(f"{prefix} {source}: {report.summary()}."))
