@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -283,3 +284,33 @@ class Blurb(models.Model):
         self.body_html = rendered.html
         return rendered.warnings
 
+
+
+class SearchEntry(models.Model):
+    """One post's words in the search index (blog/search.py keeps it; the 0003_search migration makes the table).
+
+    The table differs by database, so Django does not manage it: on SQLite an
+    FTS5 table (rowid = post id), on PostgreSQL a table with a weighted
+    tsvector of folded text and a GIN index. It may hold drafts and scheduled
+    posts: search joins it with Post.objects.published() when it is asked.
+    """
+
+    post = models.OneToOneField(
+        Post, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="search_entry"
+    )
+    title = models.TextField()
+    tags = models.TextField()
+    summary = models.TextField()
+    body = models.TextField()
+    # PostgreSQL only, NULL on SQLite (FTS5 holds no other kind of column): the
+    # folded title and body that headlines are cut from, and the vector.
+    folded_title = models.TextField(null=True)  # noqa: DJ001
+    folded_body = models.TextField(null=True)  # noqa: DJ001
+    vector = SearchVectorField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "blog_search"
+
+    def __str__(self):
+        return self.title
