@@ -99,6 +99,7 @@ class Post(models.Model):
         self.summary_html = summary.html if summary else ""
         return body.warnings + (summary.warnings if summary else [])
 
+
 class TagQuerySet(models.QuerySet):
     def with_public_counts(self):
         """Tags with `post_count`: how many posts the public may see now.
@@ -208,6 +209,7 @@ class Tag(models.Model):
     def get_absolute_url(self):
         return reverse("blog:tag-detail", kwargs={"slug": self.slug})
 
+
 class ArchiveMonthQuerySet(models.QuerySet):
     def with_public_counts(self):
         """Months with `post_count` public posts now, newest first; empty months left out."""
@@ -285,7 +287,6 @@ class Blurb(models.Model):
         return rendered.warnings
 
 
-
 class SearchEntry(models.Model):
     """One post's words in the search index (blog/search.py keeps it; the 0003_search migration makes the table).
 
@@ -302,10 +303,12 @@ class SearchEntry(models.Model):
     tags = models.TextField()
     summary = models.TextField()
     body = models.TextField()
-    # PostgreSQL only, NULL on SQLite (FTS5 holds no other kind of column): the
-    # folded title and body that headlines are cut from, and the vector.
-    folded_title = models.TextField(null=True)  # noqa: DJ001
-    folded_body = models.TextField(null=True)  # noqa: DJ001
+    # What is searched (escribe.textsearch.fold()), and what headlines are cut from.
+    folded_title = models.TextField()
+    folded_tags = models.TextField()
+    folded_summary = models.TextField()
+    folded_body = models.TextField()
+    # PostgreSQL's tsvector of the folded texts; NULL on SQLite, whose FTS5 table is the index.
     vector = SearchVectorField(null=True)
 
     class Meta:

@@ -1,12 +1,13 @@
 """Search over published posts: search(), the one function the view calls, and the index it reads.
 
-The only module that knows how each database searches. On SQLite an FTS5
-table (unicode61 tokenizer, diacritics removed) ranked by bm25 with column
-weights, hits marked by snippet() and highlight(). On PostgreSQL
-django.contrib.postgres.search: a tsvector of text folded in Python
-(escribe.textsearch.fold: case and accents, in any script, whatever the
-database's locale, and no extension to install) with the `simple` config,
-weights A (title, tags), B (summary), C (body), ts_rank, ts_headline.
+The only module that knows how each database searches. Both index text
+folded in Python (escribe.textsearch.fold: case and diacritics, in any
+script, whatever the database's locale, and no extension to install), and
+keep the original beside it for the headlines, which are cut from the folded
+text and given back the post's own spelling. On SQLite an FTS5 table ranked by
+bm25() with column weights, hits marked by snippet() and highlight(). On
+PostgreSQL django.contrib.postgres.search: a tsvector (the `simple` config)
+weighted A (title, tags), B (summary), C (body), ts_rank, ts_headline.
 
 The index holds every post, drafts and scheduled ones too: it is kept in step
 where posts are written (blog/signals.py, and the commands that write in
@@ -27,30 +28,46 @@ from escribe.textsearch import FRAGMENTS, MARK_END, MARK_START
 TABLE = "blog_search"
 MAX_LENGTH = 200
 SNIPPET_WORDS = 30
-# bm25() weights, one per column of the FTS5 table (unindexed ones included):
-# post_id, title, tags, summary, body, folded_title, folded_body, vector.
-FTS5_WEIGHTS = "0, 10, 10, 4, 1, 0, 0, 0"
-
+# The FTS5 table's columns; only the folded ones are indexed. bm25() takes a
+# weight for each column, in this order.
+_FTS5_COLUMNS = [
+    ("post_id", 0),
+    ("folded_title", 10),
+    ("folded_tags", 10),
+    ("folded_summary", 4),
+    ("folded_body", 1),
+    ("title", 0),
+    ("tags", 0),
+    ("summary", 0),
+    ("body", 0),
+    ("vector", 0),
+]
+_FTS5_INDEXED = {"folded_title", "folded_tags", "folded_summary", "folded_body"}
+FTS5_WEIGHTS = ", ".join(str(weight) for _, weight in _FTS5_COLUMNS)
+_FTS5_TITLE, _FTS5_BODY = 1, 4  # column numbers for highlight() and snippet()
 _FTS5_TABLE = (
     f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
-    "post_id UNINDEXED, title, tags, summary, body, folded_title UNINDEXED, folded_body UNINDEXED, vector UNINDEXED, "
-    "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+    + ", ".join(name if name in _FTS5_INDEXED else f"{name} UNINDEXED" for name, _ in _FTS5_COLUMNS)
+    + ", tokenize = 'unicode61', prefix = '2 3')"
 )
 _POSTGRESQL_TABLE = [
     f"CREATE TABLE {TABLE} ("
-    "post_id bigint PRIMARY KEY REFERENCES blog_post (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, "
+    "post_id bigint PRIMARY KEY REFERENCES blog_post (id) ON DELETE CASCADE, "
     "title text NOT NULL, tags text NOT NULL, summary text NOT NULL, body text NOT NULL, "
-    "folded_title text, folded_body text, vector tsvector)",
+    "folded_title text NOT NULL, folded_tags text NOT NULL, folded_summary text NOT NULL, folded_body text NOT NULL, "
+    "vector tsvector NOT NULL)",
     f"CREATE INDEX {TABLE}_vector ON {TABLE} USING gin (vector)",
 ]
 _POSTGRESQL_UPSERT = (
-    f"INSERT INTO {TABLE} (post_id, title, tags, summary, body, folded_title, folded_body, vector) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, "
+    f"INSERT INTO {TABLE} AS entry "
+    "(post_id, title, tags, summary, body, folded_title, folded_tags, folded_summary, folded_body, vector) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
     "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'A') || "
     "setweight(to_tsvector('simple', %s), 'B') || setweight(to_tsvector('simple', %s), 'C')) "
     "ON CONFLICT (post_id) DO UPDATE SET title = EXCLUDED.title, tags = EXCLUDED.tags, "
     "summary = EXCLUDED.summary, body = EXCLUDED.body, folded_title = EXCLUDED.folded_title, "
-    "folded_body = EXCLUDED.folded_body, vector = EXCLUDED.vector"
+    "folded_tags = EXCLUDED.folded_tags, folded_summary = EXCLUDED.folded_summary, folded_body = EXCLUDED.folded_body, "
+    "vector = EXCLUDED.vector"
 )
 
 
@@ -84,23 +101,23 @@ def store(using, rows):
     ]
     if not entries:
         return
+    folded = {}  # and fold each of them once
+    for entry in entries:
+        for value in entry[1:]:
+            if value not in folded:
+                folded[value] = textsearch.fold(value)
+    rows = [(*entry, *(folded[value] for value in entry[1:])) for entry in entries]
     with using.cursor() as cursor:
         if using.vendor == "sqlite":
             _remove(cursor, [entry[0] for entry in entries], using.vendor)
+            columns = "post_id, title, tags, summary, body, folded_title, folded_tags, folded_summary, folded_body"
             cursor.executemany(
-                f"INSERT INTO {TABLE} (rowid, post_id, title, tags, summary, body) VALUES (%s, %s, %s, %s, %s, %s)",
-                [(entry[0], *entry) for entry in entries],
+                f"INSERT INTO {TABLE} (rowid, {columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(row[0], *row) for row in rows],
             )
         else:
-            bodies = {}
-            for entry in entries:
-                bodies.setdefault(entry[4], textsearch.fold(entry[4]))
-            values = []
-            for pk, title, tags, summary, body in entries:
-                folded_title = textsearch.fold(title)
-                vector = (folded_title, textsearch.fold(tags), textsearch.fold(summary), bodies[body])
-                values.append((pk, title, tags, summary, body, folded_title, bodies[body], *vector))
-            cursor.executemany(_POSTGRESQL_UPSERT, values)
+            # The vector is made from the folded texts, which go in twice.
+            cursor.executemany(_POSTGRESQL_UPSERT, [(*row, *row[5:]) for row in rows])
 
 
 def _remove(cursor, ids, vendor):
@@ -195,30 +212,28 @@ def search(text):
 def _sqlite_page(posts, query, index):
     page = posts.only("title", "slug", "published_at").annotate(
         rank=RawSQL(f"bm25({TABLE}, {FTS5_WEIGHTS})", []),
-        title_marked=RawSQL(f"highlight({TABLE}, 1, %s, %s)", [MARK_START, MARK_END]),
-        snippet_marked=RawSQL(f"snippet({TABLE}, 4, %s, %s, %s, %s)", [MARK_START, MARK_END, FRAGMENTS, SNIPPET_WORDS]),
+        title_marked=RawSQL(f"highlight({TABLE}, {_FTS5_TITLE}, %s, %s)", [MARK_START, MARK_END]),
+        snippet_marked=RawSQL(
+            f"snippet({TABLE}, {_FTS5_BODY}, %s, %s, %s, %s)", [MARK_START, MARK_END, FRAGMENTS, SNIPPET_WORDS]
+        ),
+        body_text=F("search_entry__body"),
+        folded_body=F("search_entry__folded_body"),
     )
-    found = list(page.order_by("rank", "-published_at", "-id")[index])
-    for post in found:
-        post.title_html = textsearch.marked_html(post.title_marked)
-        post.snippet_html = textsearch.marked_html(post.snippet_marked)
-    return found
+    return _shown(page.order_by("rank", "-published_at", "-id")[index])
 
 
 def _tsquery(query):
     combined = None
     for term in query.terms:
-        words = [word for original in term.words for word in textsearch.WORD.findall(textsearch.fold(original))]
-        if not words:
-            continue
+        words = textsearch.folded_words(term)
         if term.prefix:
-            # Only \w characters are left in the words: nothing here is tsquery syntax but ours.
+            # Only \w characters are left in the words: no tsquery syntax but ours.
             raw = " <-> ".join(f"'{word}'" for word in words) + ":*"
             part = SearchQuery(raw, search_type="raw", config="simple")
         else:
             part = SearchQuery(" ".join(words), search_type="phrase", config="simple")
         combined = part if combined is None else combined & part
-    return combined if combined is not None else SearchQuery("", config="simple")
+    return combined
 
 
 def _postgresql_page(posts, query, index):
@@ -226,8 +241,6 @@ def _postgresql_page(posts, query, index):
     marks = {"start_sel": MARK_START, "stop_sel": MARK_END, "config": "simple"}
     page = posts.only("title", "slug", "published_at").annotate(
         rank=SearchRank(F("search_entry__vector"), tsquery),
-        body_text=F("search_entry__body"),
-        folded_body=F("search_entry__folded_body"),
         title_marked=SearchHeadline("search_entry__folded_title", tsquery, highlight_all=True, **marks),
         snippet_marked=SearchHeadline(
             "search_entry__folded_body",
@@ -238,10 +251,16 @@ def _postgresql_page(posts, query, index):
             fragment_delimiter=FRAGMENTS,
             **marks,
         ),
+        body_text=F("search_entry__body"),
+        folded_body=F("search_entry__folded_body"),
     )
-    found = list(page.order_by("-rank", "-published_at", "-id")[index])
+    return _shown(page.order_by("-rank", "-published_at", "-id")[index])
+
+
+def _shown(posts):
+    """The page's posts with title_html and snippet_html: the database's marks on the post's own spelling."""
+    found = list(posts)
     for post in found:
-        # The headlines are cut from folded text; the reader sees the post's own spelling.
         title = textsearch.plain_text(post.title)
         post.title_html = textsearch.marked_html(
             textsearch.restore_folded(post.title_marked, title, textsearch.fold(title)) or title

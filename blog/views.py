@@ -150,7 +150,7 @@ class SearchView(PostPagesMixin, ListView):
         return self.results
 
     def page_url(self, number):
-        params = {"q": self.query[:search.MAX_LENGTH]}
+        params = {"q": self.query[: search.MAX_LENGTH]}
         if number > 1:
             params["page"] = number
         return f"{reverse('blog:search')}?{urlencode(params)}"

@@ -25,6 +25,7 @@ MIN_PREFIX = 2  # a one-letter prefix would match most of the index
 # Private-use characters the database puts around a hit; removed from indexed
 # text so that only the database's marks are ever read as marks.
 MARK_START, MARK_END, FRAGMENTS = "\ue000", "\ue001", "\ue002"
+_NOT_WORDS = str.maketrans({"<": " ", ">": " ", "&": " "})
 _NOT_TEXT = str.maketrans({MARK_START: " ", MARK_END: " ", FRAGMENTS: " ", "\x00": " "})
 
 WORD = re.compile(r"\w+")
@@ -36,7 +37,10 @@ def fold(text):
 
     Done character by character (case folding and compatibility decomposition
     are), so restore_folded() can map a folded fragment back to the original.
+    `<`, `>` and `&` become spaces: they are no part of a word, and PostgreSQL's
+    parser would read `<script>` as a tag and leave it out of its headlines.
     """
+    text = text.translate(_NOT_WORDS)
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
 
@@ -159,7 +163,7 @@ def parse(text):
             continue
         chunk = match["phrase"] if match["phrase"] is not None else match["word"]
         words = tuple(WORD.findall(chunk))
-        if not words:
+        if not folded_words(Term(words)):  # nothing left to look for once folded
             continue
         prefix = match["word"] is not None and chunk.endswith("*") and chunk.rstrip("*")[-1:].isalnum()
         if prefix and len(words[-1]) < MIN_PREFIX:
@@ -174,13 +178,15 @@ def parse(text):
     return query
 
 
-def _fts5_string(words):
-    return '"' + " ".join(words).replace('"', '""') + '"'
+def folded_words(term):
+    """The term's words as the index holds them (fold()ed), each of word characters only."""
+    return [word for original in term.words for word in WORD.findall(fold(original))]
 
 
 def fts5_expression(query):
-    """An FTS5 MATCH expression for the query's terms: each quoted, all required; prefixes as `"djan"*`."""
+    """An FTS5 MATCH expression for an index of folded text: each term quoted, all required; prefixes `"djan"*`."""
     parts = []
     for term in query.terms:
-        parts.append(_fts5_string(term.words) + ("*" if term.prefix else ""))
+        # \w characters only, in double quotes: FTS5 reads them as a string, never as its syntax.
+        parts.append('"' + " ".join(folded_words(term)) + '"' + ("*" if term.prefix else ""))
     return " ".join(parts)
