@@ -161,7 +161,8 @@ def rebuild_index():
 class Results:
     """What search() found: count() and slices of posts, each with `title_html` and `snippet_html` (safe HTML).
 
-    A Paginator takes it as its object list: one query counts, one fetches a page.
+    A Paginator takes it as its object list: one query counts, one ranks a page's
+    ids, one fetches those posts with their marks.
     """
 
     def __init__(self, query, posts, notes):
@@ -184,8 +185,17 @@ class Results:
             for post in page:
                 post.title_html, post.snippet_html = escape(post.title), ""
             return page
-        backend = _sqlite_page if connection.vendor == "sqlite" else _postgresql_page
-        return backend(self.posts, self.query, index)
+        # Rank every match, then mark only the page's posts: a snippet costs
+        # far more than a rank, and the database would make one for every match.
+        sqlite = connection.vendor == "sqlite"
+        ranked = _sqlite_ranked(self.posts) if sqlite else _postgresql_ranked(self.posts, self.query)
+        ids = list(ranked.values_list("pk", flat=True)[index])
+        if not ids:
+            return []
+        page = Post.objects.filter(pk__in=ids).only("title", "slug", "published_at")
+        page = _sqlite_marked(page, self.query, ids) if sqlite else _postgresql_marked(page, self.query)
+        found = {post.pk: post for post in _shown(page)}
+        return [found[pk] for pk in ids if pk in found]
 
 
 def search(text):
@@ -202,24 +212,37 @@ def search(text):
         posts = posts.filter(tags__in=Tag.objects.named(name))
     if query.terms:
         if connection.vendor == "sqlite":
-            match = RawSQL(f"{TABLE} MATCH %s", [textsearch.fts5_expression(query)], output_field=BooleanField())
-            posts = posts.filter(search_entry__isnull=False).filter(match)
+            posts = posts.filter(search_entry__isnull=False).filter(_fts5_match(query))
         else:
             posts = posts.filter(search_entry__vector=_tsquery(query))
     return Results(query if query else None, posts, notes)
 
 
-def _sqlite_page(posts, query, index):
-    page = posts.only("title", "slug", "published_at").annotate(
-        rank=RawSQL(f"bm25({TABLE}, {FTS5_WEIGHTS})", []),
-        title_marked=RawSQL(f"highlight({TABLE}, {_FTS5_TITLE}, %s, %s)", [MARK_START, MARK_END]),
-        snippet_marked=RawSQL(
-            f"snippet({TABLE}, {_FTS5_BODY}, %s, %s, %s, %s)", [MARK_START, MARK_END, FRAGMENTS, SNIPPET_WORDS]
-        ),
-        body_text=F("search_entry__body"),
-        folded_body=F("search_entry__folded_body"),
+def _fts5_match(query):
+    return RawSQL(f"{TABLE} MATCH %s", [textsearch.fts5_expression(query)], output_field=BooleanField())
+
+
+def _sqlite_ranked(posts):
+    ranked = posts.annotate(rank=RawSQL(f"bm25({TABLE}, {FTS5_WEIGHTS})", []))
+    return ranked.order_by("rank", "-published_at", "-id")
+
+
+def _sqlite_marked(page, query, ids):
+    # The rowids (= post ids) let FTS5 look up the page's entries instead of every match.
+    rowids = RawSQL(f"{TABLE}.rowid IN ({', '.join(['%s'] * len(ids))})", ids, output_field=BooleanField())
+    return (
+        page.filter(search_entry__isnull=False)
+        .filter(_fts5_match(query))
+        .filter(rowids)
+        .annotate(
+            title_marked=RawSQL(f"highlight({TABLE}, {_FTS5_TITLE}, %s, %s)", [MARK_START, MARK_END]),
+            snippet_marked=RawSQL(
+                f"snippet({TABLE}, {_FTS5_BODY}, %s, %s, %s, %s)", [MARK_START, MARK_END, FRAGMENTS, SNIPPET_WORDS]
+            ),
+            body_text=F("search_entry__body"),
+            folded_body=F("search_entry__folded_body"),
+        )
     )
-    return _shown(page.order_by("rank", "-published_at", "-id")[index])
 
 
 def _tsquery(query):
@@ -236,11 +259,15 @@ def _tsquery(query):
     return combined
 
 
-def _postgresql_page(posts, query, index):
+def _postgresql_ranked(posts, query):
+    ranked = posts.annotate(rank=SearchRank(F("search_entry__vector"), _tsquery(query)))
+    return ranked.order_by("-rank", "-published_at", "-id")
+
+
+def _postgresql_marked(page, query):
     tsquery = _tsquery(query)
     marks = {"start_sel": MARK_START, "stop_sel": MARK_END, "config": "simple"}
-    page = posts.only("title", "slug", "published_at").annotate(
-        rank=SearchRank(F("search_entry__vector"), tsquery),
+    return page.annotate(
         title_marked=SearchHeadline("search_entry__folded_title", tsquery, highlight_all=True, **marks),
         snippet_marked=SearchHeadline(
             "search_entry__folded_body",
@@ -254,7 +281,6 @@ def _postgresql_page(posts, query, index):
         body_text=F("search_entry__body"),
         folded_body=F("search_entry__folded_body"),
     )
-    return _shown(page.order_by("-rank", "-published_at", "-id")[index])
 
 
 def _shown(posts):

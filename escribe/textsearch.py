@@ -12,6 +12,7 @@ is quoted, and only our own forms mean something (`"a phrase"`, a trailing
 words or nothing.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -45,6 +46,11 @@ def fold(text):
     return "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
 
 
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char):
+    return fold(char)
+
+
 def restore_folded(fragment, original, folded):
     """`fragment`, a piece of `folded` (= fold(original)) with marks in it, written with `original`'s characters.
 
@@ -55,10 +61,13 @@ def restore_folded(fragment, original, folded):
     at = folded.find(plain)
     if at < 0 or not plain:
         return None
-    # Where each folded character came from in the original.
-    origin = []
-    for index, char in enumerate(original):
-        origin.extend([index] * len(fold(char)))
+    # Where each folded character came from in the original (ASCII folds one to one).
+    if original.isascii():
+        origin = range(len(original))
+    else:
+        origin = []
+        for index, char in enumerate(original):
+            origin.extend([index] * len(_fold_char(char)))
     if len(origin) != len(folded):
         return None
     pieces, position = [], at  # position: in folded

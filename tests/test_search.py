@@ -245,12 +245,12 @@ class TestThePage:
         tag = make_tag("Pinnipeds")
         make_post(title="Walrus one", tags=[tag])
         page(client, "walrus tag:pinnipeds")  # warms the sidebar's cache
-        with django_assert_num_queries(6):  # count, page, and the sidebar's four
+        with django_assert_num_queries(7):  # count, ranked ids, marked posts, and the sidebar's four
             page(client, "walrus tag:pinnipeds")
         for n in range(12):
             make_post(title=f"Walrus {n}", tags=[tag])
         page(client, "walrus tag:pinnipeds")
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(7):
             html = page(client, "walrus tag:pinnipeds")
         assert "13 posts match" in html
 
