@@ -296,8 +296,15 @@ class SearchEntry(models.Model):
     posts: search joins it with Post.objects.published() when it is asked.
     """
 
+    # "rowid" on both databases: on SQLite it is the FTS5 table's own key, the
+    # one column FTS5 gives without reading the stored row.
     post = models.OneToOneField(
-        Post, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="search_entry"
+        Post,
+        primary_key=True,
+        db_column="rowid",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="search_entry",
     )
     title = models.TextField()
     tags = models.TextField()

@@ -17,21 +17,23 @@ scheduled post is found from its time on and not a moment before.
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import BooleanField, F
+from django.db.models import BooleanField, Exists, F, OuterRef
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 
-from blog.models import Post, Tag
+from blog.models import Post, SearchEntry, Tag
 from escribe import textsearch
 from escribe.textsearch import FRAGMENTS, MARK_END, MARK_START
 
 TABLE = "blog_search"
 MAX_LENGTH = 200
 SNIPPET_WORDS = 30
+# Matches ranked at most (the newest): ranking every match of a word in most
+# of 100,000 posts took 0.5 s; a search that broad needs another word anyway.
+RANKED_AT_MOST = 1000
 # The FTS5 table's columns; only the folded ones are indexed. bm25() takes a
 # weight for each column, in this order.
 _FTS5_COLUMNS = [
-    ("post_id", 0),
     ("folded_title", 10),
     ("folded_tags", 10),
     ("folded_summary", 4),
@@ -44,7 +46,7 @@ _FTS5_COLUMNS = [
 ]
 _FTS5_INDEXED = {"folded_title", "folded_tags", "folded_summary", "folded_body"}
 FTS5_WEIGHTS = ", ".join(str(weight) for _, weight in _FTS5_COLUMNS)
-_FTS5_TITLE, _FTS5_BODY = 1, 4  # column numbers for highlight() and snippet()
+_FTS5_TITLE, _FTS5_BODY = 0, 3  # column numbers for highlight() and snippet()
 _FTS5_TABLE = (
     f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
     + ", ".join(name if name in _FTS5_INDEXED else f"{name} UNINDEXED" for name, _ in _FTS5_COLUMNS)
@@ -52,7 +54,7 @@ _FTS5_TABLE = (
 )
 _POSTGRESQL_TABLE = [
     f"CREATE TABLE {TABLE} ("
-    "post_id bigint PRIMARY KEY REFERENCES blog_post (id) ON DELETE CASCADE, "
+    "rowid bigint PRIMARY KEY REFERENCES blog_post (id) ON DELETE CASCADE, "
     "title text NOT NULL, tags text NOT NULL, summary text NOT NULL, body text NOT NULL, "
     "folded_title text NOT NULL, folded_tags text NOT NULL, folded_summary text NOT NULL, folded_body text NOT NULL, "
     "vector tsvector NOT NULL)",
@@ -60,11 +62,11 @@ _POSTGRESQL_TABLE = [
 ]
 _POSTGRESQL_UPSERT = (
     f"INSERT INTO {TABLE} AS entry "
-    "(post_id, title, tags, summary, body, folded_title, folded_tags, folded_summary, folded_body, vector) "
+    "(rowid, title, tags, summary, body, folded_title, folded_tags, folded_summary, folded_body, vector) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
     "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'A') || "
     "setweight(to_tsvector('simple', %s), 'B') || setweight(to_tsvector('simple', %s), 'C')) "
-    "ON CONFLICT (post_id) DO UPDATE SET title = EXCLUDED.title, tags = EXCLUDED.tags, "
+    "ON CONFLICT (rowid) DO UPDATE SET title = EXCLUDED.title, tags = EXCLUDED.tags, "
     "summary = EXCLUDED.summary, body = EXCLUDED.body, folded_title = EXCLUDED.folded_title, "
     "folded_tags = EXCLUDED.folded_tags, folded_summary = EXCLUDED.folded_summary, folded_body = EXCLUDED.folded_body, "
     "vector = EXCLUDED.vector"
@@ -110,19 +112,15 @@ def store(using, rows):
     with using.cursor() as cursor:
         if using.vendor == "sqlite":
             _remove(cursor, [entry[0] for entry in entries], using.vendor)
-            columns = "post_id, title, tags, summary, body, folded_title, folded_tags, folded_summary, folded_body"
-            cursor.executemany(
-                f"INSERT INTO {TABLE} (rowid, {columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [(row[0], *row) for row in rows],
-            )
+            columns = "rowid, title, tags, summary, body, folded_title, folded_tags, folded_summary, folded_body"
+            cursor.executemany(f"INSERT INTO {TABLE} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
         else:
             # The vector is made from the folded texts, which go in twice.
             cursor.executemany(_POSTGRESQL_UPSERT, [(*row, *row[5:]) for row in rows])
 
 
 def _remove(cursor, ids, vendor):
-    # rowid is the post's id on SQLite: found through FTS5's own b-tree, not a scan.
-    column = "rowid" if vendor == "sqlite" else "post_id"
+    column = "rowid"
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         cursor.execute(f"DELETE FROM {TABLE} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
@@ -161,15 +159,44 @@ def rebuild_index():
 class Results:
     """What search() found: count() and slices of posts, each with `title_html` and `snippet_html` (safe HTML).
 
-    A Paginator takes it as its object list: one query counts, one ranks a page's
-    ids, one fetches those posts with their marks.
+    A Paginator takes it as its object list. With words to look for, one query
+    ranks the matches (at most RANKED_AT_MOST of them, the newest: `more` says
+    whether there were more) and one fetches a page's posts with their marks;
+    with only tag: filters, one counts and one fetches a page, newest first.
+    `matches` are index entries (SearchEntry) in the first case, posts in the second.
     """
 
-    def __init__(self, query, posts, notes):
-        self.query, self.posts, self.notes = query, posts, notes
+    def __init__(self, query, matches, notes):
+        self.query, self.matches, self.notes = query, matches, notes
+        self.more = False
+        self._ids = None
+
+    def _ranked_ids(self):
+        if self._ids is None:
+            sqlite = connection.vendor == "sqlite"
+            rank = (
+                RawSQL(f"bm25({TABLE}, {FTS5_WEIGHTS})", [])
+                if sqlite
+                else SearchRank(F("vector"), _tsquery(self.query))
+            )
+            # The newest matches first, as the index yields them, so the work
+            # stops at RANKED_AT_MOST however many posts match.
+            rows = list(
+                self.matches.annotate(rank=rank).order_by("-pk").values_list("pk", "rank")[: RANKED_AT_MOST + 1]
+            )
+            self.more = len(rows) > RANKED_AT_MOST
+            rows = rows[:RANKED_AT_MOST]
+            # bm25(): lower is better; ts_rank(): higher is. Ties go to the newer post.
+            rows.sort(key=lambda row: (row[1] if sqlite else -row[1], -row[0]))
+            self._ids = [pk for pk, _ in rows]
+        return self._ids
 
     def count(self):
-        return self.posts.count() if self.query else 0
+        if not self.query:
+            return 0
+        if not self.query.terms:
+            return self.matches.count()
+        return len(self._ranked_ids())
 
     def __len__(self):
         return self.count()
@@ -181,19 +208,19 @@ class Results:
             return []
         if not self.query.terms:
             # Only tag: filters: the tag's posts, newest first.
-            page = list(self.posts.only("title", "slug", "published_at").order_by("-published_at", "-id")[index])
+            page = list(self.matches.only("title", "slug", "published_at").order_by("-published_at", "-id")[index])
             for post in page:
                 post.title_html, post.snippet_html = escape(post.title), ""
             return page
-        # Rank every match, then mark only the page's posts: a snippet costs
-        # far more than a rank, and the database would make one for every match.
-        sqlite = connection.vendor == "sqlite"
-        ranked = _sqlite_ranked(self.posts) if sqlite else _postgresql_ranked(self.posts, self.query)
-        ids = list(ranked.values_list("pk", flat=True)[index])
+        # Mark only the page's posts: a snippet costs far more than a rank.
+        ids = self._ranked_ids()[index]
         if not ids:
             return []
         page = Post.objects.filter(pk__in=ids).only("title", "slug", "published_at")
-        page = _sqlite_marked(page, self.query, ids) if sqlite else _postgresql_marked(page, self.query)
+        if connection.vendor == "sqlite":
+            page = _sqlite_marked(page, self.query, ids)
+        else:
+            page = _postgresql_marked(page, self.query)
         found = {post.pk: post for post in _shown(page)}
         return [found[pk] for pk in ids if pk in found]
 
@@ -210,21 +237,22 @@ def search(text):
     posts = Post.objects.published()
     for name in query.tags:
         posts = posts.filter(tags__in=Tag.objects.named(name))
-    if query.terms:
-        if connection.vendor == "sqlite":
-            posts = posts.filter(search_entry__isnull=False).filter(_fts5_match(query))
-        else:
-            posts = posts.filter(search_entry__vector=_tsquery(query))
-    return Results(query if query else None, posts, notes)
+    if not query.terms:
+        return Results(query if query else None, posts, notes)
+    # The index drives: each match is checked against published() by its id.
+    # Joining from the posts instead read every match's row twice over (ten
+    # times slower on SQLite, whose FTS5 table gives only the rowid cheaply).
+    entries = SearchEntry.objects.filter(Exists(posts.filter(pk=OuterRef("pk"))))
+    if connection.vendor == "sqlite":
+        entries = entries.filter(_fts5_match(query))
+    else:
+        entries = entries.filter(vector=_tsquery(query))
+    return Results(query, entries, notes)
 
 
 def _fts5_match(query):
-    return RawSQL(f"{TABLE} MATCH %s", [textsearch.fts5_expression(query)], output_field=BooleanField())
-
-
-def _sqlite_ranked(posts):
-    ranked = posts.annotate(rank=RawSQL(f"bm25({TABLE}, {FTS5_WEIGHTS})", []))
-    return ranked.order_by("rank", "-published_at", "-id")
+    expression = textsearch.fts5_expression(query, tag_column="folded_tags")
+    return RawSQL(f"{TABLE} MATCH %s", [expression], output_field=BooleanField())
 
 
 def _sqlite_marked(page, query, ids):
@@ -257,11 +285,6 @@ def _tsquery(query):
             part = SearchQuery(" ".join(words), search_type="phrase", config="simple")
         combined = part if combined is None else combined & part
     return combined
-
-
-def _postgresql_ranked(posts, query):
-    ranked = posts.annotate(rank=SearchRank(F("search_entry__vector"), _tsquery(query)))
-    return ranked.order_by("-rank", "-published_at", "-id")
 
 
 def _postgresql_marked(page, query):

@@ -156,12 +156,14 @@ class SearchView(PostPagesMixin, ListView):
         return f"{reverse('blog:search')}?{urlencode(params)}"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
+        context = super().get_context_data(
             query=self.query[: search.MAX_LENGTH],
             searched=self.results.query is not None,
             notes=self.results.notes,
             **kwargs,
         )
+        context["more"] = self.results.more  # known once the paginator has counted
+        return context
 
 
 @require_safe

@@ -89,6 +89,16 @@ class TestWhatIsFound:
         assert found("tag:python") == ["Servers in Python"]
         assert found("servers tag:nosuchtag") == []
 
+    def test_a_tag_filter_is_exact_though_the_index_narrows_by_its_words(self):
+        make_post(title="Sharp code", tags=[make_tag("C#")])
+        make_post(title="Plain code", tags=[make_tag("C")])
+        make_post(title="Go code", tags=[make_tag("Go lang")])
+        make_post(title="Go more code", tags=[make_tag("Go language")])
+        assert found("code tag:c#") == ["Sharp code"]
+        assert found("code tag:c") == ["Plain code"]
+        assert found('code tag:"go lang"') == ["Go code"]
+        assert found("code tag:+++") == []
+
     @pytest.mark.parametrize(
         ("written", "typed"),
         [
@@ -245,14 +255,36 @@ class TestThePage:
         tag = make_tag("Pinnipeds")
         make_post(title="Walrus one", tags=[tag])
         page(client, "walrus tag:pinnipeds")  # warms the sidebar's cache
-        with django_assert_num_queries(7):  # count, ranked ids, marked posts, and the sidebar's four
+        with django_assert_num_queries(6):  # ranked ids, marked posts, and the sidebar's four
             page(client, "walrus tag:pinnipeds")
         for n in range(12):
             make_post(title=f"Walrus {n}", tags=[tag])
         page(client, "walrus tag:pinnipeds")
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(6):
             html = page(client, "walrus tag:pinnipeds")
         assert "13 posts match" in html
+
+    def test_tag_only_pages_cost_a_constant_number_of_queries(self, client, django_assert_num_queries):
+        tag = make_tag("Pinnipeds")
+        make_post(title="Walrus one", tags=[tag])
+        page(client, "tag:pinnipeds")
+        with django_assert_num_queries(6):  # count, page, and the sidebar's four
+            page(client, "tag:pinnipeds")
+        for n in range(12):
+            make_post(title=f"Walrus {n}", tags=[tag])
+        page(client, "tag:pinnipeds")
+        with django_assert_num_queries(6):
+            assert "13 posts match" in page(client, "tag:pinnipeds")
+
+    def test_only_the_newest_matches_are_ranked_and_the_page_says_so(self, client, monkeypatch):
+        monkeypatch.setattr(search, "RANKED_AT_MOST", 3)
+        posts = [make_post(title=f"Walrus {n}") for n in range(5)]
+        results = search.search("walrus")
+        assert results.count() == 3 and results.more
+        assert {post.pk for post in results[0:3]} == {post.pk for post in posts[-3:]}
+        html = page(client, "walrus")
+        assert "More than 3 posts match" in html
+        assert not search.search("walrus 4").more
 
     def test_the_page_says_noindex(self, client):
         assert '<meta name="robots" content="noindex">' in page(client, "anything")

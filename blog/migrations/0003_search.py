@@ -42,6 +42,7 @@ class Migration(migrations.Migration):
                 (
                     "post",
                     models.OneToOneField(
+                        db_column="rowid",
                         db_constraint=False,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         primary_key=True,
