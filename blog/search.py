@@ -159,15 +159,16 @@ def rebuild_index():
 class Results:
     """What search() found: count() and slices of posts, each with `title_html` and `snippet_html` (safe HTML).
 
-    A Paginator takes it as its object list. With words to look for, one query
+    `text` is the query as searched for (shortened, NUL removed). A Paginator
+    takes it as its object list. With words to look for, one query
     ranks the matches (at most RANKED_AT_MOST of them, the newest: `more` says
     whether there were more) and one fetches a page's posts with their marks;
     with only tag: filters, one counts and one fetches a page, newest first.
     `matches` are index entries (SearchEntry) in the first case, posts in the second.
     """
 
-    def __init__(self, query, matches, notes):
-        self.query, self.matches, self.notes = query, matches, notes
+    def __init__(self, text, query, matches, notes):
+        self.text, self.query, self.matches, self.notes = text, query, matches, notes
         self.more = False
         self._ids = None
 
@@ -227,6 +228,7 @@ class Results:
 
 def search(text):
     """Published posts matching a reader's query (words, "phrases", prefixes like djan*, tag:name), best first."""
+    # PostgreSQL refuses NUL in a query's text (a 500); nobody searches for one.
     text = (text or "").replace("\x00", "").strip()
     notes = []
     if len(text) > MAX_LENGTH:
@@ -238,7 +240,7 @@ def search(text):
     for name in query.tags:
         posts = posts.filter(tags__in=Tag.objects.named(name))
     if not query.terms:
-        return Results(query if query else None, posts, notes)
+        return Results(text, query if query else None, posts, notes)
     # The index drives: each match is checked against published() by its id.
     # Joining from the posts instead read every match's row twice over (ten
     # times slower on SQLite, whose FTS5 table gives only the rowid cheaply).
@@ -247,7 +249,7 @@ def search(text):
         entries = entries.filter(_fts5_match(query))
     else:
         entries = entries.filter(vector=_tsquery(query))
-    return Results(query, entries, notes)
+    return Results(text, query, entries, notes)
 
 
 def _fts5_match(query):

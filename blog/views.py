@@ -145,19 +145,18 @@ class SearchView(PostPagesMixin, ListView):
     template_name = "blog/search.html"
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").replace("\x00", "").strip()
-        self.results = search.search(self.query)
+        self.results = search.search(self.request.GET.get("q", ""))
         return self.results
 
     def page_url(self, number):
-        params = {"q": self.query[: search.MAX_LENGTH]}
+        params = {"q": self.results.text}
         if number > 1:
             params["page"] = number
         return f"{reverse('blog:search')}?{urlencode(params)}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
-            query=self.query[: search.MAX_LENGTH],
+            query=self.results.text,
             searched=self.results.query is not None,
             notes=self.results.notes,
             **kwargs,

@@ -238,6 +238,18 @@ class TestSnippets:
         assert len(snippet.split()) < 60
 
 
+class TestFolding:
+    def test_a_folded_fragment_is_given_back_in_the_original_spelling(self):
+        original = "Eine große Überraschung, Ǆemal"
+        folded = textsearch.fold(original)
+        fragment = folded[5:].replace("uberraschung", textsearch.MARK_START + "uberraschung" + textsearch.MARK_END)
+        restored = textsearch.restore_folded(fragment, original, folded)
+        assert restored == original[5:].replace("Überraschung", "\ue000Überraschung\ue001")
+
+    def test_a_fragment_not_in_the_text_is_not_restored(self):
+        assert textsearch.restore_folded("elsewhere", "Some text", "some text") is None
+
+
 class TestThePage:
     def test_results_are_paginated_and_page_links_keep_the_query(self, client, settings):
         settings.POSTS_PER_PAGE = 3
@@ -333,6 +345,8 @@ HOSTILE = [
     "ü" * 10_000,
     "\ue000\ue001\ue002",
     "\x00",
+    "tag:py\x00thon",
+    "\ufe70",
     "𝔴𝔞𝔩𝔯𝔲𝔰",
 ]
 
@@ -344,6 +358,11 @@ class TestHostileQueries:
         html = page(client, query)
         assert "<h1>Search</h1>" in html
         assert re.search(r"match &ldquo;|nothing to search for|Type a word", html), query
+
+    def test_a_word_that_folds_to_nothing_is_not_searched_for(self, client):
+        # An Arabic presentation form: a word character whose folded form is a space and a mark.
+        assert search.search("\ufe70").query is None
+        assert "nothing to search for" in page(client, "\ufe70")
 
     def test_punctuation_alone_says_what_to_type(self, client):
         assert "type a word or two" in page(client, '"*')
