@@ -28,7 +28,8 @@ QUERIES = [
     ("common word (every post)", "quick"),
     ("two words", "boring technology"),
     ("phrase", '"careful changes"'),
-    ("prefix", "serv*"),
+    ("prefix, 4 letters", "serv*"),
+    ("prefix, 5 letters", "serve*"),
     ("tag filter and word", "tag:python drama"),
     ("no match", "zanzibar"),
 ]
