@@ -192,15 +192,20 @@ def folded_words(term):
     return [word for original in term.words for word in WORD.findall(fold(original))]
 
 
-def fts5_expression(query, tag_column=None):
+def fts5_expression(query, tag_column=None, expansions=None):
     """An FTS5 MATCH expression for an index of folded text: each term quoted, all required; prefixes `"djan"*`.
 
     With `tag_column`, each tag: filter's words must be in that column too: a
     coarse filter (`tag:c++` looks for the word `c`) that lets the index skip
     most posts without the tag; the caller still checks the tag itself.
+    `expansions` ({term's number: [words]}) spells out a prefix as the index's
+    words that start with it.
     """
     parts = []
-    for term in query.terms:
+    for number, term in enumerate(query.terms):
+        if expansions and expansions.get(number):
+            parts.append("(" + " OR ".join('"' + word.replace('"', '""') + '"' for word in expansions[number]) + ")")
+            continue
         # \w characters only, in double quotes: FTS5 reads them as a string, never as its syntax.
         parts.append('"' + " ".join(folded_words(term)) + '"' + ("*" if term.prefix else ""))
     for tag in query.tags if tag_column else ():

@@ -74,6 +74,24 @@ class TestWhatIsFound:
         assert sorted(found("djan*")) == ["Django tips", "Djangonauts unite"]
         assert found("djan") == []
 
+    def test_a_long_prefix_finds_every_word_starting_with_it(self):
+        make_post(title="Django tips")
+        make_post(title="Djangonauts unite", body="Djangoesque.")
+        make_post(title="Djingo")
+        assert sorted(found("djang*")) == ["Django tips", "Djangonauts unite"]
+        assert sorted(found("djangon*")) == ["Djangonauts unite"]
+        assert found("djangz*") == []
+
+    @pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5's prefixes")
+    def test_a_long_prefix_of_too_many_words_is_left_to_fts5(self, monkeypatch):
+        make_post(title="Django tips")
+        make_post(title="Djangonauts unite")
+        assert search.search("djang*").fts5 == '("django" OR "djangonauts")'
+        monkeypatch.setattr(search, "EXPAND_AT_MOST", 1)
+        results = search.search("djang*")
+        assert results.fts5 == '"djang"*'
+        assert results.count() == 2
+
     def test_a_one_letter_prefix_is_a_word_with_a_note(self):
         make_post(title="D is for Django")
         results = search.search("d*")
