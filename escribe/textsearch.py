@@ -26,7 +26,7 @@ MIN_PREFIX = 2  # a one-letter prefix would match most of the index
 # Private-use characters the database puts around a hit; removed from indexed
 # text so that only the database's marks are ever read as marks.
 MARK_START, MARK_END, FRAGMENTS = "\ue000", "\ue001", "\ue002"
-_NOT_WORDS = str.maketrans({"<": " ", ">": " ", "&": " "})
+_NOT_WORD = re.compile(r"[^\w\s]|_")
 _NOT_TEXT = str.maketrans({MARK_START: " ", MARK_END: " ", FRAGMENTS: " ", "\x00": " "})
 
 WORD = re.compile(r"\w+")
@@ -38,12 +38,20 @@ def fold(text):
 
     Done character by character (case folding and compatibility decomposition
     are), so restore_folded() can map a folded fragment back to the original.
-    `<`, `>` and `&` become spaces: they are no part of a word, and PostgreSQL's
-    parser would read `<script>` as a tag and leave it out of its headlines.
+    Whatever is not part of a word becomes a space (marks of scripts that
+    write vowels with them stay): the index splits words where the query
+    parser does, on both databases. PostgreSQL's own parser would keep
+    `node.js` or `a_b` as one word, and read `<script>` as a tag and leave it
+    out of its headlines.
     """
-    text = text.translate(_NOT_WORDS)
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    return "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
+    kept = "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
+    return _NOT_WORD.sub(_space_unless_mark, kept)
+
+
+def _space_unless_mark(match):
+    char = match.group()
+    return char if unicodedata.category(char).startswith("M") else " "
 
 
 @functools.lru_cache(maxsize=4096)

@@ -56,6 +56,13 @@ class TestWhatIsFound:
         assert found("boldface") == ["Inline"]
         assert found("terrible") == ["Inline"]
 
+    @pytest.mark.parametrize("typed", ["node.js", "NODE.JS", "node", '"node js"', "nod*"])
+    def test_words_joined_by_punctuation_are_found_whole_and_in_parts(self, typed):
+        make_post(title="Servers", body="Run it with node.js, or with user_agent.py from ~/bin.")
+        assert found(typed) == ["Servers"]
+        assert found("user_agent.py") == ["Servers"]
+        assert found("agent") == ["Servers"]
+
     def test_all_words_are_required(self):
         make_post(title="Apples and pears")
         make_post(title="Apples alone")
