@@ -263,7 +263,7 @@ def search(text):
         results.fts5 = _fts5_expression(query)
         results.matches = entries.filter(_fts5_match(results.fts5))
     else:
-        results.matches = entries.filter(vector=_tsquery(query, tags=True))
+        results.matches = entries.filter(vector=_tsquery(query))
     return results
 
 
@@ -309,17 +309,10 @@ def _sqlite_marked(page, expression, ids):
     )
 
 
-def _tsquery(query, tags=False):
-    """The query's terms for PostgreSQL; with `tags`, each tag: filter's words must have weight A (title or tags).
-
-    Like the tags column on SQLite, a coarse filter for the GIN index; the tag itself is checked apart.
-    """
+def _tsquery(query):
+    # No coarse tag filter as on SQLite: a weight-restricted tsquery ('python':A)
+    # made PostgreSQL recheck (detoast) every candidate's vector: 79 -> 151 ms.
     combined = None
-    for name in query.tags if tags else ():
-        words = textsearch.WORD.findall(textsearch.fold(name))
-        if words:
-            part = SearchQuery(" <-> ".join(f"'{word}':A" for word in words), search_type="raw", config="simple")
-            combined = part if combined is None else combined & part
     for term in query.terms:
         words = textsearch.folded_words(term)
         if term.prefix:
