@@ -408,3 +408,18 @@ class TestHostileQueries:
         make_post(title="Rock or roll")
         assert found("rock AND roll") == ["Rock and roll"]
         assert found("rock OR roll") == ["Rock or roll"]
+
+
+def test_the_search_benchmark_runs_on_a_small_blog():
+    # bench/search.py on a few posts, as a subprocess (tests never import bench/): it must not rot.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.search", "--posts", "30", "--rounds", "2", "--timeout", "120"],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "30 posts" in done.stdout and "rare word (one post)" in done.stdout
