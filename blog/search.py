@@ -31,10 +31,10 @@ SNIPPET_WORDS = 30
 # Matches ranked at most (the newest): ranking every match of a word in most
 # of 100,000 posts took 0.5 s; a search that broad needs another word anyway.
 RANKED_AT_MOST = 1000
-# The FTS5 table's columns; only the folded ones are indexed. Prefixes of 2 to
-# 4 letters have their own index; a longer one merges the lists of every word
-# it starts (serv* took 35 ms at 100,000 posts without it, serve* still does). bm25() takes a
-# weight for each column, in this order.
+# The FTS5 table's columns; only the folded ones are indexed, and bm25() takes
+# a weight for each column, in this order. Prefixes of 2 to 4 letters have an
+# index of their own (serv* took 35 ms at 100,000 posts without it); longer
+# ones are spelled out as words (WORDS_TABLE).
 _FTS5_COLUMNS = [
     ("folded_title", 10),
     ("folded_tags", 10),
@@ -70,7 +70,7 @@ _POSTGRESQL_TABLE = [
     f"CREATE INDEX {TABLE}_vector ON {TABLE} USING gin (vector)",
 ]
 _POSTGRESQL_UPSERT = (
-    f"INSERT INTO {TABLE} AS entry "
+    f"INSERT INTO {TABLE} "
     "(rowid, title, tags, summary, body, folded_title, folded_tags, folded_summary, folded_body, vector) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
     "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'A') || "
@@ -123,7 +123,7 @@ def store(using, rows):
     rows = [(*entry, *(folded[value] for value in entry[1:])) for entry in entries]
     with using.cursor() as cursor:
         if using.vendor == "sqlite":
-            _remove(cursor, [entry[0] for entry in entries], using.vendor)
+            _remove(cursor, [entry[0] for entry in entries])
             columns = "rowid, title, tags, summary, body, folded_title, folded_tags, folded_summary, folded_body"
             cursor.executemany(f"INSERT INTO {TABLE} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
         else:
@@ -131,11 +131,11 @@ def store(using, rows):
             cursor.executemany(_POSTGRESQL_UPSERT, [(*row, *row[5:]) for row in rows])
 
 
-def _remove(cursor, ids, vendor):
-    column = "rowid"
+def _remove(cursor, ids):
+    # By rowid: on SQLite FTS5 finds it in its own b-tree, not by a scan.
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        cursor.execute(f"DELETE FROM {TABLE} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
 
 def index_posts(ids):
@@ -155,7 +155,7 @@ def unindex_posts(ids):
     ids = list(ids)
     if ids:
         with connection.cursor() as cursor:
-            _remove(cursor, ids, connection.vendor)
+            _remove(cursor, ids)
 
 
 def rebuild_index():
