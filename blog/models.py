@@ -99,7 +99,6 @@ class Post(models.Model):
         self.summary_html = summary.html if summary else ""
         return body.warnings + (summary.warnings if summary else [])
 
-
 class TagQuerySet(models.QuerySet):
     def with_public_counts(self):
         """Tags with `post_count`: how many posts the public may see now.
@@ -208,7 +207,6 @@ class Tag(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:tag-detail", kwargs={"slug": self.slug})
-
 
 class ArchiveMonthQuerySet(models.QuerySet):
     def with_public_counts(self):

@@ -345,7 +345,9 @@ def _pg_tool(program, *args):
     env = dict(os.environ)
     if _password():
         env["PGPASSWORD"] = _password()
-    return subprocess.run([executable, *args], env=env, capture_output=True, text=True, timeout=PG_TIMEOUT, check=False)
+    return subprocess.run(
+        [executable, *args], env=env, capture_output=True, text=True, timeout=PG_TIMEOUT, check=False
+    )
 
 
 def _pg_dump(target):

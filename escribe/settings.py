@@ -197,7 +197,6 @@ WHITENOISE_MAX_AGE = 31536000
 
 LOGIN_URL = "admin:login"
 
-
 # The default cache is shared by gunicorn's workers and management commands
 # (files on local disk: no extra server needed). Pages are not kept in it.
 def _cache(url):
