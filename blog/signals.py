@@ -5,6 +5,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from django.urls import reverse
 
+from blog import search
 from blog.changes import content_changed
 from blog.models import Blurb, Post, Redirect, Tag, month_of
 
@@ -38,6 +39,7 @@ def post_saved(sender, instance, raw=False, **kwargs):
         # Old links, bookmarks and feed ids (the item link) keep working.
         Redirect.objects.record(reverse("blog:post-detail", kwargs={"slug": old_slug}), post=instance)
     content_changed(tags=_tag_ids(instance), months=months)
+    search.index_posts([instance.pk])
 
 
 @receiver(pre_delete, sender=Post)
@@ -49,16 +51,46 @@ def remember_tags(sender, instance, **kwargs):
 @receiver(post_delete, sender=Post)
 def post_deleted(sender, instance, **kwargs):
     content_changed(tags=getattr(instance, "_tags_before", ()), months={month_of(instance.published_at)})
+    search.unindex_posts([instance.pk])
 
 
 @receiver(m2m_changed, sender=_TAGGING)
 def tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if action == "pre_clear":
         instance._cleared = {instance.pk} if reverse else _tag_ids(instance)
+        if reverse:
+            instance._cleared_posts = _post_ids(instance)
     elif action in ("post_add", "post_remove", "post_clear"):
         # From a post's side pk_set holds tags; from a tag's side (reverse) it holds posts.
         changed = getattr(instance, "_cleared", set()) if action == "post_clear" else pk_set
         content_changed(tags={instance.pk} if reverse else changed)
+        # The index lists each post's tag names.
+        if not reverse:
+            search.index_posts([instance.pk])
+        else:
+            search.index_posts(getattr(instance, "_cleared_posts", set()) if action == "post_clear" else pk_set)
+
+
+def _post_ids(tag):
+    return set(_TAGGING.objects.filter(tag_id=tag.pk).values_list("post_id", flat=True))
+
+
+@receiver(post_save, sender=Tag)
+def tag_saved(sender, instance, created, raw=False, **kwargs):
+    # A renamed tag is renamed in the index entries of its posts (a new tag has none).
+    if not raw and not created:
+        search.index_posts(_post_ids(instance))
+
+
+@receiver(pre_delete, sender=Tag)
+def remember_posts(sender, instance, **kwargs):
+    # The links are deleted with the tag, without m2m_changed.
+    instance._posts_before = _post_ids(instance)
+
+
+@receiver(post_delete, sender=Tag)
+def tag_deleted(sender, instance, **kwargs):
+    search.index_posts(getattr(instance, "_posts_before", ()))
 
 
 @receiver([post_save, post_delete], sender=Tag)

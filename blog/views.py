@@ -15,13 +15,12 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
-from blog import counts
+from blog import counts, search
 from blog.frontmatter import PostFile
 from blog.models import ArchiveMonth, Post, Tag, month_bounds
 from blog.pagination import CountedPaginator
 from blog.tagcloud import weigh
 
-SEARCH_MAX_LENGTH = 200
 # Below this many posts a tag's page sorts the tag's own posts; above it, it
 # walks the newest public posts and keeps the tagged ones (see TagPostListView).
 SORT_TAGGED_BELOW = 1000
@@ -141,26 +140,29 @@ class ArchiveMonthView(PostPagesMixin, ListView):
 
 
 class SearchView(PostPagesMixin, ListView):
+    """/search/?q=: blog.search decides what matches and how it is shown; this pages through it."""
+
     template_name = "blog/search.html"
 
     def get_queryset(self):
-        # PostgreSQL refuses NUL in a query's text (a 500); nobody searches for one.
-        self.query = self.request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
-        if not self.query:
-            return Post.objects.none()
-        condition = Q()
-        for word in self.query.split():
-            condition &= Q(title__icontains=word) | Q(body__icontains=word)
-        return Post.objects.published().filter(condition).only("title", "slug", "published_at")
+        self.results = search.search(self.request.GET.get("q", ""))
+        return self.results
 
     def page_url(self, number):
-        params = {"q": self.query}
+        params = {"q": self.results.text}
         if number > 1:
             params["page"] = number
         return f"{reverse('blog:search')}?{urlencode(params)}"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+        context = super().get_context_data(
+            query=self.results.text,
+            searched=self.results.query is not None,
+            notes=self.results.notes,
+            **kwargs,
+        )
+        context["more"] = self.results.more  # known once the paginator has counted
+        return context
 
 
 @require_safe

@@ -479,3 +479,11 @@ def test_the_named_author_writes_the_posts(author, export):
     other = make_author(username="writer")
     run(export, "--author", "writer")
     assert set(Post.objects.values_list("author", flat=True)) == {other.pk}
+
+
+def test_imported_posts_are_found_by_search(author, export):
+    from blog import search
+
+    run(export)
+    results = search.search("hello")
+    assert "Hello world" in [post.title for post in results[0 : results.count()]]

@@ -361,3 +361,12 @@ def test_other_engines_code_blocks_become_fences_and_code_inside_fences_is_left_
     # Inside a fence everything is text; a block holding ``` gets a longer fence.
     assert converted == body.replace("{% codeblock lang:sh %}\n```\n{% endcodeblock %}", "````sh\n```\n````")
     assert notes == []
+
+
+def test_imported_posts_are_found_by_search(tmp_path):
+    from blog import search
+
+    jekyll_site, _ = other_engines_blog(tmp_path)
+    run("import_markdown", str(jekyll_site))
+    results = search.search("unquoted")
+    assert [post.title for post in results[0 : results.count()]] == ["Hello Jekyll, unquoted"]

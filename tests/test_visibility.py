@@ -17,7 +17,7 @@ def public_places(post, tag):
     month = timezone.localtime(post.published_at)
     return [
         ("/", post.title),
-        ("/search/?q=Zanzibar", post.title),
+        ("/search/?q=Zanzibar", f'href="{post.get_absolute_url()}"'),  # the title is shown with its hit marked
         (tag.get_absolute_url(), post.title),
         ("/tags/", f"{tag.name}</a> <span class=\"count\">(1)</span>"),
         ("/archive/", f"/archive/{month.year}/{month.month}/"),

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from blog import search
 from blog.changes import content_changed
 from blog.models import Post, Tag
 from blog.rendering import render
@@ -113,4 +114,5 @@ class Command(BaseCommand):
                         for tag in post_tags
                     ]
                 )
+                search.index_posts([post.pk for post in created])
             self.stdout.write(f"  posts: {min(start + BATCH, count):,}/{count:,}")

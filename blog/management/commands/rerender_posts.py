@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from blog import search
 from blog.changes import content_changed
 from blog.models import Blurb, Post
 
@@ -28,5 +29,7 @@ class Command(BaseCommand):
             # update() above sends no signals; the derived counts are redone too
             # (they depend on the time zone months are counted in).
             content_changed(everything=True)
+            # The index holds the rendered text.
+            search.rebuild_index()
         verb = "would change" if dry_run else "re-rendered"
         self.stdout.write(self.style.SUCCESS(f"{changed} post(s) and blurb(s) {verb}."))
