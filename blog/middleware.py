@@ -39,6 +39,8 @@ class RedirectFallbackMiddleware:
         return response
 
     def target(self, path):
+        if "\x00" in path:  # no old address holds a NUL, and PostgreSQL refuses to look one up
+            return None
         source = SOURCE_PATH.match(path)
         if source:
             redirect = Redirect.objects.leading_somewhere([f"/post/{source.group(1)}/"])
