@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -349,6 +350,17 @@ class Redirect(models.Model):
 
     def target(self):
         return self.post.get_absolute_url() if self.post_id else self.new_path
+
+    def clean(self):
+        # Written by hand in the admin: only to a path of this site, and never into a loop.
+        if self.post_id is None and self.new_path:
+            if not self.new_path.startswith("/") or self.new_path.startswith("//"):
+                raise ValidationError({"new_path": "Give a path on this site, starting with a single /."})
+            if self.new_path == self.old_path:
+                raise ValidationError({"new_path": "A redirect cannot lead to its own address."})
+            onward = Redirect.objects.filter(old_path=self.new_path).exclude(pk=self.pk).first()
+            if onward is not None and onward.target() == self.old_path:
+                raise ValidationError({"new_path": f"{self.new_path} already leads back here: that would be a loop."})
 
 
 class SearchEntry(models.Model):

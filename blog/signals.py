@@ -31,6 +31,8 @@ def remember_month_and_slug(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=Post)
 def post_saved(sender, instance, raw=False, **kwargs):
+    # Posts loaded from a fixture (dumpdata/loaddata, moving between databases) are searchable too.
+    search.index_posts([instance.pk])
     if raw:
         return
     months = {month_of(instance.published_at), *getattr(instance, "_months_before", ())}
@@ -39,7 +41,6 @@ def post_saved(sender, instance, raw=False, **kwargs):
         # Old links, bookmarks and feed ids (the item link) keep working.
         Redirect.objects.record(reverse("blog:post-detail", kwargs={"slug": old_slug}), post=instance)
     content_changed(tags=_tag_ids(instance), months=months)
-    search.index_posts([instance.pk])
 
 
 @receiver(pre_delete, sender=Post)

@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 from xml.parsers.expat import ErrorString
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_ipv46_address
+from django.core.validators import URLValidator, validate_email, validate_ipv46_address
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -474,11 +474,29 @@ def _write_redirects(item, post, export, report):
     for path in _old_paths(item, export.site):
         if path == post.get_absolute_url():
             continue
-        existed = Redirect.objects.filter(old_path=path).exists()
+        existing = Redirect.objects.filter(old_path=path).first()
+        if existing is not None and existing.post_id not in (None, post.pk):
+            # Another post's old address (another site's /?p=ID, a slug renamed here): never taken over.
+            report.skipped.append(f"redirect {path}: already leads to {existing.target()}, left as it is")
+            continue
+        existed = existing is not None
         _redirect, changed = Redirect.objects.record(path, post=post)
         if changed:
             report.updated["redirects"] += existed
             report.created["redirects"] += not existed
+
+
+# What the comment form accepts: a website is an http(s) address (never javascript: or mailto:).
+WEBSITE = URLValidator(schemes=["http", "https"])
+
+
+def _valid(validator, value):
+    """The value if the comment form would take it, else "" (an address WordPress kept unchecked)."""
+    try:
+        validator(value)
+    except ValidationError:
+        return ""
+    return value
 
 
 def _write_comment(source, post, export, report):
@@ -502,8 +520,8 @@ def _write_comment(source, post, export, report):
     comment = Comment.objects.create(
         post=post,
         author_name=source.author[:AUTHOR_NAME_MAX] or "Anonymous",
-        author_email=source.email[:EMAIL_MAX],
-        author_url=source.url if len(source.url) <= URL_MAX else "",
+        author_email=_valid(validate_email, source.email[:EMAIL_MAX]),
+        author_url=_valid(WEBSITE, source.url) if len(source.url) <= URL_MAX else "",
         body=body,
         created_at=source.date,
         ip_address=_ip(source.ip),

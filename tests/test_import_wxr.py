@@ -487,3 +487,25 @@ def test_imported_posts_are_found_by_search(author, export):
     run(export)
     results = search.search("hello")
     assert "Hello world" in [post.title for post in results[0 : results.count()]]
+
+
+def test_an_address_already_leading_to_another_post_is_never_taken_over(author, tmp_path):
+    mine = make_post(slug="mine", title="Mine")
+    Redirect.objects.record("/?p=1", post=mine)  # from an earlier import of another blog
+    path = tmp_path / "export.xml"
+    path.write_text(wxr_text([item(1, "Hello world", "hello-world")]))
+    out = run(path)
+    assert Redirect.objects.get(old_path="/?p=1").post == mine
+    assert "redirect /?p=1: already leads to /post/mine/" in out
+
+
+def test_comment_addresses_the_form_would_refuse_are_left_out(author, tmp_path):
+    odd = comment(7, "1", 5, author="Odd").replace(
+        "https://odd.example.com/", "javascript:alert(1)"
+    ).replace("odd@example.com", "not an address")
+    path = tmp_path / "export.xml"
+    path.write_text(wxr_text([item(1, "Hello world", "hello-world", comments=odd)]))
+    run(path)
+    stored = Comment.objects.get()
+    assert (stored.author_email, stored.author_url) == ("", "")
+    assert stored.body == "Nice post!"

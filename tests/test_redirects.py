@@ -146,3 +146,35 @@ def test_a_301_is_never_written_as_a_page_file(client, pages_dir):  # noqa: F811
     Redirect.objects.record("/2010/05/03/hello-world/", post=make_post(slug="hello-world"))
     assert client.get("/2010/05/03/hello-world/").status_code == 301
     assert not any(name.startswith("2010") for name in kept_files(pages_dir))
+
+
+@pytest.mark.parametrize(
+    ("new_path", "message"),
+    [
+        ("https://elsewhere.example/", "starting with a single /"),
+        ("//elsewhere.example/", "starting with a single /"),
+        ("/same/", "cannot lead to its own address"),
+        ("/back/", "would be a loop"),
+    ],
+    ids=["another site", "scheme-relative", "itself", "a loop"],
+)
+def test_the_admin_refuses_a_redirect_off_the_site_or_into_a_loop(author_client, new_path, message):
+    Redirect.objects.create(old_path="/back/", new_path="/same/")
+    response = author_client.post("/admin/blog/redirect/add/", {"old_path": "/same/", "new_path": new_path})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Redirect.objects.count() == 1
+
+
+def test_posts_loaded_from_a_fixture_are_searchable(tmp_path):
+    from django.core.management import call_command
+
+    from blog import search
+
+    make_post(title="Moved between databases", slug="moved")
+    fixture = tmp_path / "posts.json"
+    call_command("dumpdata", "blog.post", "--output", str(fixture), verbosity=0)
+    search.unindex_posts(Post.objects.values_list("pk", flat=True))
+    call_command("loaddata", str(fixture), verbosity=0)
+    results = search.search("moved databases")
+    assert [post.title for post in results[0 : results.count()]] == ["Moved between databases"]
