@@ -276,7 +276,12 @@ class _Importer:
             post = Post(slug=post_file.slug, author=self.author, **fields)
             changed = None
         else:
-            changed = _changed(post, fields)
+            # The admin's CRLF came out of the export as LF: the same text, not a change.
+            changed = [
+                name
+                for name in _changed(post, fields)
+                if name not in ("body", "summary") or getattr(post, name).replace("\r\n", "\n") != fields[name]
+            ]
             if {tag.pk for tag in tags} != set(post.tags.values_list("pk", flat=True)):
                 changed.append("tags")
             if updated_at is not None and post.updated_at != updated_at:

@@ -370,3 +370,12 @@ def test_imported_posts_are_found_by_search(tmp_path):
     run("import_markdown", str(jekyll_site))
     results = search.search("unquoted")
     assert [post.title for post in results[0 : results.count()]] == ["Hello Jekyll, unquoted"]
+
+
+def test_a_post_typed_in_the_admin_comes_back_from_its_export_unchanged(tmp_path, author):
+    from tests.factories import make_post
+
+    make_post(slug="typed", title="Typed", body="One line\r\nand the next\r\n", summary="A\r\nsummary", author=author)
+    run("export_markdown", str(tmp_path / "own"))
+    out, _ = run("import_markdown", str(tmp_path / "own"))
+    assert "post 'typed'" in out and ": 0 created, 0 updated, " in out.splitlines()[-1]
