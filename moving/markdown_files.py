@@ -277,10 +277,9 @@ class _Importer:
             changed = None
         else:
             # The admin's CRLF came out of the export as LF: the same text, not a change.
+            as_exported = {name: getattr(post, name).replace("\r\n", "\n") for name in ("body", "summary")}
             changed = [
-                name
-                for name in _changed(post, fields)
-                if name not in ("body", "summary") or getattr(post, name).replace("\r\n", "\n") != fields[name]
+                name for name in _changed(post, fields) if name not in as_exported or as_exported[name] != fields[name]
             ]
             if {tag.pk for tag in tags} != set(post.tags.values_list("pk", flat=True)):
                 changed.append("tags")
