@@ -275,7 +275,8 @@ def purge_personal_data(days=None, dry_run=False):
     "received" event's note of the address.
     """
     days = settings.PERSONAL_DATA_DAYS if days is None else days
-    old = Comment.objects.filter(created_at__lt=timezone.now() - timedelta(days=days)).filter(
+    cutoff = timezone.now() - timedelta(days=days)
+    old = Comment.objects.filter(created_at__lt=cutoff).filter(
         Q(ip_address__isnull=False) | ~Q(user_agent="")
     )
     if dry_run:
@@ -292,9 +293,9 @@ def purge_personal_data(days=None, dry_run=False):
             detail=ADDRESS_FORGOTTEN
         )
         # The history of deleted comments outlives them (comment set to NULL) and still names their address.
-        CommentEvent.objects.filter(
-            comment=None, kind=CommentEvent.Kind.RECEIVED, created_at__lt=timezone.now() - timedelta(days=days)
-        ).exclude(detail=ADDRESS_FORGOTTEN).update(detail=ADDRESS_FORGOTTEN)
+        CommentEvent.objects.filter(comment=None, kind=CommentEvent.Kind.RECEIVED, created_at__lt=cutoff).exclude(
+            detail=ADDRESS_FORGOTTEN
+        ).update(detail=ADDRESS_FORGOTTEN)
     return len(comments)
 
 

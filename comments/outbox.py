@@ -93,12 +93,15 @@ def send_due(limit=BATCH, log=lambda message: None):
 
     sent = failed = 0
     connection = None
+    everyone = None  # recipients(), asked once a batch
     try:
         for notification in Notification.objects.due().select_related("comment__post")[:limit]:
             if not _claim(notification):
                 continue
             comment = notification.comment
-            to = recipients() if comment.status == Comment.Status.PENDING else []
+            if comment.status == Comment.Status.PENDING and everyone is None:
+                everyone = recipients()
+            to = everyone if comment.status == Comment.Status.PENDING else []
             if not to:
                 # Moderated before the mail went out, or nobody to tell: nothing to send.
                 Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now())

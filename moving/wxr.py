@@ -23,6 +23,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from blog.models import Post, Redirect, Tag
+from comments import moderation
 from comments.changes import spam_counted
 from comments.models import Comment, CommentEvent
 from moving.models import WordPressComment, WordPressPost
@@ -527,8 +528,8 @@ def _write_comment(source, post, export, report):
         ip_address=_ip(source.ip),
         status=status,
     )
-    CommentEvent.objects.create(
-        comment=comment, comment_ref=comment.pk, kind=CommentEvent.Kind.RECEIVED,
+    moderation.record(
+        comment, CommentEvent.Kind.RECEIVED,
         detail=f"{IMPORTED} (comment {source.wordpress_id}, {comment.get_status_display().lower()} there).",
     )  # fmt: skip
     WordPressComment.objects.create(site=export.site, wordpress_id=source.wordpress_id, comment=comment)

@@ -112,6 +112,11 @@ def shell(stack, code):
     return stack.shell(prelude + code)
 
 
+def command(stack, *args):
+    """A management command in the stack, with Akismet on the fake (recheck_comments asks it); its output."""
+    return shell(stack, f"from django.core.management import call_command\ncall_command(*{args!r})")
+
+
 def rows(stack, marker):
     """Every stored comment whose body holds `marker`: body -> (status, spam_check)."""
     out = shell(
@@ -340,7 +345,7 @@ def test_akismet_failing_never_costs_a_comment_or_a_long_wait(stack, services, m
 
     services.set("akismet", "ham")
     for _ in range(10):  # the timer's runs; each stops at its first failure
-        shell(stack, "from django.core.management import call_command\ncall_command('recheck_comments', '--force')")
+        command(stack, "recheck_comments", "--force")
         stored = rows(stack, marker)
         if all(check == "ham" for _, check in stored.values()):
             break
@@ -383,11 +388,11 @@ def test_workers_killed_mid_post_lose_nothing_acknowledged(stack, services):
     # Minutes later the timer runs: every interrupted check is finished and the author told.
     services.set("akismet", "ham")
     backdate(stack, marker)
-    shell(stack, "from django.core.management import call_command\ncall_command('recheck_comments', '--force')")
+    command(stack, "recheck_comments", "--force")
     stored = rows(stack, marker)
     assert {check for _, check in stored.values()} <= {"ham", "error"}
     assert "unchecked" not in {check for _, check in stored.values()}
-    shell(stack, "from django.core.management import call_command\ncall_command('send_comment_mail')")
+    command(stack, "send_comment_mail")
     # Every comment in the queue had its mail sent to the author (not merely closed as "not needed").
     told = shell(
         stack,
@@ -428,14 +433,14 @@ def test_a_stalled_or_dead_mail_server_never_delays_a_comment(stack, services):
 
     services.set("smtp", "down")
     backdate(stack, marker, minutes=0)
-    out = shell(stack, "from django.core.management import call_command\ncall_command('send_comment_mail')")
+    out = command(stack, "send_comment_mail")
     assert "stopped at a failure" in out
 
     services.set("smtp", "ok")
     before = services.stats()["messages"]
     for _ in range(5):
         backdate(stack, marker, minutes=0)
-        out = shell(stack, "from django.core.management import call_command\ncall_command('send_comment_mail')")
+        out = command(stack, "send_comment_mail")
         if "; 0 still to send" in out:
             break
     left = shell(stack, "from comments.models import Notification\n"
