@@ -76,10 +76,18 @@ def _post_ids(tag):
     return set(_TAGGING.objects.filter(tag_id=tag.pk).values_list("post_id", flat=True))
 
 
+@receiver(pre_save, sender=Tag)
+def remember_name(sender, instance, raw=False, **kwargs):
+    instance._name_before = None if raw or instance.pk is None else (
+        Tag.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    )
+
+
 @receiver(post_save, sender=Tag)
 def tag_saved(sender, instance, created, raw=False, **kwargs):
-    # A renamed tag is renamed in the index entries of its posts (a new tag has none).
-    if not raw and not created:
+    # A renamed tag is renamed in the index entries of its posts (a new tag has none); a
+    # tag marked featured changes no entry, and reindexing its thousands of posts would stall the admin.
+    if not raw and not created and getattr(instance, "_name_before", None) != instance.name:
         search.index_posts(_post_ids(instance))
 
 

@@ -205,6 +205,18 @@ class TestTheIndexFollowsWrites:
         tag.delete()
         assert found("beacons") == []
 
+    def test_marking_a_tag_featured_reindexes_none_of_its_posts(self, monkeypatch):
+        tag = make_tag("Lighthouses")
+        make_post(title="Coast walk").tags.add(tag)
+        reindexed = []
+        monkeypatch.setattr(search, "index_posts", lambda ids: reindexed.extend(ids))
+        tag.featured = not tag.featured
+        tag.save()
+        assert reindexed == []
+        tag.name = "Beacons"
+        tag.save()
+        assert len(reindexed) == 1
+
     def test_generated_posts_are_indexed(self):
         call_command("generate_content", posts=3, stdout=open_devnull())
         # The first is a draft and the last is scheduled.
