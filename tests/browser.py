@@ -1,11 +1,27 @@
 """Launching the distribution's Chromium through Playwright."""
 
 import os
+import re
+from pathlib import Path
 
 import pytest
 from django.db import connections
 
 from tests.system import require_program
+
+# Screenshots the browser tests take, kept for a person to look at after a run
+# (CI keeps the folder as its artefacts); git ignores it.
+ARTEFACTS_DIR = Path(os.environ.get("ESCRIBE_ARTEFACTS_DIR", Path(__file__).resolve().parent.parent / "artefacts"))
+
+
+def save_screenshot(page, name, *, full_page=True):
+    """Save the page as artefacts/screenshots/<name>.png and return the path."""
+    folder = ARTEFACTS_DIR / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (re.sub(r"[^\w.-]+", "-", name).strip("-") + ".png")
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
