@@ -5,7 +5,7 @@ import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
@@ -100,7 +100,11 @@ class LatestPostsAtomFeed(PostFeed):
 
 class TagFeedMixin:
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        # As the tag's page: no feed until a public post carries the tag.
+        tags = Tag.objects.filter(slug=slug).in_use()
+        if not tags:
+            raise Http404("No public post carries this tag.")
+        return tags[0]
 
     def title(self, tag):
         return f"{settings.SITE_TITLE}: {tag.name}"

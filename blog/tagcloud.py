@@ -1,6 +1,7 @@
-"""Weights for the tag cloud ("Pile o'Tags")."""
+"""The tag cloud ("Pile o'Tags"): the order tags are listed in and their weights."""
 
 import math
+import unicodedata
 
 WEIGHT_STEPS = 6
 
@@ -24,3 +25,18 @@ def weigh(tags, steps=WEIGHT_STEPS):
         else:
             tag.weight = 1 + round((math.log(tag.post_count) - low) / spread * (steps - 1))
     return tags
+
+
+def alphabetical(tags):
+    """Tags in the one order readers see them in, on /tags/ and in the sidebar alike.
+
+    Ignoring case and accents ("apple", "Banana", "Élan", "zope"), then by
+    name so that two spellings never swap places. Sorted here, not by the
+    database: SQLite's LOWER() leaves "É" alone and would put it after "z".
+    """
+    return sorted(tags, key=_reading_order)
+
+
+def _reading_order(tag):
+    letters = unicodedata.normalize("NFKD", tag.name.casefold())
+    return "".join(letter for letter in letters if not unicodedata.combining(letter)), tag.name

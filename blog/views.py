@@ -19,7 +19,7 @@ from blog import counts, search
 from blog.frontmatter import PostFile
 from blog.models import ArchiveMonth, Post, Tag, month_bounds
 from blog.pagination import CountedPaginator
-from blog.tagcloud import weigh
+from blog.tagcloud import alphabetical, weigh
 
 # Below this many posts a tag's page sorts the tag's own posts; above it, it
 # walks the newest public posts and keeps the tagged ones (see TagPostListView).
@@ -78,9 +78,11 @@ class TagPostListView(PostPagesMixin, ListView):
 
     def get(self, request, *args, **kwargs):
         # The tag first: page_url() needs it, even for the redirect from page 1.
-        tags = Tag.objects.filter(slug=kwargs["slug"]).with_public_counts()
+        # A tag only drafts or scheduled posts carry is not public yet: its
+        # page would show "0 posts" and tell readers what is coming.
+        tags = Tag.objects.filter(slug=kwargs["slug"]).in_use()
         if not tags:
-            raise Http404("No such tag.")
+            raise Http404("No public post carries this tag.")
         self.tag = tags[0]
         return super().get(request, *args, **kwargs)
 
@@ -211,7 +213,7 @@ def post_source(request, slug):
 
 @require_safe
 def tag_cloud(request):
-    return render(request, "blog/tag_list.html", {"tags": weigh(Tag.objects.order_by("name").in_use())})
+    return render(request, "blog/tag_list.html", {"tags": weigh(alphabetical(Tag.objects.in_use()))})
 
 
 @require_safe

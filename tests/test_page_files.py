@@ -420,6 +420,18 @@ def test_a_generation_expires_when_the_next_scheduled_post_goes_public(client, p
     assert pages.current().valid_until == pytest.approx(at.timestamp())
 
 
+def test_a_tag_page_is_written_only_once_a_public_post_carries_the_tag(client, pages_dir):
+    tag = make_tag("Travel")
+    draft = make_post(status=Post.Status.DRAFT, tags=[tag])
+    assert client.get(tag.get_absolute_url()).status_code == 404
+    assert not kept(pages_dir, tag.get_absolute_url()).exists()
+
+    draft.status = Post.Status.PUBLISHED
+    draft.save()
+    assert client.get(tag.get_absolute_url()).status_code == 200
+    assert kept(pages_dir, tag.get_absolute_url()).exists()
+
+
 def test_the_watcher_switches_generations_when_their_time_is_up(pages_dir, monkeypatch):
     pages.invalidate()
     first = pages.current()

@@ -82,6 +82,39 @@ def test_tag_cloud_weighs_tags_by_post_count(client):
         assert f'class="weight-{step}"' in html
 
 
+READING_ORDER = ["apple", "Banana", "eggs", "Élan", "zope"]
+
+
+def _names_in_order(html, names):
+    return sorted(names, key=lambda name: html.index(f">{name}</a>"))
+
+
+def test_tags_page_and_sidebar_list_tags_in_one_order_ignoring_case_and_accents(client):
+    for name in ["zope", "Élan", "Banana", "eggs", "apple"]:
+        make_post(tags=[make_tag(name, featured=True)])
+    tags_page = client.get("/tags/").content.decode()
+    assert _names_in_order(tags_page, READING_ORDER) == READING_ORDER
+    sidebar = client.get("/").content.decode()
+    pile = sidebar[sidebar.index('class="tag-cloud"') :]
+    assert _names_in_order(pile, READING_ORDER) == READING_ORDER
+    stuff_i_use = sidebar[sidebar.index('class="stuff-i-use"') :]
+    assert _names_in_order(stuff_i_use, READING_ORDER) == READING_ORDER
+
+
+def test_the_sidebar_pile_keeps_the_biggest_tags_in_reading_order(client, monkeypatch):
+    from blog.templatetags import blog as blog_tags
+
+    monkeypatch.setattr(blog_tags, "PILE_SIZE", 2)
+    small, big, bigger = make_tag("aardvark"), make_tag("Zebra"), make_tag("mango")
+    make_post(tags=[small, big, bigger])
+    make_post(tags=[big, bigger])
+    make_post(tags=[bigger])
+    html = client.get("/").content.decode()
+    pile = html[html.index('class="tag-cloud"') : html.index("All tags")]
+    assert "aardvark" not in pile
+    assert pile.index(">mango</a>") < pile.index(">Zebra</a>")
+
+
 def test_archives_count_posts_by_year_and_month(client, blog):
     html = client.get("/archive/").content.decode()
     assert 'href="/archive/2020/"' in html

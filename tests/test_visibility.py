@@ -97,3 +97,41 @@ def test_tag_with_only_hidden_posts_is_not_in_the_cloud(client):
     make_post(status=Post.Status.DRAFT, tags=[tag])
     assert "Secret" not in client.get("/tags/").content.decode()
     assert "Secret" not in client.get("/").content.decode()
+
+
+def tag_urls(tag):
+    return [tag.get_absolute_url(), f"/feeds/tag/{tag.slug}/atom/", f"/feeds/tag/{tag.slug}/rss/"]
+
+
+def test_a_tag_only_a_draft_carries_is_not_found_until_the_draft_is_published(client):
+    tag = make_tag("Travel")
+    draft = make_post(title="Zanzibar draft", status=Post.Status.DRAFT, tags=[tag])
+    for url in tag_urls(tag):
+        assert client.get(url).status_code == 404, url
+    assert tag.get_absolute_url() not in client.get("/sitemap-tags.xml").content.decode()
+
+    draft.status = Post.Status.PUBLISHED
+    draft.save()
+    for url in tag_urls(tag):
+        assert client.get(url).status_code == 200, url
+    assert tag.get_absolute_url() in client.get("/sitemap-tags.xml").content.decode()
+
+
+def test_a_tag_only_a_scheduled_post_carries_is_found_once_its_time_comes(client):
+    tag = make_tag("Travel")
+    at = timezone.now() + timedelta(hours=3)
+    make_post(title="Zanzibar future", published_at=at, tags=[tag])
+    for url in tag_urls(tag):
+        assert client.get(url).status_code == 404, url
+
+    with mock.patch("django.utils.timezone.now", return_value=at + timedelta(minutes=1)):
+        for url in tag_urls(tag):
+            assert client.get(url).status_code == 200, url
+
+
+def test_a_featured_tag_no_public_post_carries_is_not_in_stuff_i_use(client):
+    make_post(tags=[make_tag("Shown", featured=True)])
+    make_post(status=Post.Status.DRAFT, tags=[make_tag("Unused", featured=True)])
+    html = client.get("/").content.decode()
+    assert ">Shown</a>" in html
+    assert "Unused" not in html

@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 
 from blog.models import Blurb, Tag
-from blog.tagcloud import weigh
+from blog.tagcloud import alphabetical, weigh
 
 register = template.Library()
 
@@ -41,10 +41,11 @@ def monthname(value):
 @register.inclusion_tag("blog/_sidebar.html")
 def blog_sidebar():
     """The blog's part of every page's sidebar: blurbs, the Pile o'Tags, Stuff I Use."""
-    tags = Tag.objects.with_public_counts()
-    used = sorted((tag for tag in tags if tag.post_count > 0), key=lambda tag: -tag.post_count)
+    used = Tag.objects.in_use()
+    biggest = sorted(used, key=lambda tag: -tag.post_count)[:PILE_SIZE]
     return {
         "blurbs": Blurb.objects.visible().only("title", "body_html"),
-        "pile": sorted(weigh(used[:PILE_SIZE]), key=lambda tag: tag.name.lower()),
-        "featured": [tag for tag in tags if tag.featured],
+        "pile": alphabetical(weigh(biggest)),
+        # A featured tag no public post carries would link to a 404.
+        "featured": alphabetical(tag for tag in used if tag.featured),
     }
