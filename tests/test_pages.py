@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -113,6 +114,22 @@ def test_the_sidebar_pile_keeps_the_biggest_tags_in_reading_order(client, monkey
     pile = html[html.index('class="tag-cloud"') : html.index("All tags")]
     assert "aardvark" not in pile
     assert pile.index(">mango</a>") < pile.index(">Zebra</a>")
+
+
+def test_no_public_page_says_one_of_something_in_the_plural(client):
+    from comments.models import Comment
+    from tests.comment_helpers import make_comment
+
+    tag = make_tag("Lonely")
+    post = make_post(title="Alone", tags=[tag])
+    make_comment(post, status=Comment.Status.APPROVED)
+    month = timezone.localtime(post.published_at)
+    urls = ["/", post.get_absolute_url(), tag.get_absolute_url(), "/tags/", "/archive/",
+            f"/archive/{month.year}/", f"/archive/{month.year}/{month.month}/", "/search/?q=alone"]  # fmt: skip
+    for url in urls:
+        html = client.get(url).content.decode()
+        assert not re.search(r"\b1 (posts|comments|results|matches)\b|\b1 post match\b", html), url
+        assert re.search(r"\b1 (post|comment)\b", html), url
 
 
 def test_archives_count_posts_by_year_and_month(client, blog):

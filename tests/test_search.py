@@ -288,6 +288,12 @@ class TestFolding:
 
 
 class TestThePage:
+    @pytest.mark.parametrize(("walruses", "says"), [(0, "0 posts match"), (1, "1 post matches"), (2, "2 posts match")])
+    def test_the_count_of_matches_agrees_in_number(self, client, walruses, says):
+        for n in range(walruses):
+            make_post(title=f"Walrus {n}")
+        assert f"{says} &ldquo;walrus&rdquo;." in page(client, "walrus")
+
     def test_results_are_paginated_and_page_links_keep_the_query(self, client, settings):
         settings.POSTS_PER_PAGE = 3
         for n in range(7):
