@@ -4,13 +4,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from blog import publishing
 from blog.models import Blurb, Post, Redirect, Tag, tag_slug
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
@@ -89,6 +92,7 @@ class PostAdmin(admin.ModelAdmin):
     change_form_template = "admin/blog/post/change_form.html"
     list_display = ["title", "status", "published_at", "tag_list", "public_now"]
     list_filter = [PublicNowFilter, "status", "comments_enabled", "tags"]
+    actions = ["publish", "unpublish"]
     search_fields = ["title", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
@@ -115,6 +119,34 @@ class PostAdmin(admin.ModelAdmin):
     @admin.display(description="Public now", boolean=True)
     def public_now(self, post):
         return post.is_public
+
+    @admin.action(description="Publish the selected posts", permissions=["change"])
+    def publish(self, request, queryset):
+        # Each post keeps its publication time, as the edit form does: a past
+        # one makes it public now, a future one schedules it (and says when).
+        published = publishing.publish(queryset)
+        now = timezone.now()
+        scheduled = sorted(post.published_at for post in published if post.published_at > now)
+        public = len(published) - len(scheduled)
+        parts = [f"Published {public} post{pluralize(public)}: public now."] if public else []
+        if scheduled:
+            n, when = len(scheduled), date_format(timezone.localtime(scheduled[0]), "DATETIME_FORMAT")
+            parts.append(
+                f"Scheduled {n} post{pluralize(n)}: {'it goes' if n == 1 else 'they go'} public at"
+                f" {'its' if n == 1 else 'their'} publication time ({'' if n == 1 else 'the first '}{when})."
+            )
+        if not published:
+            self.message_user(request, "No post changed: the selected posts were published already.", messages.INFO)
+            return
+        self.message_user(request, " ".join(parts), messages.SUCCESS)
+
+    @admin.action(description="Unpublish the selected posts (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = len(publishing.unpublish(queryset))
+        if not count:
+            self.message_user(request, "No post changed: the selected posts were drafts already.", messages.INFO)
+            return
+        self.message_user(request, f"{count} post{pluralize(count)} back to draft.", messages.SUCCESS)
 
     @admin.display(description="As readers see it")
     def rendered_preview(self, post):

@@ -105,7 +105,7 @@ POSTS_PER_PAGE = env_int("ESCRIBE_POSTS_PER_PAGE", 10)
 FEED_LENGTH = env_int("ESCRIBE_FEED_LENGTH", 10)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "escribe.admin_site.BlogAdminConfig",  # django.contrib.admin under the blog's name
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -2,6 +2,7 @@
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from blog.models import Blurb, Post, Tag
 from tests.factories import make_post, make_tag
@@ -174,3 +175,100 @@ def test_pathological_markdown_is_saved_quickly_and_the_author_is_told(author_cl
     response = author_client.post("/admin/blog/post/add/", post_form(body="[" * 10_000 + "x"), follow=True)
     assert "Shown as plain text: 1 block" in response.content.decode()
     assert Post.objects.get().body_html.startswith("<p>[[[")
+
+
+# --- The blog's name, and publishing in bulk --------------------------------------------
+
+
+def test_the_admin_is_headed_with_the_blogs_name(author_client, settings):
+    settings.SITE_TITLE = "Notes from the Shed"
+    html = author_client.get("/admin/").content.decode()
+    assert '<a href="/admin/">Notes from the Shed</a>' in html
+    assert "<title>Notes from the Shed administration | Notes from the Shed admin</title>" in html
+    assert "Django" not in html
+
+
+def run_action(client, action, posts):
+    return client.post(
+        "/admin/blog/post/", {"action": action, "_selected_action": [post.pk for post in posts]}, follow=True
+    )
+
+
+def messages_of(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_bulk_publish_makes_drafts_public_and_keeps_a_future_time_as_scheduled(author_client):
+    from datetime import timedelta
+
+    tag = make_tag("Travel")
+    past = make_post(title="Zanzibar", status=Post.Status.DRAFT, tags=[tag])
+    later = timezone.now() + timedelta(days=2)
+    future = make_post(title="Kilimanjaro", status=Post.Status.DRAFT, published_at=later, tags=[tag])
+    already = make_post(title="Already out")
+    assert author_client.get(tag.get_absolute_url()).status_code == 404
+
+    response = run_action(author_client, "publish", [past, future, already])
+    assert messages_of(response) == [
+        "Published 1 post: public now. Scheduled 1 post: it goes public at its publication time "
+        f"({date_format(timezone.localtime(later), 'DATETIME_FORMAT')})."
+    ]
+    assert {post.title: post.status for post in Post.objects.all()} == dict.fromkeys(
+        ["Zanzibar", "Kilimanjaro", "Already out"], Post.Status.PUBLISHED
+    )
+    assert Post.objects.get(pk=future.pk).published_at == later  # kept: scheduled, not public yet
+    # What readers see moved with it: the stored tag count, and the pages.
+    assert Tag.objects.get(pk=tag.pk).published_post_count == 2
+    html = author_client.get(tag.get_absolute_url()).content.decode()
+    assert "Zanzibar" in html and "Kilimanjaro" not in html
+
+
+def test_bulk_unpublish_turns_posts_back_into_drafts_and_hides_them(author_client, client):
+    tag = make_tag("Travel")
+    posts = [make_post(title=f"Gone {n}", tags=[tag]) for n in range(2)]
+    draft = make_post(title="Still a draft", status=Post.Status.DRAFT)
+
+    response = run_action(author_client, "unpublish", [*posts, draft])
+    assert messages_of(response) == ["2 posts back to draft."]
+    assert set(Post.objects.values_list("status", flat=True)) == {Post.Status.DRAFT}
+    assert Tag.objects.get(pk=tag.pk).published_post_count == 0
+    client.logout()
+    assert "Gone" not in client.get("/").content.decode()
+    assert client.get(tag.get_absolute_url()).status_code == 404
+
+
+def test_bulk_publishing_makes_the_page_files_stale(
+    author_client, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from escribe import pages
+
+    settings.PAGES_DIR = str(tmp_path / "pages")
+    pages.invalidate()
+    before = pages.current()
+    draft = make_post(title="Zanzibar", status=Post.Status.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(author_client, "publish", [draft])
+    assert pages.current().name != before.name
+
+
+def test_nothing_to_change_is_said_plainly(author_client):
+    post = make_post()
+    assert messages_of(run_action(author_client, "publish", [post])) == [
+        "No post changed: the selected posts were published already."
+    ]
+
+
+def test_bulk_publishing_needs_the_permission_to_change_posts(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import make_author
+
+    viewer = make_author("viewer")
+    viewer.is_superuser = False
+    viewer.save()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_post"))
+    client.force_login(viewer)
+    draft = make_post(status=Post.Status.DRAFT)
+    assert "Publish the selected posts" not in client.get("/admin/blog/post/").content.decode()
+    run_action(client, "publish", [draft])
+    assert Post.objects.get(pk=draft.pk).status == Post.Status.DRAFT
