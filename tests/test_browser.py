@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser import save_screenshot
 from tests.factories import make_blurb, make_post, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,3 +104,39 @@ def test_admin_works_under_its_content_security_policy(browser, site):
     page.goto(site["url"] + "/admin/comments/comment/")
     assert violations == []
     page.close()
+
+
+def test_the_comment_queue_fits_a_1280px_screen_with_long_names_urls_and_bodies(browser, live_server):
+    from tests.comment_helpers import make_comment
+    from tests.factories import make_author
+
+    make_author(username="moderator", password="a long test password")
+    post = make_post(title="A post whose title goes on " + "and on " * 20)
+    for n in range(3):
+        make_comment(
+            post,
+            author_name="Bartholomew-Maximilian" * 4 + f" {n}",
+            author_url="https://example.com/" + "a-very-long-path-segment/" * 12,
+            body="Unbroken" * 60 + " and then some words " * 30,
+            ip_address="2001:db8:85a3:1234:5678:8a2e:370:7334",
+            user_agent="Mozilla/5.0 " * 20,
+        )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "moderator")
+    page.fill("#id_password", "a long test password")
+    page.click("input[type=submit]")
+    page.goto(live_server.url + "/admin/comments/comment/")
+    assert page.locator("#result_list tbody tr").count() == 3
+    widths = page.evaluate(
+        """() => ({
+            table: document.querySelector('#result_list').getBoundingClientRect().width,
+            container: document.querySelector('#changelist .results').clientWidth,
+            document: document.documentElement.scrollWidth,
+        })"""
+    )
+    save_screenshot(page, "admin-comment-queue-1280")
+    assert widths["table"] <= widths["container"], widths
+    assert widths["document"] <= 1280, widths
+    context.close()
