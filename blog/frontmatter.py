@@ -500,27 +500,48 @@ def convert_code_blocks(body: str, first_line: int = 1) -> tuple[str, list[str]]
 
 
 def _fenced(kind, args, code_lines):
-    """One converted code block as a fence, without the newline after its closing line."""
-    words = args.split()
-    language, caption = "", []
+    """One converted code block as a fence, without the newline after its closing line.
+
+    The block's options go on the fence's opening line in a spelling the
+    renderer reads (blog/fences.py), so they are honoured or warned about.
+    """
+    language, info = "", ""
     if kind == "codeblock":
-        # {% codeblock [title] [lang:language] [url [link text]] [start:N] [mark:N] [linenos:false] %}
-        for word in words:
-            if word.startswith("lang:"):
+        # {% codeblock [title] [lang:language] [url [link text]] [start:N] [mark:N] [linenos:false] %}:
+        # Octopress takes the options from anywhere, then title, url and link text from what is left.
+        caption, options, link = [], [], []
+        for word in args.split():
+            if word.startswith("lang:") and not link:
                 language = word.removeprefix("lang:")
-            elif word.startswith(("http://", "https://")):
-                break
-            elif not re.match(r"(start|mark|linenos):", word):
+            elif re.match(r"(start|mark|linenos):", word):
+                options.append(word)
+            elif link or word.startswith(("http://", "https://")):
+                link.append(word)
+            else:
                 caption.append(word)
-        if caption and not language:
-            language = "text"  # the engine's fence names a file only after a language
-    elif words:
-        language = words[0].strip("\"'")  # {% highlight ruby linenos %}, {{< highlight go "linenos=table" >}}
+        info = " ".join(caption + options + link)
+    else:
+        # {% highlight ruby linenos %}, {{< highlight go "linenos=table,hl_lines=8 15-17" >}}
+        words = args.strip().split(maxsplit=1)
+        language = words[0].strip("\"'") if words else ""
+        rest = words[1].strip() if len(words) > 1 else ""
+        info = _hugo_options(rest) if kind == "hugo" and rest else rest
+    if info and not language:
+        language = "text"  # the engine's fence names a file only after a language
     code = "".join(code_lines)
     if code and not code.endswith("\n"):
         code += "\n"
     # A fence longer than any backtick run that starts a line of the code, so the code cannot close it.
     runs = [len(match[0]) for match in re.finditer(r"^ {0,3}(`+)", code, re.MULTILINE)]
     marker = "`" * max(3, max(runs, default=0) + 1)
-    opener = " ".join(part for part in (f"{marker}{language}", " ".join(caption)) if part)
+    opener = " ".join(part for part in (f"{marker}{language}", info) if part)
     return f"{opener}\n{code}{marker}"
+
+
+def _hugo_options(text):
+    """Hugo's highlight options, "linenos=table,hl_lines=8 15-17", as a fence's attribute block."""
+    options = []
+    for option in text.strip("\"'").split(","):
+        key, _, value = option.strip().partition("=")
+        options.append(f'{key}="{value}"' if " " in value else option.strip())
+    return "{" + ",".join(options) + "}"

@@ -19,10 +19,12 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from blog.fences import parse_info
+
 PYGMENTS_CSS_CLASS = "highlight"
 
 # A fence opens with ``` or ~~~ (three or more), then an optional language,
-# then an optional file name shown as the block's caption:  ```python models.py
+# then an optional caption and options (blog/fences.py):  ```python models.py hl_lines="2 3"
 FENCE_RE = re.compile(
     r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#+.-]+)?(?:[ \t]+(?P<filename>[^`\n]+?))?[ \t]*\n"
     r"(?P<code>.*?)(?<=\n)(?P=fence)[ \t]*$",
@@ -105,8 +107,14 @@ def _as_text(text):
     return f'<pre class="unrendered">{html.escape(text)}</pre>'
 
 
-def highlight_code(code: str, language: str | None) -> tuple[str, str | None]:
-    """Highlight code with Pygments CSS classes; returns (html, warning)."""
+def highlight_code(
+    code: str, language: str | None, *, linenos: bool = False, linenostart: int = 1, hl_lines: tuple | list = ()
+) -> tuple[str, str | None]:
+    """Highlight code with Pygments CSS classes; returns (html, warning).
+
+    Line numbers are inline spans (site.css keeps them out of a copy): one
+    <pre> either way, so every code block scrolls and is styled alike.
+    """
     warning = None
     lexer = None
     if language:
@@ -116,7 +124,13 @@ def highlight_code(code: str, language: str | None) -> tuple[str, str | None]:
             warning = f"Unknown language {language!r} in a code fence: shown as plain text."
     if lexer is None:
         lexer = TextLexer(stripnl=False, ensurenl=True)
-    formatter = HtmlFormatter(cssclass=PYGMENTS_CSS_CLASS, wrapcode=True)
+    formatter = HtmlFormatter(
+        cssclass=PYGMENTS_CSS_CLASS,
+        wrapcode=True,
+        linenos="inline" if linenos else False,
+        linenostart=linenostart,
+        hl_lines=list(hl_lines),
+    )
     return highlight(code, lexer, formatter), warning
 
 
@@ -141,8 +155,16 @@ class _CodeFencePreprocessor(Preprocessor):
 
     def _replace(self, match):
         language = match.group("lang")
-        filename = (match.group("filename") or "").strip()
-        code_html, warning = highlight_code(match.group("code"), language)
+        info = parse_info(match.group("filename") or "")
+        self.warnings.extend(info.warnings)
+        code = match.group("code")
+        code_html, warning = highlight_code(
+            code,
+            language,
+            linenos=info.linenos,
+            linenostart=info.linenostart,
+            hl_lines=info.marked_lines(code.count("\n")),
+        )
         if warning:
             self.warnings.append(warning)
         if language and not warning:
@@ -151,12 +173,12 @@ class _CodeFencePreprocessor(Preprocessor):
                 f'<div class="{PYGMENTS_CSS_CLASS}" data-lang="{html.escape(language)}">',
                 1,
             )
-        if filename:
-            code_html = (
-                '<figure class="code-file">'
-                f"<figcaption><code>{html.escape(filename)}</code></figcaption>"
-                f"{code_html}</figure>"
-            )
+        if info.caption or info.link_url:
+            caption = f"<code>{html.escape(info.caption)}</code>" if info.caption else ""
+            if info.link_url:
+                link = f'<a href="{html.escape(info.link_url)}">{html.escape(info.link_text)}</a>'
+                caption = f"{caption} {link}" if caption else link
+            code_html = f'<figure class="code-file"><figcaption>{caption}</figcaption>{code_html}</figure>'
         return f"\n\n{self.md.htmlStash.store(code_html)}\n\n"
 
 

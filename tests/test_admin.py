@@ -60,6 +60,14 @@ def test_unknown_language_warns_the_author_on_save(author_client):
     assert Post.objects.get().body_html  # saved anyway, as plain code
 
 
+def test_an_unknown_fence_option_warns_the_author_on_save_and_stays_out_of_the_caption(author_client):
+    body = "```python hl_lines=2 colour=red\nx = 1\ny = 2\n```\n"
+    response = author_client.post("/admin/blog/post/add/", post_form(body=body), follow=True)
+    assert "Code block option &#x27;colour=red&#x27; is unknown and was ignored" in response.content.decode()
+    html = Post.objects.get().body_html
+    assert "colour" not in html and "figcaption" not in html and '<span class="hll">' in html
+
+
 def test_preview_renders_unsaved_markdown_with_the_same_renderer(author_client):
     response = author_client.post(
         "/admin/blog/post/preview/",

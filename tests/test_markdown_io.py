@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from blog.frontmatter import convert_code_blocks
 from blog.models import Blurb, Post, Tag
+from blog.rendering import render
 from comments import moderation
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from tests.akismet_clients import CONFIG, HamClient
@@ -116,7 +117,8 @@ def test_jekyll_octopress_and_hugo_posts_come_in_with_their_dates_tags_drafts_an
     assert jekyll.published_at == datetime(2013, 1, 5, 15, 0, tzinfo=UTC)
     assert sorted(tag.name for tag in jekyll.tags.all()) == ["Web", "django", "python"]
     assert jekyll.status == Post.Status.PUBLISHED
-    assert "```python\nprint('hi')\n```\n" in jekyll.body
+    assert "```python linenos\nprint('hi')\n```\n" in jekyll.body  # the option kept, the renderer honours it
+    assert '<span class="linenos">1</span>' in jekyll.body_html
     assert "{% gist 12345 %}" in jekyll.body  # reported and left as text
     assert "_posts/2013-01-05-hello-jekyll.md: line 14: unknown Liquid tag {% gist 12345 %}" in err
 
@@ -127,7 +129,8 @@ def test_jekyll_octopress_and_hugo_posts_come_in_with_their_dates_tags_drafts_an
     assert octopress.status == Post.Status.DRAFT and not octopress.comments_enabled
     # "python" from one engine and "Python" from another are one tag, as in the admin.
     assert sorted(tag.name for tag in octopress.tags.all()) == ["Octopress", "python"]
-    assert octopress.body == "```python Hello World hello.py\nprint('hello')\n```\n"
+    assert octopress.body == "```python Hello World hello.py http://example.com/hello.py Source\nprint('hello')\n```\n"
+    assert '<code>Hello World hello.py</code> <a href="http://example.com/hello.py">Source</a>' in octopress.body_html
 
     draft = posts["a-jekyll-draft"]
     assert draft.status == Post.Status.DRAFT
@@ -361,6 +364,47 @@ def test_other_engines_code_blocks_become_fences_and_code_inside_fences_is_left_
     # Inside a fence everything is text; a block holding ``` gets a longer fence.
     assert converted == body.replace("{% codeblock lang:sh %}\n```\n{% endcodeblock %}", "````sh\n```\n````")
     assert notes == []
+
+
+FENCE_OPTIONS = [
+    # (the engine's opening line, its closing line, the fence E-Scribe writes)
+    (
+        "{% codeblock Prime lang:ruby mark:1,3-4 start:5 linenos:false %}",
+        "{% endcodeblock %}",
+        "```ruby Prime mark:1,3-4 start:5 linenos:false",
+    ),
+    (
+        "{% codeblock mark:2 http://example.com/a.rb Source %}",
+        "{% endcodeblock %}",
+        "```text mark:2 http://example.com/a.rb Source",
+    ),
+    ("{% highlight ruby linenos %}", "{% endhighlight %}", "```ruby linenos"),
+    ('{% highlight ruby linenos mark_lines="1 2" %}', "{% endhighlight %}", '```ruby linenos mark_lines="1 2"'),
+    (
+        '{{< highlight go "linenos=table,hl_lines=8 15-17,linenostart=199" >}}',
+        "{{< /highlight >}}",
+        '```go {linenos=table,hl_lines="8 15-17",linenostart=199}',
+    ),
+]
+
+
+@pytest.mark.parametrize(("opening", "closing", "fence"), FENCE_OPTIONS)
+def test_code_block_options_come_in_on_the_fence_for_the_renderer(opening, closing, fence):
+    converted, notes = convert_code_blocks(f"{opening}\nx\n{closing}\n")
+    assert converted == f"{fence}\nx\n```\n" and notes == []
+    assert render(converted).warnings == []
+
+
+def test_an_unknown_code_block_option_is_in_the_import_report_not_the_caption(tmp_path):
+    write(tmp_path, "_posts/2014-02-03-options.markdown", (
+        "---\ntitle: Options\ndate: 2014-02-03 08:30\n---\n\n"
+        "{% highlight ruby linenos cssclass=fancy %}\nputs 1\n{% endhighlight %}\n"
+    ))  # fmt: skip
+    _, err = run("import_markdown", str(tmp_path))
+    assert "Code block option 'cssclass=fancy' is unknown and was ignored" in err
+    post = Post.objects.get(slug="options")
+    assert "cssclass" not in post.body_html and "figcaption" not in post.body_html
+    assert '<span class="linenos">1</span>' in post.body_html
 
 
 def test_imported_posts_are_found_by_search(tmp_path):

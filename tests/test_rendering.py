@@ -1,3 +1,4 @@
+import re
 import time
 
 import markdown
@@ -175,3 +176,134 @@ class TestPathologicalMarkdownIsCapped:
         for n in ("", "2", "3"):
             assert f'id="p-fnref{n}:1"' in html
             assert f'href="#p-fnref{n}:1"' in html
+
+
+class TestFenceOptions:
+    """Octopress's, Jekyll's and Hugo's fence options are honoured or warned about, never shown as the caption."""
+
+    CODE = "a = 1\nb = 2\nc = 3\nd = 4\n"
+
+    def fence(self, info):
+        return render(f"```python {info}\n{self.CODE}```\n")
+
+    @staticmethod
+    def numbers(html):
+        return [int(n) for n in re.findall(r'<span class="linenos">\s*(\d+)</span>', html)]
+
+    @staticmethod
+    def marked(html):
+        """The code lines inside <span class="hll">, as 'b = 2' etc."""
+        lines = re.findall(r'<span class="hll">(.*?)\n</span>', html)
+        return [re.sub(r'<span class="linenos">\s*\d+</span>|<[^>]+>', "", line).strip() for line in lines]
+
+    @pytest.mark.parametrize(
+        "info", ["linenos", "linenos=table", "linenos=inline", "linenos=true", "{linenos=table}", "{linenos}"]
+    )
+    def test_line_numbers(self, info):
+        rendered = self.fence(info)
+        assert self.numbers(rendered.html) == [1, 2, 3, 4]
+        assert "figcaption" not in rendered.html and rendered.warnings == []
+
+    @pytest.mark.parametrize("info", ["linenos=false", "linenos:false"])
+    def test_line_numbers_turned_off(self, info):
+        rendered = self.fence(info)
+        assert self.numbers(rendered.html) == [] and "figcaption" not in rendered.html and rendered.warnings == []
+
+    @pytest.mark.parametrize("info", ["linenos linenostart=10", "linenos start:10", "{linenos=table,linenostart=10}"])
+    def test_the_first_line_number(self, info):
+        assert self.numbers(self.fence(info).html) == [10, 11, 12, 13]
+
+    @pytest.mark.parametrize(
+        "info",
+        ['hl_lines="2 3"', "hl_lines=2-3", 'hl_lines=[2,"3"]', "mark:2-3", '{hl_lines=[2,"3-3"]}', "mark:2,3"],
+    )
+    def test_marked_lines(self, info):
+        rendered = self.fence(info)
+        assert self.marked(rendered.html) == ["b = 2", "c = 3"]
+        assert "figcaption" not in rendered.html and rendered.warnings == []
+
+    def test_marked_lines_beyond_the_block_are_left_out_quickly(self):
+        started = time.perf_counter()
+        rendered = self.fence("hl_lines=[" + ",".join(["1-999999999"] * 10_000) + "]")
+        assert self.marked(rendered.html) == ["a = 1", "b = 2", "c = 3", "d = 4"]
+        assert time.perf_counter() - started < 2
+
+    @pytest.mark.parametrize(
+        "info", ['title:"Hello world"', 'title="Hello world"', "title:'Hello world'", '{title="Hello world"}']
+    )
+    def test_a_title_is_the_caption(self, info):
+        rendered = self.fence(info)
+        assert "<figcaption><code>Hello world</code></figcaption>" in rendered.html
+        assert rendered.warnings == []
+
+    def test_caption_and_options_together(self):
+        rendered = self.fence('models.py linenos hl_lines="4"')
+        assert "<figcaption><code>models.py</code></figcaption>" in rendered.html
+        assert self.numbers(rendered.html) == [1, 2, 3, 4] and self.marked(rendered.html) == ["d = 4"]
+
+    def test_octopress_title_url_and_link_text(self):
+        rendered = self.fence("Discover if a number is prime https://example.com/primes?a=1&b=2 Source Article")
+        assert (
+            '<figcaption><code>Discover if a number is prime</code> <a href="https://example.com/primes?a=1&amp;b=2">'
+            "Source Article</a></figcaption>"
+        ) in rendered.html
+
+    def test_an_octopress_url_without_link_text_is_a_link(self):
+        rendered = self.fence("https://example.com/x.py")
+        assert '<figcaption><a href="https://example.com/x.py">link</a></figcaption>' in rendered.html
+
+    @pytest.mark.parametrize(
+        ("info", "option"),
+        [
+            ("foo=bar", "foo=bar"),
+            ("{linenos=table,style=monokai}", "style=monokai"),
+            ("models.py anchorlinenos=1", None),
+        ],
+    )
+    def test_an_unknown_option_is_a_warning_not_the_caption(self, info, option):
+        rendered = self.fence(info)
+        assert any("unknown and was ignored" in warning for warning in rendered.warnings), rendered.warnings
+        if option:
+            assert option not in rendered.html and "figcaption" not in rendered.html
+        else:
+            assert "<figcaption><code>models.py</code></figcaption>" in rendered.html
+
+    @pytest.mark.parametrize("info", ["hl_lines=two", "linenos=sometimes", "linenostart=x"])
+    def test_a_bad_value_is_a_warning(self, info):
+        rendered = self.fence(info)
+        assert len(rendered.warnings) == 1 and info.split("=")[0] in rendered.warnings[0]
+        assert "figcaption" not in rendered.html
+
+    def test_a_windows_path_is_still_a_caption(self):
+        assert "<figcaption><code>C:\\code\\x.py</code></figcaption>" in self.fence("C:\\code\\x.py").html
+
+
+@pytest.mark.django_db
+def test_the_migration_renders_again_only_the_posts_whose_fences_carry_options():
+    import importlib
+    from pathlib import Path
+
+    from django.apps import apps
+
+    import blog.migrations
+    from blog.models import Blurb, Post
+    from tests.factories import make_blurb, make_post
+
+    # The coordinator may renumber migrations: found by name, not number.
+    name = next(Path(blog.migrations.__file__).parent.glob("*_rerender_code_fence_options.py")).stem
+    migration = importlib.import_module(f"blog.migrations.{name}")
+    with_options = make_post(body="```python linenos\nx = 1\n```\n", summary="```python hl_lines=1\ny\n```\n")
+    plain = make_post(body="```python\nx = 1\n```\n")
+    blurb = make_blurb(body="~~~sh title:Install\npip install\n~~~\n")
+    stale = "<p>as the old renderer left it</p>"
+    Post.objects.update(body_html=stale, summary_html=stale)
+    Blurb.objects.update(body_html=stale)
+    before = Post.objects.get(pk=with_options.pk).updated_at
+
+    migration.rerender(apps, None)
+
+    again = Post.objects.get(pk=with_options.pk)
+    assert '<span class="linenos">1</span>' in again.body_html and '<span class="hll">' in again.summary_html
+    assert again.updated_at == before
+    assert Post.objects.get(pk=plain.pk).body_html == stale  # nothing after the language: not rendered
+    assert "<figcaption><code>Install</code></figcaption>" in Blurb.objects.get(pk=blurb.pk).body_html
