@@ -14,6 +14,7 @@ from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import TocExtension
 from markdown.extensions.toc import slugify as toc_slugify
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
@@ -81,6 +82,7 @@ def render(source: str, id_prefix: str = "") -> Rendered:
     )
     md.preprocessors.register(_CodeFencePreprocessor(md, warnings), "escribe_fences", 25)
     md.preprocessors.register(_PathologyGuard(md, warnings), "escribe_guard", 24)
+    md.treeprocessors.register(_FocusableTables(md), "escribe_tables", 0)
     source = source or ""
     if len(source) > MAX_SOURCE_CHARS:
         return Rendered(
@@ -105,8 +107,12 @@ def _as_text(text):
     return f'<pre class="unrendered">{html.escape(text)}</pre>'
 
 
-def highlight_code(code: str, language: str | None) -> tuple[str, str | None]:
-    """Highlight code with Pygments CSS classes; returns (html, warning)."""
+def highlight_code(code: str, language: str | None, label: str = "") -> tuple[str, str | None]:
+    """Highlight code with Pygments CSS classes; returns (html, warning).
+
+    label names the block for assistive technology (a file name); without one
+    the language names it ("Python code").
+    """
     warning = None
     lexer = None
     if language:
@@ -116,8 +122,15 @@ def highlight_code(code: str, language: str | None) -> tuple[str, str | None]:
             warning = f"Unknown language {language!r} in a code fence: shown as plain text."
     if lexer is None:
         lexer = TextLexer(stripnl=False, ensurenl=True)
+        label = label or "Code"
     formatter = HtmlFormatter(cssclass=PYGMENTS_CSS_CLASS, wrapcode=True)
-    return highlight(code, lexer, formatter), warning
+    code_html = highlight(code, lexer, formatter)
+    # A long line makes the <pre> scroll sideways, which keyboard users can
+    # only do once it takes focus; a focusable element needs a name, and a
+    # plain <pre> may not carry one, so it is a named group (not a region:
+    # a page of posts would hold many landmarks with the same name).
+    label = label or f"{lexer.name} code"
+    return code_html.replace("<pre>", f'<pre tabindex="0" role="group" aria-label="{html.escape(label)}">', 1), warning
 
 
 def pygments_css(style: str) -> str:
@@ -142,7 +155,7 @@ class _CodeFencePreprocessor(Preprocessor):
     def _replace(self, match):
         language = match.group("lang")
         filename = (match.group("filename") or "").strip()
-        code_html, warning = highlight_code(match.group("code"), language)
+        code_html, warning = highlight_code(match.group("code"), language, label=filename)
         if warning:
             self.warnings.append(warning)
         if language and not warning:
@@ -158,6 +171,14 @@ class _CodeFencePreprocessor(Preprocessor):
                 f"{code_html}</figure>"
             )
         return f"\n\n{self.md.htmlStash.store(code_html)}\n\n"
+
+
+class _FocusableTables(Treeprocessor):
+    """Tables take keyboard focus: a wide one scrolls sideways on a phone (site.css), like a code block."""
+
+    def run(self, root):
+        for table in root.iter("table"):
+            table.set("tabindex", "0")
 
 
 class _PathologyGuard(Preprocessor):

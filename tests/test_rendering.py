@@ -10,7 +10,11 @@ CASES = [
     (
         "language fence",
         "```python\ndef f():\n    return 1\n```\n",
-        ['<div class="highlight" data-lang="python">', '<span class="k">def</span>'],
+        [
+            '<div class="highlight" data-lang="python">',
+            '<span class="k">def</span>',
+            '<pre tabindex="0" role="group" aria-label="Python code">',
+        ],
         ["```"],
     ),
     (
@@ -20,13 +24,14 @@ CASES = [
             '<figure class="code-file">',
             "<figcaption><code>models.py</code></figcaption>",
             '<span class="k">class</span>',
+            '<pre tabindex="0" role="group" aria-label="models.py">',
         ],
         ["models.py\nclass"],
     ),
     (
         "unknown language",
         "```nosuchlanguage\nx <y> & z\n```\n",
-        ['<div class="highlight">', "x &lt;y&gt; &amp; z"],
+        ['<div class="highlight">', "x &lt;y&gt; &amp; z", '<pre tabindex="0" role="group" aria-label="Code">'],
         ["<y>", "data-lang"],
     ),
     (
@@ -44,7 +49,7 @@ CASES = [
     (
         "table",
         "| Name | Size |\n|------|-----:|\n| a | 1 |\n",
-        ["<table>", "<th>Name</th>", '<td style="text-align: right;">1</td>'],
+        ['<table tabindex="0">', "<th>Name</th>", '<td style="text-align: right;">1</td>'],
         ["|------|"],
     ),
     (
@@ -69,6 +74,12 @@ def test_rendering(name, source, present, absent):
         assert fragment in html, f"{name}: {fragment!r} missing from {html!r}"
     for fragment in absent:
         assert fragment not in html, f"{name}: {fragment!r} should not be in {html!r}"
+
+
+def test_a_file_name_that_looks_like_markup_names_its_code_block_as_text():
+    html = render_markdown('```python "><b>x.py\npass\n```\n')
+    assert 'aria-label="&quot;&gt;&lt;b&gt;x.py"' in html
+    assert "<b>" not in html
 
 
 def test_unknown_language_is_reported_not_raised():
