@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 
 export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test test-postgres venv check-python clean bench bench-smoke
+.PHONY: run test test-postgres venv check-python clean bench bench-smoke screenshots
 
 run: $(STAMP) var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v 0
@@ -40,6 +40,12 @@ bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.run --smoke $(BENCH_ARGS)
 
 venv: $(STAMP)
+
+# The README's screenshots: the demo blog in Chromium, desktop and phone
+# (tests/test_screenshots.py writes them under artefacts/), copied into docs/.
+screenshots: $(STAMP)
+	ESCRIBE_ARTEFACTS_DIR=$(CURDIR)/artefacts $(BIN)/python -m pytest -q -p no:randomly tests/test_screenshots.py
+	for shot in artefacts/screenshots/readme-*.png; do cp "$$shot" "docs/screenshot-$${shot##*/readme-}"; done
 
 # Re-install only when the requirements change; a second `make run` skips this.
 $(STAMP): requirements.txt requirements-dev.txt
