@@ -53,3 +53,13 @@ def test_axe_runs_under_the_pages_content_security_policy_and_reports_what_it_fi
     assert "label" in {violation["id"] for violation in violations}
     assert '["#search-q"]' in report(violations)
     page.close()
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)])
+def test_without_axe_core_the_check_skips_but_fails_under_ci(monkeypatch, tmp_path, ci, outcome):
+    from tests import accessibility
+
+    monkeypatch.setattr(accessibility, "AXE_JS", tmp_path / "node_modules" / "axe-core" / "axe.min.js")
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="axe-core is not installed"):
+        axe_source()
