@@ -5,10 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= $(or $(ESCRIBE_PORT),8000)
 STAMP := $(VENV)/.installed
+# axe-core, the accessibility checker the browser tests inject (package.json; test-only).
+NODE_STAMP := node_modules/.installed
 
 export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test test-postgres venv check-python clean bench bench-smoke
+.PHONY: run test test-postgres venv check-python clean bench bench-smoke screenshots
 
 run: $(STAMP) var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v 0
@@ -18,13 +20,13 @@ run: $(STAMP) var/secret_key
 	@echo "Serving E-Scribe on http://127.0.0.1:$(PORT)/ (admin: /admin/). Ctrl-C stops it."
 	ESCRIBE_HTTPS=$${ESCRIBE_HTTPS:-0} exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) escribe.wsgi
 
-test: $(STAMP) var/secret_key
+test: $(STAMP) $(NODE_STAMP) var/secret_key
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # The suite on a throwaway PostgreSQL cluster, started and deleted around the
 # run as in CI (needs the distribution's postgresql package).
-test-postgres: $(STAMP) var/secret_key
+test-postgres: $(STAMP) $(NODE_STAMP) var/secret_key
 	bash .ci/postgres.sh $(BIN)/python -m pytest
 
 # The benchmark of the real stack (bench/run.py, bench/README.md; wrk comes from
@@ -39,6 +41,12 @@ bench-smoke: $(STAMP)
 
 venv: $(STAMP)
 
+# The README's screenshots: the demo blog in Chromium, desktop and phone
+# (tests/test_screenshots.py writes them under artefacts/), copied into docs/.
+screenshots: $(STAMP)
+	ESCRIBE_ARTEFACTS_DIR=$(CURDIR)/artefacts $(BIN)/python -m pytest -q -p no:randomly tests/test_screenshots.py
+	for shot in artefacts/screenshots/readme-*.png; do cp "$$shot" "docs/screenshot-$${shot##*/readme-}"; done
+
 # Re-install only when the requirements change; a second `make run` skips this.
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -47,6 +55,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# Re-installed only when package-lock.json changes. Without npm the accessibility
+# tests skip and say so (under CI they fail: .ci/run installs npm).
+$(NODE_STAMP): package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm is not installed: the accessibility (axe-core) tests will be skipped."; \
+	fi
+
 # var/ holds the database, the secret key and backups: the owner's alone.
 var/secret_key:
 	@mkdir -p -m 0700 var
@@ -54,4 +71,4 @@ var/secret_key:
 	@echo "Generated a secret key in $@ (kept out of git)."
 
 clean:
-	rm -rf $(VENV) var/static
+	rm -rf $(VENV) var/static node_modules

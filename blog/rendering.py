@@ -14,6 +14,7 @@ from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import TocExtension
 from markdown.extensions.toc import slugify as toc_slugify
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
@@ -83,6 +84,7 @@ def render(source: str, id_prefix: str = "") -> Rendered:
     )
     md.preprocessors.register(_CodeFencePreprocessor(md, warnings), "escribe_fences", 25)
     md.preprocessors.register(_PathologyGuard(md, warnings), "escribe_guard", 24)
+    md.treeprocessors.register(_FocusableTables(md), "escribe_tables", 0)
     source = source or ""
     if len(source) > MAX_SOURCE_CHARS:
         return Rendered(
@@ -108,12 +110,20 @@ def _as_text(text):
 
 
 def highlight_code(
-    code: str, language: str | None, *, linenos: bool = False, linenostart: int = 1, hl_lines: tuple | list = ()
+    code: str,
+    language: str | None,
+    *,
+    label: str = "",
+    linenos: bool = False,
+    linenostart: int = 1,
+    hl_lines: tuple | list = (),
 ) -> tuple[str, str | None]:
     """Highlight code with Pygments CSS classes; returns (html, warning).
 
-    Line numbers are inline spans (site.css keeps them out of a copy): one
-    <pre> either way, so every code block scrolls and is styled alike.
+    label names the block for assistive technology (a file name); without one
+    the language names it ("Python code"). Line numbers are inline spans
+    (site.css keeps them out of a copy): one <pre> either way, so every code
+    block scrolls and is styled alike.
     """
     warning = None
     lexer = None
@@ -124,6 +134,7 @@ def highlight_code(
             warning = f"Unknown language {language!r} in a code fence: shown as plain text."
     if lexer is None:
         lexer = TextLexer(stripnl=False, ensurenl=True)
+        label = label or "Code"
     formatter = HtmlFormatter(
         cssclass=PYGMENTS_CSS_CLASS,
         wrapcode=True,
@@ -131,7 +142,13 @@ def highlight_code(
         linenostart=linenostart,
         hl_lines=list(hl_lines),
     )
-    return highlight(code, lexer, formatter), warning
+    code_html = highlight(code, lexer, formatter)
+    # A long line makes the <pre> scroll sideways, which keyboard users can
+    # only do once it takes focus; a focusable element needs a name, and a
+    # plain <pre> may not carry one, so it is a named group (not a region:
+    # a page of posts would hold many landmarks with the same name).
+    label = label or f"{lexer.name} code"
+    return code_html.replace("<pre>", f'<pre tabindex="0" role="group" aria-label="{html.escape(label)}">', 1), warning
 
 
 def pygments_css(style: str) -> str:
@@ -161,6 +178,7 @@ class _CodeFencePreprocessor(Preprocessor):
         code_html, warning = highlight_code(
             code,
             language,
+            label=info.caption,
             linenos=info.linenos,
             linenostart=info.linenostart,
             hl_lines=info.marked_lines(code.count("\n")),
@@ -180,6 +198,14 @@ class _CodeFencePreprocessor(Preprocessor):
                 caption = f"{caption} {link}" if caption else link
             code_html = f'<figure class="code-file"><figcaption>{caption}</figcaption>{code_html}</figure>'
         return f"\n\n{self.md.htmlStash.store(code_html)}\n\n"
+
+
+class _FocusableTables(Treeprocessor):
+    """Tables take keyboard focus: a wide one scrolls sideways on a phone (site.css), like a code block."""
+
+    def run(self, root):
+        for table in root.iter("table"):
+            table.set("tabindex", "0")
 
 
 class _PathologyGuard(Preprocessor):

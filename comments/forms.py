@@ -96,11 +96,9 @@ class WebsiteField(SingleLineMixin, forms.URLField):
 
 class CommentForm(forms.Form):
     author_name = SingleLineCharField(label="Name", max_length=NAME_MAX)
-    author_email = SingleLineEmailField(
-        label="Email", max_length=EMAIL_MAX, help_text="Will not be shared."
-    )
+    author_email = SingleLineEmailField(label="Email", max_length=EMAIL_MAX, help_text="(Will not be shared)")
     author_url = WebsiteField(
-        label="Website", max_length=URL_MAX, required=False, assume_scheme="https", help_text="Optional."
+        label="Website", max_length=URL_MAX, required=False, assume_scheme="https", help_text="(Optional)"
     )
     body = TextField(
         label="Comment",

@@ -1,4 +1,4 @@
-"""Finding the system programs some tests drive (nginx, Chromium, Java)."""
+"""Finding the system programs and tools some tests drive (nginx, Chromium, Java, axe-core)."""
 
 import os
 import shutil
@@ -13,7 +13,11 @@ def require_program(name, *fallbacks):
         path = shutil.which(candidate) or (candidate if executable else None)
         if path:
             return path
-    message = f"{name} is not installed (`.ci/run` installs it with apt-get)"
+    missing(f"{name} is not installed (`.ci/run` installs it with apt-get)")
+
+
+def missing(message):
+    """Skip the test visibly because something it needs is missing; under CI, fail it instead."""
     if os.environ.get("CI"):
         pytest.fail(f"{message}; CI must have it")
     pytest.skip(message)

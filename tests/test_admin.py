@@ -75,7 +75,7 @@ def test_preview_renders_unsaved_markdown_with_the_same_renderer(author_client):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<table>" in html and "<figcaption><code>x.py</code></figcaption>" in html
+    assert '<table tabindex="0">' in html and "<figcaption><code>x.py</code></figcaption>" in html
     assert "Draft title" in html
     assert Post.objects.count() == 0
 

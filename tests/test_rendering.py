@@ -11,7 +11,11 @@ CASES = [
     (
         "language fence",
         "```python\ndef f():\n    return 1\n```\n",
-        ['<div class="highlight" data-lang="python">', '<span class="k">def</span>'],
+        [
+            '<div class="highlight" data-lang="python">',
+            '<span class="k">def</span>',
+            '<pre tabindex="0" role="group" aria-label="Python code">',
+        ],
         ["```"],
     ),
     (
@@ -21,13 +25,14 @@ CASES = [
             '<figure class="code-file">',
             "<figcaption><code>models.py</code></figcaption>",
             '<span class="k">class</span>',
+            '<pre tabindex="0" role="group" aria-label="models.py">',
         ],
         ["models.py\nclass"],
     ),
     (
         "unknown language",
         "```nosuchlanguage\nx <y> & z\n```\n",
-        ['<div class="highlight">', "x &lt;y&gt; &amp; z"],
+        ['<div class="highlight">', "x &lt;y&gt; &amp; z", '<pre tabindex="0" role="group" aria-label="Code">'],
         ["<y>", "data-lang"],
     ),
     (
@@ -45,7 +50,7 @@ CASES = [
     (
         "table",
         "| Name | Size |\n|------|-----:|\n| a | 1 |\n",
-        ["<table>", "<th>Name</th>", '<td style="text-align: right;">1</td>'],
+        ['<table tabindex="0">', "<th>Name</th>", '<td style="text-align: right;">1</td>'],
         ["|------|"],
     ),
     (
@@ -70,6 +75,12 @@ def test_rendering(name, source, present, absent):
         assert fragment in html, f"{name}: {fragment!r} missing from {html!r}"
     for fragment in absent:
         assert fragment not in html, f"{name}: {fragment!r} should not be in {html!r}"
+
+
+def test_a_file_name_that_looks_like_markup_names_its_code_block_as_text():
+    html = render_markdown('```python "><b>x.py\npass\n```\n')
+    assert 'aria-label="&quot;&gt;&lt;b&gt;x.py"' in html
+    assert "<b>" not in html
 
 
 def test_unknown_language_is_reported_not_raised():

@@ -1,0 +1,83 @@
+"""The public pages that the accessibility (axe-core) and HTML (Nu) checks visit.
+
+One list for both checks: a new public page is added to PAGES once and is
+checked for accessibility in Chromium (tests/test_accessibility.py) and for
+valid HTML5 (tests/test_html.py).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from tests.comment_helpers import make_comment
+from tests.factories import make_blurb, make_post, make_tag
+
+# Wider than the code box on a desktop too, so that it scrolls sideways there.
+WIDE_LINE = "    title = models.CharField(" + ", ".join(f"option_{n}={n}" for n in range(12)) + ")"
+
+# A post as an author writes one: headings, a footnote, a file-named code block
+# with a line that scrolls sideways, unhighlighted code, and a table.
+BODY = """## A heading
+
+Text with a footnote.[^1] And a [link](/archive/), some `inline code` and *emphasis*.
+
+```python models.py
+class Post(models.Model):
+WIDE_LINE
+```
+
+```nosuchlang
+x < y
+```
+
+| Database | Writers | Readers | Notes on the setup that make this column wide |
+|---|---|---|---|
+| SQLite | 1 | many | WAL mode, IMMEDIATE transactions and a busy timeout |
+| PostgreSQL | many | many | one connection per worker |
+
+> A quotation.
+
+[^1]: The note.
+""".replace("WIDE_LINE", WIDE_LINE)
+
+INVALID_COMMENT = {"author_name": "Ada", "author_email": "not an address", "body": "x"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to check: opened at `path`, or reached by filling the comment form there with `form` and sending it."""
+
+    name: str
+    path: str
+    status: int = 200
+    form: dict = field(default_factory=dict)
+
+
+def make_pages():
+    """Create the content the pages show; return the pages to check."""
+    tag = make_tag("Python", featured=True)
+    make_blurb(title="About Me")
+    posts = [make_post(title=f"Writing post {n}", body=BODY, tags=[tag]) for n in range(3)]
+    post = posts[0]
+    make_comment(
+        post, status="approved", body="Nice post, thanks.\n\nhttps://example.com", author_url="https://a.example/"
+    )
+    make_comment(post, status="approved", author_name="Grace", body="I use `sqlite3` the same way.")
+    month = post.published_at
+    return [
+        Page("front page", "/"),
+        Page("post with code and comments", post.get_absolute_url()),
+        Page("tag page", tag.get_absolute_url()),
+        Page("tag list", "/tags/"),
+        Page("archive", "/archive/"),
+        Page("archive year", f"/archive/{month.year}/"),
+        Page("archive month", f"/archive/{month.year}/{month.month}/"),
+        Page("search results", "/search/?q=heading"),
+        Page("comment form with errors", post.get_absolute_url(), status=400, form=INVALID_COMMENT),
+        Page("awaiting approval", f"/post/{post.slug}/comment/received/"),
+        Page("not found", "/no-such-page/", status=404),
+    ]
+
+
+def comment_form_action(html):
+    """Where the page's comment form sends to, as a browser reads it."""
+    return re.search(r'<form class="comment-form" action="([^"]+)"', html).group(1)
