@@ -16,8 +16,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blog.rendering import render
-from comments.formatting import comment_html
+from blog.rendering import render, render_comment
 from comments.forms import JOINERS, CommentForm
 from comments.models import Comment
 from tests.factories import make_post, make_tag
@@ -79,7 +78,7 @@ def test_the_comment_form_never_raises_and_keeps_no_invisible_characters(name, e
         for char in form.cleaned_data[field]:
             assert unicodedata.category(char) not in ("Cf", "Cs") or char in JOINERS, (field, char)
     assert not any(unicodedata.category(char) == "Cs" for char in form.cleaned_data["body"])
-    comment_html(form.cleaned_data["body"])
+    render_comment(form.cleaned_data["body"])
 
 
 @pytest.mark.django_db
