@@ -5,6 +5,7 @@ to seconds, and database=None keeps it from writing an example store into
 the working tree.
 """
 
+import re
 import time
 import unicodedata
 from datetime import timedelta
@@ -51,6 +52,17 @@ def test_the_renderer_never_raises_and_finishes_in_time(source):
     result = render(source, id_prefix="p")
     assert isinstance(result.html, str)
     assert time.perf_counter() - started < 2
+
+
+@given(source=st.one_of(MARKDOWN, st.text(max_size=3000)))
+@FAST
+def test_the_comment_renderer_never_raises_finishes_in_time_and_links_only_the_web(source):
+    started = time.perf_counter()
+    html = render_comment(source)
+    assert time.perf_counter() - started < 2
+    assert "<script" not in html and "<img" not in html
+    for href in re.findall(r'<a href="([^"]*)"', html):
+        assert re.match(r"(https?|mailto):", href, re.IGNORECASE), href
 
 
 @given(
