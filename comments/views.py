@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.db import DatabaseError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from blog.models import Post
 from comments import moderation
@@ -20,15 +20,22 @@ UNAVAILABLE = (
     "The blog cannot store anything at the moment, so nothing was kept. Please send it again in a few minutes."
 )
 
+# The id of the form in comments/_form.html.
+FORM_ID = "comment-form"
+
 logger = logging.getLogger(__name__)
 
 
 # Public pages carry no per-visitor CSRF token (they are cached and identical
 # for everyone); this view checks the request's origin itself instead.
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def submit(request, slug):
     post = get_object_or_404(Post.objects.published(), slug=slug)
+    if request.method != "POST":
+        # Someone opened the form's address (a bookmark, a reload after an
+        # error page, a crawler): send them to the form itself.
+        return redirect(form_url(post))
     if cross_origin(request):
         return _refuse(request, post, 403, "Comments must be sent from this site's own comment form.")
     if not post.comments_open:
@@ -77,6 +84,11 @@ def submit(request, slug):
 def received(request, slug):
     post = get_object_or_404(Post.objects.published().only("title", "slug"), slug=slug)
     return render(request, "comments/received.html", {"post": post})
+
+
+def form_url(post):
+    """Where a post's comment form is on its page; the comments section when they are closed."""
+    return f"{post.get_absolute_url()}#{FORM_ID if post.comments_open else 'comments'}"
 
 
 def cross_origin(request):

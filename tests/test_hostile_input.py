@@ -252,7 +252,6 @@ def sent(data, content_type=URLENCODED, **extra):
 # (method, path, request keyword arguments, status, message a person reads)
 REQUESTS = [
     # Methods
-    pytest.param("GET", SUBMIT, {}, 405, NOT_THIS_WAY, id="get-on-the-comment-target"),
     pytest.param("PUT", SUBMIT, {}, 405, NOT_THIS_WAY, id="put-on-the-comment-target"),
     pytest.param("DELETE", "/", {}, 405, NOT_THIS_WAY, id="delete-on-the-front-page"),
     pytest.param("POST", "/post/target/", {}, 405, NOT_THIS_WAY, id="post-on-a-post-page"),
