@@ -108,7 +108,7 @@ class CommentForm(forms.Form):
         min_length=2,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 60}),
         help_text=(
-            "You may use `code`, ``` fenced code blocks ```, *emphasis*, **bold** and [links](https://…); "
+            "You may use `code`, code blocks between ``` lines, *emphasis*, **bold** and [links](https://…); "
             f"HTML shows as typed. At most {BODY_MAX:,} characters."
         ),
     )

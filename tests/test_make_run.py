@@ -50,8 +50,9 @@ def make_run(tmp_path, *arguments, **environment):
         DJANGO_SETTINGS_MODULE="escribe.settings",
         PYTHONPATH=str(django_settings.BASE_DIR),
     )
+    makefile = Path(django_settings.BASE_DIR) / "Makefile"
     result = subprocess.run(
-        [make, "-s", "-f", str(Path(django_settings.BASE_DIR) / "Makefile"), "run", f"BIN={fake}", "STAMP=", *arguments],
+        [make, "-s", "-f", str(makefile), "run", f"BIN={fake}", "STAMP=", *arguments],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
