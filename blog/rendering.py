@@ -378,19 +378,18 @@ def _split_urls(text):
 def _unwrap(element, parent):
     """Replace element by its text and children in parent."""
     index = list(parent).index(element)
-    before = parent[index - 1] if index else None
-    text = element.text or ""
-    if before is None:
-        parent.text = (parent.text or "") + text
-    else:
-        before.tail = (before.tail or "") + text
     children = list(element)
     parent.remove(element)
     parent[index:index] = children
-    tail = element.tail or ""
-    if children:
-        children[-1].tail = (children[-1].tail or "") + tail
-    elif index and parent[index - 1] is not None:
-        parent[index - 1].tail = (parent[index - 1].tail or "") + tail
+    _append_text(parent, index - 1, element.text)
+    _append_text(parent, index - 1 + len(children), element.tail)
+
+
+def _append_text(parent, position, text):
+    """Add text after parent's child at position (-1: at the start of parent)."""
+    if not text:
+        return
+    if position < 0:
+        parent.text = (parent.text or "") + text
     else:
-        parent.text = (parent.text or "") + tail
+        parent[position].tail = (parent[position].tail or "") + text

@@ -127,6 +127,19 @@ def test_links_to_anything_but_http_https_and_mailto_keep_only_their_text(text):
     assert "".join(parsed.text).strip().endswith("tail")
 
 
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("[a *b* `c`](javascript:x) tail", "<p>a <em>b</em> <code>c</code> tail</p>"),
+        ("*x* [a](data:,y) *z*", "<p><em>x</em> a <em>z</em></p>"),
+        ("[a](vbscript:x)", "<p>a</p>"),
+        ("[](javascript:x)after", "<p>after</p>"),
+    ],
+)
+def test_a_refused_link_leaves_its_text_and_markup_in_order(text, html):
+    assert render_comment(text) == html
+
+
 def test_a_double_encoded_entity_cannot_turn_into_a_scheme_in_the_browser():
     html = render_comment("[x](https://example.com/&amp;#58;x) [y](https://example.com/?q=&quot;onmouseover=&quot;)")
     links = Parsed(html).links()
