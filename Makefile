@@ -12,6 +12,9 @@ export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
 .PHONY: run test test-postgres venv check-python clean bench bench-smoke screenshots
 
+# Links made outside a request (the author's mail, Akismet's blog URL) name the
+# address served here, unless the operator set the public one.
+run: export ESCRIBE_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP) var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py create_author

@@ -105,7 +105,10 @@ class CommentForm(forms.Form):
         max_length=BODY_MAX,
         min_length=2,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 60}),
-        help_text=f"Plain text; links become clickable. At most {BODY_MAX:,} characters.",
+        help_text=(
+            "You may use `code`, code blocks between ``` lines, *emphasis*, **bold** and [links](https://…); "
+            f"HTML shows as typed. At most {BODY_MAX:,} characters."
+        ),
     )
     # Hidden from people by CSS; bots that fill every field fill this one.
     homepage = forms.CharField(label="Leave this field empty", required=False, max_length=200)

@@ -1,5 +1,6 @@
 """Readers' comments, their history, and the spam counter."""
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,7 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from comments.formatting import comment_html, safe_website
+from blog.rendering import render_comment
+
+_WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 
 
 class CommentQuerySet(models.QuerySet):
@@ -69,8 +72,8 @@ class Comment(models.Model):
     author_name = models.CharField(max_length=100)
     author_email = models.EmailField(max_length=254, help_text="Never shown to readers.")
     author_url = models.URLField(max_length=200, blank=True)
-    body = models.TextField(help_text="Plain text, as the commenter typed it.")
-    # Escaped and linked once, on save (comments/formatting.py).
+    body = models.TextField(help_text="As the commenter typed it (a little Markdown: code, emphasis, links).")
+    # Rendered once, on save (blog.rendering.render_comment); pages and feeds serve it.
     body_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -104,9 +107,9 @@ class Comment(models.Model):
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
         if update_fields is None:
-            self.body_html = comment_html(self.body)
+            self.body_html = render_comment(self.body)
         elif "body" in update_fields:
-            self.body_html = comment_html(self.body)
+            self.body_html = render_comment(self.body)
             kwargs["update_fields"] = {*update_fields, "body_html"}
         super().save(*args, **kwargs)
 
@@ -116,7 +119,7 @@ class Comment(models.Model):
     @property
     def website(self):
         """The commenter's website as a link target: an http(s) address, or "" (never a javascript: link)."""
-        return safe_website(self.author_url)
+        return self.author_url if self.author_url and _WEB_ADDRESS.match(self.author_url) else ""
 
 class CommentEvent(models.Model):
     """One step in a comment's history: why it is where it is."""

@@ -77,6 +77,21 @@ def screen(post, ip_address, body):
     return None
 
 
+def rate_limit_ends(ip_address):
+    """When this address may comment again: the moment the oldest of its last COMMENT_RATE comments leaves the window.
+
+    None when no time will do (a COMMENT_RATE of 0 turns every comment away).
+    """
+    if settings.COMMENT_RATE < 1:
+        return None
+    now = timezone.now()
+    recent = Comment.objects.filter(ip_address=ip_address, created_at__gte=now - RATE_WINDOW).order_by("-created_at")
+    counted = list(recent.values_list("created_at", flat=True)[: settings.COMMENT_RATE])
+    if not ip_address or len(counted) < settings.COMMENT_RATE:
+        return now
+    return counted[-1] + RATE_WINDOW
+
+
 def receive(comment, permalink, honeypot=False):
     """Store a new comment unless screen() refuses it, then ask Akismet; returns the Refusal or None.
 

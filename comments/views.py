@@ -1,12 +1,14 @@
 """The comment form's POST target and the "awaiting approval" page."""
 
 import logging
+import math
 from urllib.parse import urlsplit
 
 from django.db import DatabaseError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from blog.models import Post
 from comments import moderation
@@ -20,19 +22,28 @@ UNAVAILABLE = (
     "The blog cannot store anything at the moment, so nothing was kept. Please send it again in a few minutes."
 )
 
+# The id of the form in comments/_form.html.
+FORM_ID = "comment-form"
+
 logger = logging.getLogger(__name__)
 
 
 # Public pages carry no per-visitor CSRF token (they are cached and identical
 # for everyone); this view checks the request's origin itself instead.
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def submit(request, slug):
     post = get_object_or_404(Post.objects.published(), slug=slug)
+    if request.method != "POST":
+        # Someone opened the form's address (a bookmark, a reload after an
+        # error page, a crawler): send them to the form itself.
+        return redirect(form_url(post))
     if cross_origin(request):
+        # The text is not shown back: another site must not be able to fill in this site's form.
         return _refuse(request, post, 403, "Comments must be sent from this site's own comment form.")
     if not post.comments_open:
-        return _refuse(request, post, 403, "Comments on this post are closed.")
+        # Sending it again would not help; the text is shown for copying.
+        return _refuse(request, post, 403, "Comments on this post are closed.", kept=request.POST.get("body", ""))
     form = CommentForm(request.POST)
     if not form.is_valid():
         return render(request, "comments/invalid.html", {"post": post, "form": form}, status=400)
@@ -64,10 +75,11 @@ def submit(request, slug):
         # Already stored: a double click or a resend gets the same answer.
         return redirect("comments:received", slug=post.slug)
     if refusal == moderation.Refusal.RATE_LIMITED:
-        response = _refuse(
-            request, post, 429, "You have sent many comments in the past hour. Please wait a while and try again."
-        )
-        response["Retry-After"] = "3600"
+        retry_at = moderation.rate_limit_ends(ip)
+        message = "You have sent many comments in the past hour, so this one was not saved."
+        response = _refuse(request, post, 429, message, form=form, retry_at=retry_at)
+        wait = (retry_at - timezone.now()).total_seconds() if retry_at else moderation.RATE_WINDOW.total_seconds()
+        response["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
     # The same answer whatever Akismet said: spammers learn nothing.
     return redirect("comments:received", slug=post.slug)
@@ -77,6 +89,11 @@ def submit(request, slug):
 def received(request, slug):
     post = get_object_or_404(Post.objects.published().only("title", "slug"), slug=slug)
     return render(request, "comments/received.html", {"post": post})
+
+
+def form_url(post):
+    """Where a post's comment form is on its page; the comments section when they are closed."""
+    return f"{post.get_absolute_url()}#{FORM_ID if post.comments_open else 'comments'}"
 
 
 def cross_origin(request):
@@ -90,8 +107,10 @@ def cross_origin(request):
     return urlsplit(origin).netloc.lower() != request.get_host().lower()
 
 
-def _refuse(request, post, status, message):
-    return render(request, "comments/refused.html", {"post": post, "message": message}, status=status)
+def _refuse(request, post, status, message, **context):
+    """The refusal page: with `form`, the comment form as sent, to send again; with `kept`, the text to copy."""
+    context = {"post": post, "message": message, **context}
+    return render(request, "comments/refused.html", context, status=status)
 
 
 def _header(request, key, limit):

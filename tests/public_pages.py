@@ -40,6 +40,8 @@ x < y
 """.replace("WIDE_LINE", WIDE_LINE)
 
 INVALID_COMMENT = {"author_name": "Ada", "author_email": "not an address", "body": "x"}
+COMMENT = {"author_name": "Ada", "author_email": "ada@example.com", "body": "Kept <text>\nhere, `code` too."}
+MARKDOWN_COMMENT = "Try `x < y`:\n\n```python\nprint(1)\n```\n*done*, see https://a.example/"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Page:
     path: str
     status: int = 200
     form: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
 
 
 def make_pages():
@@ -62,6 +65,7 @@ def make_pages():
         post, status="approved", body="Nice post, thanks.\n\nhttps://example.com", author_url="https://a.example/"
     )
     make_comment(post, status="approved", author_name="Grace", body="I use `sqlite3` the same way.")
+    make_comment(post, status="approved", author_name="Linus", body=MARKDOWN_COMMENT)
     month = post.published_at
     return [
         Page("front page", "/"),
@@ -73,6 +77,14 @@ def make_pages():
         Page("archive month", f"/archive/{month.year}/{month.month}/"),
         Page("search results", "/search/?q=heading"),
         Page("comment form with errors", post.get_absolute_url(), status=400, form=INVALID_COMMENT),
+        # A COMMENT_RATE of 0 turns every comment away: the 429 page with the form kept.
+        Page(
+            "comment refused by the rate limit",
+            post.get_absolute_url(),
+            status=429,
+            form=COMMENT,
+            settings={"COMMENT_RATE": 0},
+        ),
         Page("awaiting approval", f"/post/{post.slug}/comment/received/"),
         Page("not found", "/no-such-page/", status=404),
     ]
@@ -80,4 +92,4 @@ def make_pages():
 
 def comment_form_action(html):
     """Where the page's comment form sends to, as a browser reads it."""
-    return re.search(r'<form class="comment-form" action="([^"]+)"', html).group(1)
+    return re.search(r'<form class="comment-form"[^>]* action="([^"]+)"', html).group(1)

@@ -1,6 +1,7 @@
 """axe-core finds no accessibility violation on the public pages, light and dark, desktop and phone."""
 
 import pytest
+from django.test import override_settings
 
 from tests.accessibility import axe_source, axe_violations, report
 from tests.public_pages import make_pages
@@ -31,7 +32,8 @@ def test_public_pages_have_no_axe_violations(browser, live_server, scheme, width
     page = context.new_page()
     found = {}
     for entry in pages:
-        response = open_page(page, live_server.url, entry)
+        with override_settings(**entry.settings):
+            response = open_page(page, live_server.url, entry)
         assert response.status == entry.status, entry.name
         violations = axe_violations(page, source)
         if violations:

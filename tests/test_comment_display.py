@@ -1,11 +1,15 @@
 """How comments appear to readers: escaped, nofollow, approved only, at once."""
 
+import importlib
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from comments import moderation
-from tests.comment_helpers import make_comment
+from blog.rendering import render_comment
+from comments import migrations, moderation
+from comments.models import Comment
+from tests.comment_helpers import make_comment, post_comment
 from tests.factories import make_author, make_post
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +37,7 @@ def test_hostile_comment_is_shown_escaped(client, post):
     )
     html = client.get(post.get_absolute_url()).content.decode()
     assert "<script>alert" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in html
     assert "<img src=x onerror" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert 'href="javascript:' not in html
     assert '<a href="https://example.com/page" rel="nofollow ugc">' in html
@@ -154,3 +158,54 @@ def test_comments_of_a_scheduled_post_are_not_in_the_feed_before_its_time(client
     scheduled.published_at = timezone.now() - timedelta(minutes=1)
     scheduled.save()
     assert len(feed_entries(client)) == 1
+
+
+MARKDOWN_COMMENT = (
+    "Try *this*:\n\n```python\nprint('<b>')\n```\n\nor `x < y`, see https://example.com/docs "
+    "and [the guide](https://guide.example/) but not [this](javascript:alert(1)).\n\n<script>alert(2)</script>"
+)
+
+
+def test_a_comment_in_markdown_is_stored_as_typed_and_shown_rendered(client, post):
+    response = post_comment(client, post, body=MARKDOWN_COMMENT)
+    assert response.status_code == 302
+    comment = Comment.objects.get()
+    assert comment.body == MARKDOWN_COMMENT
+    assert comment.body_html == render_comment(comment.body)
+    moderation.approve([comment], make_author())
+
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "<em>this</em>" in html
+    assert '<div class="highlight" data-lang="python">' in html and "&lt;b&gt;" in html
+    assert "<code>x &lt; y</code>" in html
+    assert '<a href="https://example.com/docs" rel="nofollow ugc">https://example.com/docs</a>' in html
+    assert '<a href="https://guide.example/" rel="nofollow ugc">the guide</a>' in html
+    assert "javascript:" not in html and "<script>" not in html and "&lt;script&gt;alert(2)" in html
+
+
+def test_the_comment_feed_carries_the_same_html_as_the_page(client, post):
+    comment = make_comment(post, status="approved", body=MARKDOWN_COMMENT)
+    (entry,) = feed_entries(client)
+    assert entry.findtext(f"{ATOM}summary") == comment.body_html == render_comment(MARKDOWN_COMMENT)
+
+
+def test_editing_a_comment_body_renders_it_again(post):
+    comment = make_comment(post, body="*before*")
+    comment.body = "**after**"
+    comment.save(update_fields=["body"])
+    comment.refresh_from_db()
+    assert comment.body_html == "<p><strong>after</strong></p>"
+
+
+def test_the_migration_renders_comments_stored_as_plain_text(post):
+    from django.apps import apps
+
+    comment = make_comment(post, body="Use `make run` *now*")
+    # As the plain-text formatter left it.
+    Comment.objects.filter(pk=comment.pk).update(body_html="<p>Use `make run` *now*</p>")
+    (path,) = Path(migrations.__file__).parent.glob("*_render_comment_markdown.py")
+    module = importlib.import_module(f"comments.migrations.{path.stem}")
+    module.render_bodies(apps, None)
+    comment.refresh_from_db()
+    assert comment.body_html == "<p>Use <code>make run</code> <em>now</em></p>"
+    assert comment.body == "Use `make run` *now*"

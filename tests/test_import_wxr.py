@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from blog.models import Post, Redirect, Tag
+from blog.rendering import render_comment
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from moving.models import WordPressComment, WordPressPost
 from moving.wxr import convert
@@ -274,6 +275,7 @@ def test_comments_keep_author_email_url_ip_and_date_in_date_order(author, export
     )
     assert first.created_at == PUBLISHED + timedelta(minutes=10)
     assert first.body == "Great & true"
+    assert first.body_html == render_comment(first.body) == "<p>Great &amp; true</p>"
 
 
 def test_an_address_that_is_not_an_ip_is_left_out(author, tmp_path):

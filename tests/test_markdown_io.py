@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from blog.frontmatter import convert_code_blocks
 from blog.models import Blurb, Post, Tag
-from blog.rendering import render
+from blog.rendering import render, render_comment
 from comments import moderation
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from tests.akismet_clients import CONFIG, HamClient
@@ -204,6 +204,8 @@ def populate_a_blog():
     make_comment(about, status="approved", author_url="https://reader.example/", body="Line one\n\nline two",
                  created_at=now - timedelta(days=29))  # fmt: skip
     make_comment(about, status="pending", body="Ends with a newline\n", created_at=now - timedelta(hours=1))
+    make_comment(about, status="approved", body="Code:\r\n\r\n```python\r\nx = `<b>`\r\n```\r\n*done*",
+                 created_at=now - timedelta(days=27))  # fmt: skip
     make_comment(about, status="spam", author_email="", body="Buy now", created_at=now - timedelta(days=28))
     SpamReport.objects.update_or_create(pk=1, defaults={"killed": 237132, "since_year": 2008})
 
@@ -231,7 +233,11 @@ def test_export_import_into_an_empty_database_and_export_again_gives_byte_identi
     assert {"blog.yaml", "spam-report.yaml", "blurbs/01-about-me.md", "blurbs/02-hidden.md"} <= set(first)
     assert sum(name.endswith(".comments.yaml") for name in first) == 1
     assert b"reader.example" in b"".join(first.values()) and b"someone@example.com" in b"".join(first.values())
-    assert SpamReport.current().killed == 237132 and Comment.objects.count() == 3
+    assert SpamReport.current().killed == 237132 and Comment.objects.count() == 4
+    # The raw text came back as it went out; its HTML was made on the way in, as on any save.
+    for body, body_html in Comment.objects.values_list("body", "body_html"):
+        assert body_html == render_comment(body)
+    assert '<div class="highlight" data-lang="python">' in Comment.objects.get(body__startswith="Code:").body_html
     # Imported comments were judged where they came from: no Akismet call, no mail.
     assert akismet_client.calls == [] and not Notification.objects.exists()
     assert set(Comment.objects.values_list("spam_check", flat=True)) == {Comment.SpamCheck.UNCHECKED}

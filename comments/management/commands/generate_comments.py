@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from blog.models import Post
+from blog.rendering import render_comment
 from comments.changes import comments_changed
-from comments.formatting import comment_html
 from comments.models import Comment
 
 WORDS = (
@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 batch.append(
                     Comment(
                         post_id=post_id, author_name=f"Reader {n}", author_email=f"reader{n}@example.com", body=body,
-                        body_html=comment_html(body),
+                        body_html=render_comment(body),
                         created_at=min(published_at + timedelta(minutes=7 * (n + 1)), now),
                         ip_address=f"198.51.100.{n % 250 + 1}", user_agent="bench", status=status, spam_check=check,
                     )
