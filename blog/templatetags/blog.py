@@ -6,6 +6,7 @@ from urllib.parse import urljoin
 from django import template
 from django.conf import settings
 from django.utils import timezone
+from django.urls import get_script_prefix
 from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -70,6 +71,19 @@ def absolute(url):
     if url.startswith("/") and not url.startswith("//"):
         return settings.SITE_URL + url
     return urljoin(settings.SITE_URL + "/", url)
+
+
+@register.simple_tag(takes_context=True)
+def this_page_url(context):
+    """The absolute address of the page being rendered, without its query string ("" outside a request).
+
+    From the resolved path under the script prefix, so a copy made for a
+    sub-path (export_site --base-url .../blog/) names its own pages.
+    """
+    request = context.get("request")
+    if request is None:
+        return ""
+    return absolute(get_script_prefix() + request.path_info.lstrip("/"))
 
 
 @register.filter
