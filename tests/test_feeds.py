@@ -122,8 +122,8 @@ Fin &amp; done.
 def test_footnote_heading_and_site_links_are_absolute_in_feeds(client, url):
     post = make_post(slug="footnoted", body=FOOTNOTED)
     feed = parse(client, url)
-    element = feed.find(f"{ATOM}entry/{ATOM}content") if url.endswith("atom/") else feed.find("channel/item/description")
-    html = element.text
+    path = f"{ATOM}entry/{ATOM}content" if url.endswith("atom/") else "channel/item/description"
+    html = feed.find(path).text
     page = "http://testserver/post/footnoted/"
     # Every fragment link of the rendered post now leads into the post's own page.
     fragments = [part.split('"')[0] for part in post.body_html.split('href="#')[1:]]
