@@ -5,8 +5,8 @@ from urllib.parse import urljoin
 
 from django import template
 from django.conf import settings
-from django.utils import timezone
 from django.urls import get_script_prefix
+from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
