@@ -633,3 +633,20 @@ def test_the_navigation_is_rendered_once_per_generation_and_afresh_after_a_chang
         page.title = "After"
         page.save()
     assert ">After</a></li>" in client.get(third.get_absolute_url()).content.decode()
+
+
+def test_a_posts_kept_page_shows_new_related_posts_once_another_post_is_tagged(
+    client, pages_dir, django_capture_on_commit_callbacks
+):
+    # Related posts are read from other posts: any blog change makes every post's file stale.
+    from tests.factories import make_tag
+
+    tag = make_tag("Shared")
+    post, other = make_post(tags=[tag]), make_post(title="Newly related")
+    assert 'id="related-title"' not in client.get(post.get_absolute_url()).content.decode()
+    assert kept(pages_dir, post.get_absolute_url()).is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        other.tags.add(tag)
+    assert not kept(pages_dir, post.get_absolute_url()).exists()
+    related = client.get(post.get_absolute_url()).content.decode().split('id="related-title"')[1]
+    assert "Newly related" in related.split("</section>")[0]
