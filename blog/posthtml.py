@@ -30,7 +30,7 @@ class _TextReader(HTMLParser):
         self.prose_words = self.code_words = 0
         self.first_paragraph = None
         self.first_image = None
-        self._code_depth = self._skip_depth = 0
+        self._code_depth = self._skip_depth = self._note_depth = 0
         self._paragraph = None  # text of the top-level <p> being read
 
     def handle_starttag(self, tag, attrs):
@@ -38,6 +38,8 @@ class _TextReader(HTMLParser):
             self._skip_depth += 1
         elif tag == "pre":
             self._code_depth += 1
+        elif tag == "sup":
+            self._note_depth += 1
         elif tag == "p" and self.first_paragraph is None and self._paragraph is None:
             self._paragraph = []
         elif tag == "img" and self.first_image is None:
@@ -48,6 +50,8 @@ class _TextReader(HTMLParser):
             self._skip_depth = max(0, self._skip_depth - 1)
         elif tag == "pre":
             self._code_depth = max(0, self._code_depth - 1)
+        elif tag == "sup":
+            self._note_depth = max(0, self._note_depth - 1)
         elif tag == "p" and self._paragraph is not None:
             text = " ".join("".join(self._paragraph).split())
             # A paragraph of nothing but an image says nothing: wait for words.
@@ -62,7 +66,8 @@ class _TextReader(HTMLParser):
             self.code_words += words
         else:
             self.prose_words += words
-            if self._paragraph is not None:
+            # A footnote's number would read as part of the sentence: "A claim.1"
+            if self._paragraph is not None and not self._note_depth:
                 self._paragraph.append(data)
 
 

@@ -113,6 +113,11 @@ def test_the_summary_is_the_description_on_one_line(client):
     assert 'content="A summary over two lines."' in found.raw
 
 
+def test_a_footnote_number_is_left_out_of_the_description():
+    post = make_post(body="A claim.[^1] More.\n\n[^1]: The source.")
+    assert post.excerpt == "A claim. More."
+
+
 def test_a_long_first_paragraph_is_cut_at_a_word_within_the_limit():
     text = "<p>" + " ".join(["word"] * 100) + "</p>"
     cut = posthtml.description(text)
