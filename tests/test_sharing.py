@@ -74,6 +74,12 @@ def test_every_public_page_has_one_absolute_canonical_url_of_its_own(client):
         assert head(client, url).links["canonical"] == [SITE + url], url
 
 
+def test_a_missing_page_names_no_canonical_address(client):
+    response = client.get("/no-such-thing/")
+    assert response.status_code == 404
+    assert 'rel="canonical"' not in response.content.decode() and 'property="og:url"' not in response.content.decode()
+
+
 def test_the_canonical_url_ignores_the_requests_host_and_query(client, settings):
     settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
     make_post(slug="hosted")
