@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from blog import publishing
-from blog.models import Blurb, Post, Redirect, Tag, tag_slug
+from blog.models import Blurb, Page, Post, Redirect, Tag, tag_slug
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
 
@@ -232,6 +232,30 @@ class BlurbAdmin(admin.ModelAdmin):
     list_display = ["title", "position", "visible"]
     list_editable = ["position", "visible"]
     ordering = ["position", "id"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in getattr(obj, "render_warnings", []):
+            messages.warning(request, f"{obj.title}: {warning}")
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    """About, Now, Uses...: the navigation's order is the position column, editable in the list."""
+
+    list_display = ["title", "url", "status", "in_navigation", "position", "updated_at"]
+    list_display_links = ["title"]
+    list_editable = ["status", "in_navigation", "position"]
+    list_filter = ["status", "in_navigation"]
+    search_fields = ["title", "body"]
+    ordering = ["position", "title", "id"]
+    prepopulated_fields = {"slug": ["title"]}
+    fields = ["title", "slug", "body", "status", "in_navigation", "position"]
+
+    @admin.display(description="Address")
+    def url(self, page):
+        # Drafts too: the page itself shows a draft to the author as a preview.
+        return format_html('<a href="{0}">{0}</a>', page.get_absolute_url())
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

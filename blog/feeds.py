@@ -1,7 +1,6 @@
 """Atom and RSS feeds of the site and of each tag, with full content."""
 
 import copy
-import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -10,14 +9,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from blog.models import Post, Tag
-
-# Rendered HTML links site paths as "/post/..."; feed readers need the host.
-_ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
-
-
-def absolutize(html, base_url):
-    """Make root-relative href/src attributes absolute against base_url."""
-    return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{base_url.rstrip('/')}/", html)
+from blog.posthtml import absolutize
 
 
 class FullContentAtomFeed(Atom1Feed):
@@ -66,11 +58,16 @@ class PostFeed(Feed):
 
     def item_description(self, post):
         if self.feed_type is FullContentAtomFeed:
-            return absolutize(post.summary_html, self.base_url) or None
-        return absolutize(post.body_html, self.base_url)
+            return self.absolute_html(post, post.summary_html) or None
+        return self.absolute_html(post, post.body_html)
 
     def item_extra_kwargs(self, post):
-        return {"content": absolutize(post.body_html, self.base_url)}
+        return {"content": self.absolute_html(post, post.body_html)}
+
+    def absolute_html(self, post, html):
+        # Against the post's own address, as the item links it: a footnote's #fn:1 or a
+        # heading's #anchor must lead into the post, not into the feed reader's page.
+        return absolutize(html, self.base_url.rstrip("/") + post.get_absolute_url())
 
     def item_author_name(self, post):
         if post.author and post.author.get_full_name():

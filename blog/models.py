@@ -8,10 +8,11 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from blog import posthtml
 from blog.rendering import render
 
 
@@ -52,6 +53,10 @@ class Post(models.Model):
     # Kept by the comments app when comments are approved or removed, so list
     # pages show "N comments" without counting.
     approved_comment_count = models.PositiveIntegerField(default=0, editable=False)
+    # Derived from the HTML when it is rendered (blog/posthtml.py), for the page's head and lists.
+    reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
+    excerpt = models.CharField(max_length=250, blank=True, editable=False, help_text="Plain text for descriptions.")
+    lead_image = models.CharField(max_length=500, blank=True, editable=False, help_text="The first image's src.")
 
     objects = PostQuerySet.as_manager()
 
@@ -98,7 +103,17 @@ class Post(models.Model):
         summary = render(self.summary, id_prefix=f"{self.slug}-summary") if self.summary else None
         self.body_html = body.html
         self.summary_html = summary.html if summary else ""
+        self.describe()
         return body.warnings + (summary.warnings if summary else [])
+
+    def describe(self):
+        """Set what sharing and lists show from the rendered HTML: reading time, excerpt, lead image."""
+        self.reading_minutes = posthtml.reading_minutes(self.body_html)
+        self.excerpt = posthtml.description(self.summary_html) or posthtml.description(self.body_html)
+        image = posthtml.first_image(self.body_html)
+        # A data: URI or a giant URL is no address for a link preview.
+        self.lead_image = image if len(image) <= 500 and not image.startswith("data:") else ""
+
 
 class TagQuerySet(models.QuerySet):
     def with_public_counts(self):
@@ -209,6 +224,7 @@ class Tag(models.Model):
     def get_absolute_url(self):
         return reverse("blog:tag-detail", kwargs={"slug": self.slug})
 
+
 class ArchiveMonthQuerySet(models.QuerySet):
     def with_public_counts(self):
         """Months with `post_count` public posts now, newest first; empty months left out."""
@@ -284,6 +300,86 @@ class Blurb(models.Model):
         rendered = render(self.body, id_prefix=f"blurb-{slugify(self.title)}")
         self.body_html = rendered.html
         return rendered.warnings
+
+
+class PageQuerySet(models.QuerySet):
+    def published(self):
+        """Pages the public may see."""
+        return self.filter(status=Page.Status.PUBLISHED)
+
+    def in_navigation(self):
+        """The published pages the header links to, in the author's order."""
+        return self.published().filter(in_navigation=True).order_by("position", "title", "id")
+
+
+# Paths the site answers itself, or that nginx serves: a page there would be shadowed or would shadow them.
+RESERVED_PAGE_SLUGS = frozenset(
+    {"admin", "feeds", "feed", "post", "posts", "tag", "tags", "page", "archive", "search", "static", "media",
+     "uploads", "sitemap", "robots", "healthz", "comments", "preview", "api"}
+)  # fmt: skip
+
+
+def _answered(slug):
+    """Whether /slug/ is a URL of the site's own, not a page's: a page there would never be reached."""
+    try:
+        match = resolve(f"/{slug}/")
+    except Resolver404:
+        return False
+    return match.view_name != "blog:page-detail"
+
+
+class Page(models.Model):
+    """A standalone page (About, Now, Uses) at /<slug>/, in Markdown, optionally linked from the header."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, help_text="The page lives at /slug/.")
+    body = models.TextField(help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    in_navigation = models.BooleanField("in navigation", default=True, help_text="Linked from every page's header.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the navigation, smallest first.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "title", "id"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.title)[:100]
+        self.render_warnings = self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:page-detail", kwargs={"slug": self.slug})
+
+    def render(self):
+        """Render the body; returns the renderer's warnings."""
+        rendered = render(self.body, id_prefix=f"page-{self.slug}")
+        self.body_html = rendered.html
+        return rendered.warnings
+
+    def clean(self):
+        if self.slug and (self.slug.lower() in RESERVED_PAGE_SLUGS or self.slug.isdigit() or _answered(self.slug)):
+            raise ValidationError(
+                {"slug": f"/{self.slug}/ is one of the site's own addresses (or an old post number); choose another."}
+            )
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def excerpt(self):
+        return posthtml.description(self.body_html)
 
 
 class RedirectQuerySet(models.QuerySet):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from blog import search
 from blog.changes import content_changed
-from blog.models import Blurb, Post, Redirect, Tag, month_of
+from blog.models import Blurb, Page, Post, Redirect, Tag, month_of
 
 _TAGGING = Post.tags.through
 
@@ -104,8 +104,9 @@ def tag_deleted(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=Tag)
 @receiver([post_save, post_delete], sender=Blurb)
+@receiver([post_save, post_delete], sender=Page)
 def shown_everywhere(sender, raw=False, **kwargs):
-    # Tags and blurbs are in every page's sidebar.
+    # Tags and blurbs are in every page's sidebar; pages in every page's header.
     if not raw:
         content_changed()
 

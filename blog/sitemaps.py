@@ -2,7 +2,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from blog import counts
-from blog.models import Post, Tag
+from blog.models import Page, Post, Tag
 from blog.pagination import CountedPaginator
 
 
@@ -45,4 +45,16 @@ class PageSitemap(Sitemap):
         return reverse(name)
 
 
-SITEMAPS = {"pages": PageSitemap, "posts": PostSitemap, "tags": TagSitemap}
+class StandalonePageSitemap(Sitemap):
+    """About, Now, Uses...: the author's standalone pages."""
+
+    changefreq = "monthly"
+
+    def items(self):
+        return Page.objects.published().only("slug", "updated_at").order_by("position", "id")
+
+    def lastmod(self, page):
+        return page.updated_at
+
+
+SITEMAPS = {"pages": PageSitemap, "standalone": StandalonePageSitemap, "posts": PostSitemap, "tags": TagSitemap}

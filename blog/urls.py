@@ -33,4 +33,6 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path("<int:pk>/", views.legacy_post_redirect, name="legacy-post"),
+    # Last: standalone pages take any one-segment address nothing above answers (Page.clean refuses the others).
+    path("<slug:slug>/", views.page_detail, name="page-detail"),
 ]

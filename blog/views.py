@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import InvalidPage
 from django.db import DatabaseError, connection
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,13 +17,15 @@ from django.views.generic import ListView
 
 from blog import counts, search
 from blog.frontmatter import PostFile
-from blog.models import ArchiveMonth, Post, Tag, month_bounds
+from blog.models import ArchiveMonth, Page, Post, Tag, month_bounds
 from blog.pagination import CountedPaginator
 from blog.tagcloud import alphabetical, weigh
 
 # Below this many posts a tag's page sorts the tag's own posts; above it, it
 # walks the newest public posts and keeps the tagged ones (see TagPostListView).
 SORT_TAGGED_BELOW = 1000
+# Related posts shown under a post.
+RELATED_POSTS = 4
 
 
 def _listed(queryset):
@@ -169,13 +171,15 @@ class SearchView(PostPagesMixin, ListView):
 
 @require_safe
 def post_detail(request, slug):
-    posts = Post.objects.defer("body").prefetch_related(Prefetch("tags", to_attr="tag_list"))
+    # The author for the page's JSON-LD, in the same query.
+    posts = Post.objects.defer("body").select_related("author").prefetch_related(Prefetch("tags", to_attr="tag_list"))
     post = get_object_or_404(posts, slug=slug)
     # Only for a post that is not public is the session read: public pages
     # never touch it, so they set no cookie and carry no Vary: Cookie.
     if post.is_public:
         newer, older = _neighbours(post)
-        return render(request, "blog/post_detail.html", {"post": post, "newer": newer, "older": older})
+        context = {"post": post, "newer": newer, "older": older, "related": _related(post)}
+        return render(request, "blog/post_detail.html", context)
     if not request.user.is_staff:
         raise Http404("No such post.")
     response = render(request, "blog/post_detail.html", {"post": post, "preview": True})
@@ -202,6 +206,39 @@ def _neighbours(post):
         newer.only(*fields).order_by("published_at", "id").first(),
         older.only(*fields).order_by("-published_at", "-id").first(),
     )
+
+
+def _related(post, limit=RELATED_POSTS):
+    """Up to `limit` other public posts sharing the most tags with `post`, the newest first among equals.
+
+    One query whatever the blog's size: the tag links are counted in the database.
+    """
+    tag_ids = [tag.pk for tag in post.tag_list]
+    if not tag_ids:
+        return []
+    return list(
+        Post.objects.published()
+        .filter(tags__in=tag_ids)
+        .exclude(pk=post.pk)
+        .annotate(shared_tags=Count("tags"))
+        .order_by("-shared_tags", "-published_at", "-id")
+        .only("title", "slug", "published_at", "reading_minutes")[:limit]
+    )
+
+
+@require_safe
+def page_detail(request, slug):
+    """A standalone page; a draft only for staff, as a preview nobody keeps."""
+    page = get_object_or_404(Page, slug=slug)
+    if page.is_public:
+        return render(request, "blog/page_detail.html", {"page": page})
+    if not request.user.is_staff:
+        raise Http404("No such page.")
+    response = render(request, "blog/page_detail.html", {"page": page, "preview": True})
+    response["X-Robots-Tag"] = "noindex"
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    return response
 
 
 @require_safe

@@ -1,10 +1,12 @@
-"""The feed of approved comments."""
+"""The feeds of approved comments: the whole site's, and one post's."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from blog.models import Post
 from comments.models import Comment
 
 FEED_LENGTH = 30
@@ -13,21 +15,24 @@ FEED_LENGTH = 30
 class LatestCommentsFeed(Feed):
     feed_type = Atom1Feed
 
-    def title(self):
+    def title(self, obj=None):
         return f"{settings.SITE_TITLE}: comments"
 
-    def subtitle(self):
+    def subtitle(self, obj=None):
         return f"The latest approved comments on {settings.SITE_TITLE}"
 
-    def link(self):
+    def link(self, obj=None):
         return reverse("blog:post-list")
 
-    def feed_url(self):
+    def feed_url(self, obj=None):
         return reverse("comments:feed-atom")
 
-    def items(self):
+    def comments(self, obj):
         # Not every approved comment: a post back to draft or still scheduled takes its comments with it.
-        return Comment.objects.public().select_related("post").order_by("-created_at", "-id")[:FEED_LENGTH]
+        return Comment.objects.public()
+
+    def items(self, obj=None):
+        return self.comments(obj).select_related("post").order_by("-created_at", "-id")[:FEED_LENGTH]
 
     def item_title(self, comment):
         # First-strong isolate ... pop directional isolate: <bdi> for plain text (titles carry no markup).
@@ -45,3 +50,25 @@ class LatestCommentsFeed(Feed):
 
     def item_pubdate(self, comment):
         return comment.created_at
+
+
+class PostCommentsFeed(LatestCommentsFeed):
+    """One public post's approved comments; a draft or scheduled post has no feed (404)."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Post.objects.published().only("title", "slug"), slug=slug)
+
+    def title(self, post):
+        return f"Comments on “{post.title}”"
+
+    def subtitle(self, post):
+        return f"Approved comments on “{post.title}” at {settings.SITE_TITLE}"
+
+    def link(self, post):
+        return post.get_absolute_url()
+
+    def feed_url(self, post):
+        return reverse("comments:post-feed-atom", kwargs={"slug": post.slug})
+
+    def comments(self, post):
+        return super().comments(post).filter(post=post)

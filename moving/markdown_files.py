@@ -6,6 +6,7 @@ The folder, E-Scribe's own format (demo/ is one; demo/README.md describes it):
     YYYY-MM-DD-slug.md               one post (blog/frontmatter.py's format)
     YYYY-MM-DD-slug.comments.yaml    its comments (optional)
     blurbs/NN-slug.md                one sidebar blurb
+    pages/NN-slug.md                 one standalone page (About, Now...), NN its navigation position
     spam-report.yaml                 the spam counter
 
 A folder without blog.yaml is another engine's: every .md or .markdown file
@@ -31,13 +32,15 @@ from django.utils.text import slugify
 from blog import frontmatter
 from blog.changes import content_changed
 from blog.frontmatter import FrontMatterError, PostFile
-from blog.models import Blurb, Post, Tag
+from blog.models import Blurb, Page, Post, Tag
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
 
 BLOG_FILE = "blog.yaml"
 SPAM_REPORT_FILE = "spam-report.yaml"
 BLURBS_DIR = "blurbs"
+PAGES_DIR = "pages"
+PAGE_FIELDS = {"title", "slug", "position", "navigation", "draft"}
 COMMENTS_SUFFIX = ".comments.yaml"
 # YYYY-MM-DD-slug.md: the posts; README.md and the blurbs/ folder are not posts.
 POST_FILES = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-*.md"
@@ -58,6 +61,7 @@ class Folder:
     posts: list[tuple[Path, PostFile]]
     tags: list[tuple[str, bool]] = field(default_factory=list)
     blurbs: list[tuple[Path, dict, str]] = field(default_factory=list)
+    pages: list[tuple[Path, dict, str]] = field(default_factory=list)
     comments: dict[str, tuple[Path, list[dict]]] = field(default_factory=dict)
     spam_report: tuple[int, int] | None = None
     as_of: datetime | None = None
@@ -124,6 +128,12 @@ def _read_own_folder(source):
             raise FrontMatterError(f"{path}: position must be a whole number and visible true or false.")
         blurbs.append((path, meta, body))
 
+    pages = [_page(path) for path in sorted((source / PAGES_DIR).glob("*.md"))]
+    slugs = Counter(meta["slug"] for _, meta, _ in pages)
+    for path, meta, _ in pages:
+        if slugs[meta["slug"]] > 1:
+            raise FrontMatterError(f"{path}: another file in {PAGES_DIR}/ has the slug {meta['slug']!r} too.")
+
     posts = [(path, PostFile.read(path)) for path in sorted(source.glob(POST_FILES))]
     if not posts:
         raise FrontMatterError(f"{source}: no post files (named YYYY-MM-DD-slug.md).")
@@ -142,7 +152,20 @@ def _read_own_folder(source):
     spam_report = None
     if (source / SPAM_REPORT_FILE).exists():
         spam_report = _spam_report(source / SPAM_REPORT_FILE)
-    return Folder(source, True, posts, tags, blurbs, comments, spam_report, as_of)
+    return Folder(source, True, posts, tags, blurbs, pages, comments, spam_report, as_of)
+
+
+def _page(path):
+    meta, body = frontmatter.read(path)
+    if not (set(meta) <= PAGE_FIELDS and isinstance(meta.get("title"), str) and isinstance(meta.get("slug"), str)):
+        raise FrontMatterError(f"{path}: a page has a title, a slug, a position and optionally navigation and draft.")
+    position = meta.get("position")
+    navigation, draft = meta.get("navigation", True), meta.get("draft", False)
+    if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+        raise FrontMatterError(f"{path}: position must be a whole number, 0 or more.")
+    if not (isinstance(navigation, bool) and isinstance(draft, bool)):
+        raise FrontMatterError(f"{path}: navigation and draft must be true or false.")
+    return path, meta, body
 
 
 def _comment(data, path):
@@ -218,6 +241,8 @@ class _Importer:
             self.tag(name, self.folder.source / BLOG_FILE, featured=featured)
         for path, meta, body in self.folder.blurbs:
             self.blurb(path, meta, body)
+        for path, meta, body in self.folder.pages:
+            self.page(path, meta, body)
         posts = {}
         for path, post_file in self.folder.posts:
             posts[post_file.slug] = self.post(path, post_file)
@@ -259,6 +284,30 @@ class _Importer:
             self.report.add("updated", f"blurb {blurb.title!r}", f"{', '.join(changed)} from {path.name}")
         else:
             self.report.add("skipped", f"blurb {blurb.title!r}", "unchanged")
+
+    def page(self, path, meta, body):
+        fields = {
+            "title": meta["title"],
+            "body": body,
+            "position": meta["position"],
+            "in_navigation": meta.get("navigation", True),
+            "status": Page.Status.DRAFT if meta.get("draft", False) else Page.Status.PUBLISHED,
+        }
+        page = Page.objects.filter(slug=meta["slug"]).first()
+        if page is None:
+            page = Page(slug=meta["slug"], **fields)
+            # Page.clean() refuses slugs the site answers itself (/archive/, /admin/...).
+            self.save(page, path)
+            self.report.add("created", f"page {page.slug!r}", f"from {path.name}")
+            return
+        # The admin's CRLF came out of the export as LF: the same text, not a change.
+        page.body = page.body.replace("\r\n", "\n")
+        changed = _changed(page, fields)
+        if changed:
+            self.save(page, path)
+            self.report.add("updated", f"page {page.slug!r}", f"{', '.join(changed)} from {path.name}")
+        else:
+            self.report.add("skipped", f"page {page.slug!r}", "unchanged")
 
     def post(self, path, post_file):
         fields = {
@@ -374,6 +423,15 @@ def export_folder(directory, *, with_comments=False, with_emails=False, dry_run=
             meta["visible"] = False
         name = _unique(files, f"{BLURBS_DIR}/{blurb.position:02d}-{slugify(blurb.title) or 'blurb'}", ".md")
         files[name] = frontmatter.dumps(meta, blurb.body.replace("\r\n", "\n"))
+
+    for page in Page.objects.order_by("position", "slug"):
+        meta = {"title": page.title, "slug": page.slug, "position": page.position}
+        if not page.in_navigation:
+            meta["navigation"] = False
+        if page.status == Page.Status.DRAFT:
+            meta["draft"] = True
+        body = page.body.replace("\r\n", "\n")
+        files[f"{PAGES_DIR}/{page.position:02d}-{page.slug}.md"] = frontmatter.dumps(meta, body)
 
     posts = Post.objects.order_by("published_at", "pk").prefetch_related("tags")
     if with_comments:

@@ -8,6 +8,7 @@ valid HTML5 (tests/test_html.py).
 import re
 from dataclasses import dataclass, field
 
+from blog.models import Page as StandalonePage
 from tests.comment_helpers import make_comment
 from tests.factories import make_blurb, make_post, make_tag
 
@@ -67,6 +68,7 @@ def make_pages():
     make_comment(post, status="approved", author_name="Grace", body="I use `sqlite3` the same way.")
     make_comment(post, status="approved", author_name="Linus", body=MARKDOWN_COMMENT)
     month = post.published_at
+    StandalonePage.objects.create(title="About", slug="about", body=BODY, status=StandalonePage.Status.PUBLISHED)
     return [
         Page("front page", "/"),
         Page("post with code and comments", post.get_absolute_url()),
@@ -87,6 +89,7 @@ def make_pages():
         ),
         Page("awaiting approval", f"/post/{post.slug}/comment/received/"),
         Page("not found", "/no-such-page/", status=404),
+        Page("standalone page", "/about/"),
     ]
 
 

@@ -62,6 +62,10 @@ def test_every_public_page_feed_and_sitemap_is_exported(blog, tmp_path):
     # Absolute links point where the copy will live.
     assert "https://archive.example.org/post/" in (site / "feeds/atom/index.atom").read_text()
     assert "Sitemap: https://archive.example.org/sitemap.xml" in (site / "robots.txt").read_text()
+    post_html = (site / f"post/{blog[0].slug}/index.html").read_text()
+    assert f'<link rel="canonical" href="https://archive.example.org/post/{blog[0].slug}/">' in post_html
+    # Each post's comment feed is linked from the post, so it is in the copy too.
+    assert (site / f"feeds/post/{blog[0].slug}/comments/atom/index.atom").is_file()
 
 
 def test_every_link_in_the_export_leads_to_an_exported_file(blog, tmp_path):
@@ -95,6 +99,7 @@ def test_a_copy_for_a_sub_path_links_within_it(blog, tmp_path):
     export(site, "--base-url", "https://example.org/blog/")
     html = (site / "index.html").read_text()
     assert 'href="/blog/post/' in html and 'href="/blog/static/css/' in html
+    assert '<link rel="canonical" href="https://example.org/blog/">' in html
     assert (site / "static").is_dir() and (site / "post" / blog[0].slug / "index.html").is_file()
 
 

@@ -100,3 +100,100 @@ def test_feeds_carry_the_newest_feed_length_posts(client, settings, url):
         item.findtext("title") for item in feed.iter("item")
     ]
     assert found == titles[:3]
+
+
+# --- links that work in a feed reader ------------------------------------------------------------
+
+FOOTNOTED = """## First part
+
+A claim.[^1] See [the second part](#second-part), [the tags](/tags/) and [elsewhere](https://example.org/x).
+
+![chart](/media/chart.png)
+
+## Second part
+
+Fin &amp; done.
+
+[^1]: The source.
+"""
+
+
+@pytest.mark.parametrize("url", ["/feeds/atom/", "/feeds/rss/"])
+def test_footnote_heading_and_site_links_are_absolute_in_feeds(client, url):
+    post = make_post(slug="footnoted", body=FOOTNOTED)
+    feed = parse(client, url)
+    path = f"{ATOM}entry/{ATOM}content" if url.endswith("atom/") else "channel/item/description"
+    html = feed.find(path).text
+    page = "http://testserver/post/footnoted/"
+    # Every fragment link of the rendered post now leads into the post's own page.
+    fragments = [part.split('"')[0] for part in post.body_html.split('href="#')[1:]]
+    assert len(fragments) >= 3  # the footnote, its back-link, the heading link
+    for fragment in fragments:
+        assert f'href="{page}#{fragment}"' in html, fragment
+    assert 'href="#' not in html
+    assert 'href="http://testserver/tags/"' in html and 'src="http://testserver/media/chart.png"' in html
+    assert 'href="https://example.org/x"' in html
+    assert "Fin &amp; done." in html
+
+
+def test_making_links_absolute_leaves_the_rest_of_the_html_as_it_was():
+    from blog.posthtml import absolutize
+
+    html = (
+        '<p class="x">A &lt;b&gt; &#169; <a title="T &amp; U" href="/a/?x=1&amp;y=2">a</a><br>'
+        '<img alt="" src="/i.png" srcset="/i-800.webp 800w, /i-1600.webp 1600w" width="8" height="6"/>'
+        '<a href="mailto:me@example.org">m</a><!-- kept --></p>\n<pre><code>x &lt; y</code></pre>'
+    )
+    out = absolutize(html, "https://site.example/post/p/")
+    assert out == (
+        '<p class="x">A &lt;b&gt; &#169; <a title="T &amp; U" href="https://site.example/a/?x=1&amp;y=2">a</a><br>'
+        '<img alt="" src="https://site.example/i.png" '
+        'srcset="https://site.example/i-800.webp 800w, https://site.example/i-1600.webp 1600w" width="8" height="6" />'
+        '<a href="mailto:me@example.org">m</a><!-- kept --></p>\n<pre><code>x &lt; y</code></pre>'
+    )
+
+
+# --- a comment feed per post ---------------------------------------------------------------------
+
+
+def test_a_posts_comment_feed_holds_its_approved_comments_only(client):
+    from tests.comment_helpers import make_comment
+
+    post, other = make_post(slug="talked-about"), make_post()
+    make_comment(post, status="approved", author_name="Ada", body="Approved <b>here</b>")
+    make_comment(post, status="pending", body="Waiting")
+    make_comment(post, status="spam", body="Spam")
+    make_comment(other, status="approved", body="Elsewhere")
+    feed = parse(client, "/feeds/post/talked-about/comments/atom/")
+    assert "talked-about" in feed.find(f"{ATOM}link").get("href")
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 1
+    summary = entries[0].findtext(f"{ATOM}summary")
+    # The commenter's markup arrives as text, escaped, as in the site's comment feed.
+    assert "Approved &lt;b&gt;here&lt;/b&gt;" in summary
+    assert entries[0].find(f"{ATOM}author").findtext(f"{ATOM}name") == "Ada"
+
+
+@pytest.mark.parametrize("state", ["draft", "scheduled", "missing"])
+def test_a_post_readers_cannot_see_has_no_comment_feed(client, state):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.comment_helpers import make_comment
+
+    if state != "missing":
+        fields = {"status": "draft"} if state == "draft" else {"published_at": timezone.now() + timedelta(days=1)}
+        make_comment(make_post(slug="hidden", **fields), status="approved")
+    assert client.get("/feeds/post/hidden/comments/atom/").status_code == 404
+
+
+def test_a_post_page_links_its_comment_feed_and_every_page_the_sites(client):
+    post = make_post(slug="linked", title='Quotes "and" <tags>')
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="Comments on Quotes &quot;and&quot; &lt;tags&gt; '
+        '(Atom)" href="/feeds/post/linked/comments/atom/">'
+    ) in html
+    for url in ("/", post.get_absolute_url(), "/archive/", "/tags/"):
+        assert 'href="/feeds/comments/atom/"' in client.get(url).content.decode(), url

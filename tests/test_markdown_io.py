@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from blog.frontmatter import convert_code_blocks
-from blog.models import Blurb, Post, Tag
+from blog.models import Blurb, Page, Post, Tag
 from blog.rendering import render, render_comment
 from comments import moderation
 from comments.models import Comment, CommentEvent, Notification, SpamReport
@@ -201,6 +201,10 @@ def populate_a_blog():
     make_post(slug="scheduled", published_at=now + timedelta(days=3), tags=[django])
     make_blurb(title="About Me", body="Me.\n", position=1)
     make_blurb(title="Hidden", body="No trailing newline", position=2, visible=False)
+    Page.objects.create(title="About", slug="about", body="Who\r\nI am.\r\n", position=1, status="published")
+    Page.objects.create(title="Colophon", slug="colophon", body="Made with E-Scribe", position=2,
+                        status="published", in_navigation=False)  # fmt: skip
+    Page.objects.create(title="Now", slug="now", body="Not yet.\n", position=3)
     make_comment(about, status="approved", author_url="https://reader.example/", body="Line one\n\nline two",
                  created_at=now - timedelta(days=29))  # fmt: skip
     make_comment(about, status="pending", body="Ends with a newline\n", created_at=now - timedelta(hours=1))
@@ -216,6 +220,7 @@ def empty_the_database():
     Post.objects.all().delete()
     Tag.objects.all().delete()
     Blurb.objects.all().delete()
+    Page.objects.all().delete()
     SpamReport.objects.update_or_create(pk=1, defaults={"killed": 0, "since_year": timezone.now().year})
 
 
@@ -231,6 +236,13 @@ def test_export_import_into_an_empty_database_and_export_again_gives_byte_identi
     first, second = files_in(tmp_path / "first"), files_in(tmp_path / "second")
     assert first == second
     assert {"blog.yaml", "spam-report.yaml", "blurbs/01-about-me.md", "blurbs/02-hidden.md"} <= set(first)
+    assert {"pages/01-about.md", "pages/02-colophon.md", "pages/03-now.md"} <= set(first)
+    assert first["pages/02-colophon.md"] == (
+        b'---\ntitle: "Colophon"\nslug: "colophon"\nposition: 2\nnavigation: false\n---\n\nMade with E-Scribe'
+    )
+    assert [(p.slug, p.status, p.in_navigation) for p in Page.objects.all()] == [
+        ("about", "published", True), ("colophon", "published", False), ("now", "draft", True)
+    ]  # fmt: skip
     assert sum(name.endswith(".comments.yaml") for name in first) == 1
     assert b"reader.example" in b"".join(first.values()) and b"someone@example.com" in b"".join(first.values())
     assert SpamReport.current().killed == 237132 and Comment.objects.count() == 4
@@ -429,3 +441,24 @@ def test_a_post_typed_in_the_admin_comes_back_from_its_export_unchanged(tmp_path
     run("export_markdown", str(tmp_path / "own"))
     out, _ = run("import_markdown", str(tmp_path / "own"))
     assert "post 'typed'" in out and ": 0 created, 0 updated, " in out.splitlines()[-1]
+
+
+def test_a_page_file_with_one_of_the_sites_own_addresses_is_named_and_nothing_is_imported(tmp_path):
+    populate_a_blog()
+    run("export_markdown", str(tmp_path / "blog"))
+    write(tmp_path / "blog", "pages/09-archive.md", "---\ntitle: Archive\nslug: archive\nposition: 9\n---\n\nMine.\n")
+    empty_the_database()
+    with pytest.raises(CommandError, match=r"09-archive\.md: slug: /archive/ is one of the site's own addresses"):
+        run("import_markdown", str(tmp_path / "blog"))
+    assert not Page.objects.exists() and not Post.objects.exists()
+
+
+def test_a_page_edited_in_its_file_is_updated_and_an_unchanged_one_skipped(tmp_path):
+    populate_a_blog()
+    run("export_markdown", str(tmp_path / "blog"))
+    write(tmp_path / "blog", "pages/03-now.md", "---\ntitle: Now\nslug: now\nposition: 3\n---\n\nWriting.\n")
+    out, _ = run("import_markdown", str(tmp_path / "blog"))
+    assert "updated page 'now' (body, status from 03-now.md)" in out
+    assert "skipped page 'about' (unchanged)" in out
+    now = Page.objects.get(slug="now")
+    assert (now.status, now.body_html) == ("published", "<p>Writing.</p>")

@@ -614,3 +614,51 @@ def test_renaming_the_author_makes_pages_stale_but_a_login_does_not(
         author.first_name = "Ada"
         author.save()
     assert pages.current().name != first
+
+
+def test_a_standalone_page_saved_or_deleted_makes_every_file_stale(pages_dir, django_capture_on_commit_callbacks):
+    # The navigation in every page's header lists the pages.
+    from blog.models import Page
+
+    pages.invalidate()
+    first = pages.current().name
+    with django_capture_on_commit_callbacks(execute=True):
+        page = Page.objects.create(title="Now", slug="now", body="Writing.", status=Page.Status.PUBLISHED)
+    second = pages.current().name
+    assert second != first
+    with django_capture_on_commit_callbacks(execute=True):
+        page.delete()
+    assert pages.current().name != second
+
+
+def test_the_navigation_is_rendered_once_per_generation_and_afresh_after_a_change(
+    client, pages_dir, django_capture_on_commit_callbacks
+):
+    from blog.models import Page
+
+    page = Page.objects.create(title="Before", slug="now", body="x", status=Page.Status.PUBLISHED)
+    first, second, third = make_post(), make_post(), make_post()
+    assert ">Before</a></li>" in client.get(first.get_absolute_url()).content.decode()
+    Page.objects.filter(pk=page.pk).update(title="Unannounced")  # update() says nothing: same generation
+    assert ">Before</a></li>" in client.get(second.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        page.title = "After"
+        page.save()
+    assert ">After</a></li>" in client.get(third.get_absolute_url()).content.decode()
+
+
+def test_a_posts_kept_page_shows_new_related_posts_once_another_post_is_tagged(
+    client, pages_dir, django_capture_on_commit_callbacks
+):
+    # Related posts are read from other posts: any blog change makes every post's file stale.
+    from tests.factories import make_tag
+
+    tag = make_tag("Shared")
+    post, other = make_post(tags=[tag]), make_post(title="Newly related")
+    assert 'id="related-title"' not in client.get(post.get_absolute_url()).content.decode()
+    assert kept(pages_dir, post.get_absolute_url()).is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        other.tags.add(tag)
+    assert not kept(pages_dir, post.get_absolute_url()).exists()
+    related = client.get(post.get_absolute_url()).content.decode().split('id="related-title"')[1]
+    assert "Newly related" in related.split("</section>")[0]

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import Post
+from blog.models import Page, Post
 from tests.factories import make_blurb, make_post, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -194,8 +194,9 @@ def test_server_error_page_renders_without_context():
 
 
 # Queries per page, whatever the blog's size: the page's own, then the
-# sidebar's four (tags, scheduled posts' tags, blurbs, spam report).
-PAGES = {"/": 8, "post": 9, "tag": 9, "archive": 7}
+# sidebar's four (tags, scheduled posts' tags, blurbs, spam report) and the
+# header's navigation (one). A post's own include its related posts (one).
+PAGES = {"/": 9, "post": 11, "tag": 10, "archive": 8, "page": 6}
 
 
 def _url(kind, post, tag):
@@ -204,6 +205,7 @@ def _url(kind, post, tag):
         "post": post.get_absolute_url(),
         "tag": tag.get_absolute_url(),
         "archive": reverse("blog:archive-month", args=[post.published_at.year, post.published_at.month]),
+        "page": "/about/",
     }[kind]
 
 
@@ -236,6 +238,8 @@ def test_query_count_does_not_grow_with_content(client, kind, django_assert_num_
 
     tags = [make_tag("Alpha", featured=True), make_tag("Beta")]
     make_blurb()
+    Page.objects.create(title="About", slug="about", body="Me.", status=Page.Status.PUBLISHED)
+    Page.objects.create(title="Now", slug="now", body="Writing.", status=Page.Status.PUBLISHED)
     counts = []
     for total in (10, 200):
         Post.objects.all().delete()

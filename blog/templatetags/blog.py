@@ -1,9 +1,17 @@
-"""The blog's template tags: {% load blog %} for dates and the sidebar."""
+"""The blog's template tags: {% load blog %} for dates, the sidebar, the navigation and what sharing reads."""
+
+import json
+from urllib.parse import urljoin
 
 from django import template
+from django.conf import settings
+from django.urls import get_script_prefix
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from blog.models import Blurb, Tag
+from blog.models import Blurb, Page, Tag
 from blog.tagcloud import alphabetical, weigh
 
 register = template.Library()
@@ -49,3 +57,75 @@ def blog_sidebar():
         # A featured tag no public post carries would link to a 404.
         "featured": alphabetical(tag for tag in used if tag.featured),
     }
+
+
+@register.simple_tag
+def navigation_pages():
+    """The standalone pages the header links to, in the author's order (one query; base.html caches it)."""
+    return list(Page.objects.in_navigation().only("title", "slug"))
+
+
+@register.simple_tag
+def absolute(url):
+    """An absolute URL on settings.SITE_URL, never the request's Host: /post/x/ -> https://site/post/x/."""
+    url = iri_to_uri(str(url or ""))
+    if url.startswith("/") and not url.startswith("//"):
+        return settings.SITE_URL + url
+    return urljoin(settings.SITE_URL + "/", url)
+
+
+@register.simple_tag(takes_context=True)
+def this_page_url(context):
+    """The absolute address of the page being rendered, without its query string ("" outside a request).
+
+    From the resolved path under the script prefix, so a copy made for a
+    sub-path (export_site --base-url .../blog/) names its own pages.
+    """
+    request = context.get("request")
+    if request is None:
+        return ""
+    return absolute(get_script_prefix() + request.path_info.lstrip("/"))
+
+
+@register.filter
+def oneline(value):
+    """Text for an attribute that is read as one line: every run of whitespace, newlines too, one space."""
+    return " ".join(str(value or "").split())
+
+
+# What json.dumps leaves as is but would end a <script> element or start markup inside it.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003C", ">": "\\u003E", "&": "\\u0026"})
+
+
+@register.simple_tag
+def post_json_ld(post):
+    """schema.org BlogPosting for the post, in a data block (script-src 'none' does not apply to data)."""
+    url = absolute(post.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": isotime(post.published_at),
+        "dateModified": isotime(max(post.updated_at, post.published_at)),
+        "author": {"@type": "Person", "name": _author_name(post)},
+        "publisher": {"@type": "Organization", "name": settings.SITE_TITLE, "url": absolute("/")},
+        "timeRequired": f"PT{post.reading_minutes}M",
+    }
+    if post.excerpt:
+        data["description"] = post.excerpt
+    tags = getattr(post, "tag_list", None)
+    if tags:
+        data["keywords"] = [tag.name for tag in tags]
+    if post.lead_image:
+        data["image"] = absolute(post.lead_image)
+    text = json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+def _author_name(post):
+    # The feeds' rule: the author's full name when the post has one, else the site's author.
+    if post.author_id and post.author.get_full_name():
+        return post.author.get_full_name()
+    return settings.SITE_AUTHOR

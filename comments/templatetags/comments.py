@@ -5,6 +5,8 @@ report, as django-contrib-comments does; the blog's code never imports it.
 """
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
 
 from comments import moderation
 from comments.forms import CommentForm
@@ -25,6 +27,16 @@ def approved_comments(post):
 def comment_form(post, form=None):
     """The comment form for a post: blank, or as sent back with its errors."""
     return {"post": post, "form": form or CommentForm()}
+
+
+@register.simple_tag
+def post_comments_feed_link(post):
+    """The <link rel="alternate"> to the post's comment feed, for feed readers' autodiscovery."""
+    return format_html(
+        '<link rel="alternate" type="application/atom+xml" title="Comments on {} (Atom)" href="{}">',
+        post.title,
+        reverse("comments:post-feed-atom", kwargs={"slug": post.slug}),
+    )
 
 
 @register.inclusion_tag("comments/_spam_report.html")

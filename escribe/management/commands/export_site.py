@@ -47,6 +47,8 @@ class Command(BaseCommand):
         prefix = base.path.rstrip("/")
         overrides = {
             "ALLOWED_HOSTS": [base.hostname],
+            # Canonical and OpenGraph addresses name the copy (reverse() adds the prefix).
+            "SITE_URL": f"{base.scheme}://{base.netloc}",
             "STATIC_URL": f"{prefix}/static/",
             "STATIC_ROOT": str(directory / "static"),
             # Pages of the copy are not the live site's page files.

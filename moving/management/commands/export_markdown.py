@@ -8,7 +8,7 @@ from moving.markdown_files import export_folder
 
 
 class Command(BaseCommand):
-    help = "Write every post (YYYY-MM-DD-slug.md), the tags, blurbs and spam counter into an empty or new folder."
+    help = "Write every post (YYYY-MM-DD-slug.md), the tags, blurbs, pages and spam counter into an empty folder."
 
     def add_arguments(self, parser):
         parser.add_argument("directory", metavar="DIR", type=Path, help="An empty or missing folder.")

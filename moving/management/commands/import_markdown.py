@@ -10,7 +10,7 @@ from moving.markdown_files import ImportProblem, import_folder, read_folder
 
 
 class Command(BaseCommand):
-    help = "Import posts, tags, blurbs, comments and the spam counter from a folder of Markdown files; idempotent."
+    help = "Import posts, tags, blurbs, pages, comments and the spam counter from a Markdown folder; idempotent."
 
     def add_arguments(self, parser):
         parser.add_argument(
