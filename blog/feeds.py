@@ -15,9 +15,16 @@ from blog.models import Post, Tag
 _ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
 
 
+# An uploaded image's srcset lists several root-relative URLs, each followed by its width.
+_SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
+_SRCSET_URL = re.compile(r"(^|,\s*)/(?!/)")
+
+
 def absolutize(html, base_url):
-    """Make root-relative href/src attributes absolute against base_url."""
-    return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{base_url.rstrip('/')}/", html)
+    """Make root-relative href/src attributes (and every URL in a srcset) absolute against base_url."""
+    root = base_url.rstrip("/")
+    html = _SRCSET.sub(lambda m: f'{m.group(1)}{_SRCSET_URL.sub(lambda u: f"{u.group(1)}{root}/", m.group(2))}"', html)
+    return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{root}/", html)
 
 
 class FullContentAtomFeed(Atom1Feed):

@@ -47,6 +47,8 @@ def serve(request, name):
     if not exists or name.endswith("/"):
         raise Http404("No such upload.")
     response = FileResponse(default_storage.open(name, "rb"))
+    # FileResponse's own "inline; filename=..." would differ from what nginx sends.
+    del response["Content-Disposition"]
     for header, value in headers_for(name).items():
         response[header] = value
     response["Last-Modified"] = http_date(default_storage.get_modified_time(name).timestamp())
