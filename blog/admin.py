@@ -138,6 +138,15 @@ class PostAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        # A post form sent without the uploads part (a script, a form from before uploads
+        # existed) changes no uploads, instead of failing on the missing management form.
+        data = kwargs.get("data")
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+        return kwargs
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("author", request.user.pk)

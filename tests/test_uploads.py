@@ -331,6 +331,15 @@ class TestAdmin:
         assert "SVG images are not accepted" in response.content.decode()
         assert not Upload.objects.exists()
 
+    def test_a_post_form_sent_without_the_uploads_part_still_saves_and_keeps_the_uploads(self, author_client):
+        post = make_post(body="Before")
+        item = upload(b"kept", "kept.txt", post=post)
+        data = {**_post_form_data(post), "body": "After"}
+        response = author_client.post(f"/admin/blog/post/{post.pk}/change/", data)
+        assert response.status_code == 302
+        assert Post.objects.get(pk=post.pk).body == "After"
+        assert Upload.objects.get().post == post and item.pk == Upload.objects.get().pk
+
     def test_the_upload_list_takes_uploads_too(self, author_client):
         response = author_client.post(
             "/admin/blog/upload/add/", {"file": SimpleUploadedFile("notes.txt", b"hello"), "alt_text": ""}
