@@ -7,6 +7,8 @@ The folder, E-Scribe's own format (demo/ is one; demo/README.md describes it):
     YYYY-MM-DD-slug.comments.yaml    its comments (optional)
     blurbs/NN-slug.md                one sidebar blurb
     spam-report.yaml                 the spam counter
+    media/uploads/YYYY/MM/name.ext   the author's uploads and their copies, as posts link to them
+                                     (/media/...); written by export, not read back by import yet
 
 A folder without blog.yaml is another engine's: every .md or .markdown file
 under it (under _posts and _drafts if it has them) is a Jekyll, Octopress or
@@ -21,9 +23,10 @@ transaction: a bad file imports nothing.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -31,7 +34,7 @@ from django.utils.text import slugify
 from blog import frontmatter
 from blog.changes import content_changed
 from blog.frontmatter import FrontMatterError, PostFile
-from blog.models import Blurb, Post, Tag
+from blog.models import Blurb, Post, Tag, Upload
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
 
@@ -39,6 +42,7 @@ BLOG_FILE = "blog.yaml"
 SPAM_REPORT_FILE = "spam-report.yaml"
 BLURBS_DIR = "blurbs"
 COMMENTS_SUFFIX = ".comments.yaml"
+MEDIA_DIR = "media"
 # YYYY-MM-DD-slug.md: the posts; README.md and the blurbs/ folder are not posts.
 POST_FILES = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-*.md"
 OTHER_ENGINE_SUFFIXES = (".md", ".markdown")
@@ -391,12 +395,31 @@ def export_folder(directory, *, with_comments=False, with_emails=False, dry_run=
 
     directory = Path(directory)
     paths = [directory / name for name in files]
+    media = _media_files(directory)
     if dry_run:
-        return paths
+        return paths + list(media)
     for path, text in zip(paths, files.values(), strict=True):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
-    return paths
+    for path, name in media.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Through the storage API: the uploads may live in an object store.
+        with default_storage.open(name, "rb") as stored, open(path, "wb") as copy:
+            for chunk in stored.chunks():
+                copy.write(chunk)
+    return paths + list(media)
+
+
+def _media_files(directory):
+    """{export path: storage name} of every upload and its copies, under media/ as the posts' URLs name them."""
+    media = {}
+    for upload in Upload.objects.order_by("pk"):
+        for name in upload.stored_names():
+            parts = PurePosixPath(name).parts
+            if not parts or name.startswith("/") or any(part in ("", ".", "..") for part in parts):
+                raise OSError(f"the upload {upload.pk} has a file name that leads outside the folder: {name!r}")
+            media[directory / MEDIA_DIR / Path(*parts)] = name
+    return media
 
 
 def _comment_data(comment, with_emails):

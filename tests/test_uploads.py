@@ -452,3 +452,25 @@ def test_a_post_with_uploaded_images_is_valid_html5(client, tmp_path):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_export_markdown_takes_the_uploads_out_too(tmp_path):
+    from django.core.management import call_command
+
+    wide, document = upload(image_bytes(2000, 1000), "wide.png"), upload(b"%PDF-1.4 slides", "slides.pdf")
+    make_post(body=wide.markdown())
+    call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+    for item in (wide, document):
+        for name in item.stored_names():
+            with default_storage.open(name) as stored:
+                assert (tmp_path / "out" / "media" / name).read_bytes() == stored.read()
+    assert len(list((tmp_path / "out" / "media").rglob("*.*"))) == 1 + len(wide.variants) + 1
+
+
+def test_export_refuses_an_upload_name_that_leads_outside_the_folder(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    item = upload(b"hello", "notes.txt")
+    Upload.objects.filter(pk=item.pk).update(file="../../outside.txt")
+    with pytest.raises(CommandError, match="leads outside the folder"):
+        call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
