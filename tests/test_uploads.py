@@ -474,3 +474,18 @@ def test_export_refuses_an_upload_name_that_leads_outside_the_folder(tmp_path):
     Upload.objects.filter(pk=item.pk).update(file="../../outside.txt")
     with pytest.raises(CommandError, match="leads outside the folder"):
         call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+
+
+def test_export_site_copies_the_uploads_that_pages_show(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    wide = upload(image_bytes(2000, 1000), "wide.png")
+    post = make_post(body=wide.markdown())
+    call_command("export_site", str(tmp_path / "site"), stdout=StringIO(), stderr=StringIO())
+    page = (tmp_path / "site" / post.get_absolute_url().strip("/") / "index.html").read_text()
+    shown = re.findall(r'(?:src="|srcset="|, )(/media/[^" ]+)', page)
+    assert len(shown) == 1 + 1 + len(wide.variants)  # src, and every copy in the two srcsets (the original twice)
+    for url in shown:
+        assert (tmp_path / "site" / url.lstrip("/")).is_file(), url
