@@ -517,6 +517,17 @@ class Upload(models.Model):
         """Every name this upload keeps in the storage: the original and its copies."""
         return [self.file.name, *(variant["name"] for variant in self.variants)]
 
+    def render_users_again(self):
+        """Render again the posts and blurbs that link to this upload, saving those whose HTML changes.
+
+        Their save signals say what is stale (blog.changes.content_changed()).
+        """
+        for user in self.used_by():
+            before = (user.body_html, getattr(user, "summary_html", ""))
+            user.render()
+            if (user.body_html, getattr(user, "summary_html", "")) != before:
+                user.save(update_fields=["body_html", "summary_html"] if isinstance(user, Post) else ["body_html"])
+
     def used_by(self):
         """The posts and blurbs whose Markdown links to this upload."""
         url = self.url

@@ -123,7 +123,7 @@ def upload_saved(sender, instance, created, raw=False, **kwargs):
     # A new upload's copies exist from its first save: anything already linking to its URL
     # (an imported post, a post saved before the upload) now gets srcset and sizes.
     if not raw and created:
-        rerender_users(instance)
+        instance.render_users_again()
 
 
 @receiver(post_delete, sender=Upload)
@@ -131,11 +131,4 @@ def upload_deleted(sender, instance, **kwargs):
     # The files go only once the row's deletion is committed; a rolled-back delete keeps them.
     names = instance.stored_names()
     transaction.on_commit(lambda: uploads.delete_files(names))
-    rerender_users(instance)
-
-
-def rerender_users(upload):
-    """Render again the posts and blurbs that link to an upload, so their HTML says what it is now."""
-    for user in upload.used_by():
-        # Their save signals say what is stale (blog.changes.content_changed()).
-        user.save(update_fields=["body_html"] if isinstance(user, Blurb) else ["body_html", "summary_html"])
+    instance.render_users_again()

@@ -489,3 +489,116 @@ def test_export_site_copies_the_uploads_that_pages_show(tmp_path):
     assert len(shown) == 1 + 1 + len(wide.variants)  # src, and every copy in the two srcsets (the original twice)
     for url in shown:
         assert (tmp_path / "site" / url.lstrip("/")).is_file(), url
+
+
+class TestRoundTrip:
+    """export_markdown takes the uploads out; import_markdown brings them back under the names posts link to."""
+
+    def blog_with_uploads(self):
+        wide = upload(image_bytes(2000, 1000), "wide.png", alt_text="Wide [one]")
+        document = upload(b"%PDF-1.4 slides", "slides.pdf")
+        post = make_post(body=f"{wide.markdown()}\n\n{document.markdown()}\n")
+        Upload.objects.filter(pk=wide.pk).update(post=post)
+        return post
+
+    def files_in(self, folder):
+        return {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+    def test_export_import_into_an_empty_blog_and_export_again_gives_the_same_files(self, tmp_path, media_root):
+        import shutil
+
+        from django.core.management import call_command
+
+        post = self.blog_with_uploads()
+        html_before = Post.objects.get(pk=post.pk).body_html
+        call_command("export_markdown", str(tmp_path / "first"), verbosity=0)
+        Post.objects.all().delete()
+        Upload.objects.all().delete()
+        shutil.rmtree(media_root)
+        assert stored_files() == set()
+
+        call_command("import_markdown", str(tmp_path / "first"), verbosity=0)
+        call_command("export_markdown", str(tmp_path / "second"), verbosity=0)
+        first, second = self.files_in(tmp_path / "first"), self.files_in(tmp_path / "second")
+        assert first == second
+        assert "uploads.yaml" in first and sum(name.startswith("media/") for name in first) == 7
+        assert Post.objects.get().body_html == html_before  # srcset, sizes and all
+        assert Upload.objects.get(kind=Upload.Kind.IMAGE).post.slug == post.slug
+
+    def test_importing_the_same_folder_again_changes_no_upload(self, tmp_path):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        self.blog_with_uploads()
+        call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+        files_before = stored_files()
+        out = StringIO()
+        call_command("import_markdown", str(tmp_path / "out"), stdout=out)
+        assert stored_files() == files_before and Upload.objects.count() == 2
+        assert "upload" in out.getvalue()
+
+    def test_a_post_already_here_is_rendered_again_when_its_image_comes_in(self, tmp_path):
+        from django.core.management import call_command
+
+        post = self.blog_with_uploads()
+        call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+        Upload.objects.filter(kind=Upload.Kind.IMAGE).delete()
+        assert "srcset" not in Post.objects.get(pk=post.pk).body_html
+        call_command("import_markdown", str(tmp_path / "out"), verbosity=0)
+        assert "srcset" in Post.objects.get(pk=post.pk).body_html
+
+    def test_a_refused_file_in_the_folder_imports_nothing_and_leaves_no_file(self, tmp_path, media_root):
+        import shutil
+
+        from django.core.management import CommandError, call_command
+
+        self.blog_with_uploads()
+        call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+        Post.objects.all().delete()
+        Upload.objects.all().delete()
+        shutil.rmtree(media_root)
+        document = next((tmp_path / "out" / "media").rglob("*.pdf"))
+        document.write_bytes(b"<svg onload='alert(1)'></svg>")
+        with pytest.raises(CommandError, match="SVG images are not accepted"):
+            call_command("import_markdown", str(tmp_path / "out"), verbosity=0)
+        assert not Upload.objects.exists() and not Post.objects.exists()
+        assert stored_files() == set()
+
+    def test_a_dry_run_writes_no_file(self, tmp_path, media_root):
+        import shutil
+
+        from django.core.management import call_command
+
+        self.blog_with_uploads()
+        call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+        Upload.objects.all().delete()
+        shutil.rmtree(media_root)
+        call_command("import_markdown", str(tmp_path / "out"), "--dry-run", verbosity=0)
+        assert stored_files() == set() and not Upload.objects.exists()
+
+    @pytest.mark.parametrize("name", ["../escape.png", "/etc/passwd", "uploads/../../x.png"])
+    def test_a_file_name_leading_outside_the_media_folder_is_refused(self, tmp_path, name):
+        from django.core.management import CommandError, call_command
+
+        self.blog_with_uploads()
+        call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+        listing = tmp_path / "out" / "uploads.yaml"
+        first = Upload.objects.order_by("pk").first().file.name
+        listing.write_text(listing.read_text().replace(first, name, 1))
+        with pytest.raises(CommandError, match="leads outside the media folder"):
+            call_command("import_markdown", str(tmp_path / "out"), verbosity=0)
+
+    def test_a_different_file_under_an_uploads_name_is_never_overwritten(self, tmp_path):
+        from django.core.management import CommandError, call_command
+
+        self.blog_with_uploads()
+        call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+        document = Upload.objects.get(kind=Upload.Kind.FILE)
+        Upload.objects.filter(pk=document.pk).delete()  # in a test the file stays: no commit
+        with default_storage.open(document.file.name, "wb") as stored:
+            stored.write(b"%PDF-1.4 someone else's")
+        with pytest.raises(CommandError, match="another file is stored as"):
+            call_command("import_markdown", str(tmp_path / "out"), verbosity=0)
+        with default_storage.open(document.file.name) as stored:
+            assert stored.read() == b"%PDF-1.4 someone else's"
