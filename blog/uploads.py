@@ -46,6 +46,8 @@ FILE_TYPES = {
 # Extensions that claim an image: such a file must be one Pillow recognises.
 IMAGE_EXTENSIONS = {"jpg", "jpeg", "jpe", "png", "gif", "webp", "bmp", "tif", "tiff", "ico", "avif", "heic"}
 SVG = re.compile(rb"<svg[\s>]", re.IGNORECASE)
+# How an SVG document begins (a text file that merely mentions <svg> further on is just text).
+SVG_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml|<!doctype\s+svg|<svg[\s>]|<!--)", re.IGNORECASE)
 # Resized copies are made for originals wider than these; browsers pick one from srcset.
 VARIANT_WIDTHS = (800, 1600)
 WEBP = "image/webp"
@@ -82,7 +84,7 @@ def inspect(upload):
     head = upload.read(2048)
     upload.seek(0)
     extension = _extension(name)
-    if extension in ("svg", "svgz") or SVG.search(head):
+    if extension in ("svg", "svgz") or (SVG_START.match(head) and SVG.search(head)):
         raise ValidationError(
             "SVG images are not accepted: they can carry scripts that would run on the blog's own address. "
             "Export the drawing as PNG or WebP."

@@ -94,6 +94,10 @@ class TestTypesByContent:
         assert "SVG images are not accepted" in refusal(svg, "drawing.svg")
         assert "SVG images are not accepted" in refusal(svg, "notes.txt")
 
+    def test_a_text_file_that_mentions_svg_is_just_text(self):
+        item = upload(b"# Notes\n\nInline icons: <svg viewBox='0 0 1 1'></svg> in the page.\n", "notes.md")
+        assert item.kind == Upload.Kind.FILE
+
     def test_an_html_file_is_refused(self):
         assert ".html files are not accepted" in refusal(b"<!doctype html><script>alert(1)</script>", "page.html")
 
@@ -346,6 +350,14 @@ class TestAdmin:
         )
         assert response.status_code == 302
         assert Upload.objects.get().markdown().startswith("[notes.txt](/media/uploads/")
+
+    def test_the_upload_pages_show_size_copies_and_where_it_is_linked_from(self, author_client):
+        item = upload(image_bytes(2000, 1000), "wide.png", alt_text="Wide")
+        make_post(title="Shows it", body=item.markdown())
+        listing = author_client.get("/admin/blog/upload/").content.decode()
+        assert "![Wide](/media/uploads/" in listing and "2000 × 1000" in listing
+        page = author_client.get(f"/admin/blog/upload/{item.pk}/change/").content.decode()
+        assert "800 px PNG" in page and "1600 px WEBP" in page and "Shows it" in page
 
     def test_deleting_an_upload_a_post_links_to_is_refused_and_lists_the_post(self, author_client):
         item = upload(image_bytes(), "used.png")
