@@ -131,5 +131,12 @@ def test_author_writes_a_post_with_an_uploaded_image_previews_and_schedules_it(b
     assert phone_page.locator("html").evaluate("e => e.scrollWidth") <= 390
     save_screenshot(phone_page, "author-8-public-phone")
 
+    # The upload list, and its delete refused while the post shows the image.
+    page.goto(f"{site}/admin/blog/upload/")
+    save_screenshot(page, "author-9-uploads")
+    page.goto(f"{site}/admin/blog/upload/{upload.pk}/delete/")
+    assert "cannot be deleted while posts link to it" in page.content()
+    save_screenshot(page, "author-10-delete-refused")
+
     for opened_context in (phone, reader, context):
         opened_context.close()
