@@ -203,7 +203,11 @@ def make_variants(name, inspected, written):
         opened.load()
         image = ImageOps.exif_transpose(opened)
     stem = name.rpartition(".")[0]
-    widths = [width for width in VARIANT_WIDTHS if width < inspected.width] + [inspected.width]
+    widths = [width for width in VARIANT_WIDTHS if width < inspected.width]
+    # A WebP copy at full size only for an image no wider than the largest copy: a post is never
+    # shown wider than that, and a 12-megapixel WebP took seconds of the upload for nothing.
+    if inspected.width <= VARIANT_WIDTHS[-1]:
+        widths.append(inspected.width)
     variants = []
     for width in widths:
         resized = image if width == inspected.width else _resized(image, width)
