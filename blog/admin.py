@@ -96,10 +96,23 @@ def thumbnail(upload):
     return format_html('<img src="{}" alt="" width="80" style="height:auto">', upload.url)
 
 
+class UploadInlineForm(forms.ModelForm):
+    class Meta:
+        model = Upload
+        fields = ["file", "alt_text"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Posts link to the stored name: a new file is a new upload.
+            self.fields["file"].disabled = True
+
+
 class UploadInline(admin.TabularInline):
     """Uploading from the post's own page; the Markdown to paste appears once the post is saved."""
 
     model = Upload
+    form = UploadInlineForm
     fk_name = "post"
     extra = 1
     fields = ["file", "alt_text", "thumbnail", "markdown"]

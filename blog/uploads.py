@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -175,7 +175,7 @@ def clean_name(name):
     name = name.lstrip(". ")
     try:
         name = get_valid_filename(name)
-    except Exception:  # SuspiciousFileOperation for a name with nothing left in it
+    except SuspiciousFileOperation:  # nothing usable was left of it
         name = ""
     return name.lstrip(".") or "upload"
 

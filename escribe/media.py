@@ -41,12 +41,11 @@ def serve(request, name):
     if not settings.SERVE_MEDIA:
         raise Http404("Uploads are served by the web server.")
     try:
-        exists = default_storage.exists(name)
-    except SuspiciousFileOperation:
-        exists = False
-    if not exists or name.endswith("/"):
-        raise Http404("No such upload.")
-    response = FileResponse(default_storage.open(name, "rb"))
+        # The storage refuses names outside its folder (SuspiciousFileOperation); a folder is no upload.
+        stored = default_storage.open(name, "rb")
+    except (SuspiciousFileOperation, OSError):
+        raise Http404("No such upload.") from None
+    response = FileResponse(stored)
     # FileResponse's own "inline; filename=..." would differ from what nginx sends.
     del response["Content-Disposition"]
     for header, value in headers_for(name).items():

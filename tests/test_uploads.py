@@ -349,6 +349,20 @@ class TestAdmin:
         assert Post.objects.get(pk=post.pk).body == "After"
         assert Upload.objects.get().post == post and item.pk == Upload.objects.get().pk
 
+    def test_a_new_file_sent_for_an_existing_upload_on_the_posts_page_changes_nothing(self, author_client):
+        post = make_post(body="Draft")
+        item = upload(b"first", "first.txt", post=post)
+        data = _post_form_data(post)
+        data.update({
+            "uploads-TOTAL_FORMS": "1", "uploads-INITIAL_FORMS": "1", "uploads-0-id": str(item.pk),
+            "uploads-0-post": str(post.pk), "uploads-0-alt_text": "",
+            "uploads-0-file": SimpleUploadedFile("other.txt", b"other"),
+        })  # fmt: skip
+        assert author_client.post(f"/admin/blog/post/{post.pk}/change/", data).status_code == 302
+        assert Upload.objects.get().file.name == item.file.name
+        with default_storage.open(item.file.name) as stored:
+            assert stored.read() == b"first"
+
     def test_the_upload_list_takes_uploads_too(self, author_client):
         response = author_client.post(
             "/admin/blog/upload/add/", {"file": SimpleUploadedFile("notes.txt", b"hello"), "alt_text": ""}
@@ -427,9 +441,13 @@ class TestServing:
         assert response["Content-Disposition"] == "attachment"
         assert response["X-Content-Type-Options"] == "nosniff"
 
-    @pytest.mark.parametrize("path", ["/media/../escribe/settings.py", "/media/%2e%2e/manage.py", "/media/uploads/"])
+    @pytest.mark.parametrize(
+        "path",
+        ["/media/../escribe/settings.py", "/media/%2e%2e/manage.py", "/media/uploads/", "/media/uploads", "/media/x"],
+    )
     def test_nothing_outside_the_media_folder_is_served(self, client, settings, path):
         settings.SERVE_MEDIA = True
+        upload(b"something", "inside.txt")  # the uploads/ folder exists
         assert client.get(path).status_code == 404
 
     def test_the_nginx_site_sends_the_same_headers(self):
