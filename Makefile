@@ -21,7 +21,7 @@ run: $(STAMP) var/secret_key
 	$(BIN)/python manage.py seed_demo --author author
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "Serving E-Scribe on http://127.0.0.1:$(PORT)/ (admin: /admin/). Ctrl-C stops it."
-	ESCRIBE_HTTPS=$${ESCRIBE_HTTPS:-0} exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) escribe.wsgi
+	ESCRIBE_HTTPS=$${ESCRIBE_HTTPS:-0} ESCRIBE_SERVE_MEDIA=$${ESCRIBE_SERVE_MEDIA:-1} exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) escribe.wsgi
 
 test: $(STAMP) $(NODE_STAMP) var/secret_key
 	$(BIN)/ruff check .

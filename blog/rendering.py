@@ -7,6 +7,7 @@ saves, never on a request.
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -51,22 +52,43 @@ NESTING_MARKS = re.compile(r"^(?:[ \t]*>)+")
 NEWLINE = "\n"
 
 
+# How wide a post's images are shown (the text's measure, 42rem in site.css):
+# browsers pick from srcset before any CSS is loaded.
+IMAGE_SIZES = "(min-width: 42rem) 42rem, 100vw"
+
+
 @dataclass
 class Rendered:
     html: str
     warnings: list[str] = field(default_factory=list)
 
 
-def render_markdown(source: str, id_prefix: str = "") -> str:
+@dataclass(frozen=True)
+class ImageSource:
+    """What the caller knows about an uploaded image: its size and the copies a browser may pick from.
+
+    srcset: (url, width) in the image's own format, the original included;
+    webp_srcset: the WebP copies, offered first in a <picture> (empty when the original is WebP).
+    """
+
+    width: int
+    height: int
+    srcset: tuple[tuple[str, int], ...] = ()
+    webp_srcset: tuple[tuple[str, int], ...] = ()
+
+
+def render_markdown(source: str, id_prefix: str = "", images: Mapping[str, ImageSource] | None = None) -> str:
     """Markdown source -> HTML (see render() for the details)."""
-    return render(source, id_prefix).html
+    return render(source, id_prefix, images).html
 
 
-def render(source: str, id_prefix: str = "") -> Rendered:
+def render(source: str, id_prefix: str = "", images: Mapping[str, ImageSource] | None = None) -> Rendered:
     """Render Markdown to HTML, reporting anything that could not be honoured.
 
     id_prefix is put in front of heading anchors and footnote ids, so that
-    several posts on one page never share an id.
+    several posts on one page never share an id. images maps the URLs of
+    uploaded images to what is known of them: those get width and height,
+    srcset, lazy loading and a WebP <source>; other images are left as written.
     """
     warnings: list[str] = []
     md = markdown.Markdown(
@@ -86,6 +108,9 @@ def render(source: str, id_prefix: str = "") -> Rendered:
     md.preprocessors.register(_CodeFencePreprocessor(md, warnings), "escribe_fences", 25)
     md.preprocessors.register(_PathologyGuard(md, warnings), "escribe_guard", 24)
     md.treeprocessors.register(_FocusableTables(md), "escribe_tables", 0)
+    if images:
+        # After "inline" (20), which makes the <img> elements.
+        md.treeprocessors.register(_ResponsiveImages(md, images), "escribe_images", 15)
     source = source or ""
     if len(source) > MAX_SOURCE_CHARS:
         return Rendered(
@@ -256,6 +281,44 @@ class _PathologyGuard(Preprocessor):
                 "Put code in a fenced block, or split long paragraphs."
             )
         return out
+
+
+class _ResponsiveImages(Treeprocessor):
+    """<img> of uploaded images -> sized, lazily loaded, with srcset, inside a <picture> when WebP copies exist."""
+
+    def __init__(self, md, images):
+        super().__init__(md)
+        self.images = images
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                source = self.images.get(child.get("src", "")) if child.tag == "img" else None
+                if source is not None:
+                    parent[index] = self._responsive(child, source)
+
+    def _responsive(self, img, source):
+        img.set("width", str(source.width))
+        img.set("height", str(source.height))
+        img.set("loading", "lazy")
+        img.set("decoding", "async")
+        if len(source.srcset) > 1:
+            img.set("srcset", _srcset(source.srcset))
+            img.set("sizes", IMAGE_SIZES)
+        if not source.webp_srcset:
+            return img
+        picture = ElementTree.Element("picture")
+        ElementTree.SubElement(
+            picture, "source", {"type": "image/webp", "srcset": _srcset(source.webp_srcset), "sizes": IMAGE_SIZES}
+        )
+        # The text after the image belongs after the picture.
+        picture.tail, img.tail = img.tail, None
+        picture.append(img)
+        return picture
+
+
+def _srcset(candidates):
+    return ", ".join(f"{url} {width}w" for url, width in candidates)
 
 
 def _nesting(block):

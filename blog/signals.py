@@ -1,13 +1,14 @@
 """The blog's signal receivers: every write to posts, tags and blurbs goes through blog.changes."""
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 
-from blog import search
+from blog import search, uploads
 from blog.changes import content_changed
-from blog.models import Blurb, Page, Post, Redirect, Tag, month_of
+from blog.models import Blurb, Page, Post, Redirect, Tag, Upload, month_of
 
 _TAGGING = Post.tags.through
 
@@ -116,3 +117,19 @@ def author_renamed(sender, raw=False, update_fields=None, **kwargs):
     # Feeds name each post's author; a login only touches last_login.
     if not raw and (update_fields is None or {"first_name", "last_name"} & set(update_fields)):
         content_changed()
+
+
+@receiver(post_save, sender=Upload)
+def upload_saved(sender, instance, created, raw=False, **kwargs):
+    # A new upload's copies exist from its first save: anything already linking to its URL
+    # (an imported post, a post saved before the upload) now gets srcset and sizes.
+    if not raw and created:
+        instance.render_users_again()
+
+
+@receiver(post_delete, sender=Upload)
+def upload_deleted(sender, instance, **kwargs):
+    # The files go only once the row's deletion is committed; a rolled-back delete keeps them.
+    names = instance.stored_names()
+    transaction.on_commit(lambda: uploads.delete_files(names))
+    instance.render_users_again()

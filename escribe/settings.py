@@ -198,6 +198,18 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 31536000
 
+# The author's uploads (blog.Upload): images and files, kept through Django's
+# storage API (STORAGES["default"]) so an object store can replace the folder.
+# Names are unique and never reused, so they may be cached forever.
+MEDIA_ROOT = Path(env_str("ESCRIBE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media/"
+UPLOAD_MAX_MB = env_int("ESCRIBE_UPLOAD_MAX_MB", 10)
+# Larger images are refused before they are decoded (a 50-megapixel RGBA
+# image is 200 MB in memory); Pillow's own bomb check stops at twice its limit.
+UPLOAD_MAX_PIXELS = env_int("ESCRIBE_UPLOAD_MAX_PIXELS", 50_000_000)
+# Without nginx in front (`make run`), Django serves /media/ itself.
+SERVE_MEDIA = env_bool("ESCRIBE_SERVE_MEDIA", default=False)
+
 LOGIN_URL = "admin:login"
 
 # The default cache is shared by gunicorn's workers and management commands

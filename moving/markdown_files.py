@@ -8,6 +8,8 @@ The folder, E-Scribe's own format (demo/ is one; demo/README.md describes it):
     blurbs/NN-slug.md                one sidebar blurb
     pages/NN-slug.md                 one standalone page (About, Now...), NN its navigation position
     spam-report.yaml                 the spam counter
+    uploads.yaml                     the author's uploads: names, alt texts, sizes, copies (when there are any)
+    media/uploads/YYYY/MM/name.ext   their files, at the paths posts link to (/media/...)
 
 A folder without blog.yaml is another engine's: every .md or .markdown file
 under it (under _posts and _drafts if it has them) is a Jekyll, Octopress or
@@ -22,17 +24,19 @@ transaction: a bad file imports nothing.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog import frontmatter
+from blog import frontmatter, uploads
 from blog.changes import content_changed
 from blog.frontmatter import FrontMatterError, PostFile
-from blog.models import Blurb, Page, Post, Tag
+from blog.models import Blurb, Page, Post, Tag, Upload
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
 
@@ -42,6 +46,10 @@ BLURBS_DIR = "blurbs"
 PAGES_DIR = "pages"
 PAGE_FIELDS = {"title", "slug", "position", "navigation", "draft"}
 COMMENTS_SUFFIX = ".comments.yaml"
+MEDIA_DIR = "media"
+UPLOADS_FILE = "uploads.yaml"
+UPLOAD_FIELDS = {"file", "name", "alt", "uploaded", "post", "copies"}
+COPY_FIELDS = {"file", "width", "height", "type"}
 # YYYY-MM-DD-slug.md: the posts; README.md and the blurbs/ folder are not posts.
 POST_FILES = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-*.md"
 OTHER_ENGINE_SUFFIXES = (".md", ".markdown")
@@ -65,6 +73,7 @@ class Folder:
     comments: dict[str, tuple[Path, list[dict]]] = field(default_factory=dict)
     spam_report: tuple[int, int] | None = None
     as_of: datetime | None = None
+    uploads: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -152,7 +161,10 @@ def _read_own_folder(source):
     spam_report = None
     if (source / SPAM_REPORT_FILE).exists():
         spam_report = _spam_report(source / SPAM_REPORT_FILE)
-    return Folder(source, True, posts, tags, blurbs, pages, comments, spam_report, as_of)
+    folder = Folder(source, True, posts, tags, blurbs, pages, comments, spam_report, as_of)
+    if (source / UPLOADS_FILE).exists():
+        folder.uploads = _uploads(source)
+    return folder
 
 
 def _page(path):
@@ -166,6 +178,32 @@ def _page(path):
     if not (isinstance(navigation, bool) and isinstance(draft, bool)):
         raise FrontMatterError(f"{path}: navigation and draft must be true or false.")
     return path, meta, body
+
+
+def _uploads(source):
+    path = source / UPLOADS_FILE
+    data = frontmatter.read_yaml(path) or []
+    if not isinstance(data, list):
+        raise FrontMatterError(f"{path}: must be a list of uploads.")
+    for item in data:
+        if not (isinstance(item, dict) and {"file", "uploaded"} <= set(item) <= UPLOAD_FIELDS):
+            raise FrontMatterError(f"{path}: each upload has file, uploaded and maybe name, alt, post and copies.")
+        copies = item.get("copies") or []
+        if not isinstance(copies, list) or not all(isinstance(c, dict) and set(c) == COPY_FIELDS for c in copies):
+            raise FrontMatterError(f"{path}: {item['file']!r}: each copy has file, width, height and type.")
+        if not isinstance(item["uploaded"], datetime) or item["uploaded"].utcoffset() is None:
+            raise FrontMatterError(f"{path}: {item['file']!r}: 'uploaded' must be a date and time with an offset.")
+        for name in [item["file"], *(copy["file"] for copy in copies)]:
+            if not isinstance(name, str) or _outside(name):
+                raise FrontMatterError(f"{path}: the file name {name!r} leads outside the media folder.")
+            if not (source / MEDIA_DIR / name).is_file():
+                raise FrontMatterError(f"{path}: {MEDIA_DIR}/{name} is missing.")
+    return data
+
+
+def _outside(name):
+    parts = PurePosixPath(name).parts
+    return not parts or name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in parts)
 
 
 def _comment(data, path):
@@ -222,21 +260,29 @@ def import_folder(folder, *, dry_run=False, shift=None, author=None) -> Report:
     are then never later than now. Imported comments are stored as they
     are, never sent to Akismet nor mailed about.
     """
-    importer = _Importer(folder, shift or timedelta(0), author)
-    with transaction.atomic():
-        importer.run()
-        if dry_run:
-            transaction.set_rollback(True)
+    importer = _Importer(folder, shift or timedelta(0), author, dry_run)
+    try:
+        with transaction.atomic():
+            importer.run()
+            if dry_run:
+                transaction.set_rollback(True)
+    except BaseException:
+        # Uploads' files are written as their rows are made; rolled back, nothing of them stays.
+        uploads.delete_files(importer.written)
+        raise
     return importer.report
 
 
 class _Importer:
-    def __init__(self, folder, shift, author):
-        self.folder, self.shift, self.author = folder, shift, author
+    def __init__(self, folder, shift, author, dry_run=False):
+        self.folder, self.shift, self.author, self.dry_run = folder, shift, author, dry_run
         self.report = Report(notes=list(folder.notes))
         self.tags = {}
+        self.written = []
 
     def run(self):
+        # Uploads first: the posts that show them are rendered with their sizes and copies.
+        new_uploads = {data["file"]: self.upload(data) for data in self.folder.uploads}
         for name, featured in self.folder.tags:
             self.tag(name, self.folder.source / BLOG_FILE, featured=featured)
         for path, meta, body in self.folder.blurbs:
@@ -251,6 +297,61 @@ class _Importer:
                 self.comment(path, posts[slug], data)
         if self.folder.spam_report is not None:
             self.spam_report(*self.folder.spam_report)
+        for data in self.folder.uploads:
+            upload = new_uploads[data["file"]]
+            if upload is not None:
+                if data.get("post"):
+                    Upload.objects.filter(pk=upload.pk).update(post=Post.objects.filter(slug=data["post"]).first())
+                # Posts already here that link to it (the import skipped them as unchanged).
+                upload.render_users_again()
+
+    def upload(self, data):
+        """The upload made from the folder's files (None when it is here already): rows and files, unchanged."""
+        name, path = data["file"], self.folder.source / UPLOADS_FILE
+        existing = Upload.objects.filter(file=name).first()
+        if existing is not None:
+            if existing.alt_text != (data.get("alt") or ""):
+                existing.alt_text = data.get("alt") or ""
+                existing.save(update_fields=["alt_text"])
+                self.report.add("updated", f"upload {name!r}", "alt text")
+            else:
+                self.report.add("skipped", f"upload {name!r}", "unchanged")
+            return None
+        original = self.folder.source / MEDIA_DIR / name
+        with open(original, "rb") as content:
+            try:
+                inspected = uploads.inspect(File(content, name=original.name))
+            except ValidationError as error:
+                raise ImportProblem(f"{path}: {MEDIA_DIR}/{name}: {' '.join(error.messages)}") from error
+        copies = data.get("copies") or []
+        if not self.dry_run:
+            for stored_name in [name, *(copy["file"] for copy in copies)]:
+                self.store(path, stored_name)
+        upload = Upload(
+            file=name, original_name=data.get("name") or PurePosixPath(name).name, alt_text=data.get("alt") or "",
+            kind=inspected.kind, width=inspected.width, height=inspected.height, size=original.stat().st_size,
+            variants=[{"name": c["file"], **{key: c[key] for key in ("width", "height", "type")}} for c in copies],
+            uploaded_at=data["uploaded"],
+        )  # fmt: skip
+        # Not save(): that stores an upload under a new name, and the posts link to this one.
+        Upload.objects.bulk_create([upload])
+        self.report.add("created", f"upload {name!r}", f"from {MEDIA_DIR}/")
+        return upload
+
+    def store(self, path, name):
+        """Put the folder's media/<name> into the storage under that very name (the name posts link to)."""
+        source = self.folder.source / MEDIA_DIR / name
+        if default_storage.exists(name):
+            # Left behind by a deleted upload, say: the same bytes are as good as a copy.
+            with default_storage.open(name, "rb") as stored:
+                if stored.read() == source.read_bytes():
+                    return
+            raise ImportProblem(f"{path}: another file is stored as {name} already.")
+        with open(source, "rb") as content:
+            stored = default_storage.save(name, File(content))
+        self.written.append(stored)
+        if stored != name:
+            raise ImportProblem(f"{path}: another file is stored as {name} already.")
 
     def tag(self, name, path, featured=None):
         key = name.casefold()
@@ -433,6 +534,10 @@ def export_folder(directory, *, with_comments=False, with_emails=False, dry_run=
         body = page.body.replace("\r\n", "\n")
         files[f"{PAGES_DIR}/{page.position:02d}-{page.slug}.md"] = frontmatter.dumps(meta, body)
 
+    stored = [_upload_data(upload) for upload in Upload.objects.order_by("pk").select_related("post")]
+    if stored:
+        files[UPLOADS_FILE] = frontmatter.dumps_data(stored)
+
     posts = Post.objects.order_by("published_at", "pk").prefetch_related("tags")
     if with_comments:
         posts = posts.prefetch_related("comments")
@@ -449,12 +554,39 @@ def export_folder(directory, *, with_comments=False, with_emails=False, dry_run=
 
     directory = Path(directory)
     paths = [directory / name for name in files]
+    media = _media_files(directory)
     if dry_run:
-        return paths
+        return paths + list(media)
     for path, text in zip(paths, files.values(), strict=True):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
-    return paths
+    for path, name in media.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Through the storage API: the uploads may live in an object store.
+        with default_storage.open(name, "rb") as stored, open(path, "wb") as copy:
+            for chunk in stored.chunks():
+                copy.write(chunk)
+    return paths + list(media)
+
+
+def _media_files(directory):
+    """{export path: storage name} of every upload and its copies, under media/ as the posts' URLs name them."""
+    media = {}
+    for upload in Upload.objects.order_by("pk"):
+        for name in upload.stored_names():
+            if _outside(name):
+                raise OSError(f"the upload {upload.pk} has a file name that leads outside the folder: {name!r}")
+            media[directory / MEDIA_DIR / Path(*PurePosixPath(name).parts)] = name
+    return media
+
+
+def _upload_data(upload):
+    data = {"file": upload.file.name, "name": upload.original_name, "alt": upload.alt_text}
+    data["uploaded"] = upload.uploaded_at
+    data["post"] = upload.post.slug if upload.post else None
+    sizes = ("width", "height", "type")
+    data["copies"] = [{"file": v["name"], **{key: v[key] for key in sizes}} for v in upload.variants]
+    return data
 
 
 def _comment_data(comment, with_emails):

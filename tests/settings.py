@@ -23,6 +23,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # WhiteNoise warns about a missing STATIC_ROOT; tests never collect into it.
 STATIC_ROOT = tempfile.mkdtemp(prefix="escribe-static-")
+# Uploads made by tests land in a folder of their own, never in var/media.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="escribe-media-")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # No test touches the network: without a key the adapter never builds a client;
 # tests that need one swap in a TestSyncClient subclass.

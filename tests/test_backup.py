@@ -58,6 +58,7 @@ def test_a_backup_is_a_checked_private_copy_named_with_its_time(backup_dir):
     path = only_backup(backup_dir)
     assert re.fullmatch(r"escribe-\d{8}T\d{6}Z\.(sqlite3|pgdump)", path.name)
     assert f"Backed up the database to {path}" in out
+    assert "Uploads are not in it: copy" in out
     assert (mode(backup_dir), mode(path)) == (0o700, 0o600)
     backups.verify(path)
     assert backups.compare(path) == []  # the copy holds exactly what the database holds

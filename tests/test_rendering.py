@@ -318,3 +318,46 @@ def test_the_migration_renders_again_only_the_posts_whose_fences_carry_options()
     assert again.updated_at == before
     assert Post.objects.get(pk=plain.pk).body_html == stale  # nothing after the language: not rendered
     assert "<figcaption><code>Install</code></figcaption>" in Blurb.objects.get(pk=blurb.pk).body_html
+
+
+class TestUploadedImages:
+    """The caller says what it knows of uploaded images; the renderer imports no models."""
+
+    def images(self):
+        from blog.rendering import ImageSource
+
+        return {
+            "/media/a.jpg": ImageSource(
+                width=2000,
+                height=1000,
+                srcset=(("/media/a-800w.jpg", 800), ("/media/a.jpg", 2000)),
+                webp_srcset=(("/media/a-800w.webp", 800), ("/media/a-2000w.webp", 2000)),
+            ),
+            "/media/small.gif": ImageSource(width=40, height=20, srcset=(("/media/small.gif", 40),)),
+        }
+
+    def test_an_uploaded_image_gets_a_webp_source_srcset_size_and_lazy_loading(self):
+        html = render("Text ![A cat](/media/a.jpg) more.", images=self.images()).html
+        assert html.startswith("<p>Text <picture><source ")
+        assert 'type="image/webp"' in html
+        assert 'srcset="/media/a-800w.webp 800w, /media/a-2000w.webp 2000w"' in html
+        assert 'srcset="/media/a-800w.jpg 800w, /media/a.jpg 2000w"' in html
+        assert 'width="2000"' in html and 'height="1000"' in html
+        assert 'loading="lazy"' in html and 'decoding="async"' in html
+        assert html.count('sizes="') == 2
+        assert html.endswith("</picture> more.</p>")
+
+    def test_an_image_with_one_size_and_no_webp_is_a_plain_sized_img(self):
+        html = render("![dot](/media/small.gif)", images=self.images()).html
+        assert "<picture>" not in html and "srcset" not in html
+        assert '<img alt="dot" decoding="async" height="20" loading="lazy" src="/media/small.gif" width="40">' in html
+
+    def test_images_the_caller_does_not_name_are_left_alone(self):
+        html = render("![x](/media/other.jpg) ![y](https://example.com/a.jpg)", images=self.images()).html
+        assert "loading" not in html and "<picture>" not in html
+        assert render("![x](/media/a.jpg)").html == '<p><img alt="x" src="/media/a.jpg"></p>'
+
+    def test_a_linked_image_stays_inside_its_link(self):
+        html = render("[![A cat](/media/a.jpg)](https://example.com/)", images=self.images()).html
+        assert html.startswith('<p><a href="https://example.com/"><picture>')
+        assert html.endswith("</picture></a></p>")

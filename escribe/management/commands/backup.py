@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from escribe import backups
@@ -22,3 +23,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Backed up the database to {path} ({size:,} bytes, checked)."))
         if deleted:
             self.stdout.write(f"Deleted {len(deleted)} older backup(s), keeping the {keep} newest.")
+        # The database names the uploads; their files are elsewhere (docs/DEPLOY.md, "Backups").
+        self.stdout.write(f"Uploads are not in it: copy {settings.MEDIA_ROOT} as well (export_markdown includes them).")

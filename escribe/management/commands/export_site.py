@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
@@ -69,6 +70,7 @@ class Command(BaseCommand):
 
     def _export(self, directory, base, prefix):
         call_command("collectstatic", interactive=False, verbosity=0)
+        copy_media(directory / settings.MEDIA_URL.strip("/"))
         secure = base.scheme == "https"
         client = Client(HTTP_HOST=base.netloc)
         written = self._crawl(client, secure, directory, base, prefix)
@@ -149,6 +151,21 @@ def _own_path(url, base, prefix):
         if not path.startswith(prefix + "/"):
             return None
         path = path[len(prefix) :]
-    if path.startswith(("/static/", "/admin/")) or path.endswith("/comment/"):
-        return None  # files come from collectstatic; the rest is not for readers to GET
+    if path.startswith(("/static/", "/admin/", settings.MEDIA_URL)) or path.endswith("/comment/"):
+        return None  # files come from collectstatic and copy_media; the rest is not for readers to GET
     return path
+
+
+def copy_media(target, folder=""):
+    """Copy every stored upload into target, through the storage API (the uploads may live in an object store)."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return  # nothing was ever uploaded
+    for name in files:
+        target.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(f"{folder}{name}", "rb") as stored, open(target / name, "wb") as copy:
+            for chunk in stored.chunks():
+                copy.write(chunk)
+    for sub in folders:
+        copy_media(target / sub, f"{folder}{sub}/")

@@ -1,0 +1,266 @@
+"""The author's uploads: what may be stored, under which name, and the resized copies of images.
+
+Only this module imports Pillow. Everything is read and written through
+Django's storage API (`default_storage`), never through paths, so an object
+store can take the place of the media folder.
+"""
+
+import io
+import posixpath
+import re
+import secrets
+import unicodedata
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.text import get_valid_filename, slugify
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# What Pillow says an image is -> the extension it is stored under and its content type.
+IMAGE_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "GIF": ("gif", "image/gif"),
+    "WEBP": ("webp", "image/webp"),
+}
+# Files that are not images: the extension, and how the first bytes of such a
+# file begin (None: text, which must be UTF-8). Nothing a browser would run
+# (HTML, SVG, JavaScript) is here; nginx serves all of these as attachments.
+FILE_TYPES = {
+    "pdf": b"%PDF-",
+    "zip": b"PK\x03\x04",
+    "epub": b"PK\x03\x04",
+    "gz": b"\x1f\x8b",
+    "tgz": b"\x1f\x8b",
+    "tar.gz": b"\x1f\x8b",
+    "txt": None,
+    "md": None,
+    "csv": None,
+    "json": None,
+}
+# Extensions that claim an image: such a file must be one Pillow recognises.
+IMAGE_EXTENSIONS = {"jpg", "jpeg", "jpe", "png", "gif", "webp", "bmp", "tif", "tiff", "ico", "avif", "heic"}
+SVG = re.compile(rb"<svg[\s>]", re.IGNORECASE)
+# How an SVG document begins (a text file that merely mentions <svg> further on is just text).
+SVG_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml|<!doctype\s+svg|<svg[\s>]|<!--)", re.IGNORECASE)
+# Resized copies are made for originals wider than these; browsers pick one from srcset.
+VARIANT_WIDTHS = (800, 1600)
+WEBP = "image/webp"
+FOLDER = "uploads"
+
+
+@dataclass
+class Inspected:
+    """What the checks found out about an acceptable upload."""
+
+    kind: str  # "image" or "file"
+    extension: str
+    width: int | None = None
+    height: int | None = None
+    format: str = ""
+
+
+def max_bytes():
+    return settings.UPLOAD_MAX_MB * 1024 * 1024
+
+
+def inspect(upload):
+    """Check an uploaded file by its content: Inspected, or a ValidationError with a message for the author."""
+    size = upload.size
+    if size is not None and size > max_bytes():
+        raise ValidationError(
+            f"The file is {size / 1024 / 1024:.1f} MB; at most {settings.UPLOAD_MAX_MB} MB may be uploaded "
+            "(ESCRIBE_UPLOAD_MAX_MB). Make it smaller, or link it from elsewhere."
+        )
+    if not size:
+        raise ValidationError("The file is empty.")
+    name = clean_name(upload.name)
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    extension = _extension(name)
+    if extension in ("svg", "svgz") or (SVG_START.match(head) and SVG.search(head)):
+        raise ValidationError(
+            "SVG images are not accepted: they can carry scripts that would run on the blog's own address. "
+            "Export the drawing as PNG or WebP."
+        )
+    image = _image(upload)
+    if image is not None:
+        return image
+    if extension in IMAGE_EXTENSIONS:
+        raise ValidationError(
+            f"“{name}” is named like an image but is not a JPEG, PNG, GIF or WebP image. "
+            "Save it in one of those formats and upload it again."
+        )
+    if extension not in FILE_TYPES:
+        allowed = ", ".join(sorted(FILE_TYPES))
+        raise ValidationError(
+            f"“{name}” is not an image, and .{extension or '(no extension)'} files are not accepted. "
+            f"Images: JPEG, PNG, GIF, WebP; other files: {allowed}."
+        )
+    magic = FILE_TYPES[extension]
+    if magic is not None and not head.startswith(magic):
+        raise ValidationError(f"“{name}” does not hold what a .{extension} file holds; it may be misnamed.")
+    if magic is None and not _is_utf8_text(upload):
+        raise ValidationError(f"“{name}” is not UTF-8 text, as a .{extension} file must be.")
+    return Inspected(kind="file", extension=extension)
+
+
+def _image(upload):
+    """Inspected for an image Pillow recognises by content, None for anything else; refuses bombs and broken images."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it; both are refused here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                format_, (width, height) = image.format, image.size
+                if format_ not in IMAGE_FORMATS:
+                    return None
+                if width * height > settings.UPLOAD_MAX_PIXELS:
+                    raise ValidationError(_too_many_pixels(width, height))
+                image.verify()
+            upload.seek(0)
+            with Image.open(upload) as image:
+                # verify() reads the structure only; decoding proves the pixels are there.
+                image.load()
+                orientation_fixed = ImageOps.exif_transpose(image)
+                width, height = orientation_fixed.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(_too_many_pixels(None, None)) from None
+    except UnidentifiedImageError:
+        return None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ValidationError(f"The image is damaged or cut short and cannot be read ({error}).") from None
+    finally:
+        upload.seek(0)
+    return Inspected(kind="image", extension=IMAGE_FORMATS[format_][0], width=width, height=height, format=format_)
+
+
+def _too_many_pixels(width, height):
+    size = f" ({width} × {height})" if width else ""
+    return (
+        f"The image has too many pixels{size}: at most {settings.UPLOAD_MAX_PIXELS:,} are accepted "
+        "(ESCRIBE_UPLOAD_MAX_PIXELS). Scale it down before uploading."
+    )
+
+
+def _is_utf8_text(upload):
+    try:
+        upload.seek(0)
+        upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    finally:
+        upload.seek(0)
+    return True
+
+
+def _extension(name):
+    lower = name.lower()
+    if lower.endswith(".tar.gz"):
+        return "tar.gz"
+    return lower.rpartition(".")[2] if "." in lower else ""
+
+
+def clean_name(name):
+    """A file name that is safe as one path segment: no folders, no NUL, no leading dots, NFKC-normalised."""
+    name = unicodedata.normalize("NFKC", name or "").replace("\x00", "")
+    # Browsers send a bare name, but some old ones send a whole Windows path.
+    name = posixpath.basename(name.replace("\\", "/"))
+    name = name.lstrip(". ")
+    try:
+        name = get_valid_filename(name)
+    except SuspiciousFileOperation:  # nothing usable was left of it
+        name = ""
+    return name.lstrip(".") or "upload"
+
+
+def storage_name(original_name, inspected):
+    """uploads/YYYY/MM/<clean stem>-<random>.<extension by content>: unique, so nothing is ever overwritten."""
+    name = clean_name(original_name)
+    extension = _extension(name)
+    stem = name[: -len(extension) - 1] if extension else name
+    # ASCII, so the URL the author pastes is the stored name as it is (nothing percent-encoded).
+    stem = slugify(stem)[:60].strip("-_") or "upload"
+    today = timezone.localdate()
+    return f"{FOLDER}/{today:%Y/%m}/{stem}-{secrets.token_hex(4)}.{inspected.extension}"
+
+
+def make_variants(name, inspected, written):
+    """Resized copies of the stored image `name` (and WebP ones), saved through the storage; returns their list.
+
+    Every name stored is appended to `written` as soon as it exists, so a
+    caller can remove them all if a later step fails.
+    """
+    if inspected.format == "GIF":
+        return []  # resizing would lose the animation; the original is served as it is
+    with default_storage.open(name, "rb") as stored, Image.open(stored) as opened:
+        opened.load()
+        image = ImageOps.exif_transpose(opened)
+    stem = name.rpartition(".")[0]
+    widths = [width for width in VARIANT_WIDTHS if width < inspected.width]
+    # A WebP copy at full size only for an image no wider than the largest copy: a post is never
+    # shown wider than that, and a 12-megapixel WebP took seconds of the upload for nothing.
+    if inspected.width <= VARIANT_WIDTHS[-1]:
+        widths.append(inspected.width)
+    variants = []
+    for width in widths:
+        resized = image if width == inspected.width else _resized(image, width)
+        outputs = [(WEBP, "webp", "WEBP")] if inspected.format != "WEBP" else []
+        if width != inspected.width:
+            extension, content_type = IMAGE_FORMATS[inspected.format]
+            outputs.append((content_type, extension, inspected.format))
+        for content_type, extension, format_ in outputs:
+            content = ContentFile(_encoded(resized, format_))
+            stored_name = default_storage.save(f"{stem}-{width}w.{extension}", content)
+            written.append(stored_name)
+            variants.append(
+                {"name": stored_name, "width": resized.width, "height": resized.height, "type": content_type}
+            )
+    return variants
+
+
+def _resized(image, width):
+    height = max(1, round(image.height * width / image.width))
+    return image.resize((width, height), Image.Resampling.LANCZOS)
+
+
+def _encoded(image, format_):
+    """The image as bytes in format_, without its metadata (a phone photo's location stays out of the copies)."""
+    buffer = io.BytesIO()
+    if format_ == "JPEG":
+        image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+        image.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
+    elif format_ == "WEBP":
+        image = image.convert("RGBA") if image.mode not in ("RGB", "RGBA") else image
+        image.save(buffer, "WEBP", quality=80, method=4)
+    else:
+        image.save(buffer, format_, optimize=True)
+    return buffer.getvalue()
+
+
+def image_type(name):
+    """The content type of a stored image, from the extension its content decided."""
+    extension = _extension(name)
+    return next((type_ for ext, type_ in IMAGE_FORMATS.values() if ext == extension), "")
+
+
+def delete_files(names):
+    """Remove stored files; those already gone are no error."""
+    for name in names:
+        if name:
+            default_storage.delete(name)
+
+
+def referenced_names(text):
+    """Storage names of uploads that `text` links to by their URL (what the admin tells the author to paste)."""
+    base = default_storage.url("")
+    if not text or not base:
+        return set()
+    pattern = re.escape(base) + r"([A-Za-z0-9._~/%-]+)"
+    return {match.group(1) for match in re.finditer(pattern, text)}
