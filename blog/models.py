@@ -552,7 +552,7 @@ class Upload(models.Model):
         written = []
         try:
             with transaction.atomic():
-                content = self.file.file
+                content = uploads.without_location(self.file.file, inspected)
                 self.original_name = uploads.clean_name(content.name)[:255]
                 self.size = content.size
                 self.kind, self.width, self.height = inspected.kind, inspected.width, inspected.height

@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 # What Pillow says an image is -> the extension it is stored under and its content type.
 IMAGE_FORMATS = {
@@ -63,6 +63,8 @@ class Inspected:
     width: int | None = None
     height: int | None = None
     format: str = ""
+    # The image's metadata says where it was taken (a phone photo's GPS position).
+    has_location: bool = False
 
 
 def max_bytes():
@@ -128,6 +130,7 @@ def _image(upload):
             with Image.open(upload) as image:
                 # verify() reads the structure only; decoding proves the pixels are there.
                 image.load()
+                has_location = _has_location(image)
                 orientation_fixed = ImageOps.exif_transpose(image)
                 width, height = orientation_fixed.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -138,7 +141,53 @@ def _image(upload):
         raise ValidationError(f"The image is damaged or cut short and cannot be read ({error}).") from None
     finally:
         upload.seek(0)
-    return Inspected(kind="image", extension=IMAGE_FORMATS[format_][0], width=width, height=height, format=format_)
+    return Inspected(
+        kind="image",
+        extension=IMAGE_FORMATS[format_][0],
+        width=width,
+        height=height,
+        format=format_,
+        has_location=has_location,
+    )
+
+
+def _has_location(image):
+    if image.getexif().get_ifd(ExifTags.IFD.GPSInfo):
+        return True
+    # Photo editors also write the position as XMP (exif:GPSLatitude), which Pillow keeps as bytes or text.
+    xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or b""
+    return b"GPSLatitude" in (xmp.encode() if isinstance(xmp, str) else xmp)
+
+
+def without_location(content, inspected):
+    """The original to store: as uploaded, unless it says where it was taken; then re-encoded without metadata.
+
+    A phone photo carries its GPS position, and the original is public at its
+    address. Only such photos are re-encoded (JPEG and WebP at quality 95,
+    PNG losslessly, the colour profile kept, the orientation applied), so
+    every other original stays byte for byte as the author uploaded it.
+    """
+    if not inspected.has_location:
+        return content
+    content.seek(0)
+    buffer = io.BytesIO()
+    with Image.open(content) as opened:
+        opened.load()
+        icc_profile = opened.info.get("icc_profile")
+        options = {"icc_profile": icc_profile} if icc_profile else {}
+        if getattr(opened, "is_animated", False):
+            # Every frame, as it is (an animation is not turned).
+            opened.save(buffer, inspected.format, save_all=True, **options)
+            return ContentFile(buffer.getvalue(), name=content.name)
+        image = ImageOps.exif_transpose(opened)
+    if inspected.format == "JPEG":
+        image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+        image.save(buffer, "JPEG", quality=95, subsampling=0, optimize=True, **options)
+    elif inspected.format == "WEBP":
+        image.save(buffer, "WEBP", quality=95, **options)
+    else:
+        image.save(buffer, inspected.format, optimize=True, **options)
+    return ContentFile(buffer.getvalue(), name=content.name)
 
 
 def _too_many_pixels(width, height):

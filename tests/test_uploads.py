@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import ExifTags, Image
 
 from blog import uploads
 from blog.models import Post, Upload
@@ -226,6 +226,55 @@ class TestCopies:
             upload(image_bytes(2000, 1000), "doomed.png")
         assert not Upload.objects.exists()
         assert stored_files() == set()
+
+
+def photo_bytes(format_, *, gps=False, xmp_gps=False, orientation=None):
+    """A 300 × 200 photo with the metadata a phone writes: its maker, maybe its position and orientation."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Phone"
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    if gps:
+        exif.get_ifd(ExifTags.IFD.GPSInfo).update(
+            {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (51.0, 30.0, 0.0)}
+        )
+    options = {"exif": exif}
+    if xmp_gps:
+        options = {"xmp": b'<x:xmpmeta><rdf:Description exif:GPSLatitude="51,30.0N"/></x:xmpmeta>'}
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), (20, 120, 200)).save(buffer, format_, **options)
+    return buffer.getvalue()
+
+
+class TestPhotoLocation:
+    """A photo's original is public at its address: where it was taken is removed from it, nothing else changes."""
+
+    @staticmethod
+    def stored(item):
+        with default_storage.open(item.file.name) as stored:
+            return stored.read()
+
+    @pytest.mark.parametrize(("format_", "name"), [("JPEG", "p.jpg"), ("PNG", "p.png"), ("WEBP", "p.webp")])
+    def test_the_gps_position_is_removed_from_the_original(self, format_, name):
+        item = upload(photo_bytes(format_, gps=True), name)
+        with Image.open(io.BytesIO(self.stored(item))) as image:
+            assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+            assert image.format == format_ and image.size == (300, 200)
+        assert item.size == len(self.stored(item))
+
+    def test_a_position_written_as_xmp_is_removed_too(self):
+        item = upload(photo_bytes("JPEG", xmp_gps=True), "edited.jpg")
+        assert b"GPSLatitude" not in self.stored(item)
+
+    def test_a_turned_photo_is_stored_upright_when_it_is_re_encoded(self):
+        item = upload(photo_bytes("JPEG", gps=True, orientation=6), "turned.jpg")
+        with Image.open(io.BytesIO(self.stored(item))) as image:
+            assert image.size == (200, 300) == (item.width, item.height)
+            assert image.getexif().get(ExifTags.Base.Orientation) is None
+
+    def test_a_photo_without_a_position_is_stored_byte_for_byte(self):
+        sent = photo_bytes("JPEG", orientation=6)
+        assert self.stored(upload(sent, "plain.jpg")) == sent
 
 
 class TestRendering:
