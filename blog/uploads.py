@@ -6,6 +6,7 @@ store can take the place of the media folder.
 """
 
 import io
+import math
 import posixpath
 import re
 import secrets
@@ -50,6 +51,8 @@ SVG = re.compile(rb"<svg[\s>]", re.IGNORECASE)
 SVG_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml|<!doctype\s+svg|<svg[\s>]|<!--)", re.IGNORECASE)
 # Resized copies are made for originals wider than these; browsers pick one from srcset.
 VARIANT_WIDTHS = (800, 1600)
+# EXIF orientations that swap width and height (a phone held upright).
+TURNED_SIDEWAYS = {5, 6, 7, 8}
 WEBP = "image/webp"
 FOLDER = "uploads"
 
@@ -131,8 +134,10 @@ def _image(upload):
                 # verify() reads the structure only; decoding proves the pixels are there.
                 image.load()
                 has_location = _has_location(image)
-                orientation_fixed = ImageOps.exif_transpose(image)
-                width, height = orientation_fixed.size
+                # The size as shown, upright (without turning a copy of the pixels to learn it).
+                width, height = image.size
+                if image.getexif().get(ExifTags.Base.Orientation) in TURNED_SIDEWAYS:
+                    width, height = height, width
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(_too_many_pixels(None, None)) from None
     except UnidentifiedImageError:
@@ -248,18 +253,23 @@ def make_variants(name, inspected, written):
     """
     if inspected.format == "GIF":
         return []  # resizing would lose the animation; the original is served as it is
-    with default_storage.open(name, "rb") as stored, Image.open(stored) as opened:
-        opened.load()
-        image = ImageOps.exif_transpose(opened)
-    stem = name.rpartition(".")[0]
     widths = [width for width in VARIANT_WIDTHS if width < inspected.width]
     # A WebP copy at full size only for an image no wider than the largest copy: a post is never
     # shown wider than that, and a 12-megapixel WebP took seconds of the upload for nothing.
     if inspected.width <= VARIANT_WIDTHS[-1]:
         widths.append(inspected.width)
+    with default_storage.open(name, "rb") as stored, Image.open(stored) as opened:
+        scale = max(widths) / inspected.width
+        if scale < 1:
+            # A JPEG decodes at 1/2, 1/4 or 1/8 of its size when that is all the copies need:
+            # a 48-megapixel photo then holds a worker's memory at a quarter of the size.
+            opened.draft(opened.mode, (math.ceil(opened.width * scale), math.ceil(opened.height * scale)))
+        opened.load()
+        image = ImageOps.exif_transpose(opened)
+    stem = name.rpartition(".")[0]
     variants = []
     for width in widths:
-        resized = image if width == inspected.width else _resized(image, width)
+        resized = image if width == image.width else _resized(image, width)
         outputs = [(WEBP, "webp", "WEBP")] if inspected.format != "WEBP" else []
         if width != inspected.width:
             extension, content_type = IMAGE_FORMATS[inspected.format]
