@@ -456,7 +456,15 @@ class TestServing:
 
     @pytest.mark.parametrize(
         "path",
-        ["/media/../escribe/settings.py", "/media/%2e%2e/manage.py", "/media/uploads/", "/media/uploads", "/media/x"],
+        [
+            "/media/../escribe/settings.py",
+            "/media/%2e%2e/manage.py",
+            "/media/uploads/",
+            "/media/uploads",
+            "/media/x",
+            # A NUL makes open() raise ValueError, not OSError.
+            "/media/uploads/x%00.png",
+        ],
     )
     def test_nothing_outside_the_media_folder_is_served(self, client, settings, path):
         settings.SERVE_MEDIA = True
