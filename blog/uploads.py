@@ -28,6 +28,9 @@ IMAGE_FORMATS = {
     "GIF": ("gif", "image/gif"),
     "WEBP": ("webp", "image/webp"),
 }
+# Pillow's names for files that are one of the formats above to a browser: a JPEG with
+# more images after the first (a camera's preview, a phone's Ultra HDR gain map) is "MPO".
+SAME_FORMAT = {"MPO": "JPEG"}
 # Files that are not images: the extension, and how the first bytes of such a
 # file begin (None: text, which must be UTF-8). Nothing a browser would run
 # (HTML, SVG, JavaScript) is here; nginx serves all of these as attachments.
@@ -118,7 +121,7 @@ def _image(upload):
             # Pillow only warns between its limit and twice it; both are refused here.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
-                format_, (width, height) = image.format, image.size
+                format_, (width, height) = SAME_FORMAT.get(image.format, image.format), image.size
                 if format_ not in IMAGE_FORMATS:
                     return None
                 if width * height > settings.UPLOAD_MAX_PIXELS:

@@ -86,6 +86,22 @@ class TestTypesByContent:
         assert item.kind == Upload.Kind.IMAGE
         assert item.file.name.endswith("." + uploads.IMAGE_FORMATS[format_][0])
 
+    def test_a_jpeg_with_a_second_image_inside_is_a_jpeg(self):
+        # Cameras and phones (Ultra HDR photos) add a preview or gain map after the picture;
+        # Pillow calls such a JPEG "MPO". Browsers show it as the JPEG it is.
+        buffer = io.BytesIO()
+        first, second = Image.new("RGB", (1000, 500), (200, 30, 30)), Image.new("RGB", (1000, 500))
+        first.save(buffer, "MPO", save_all=True, append_images=[second])
+        item = upload(buffer.getvalue(), "PXL_20261130.jpg")
+        assert item.kind == Upload.Kind.IMAGE and item.file.name.endswith(".jpg")
+        assert {(copy["width"], copy["type"]) for copy in item.variants} == {
+            (800, "image/jpeg"),
+            (800, "image/webp"),
+            (1000, "image/webp"),
+        }
+        with default_storage.open(item.variants[0]["name"]) as copy, Image.open(copy) as resized:
+            assert resized.format in ("JPEG", "WEBP")
+
     def test_a_text_file_named_png_is_refused(self):
         assert "named like an image but is not" in refusal(b"just some words\n", "photo.png")
 
