@@ -661,6 +661,27 @@ class TestRoundTrip:
         with pytest.raises(CommandError, match="leads outside the media folder"):
             call_command("import_markdown", str(tmp_path / "out"), verbosity=0)
 
+    @pytest.mark.parametrize("which", ["document", "copy"])
+    def test_a_file_named_as_something_a_browser_would_run_is_refused(self, tmp_path, media_root, which):
+        # nginx serves by extension: a PNG (or a copy) named .html would be served as text/html.
+        import shutil
+
+        from django.core.management import CommandError, call_command
+
+        self.blog_with_uploads()
+        call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+        image = Upload.objects.get(kind=Upload.Kind.IMAGE)
+        stored = image.file.name if which == "document" else image.variants[0]["name"]
+        Upload.objects.all().delete()
+        shutil.rmtree(media_root)
+        renamed = stored.rsplit(".", 1)[0] + ".html"
+        (tmp_path / "out" / "media" / stored).rename(tmp_path / "out" / "media" / renamed)
+        listing = tmp_path / "out" / "uploads.yaml"
+        listing.write_text(listing.read_text().replace(stored, renamed))
+        with pytest.raises(CommandError, match="holds a .png file|is not named as a image/"):
+            call_command("import_markdown", str(tmp_path / "out"), verbosity=0)
+        assert not default_storage.exists(renamed)
+
     def test_a_different_file_under_an_uploads_name_is_never_overwritten(self, tmp_path):
         from django.core.management import CommandError, call_command
 
