@@ -66,6 +66,7 @@ class Inspected:
     width: int | None = None
     height: int | None = None
     format: str = ""
+    animated: bool = False
 
 
 def max_bytes():
@@ -122,6 +123,8 @@ def _image(upload):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
                 format_, (width, height) = SAME_FORMAT.get(image.format, image.format), image.size
+                # An MPO's second image is no frame of an animation.
+                animated = format_ != "JPEG" and getattr(image, "is_animated", False)
                 if format_ not in IMAGE_FORMATS:
                     return None
                 if width * height > settings.UPLOAD_MAX_PIXELS:
@@ -141,7 +144,9 @@ def _image(upload):
         raise ValidationError(f"The image is damaged or cut short and cannot be read ({error}).") from None
     finally:
         upload.seek(0)
-    return Inspected(kind="image", extension=IMAGE_FORMATS[format_][0], width=width, height=height, format=format_)
+    return Inspected(
+        kind="image", extension=IMAGE_FORMATS[format_][0], width=width, height=height, format=format_, animated=animated
+    )
 
 
 def _too_many_pixels(width, height):
@@ -200,8 +205,8 @@ def make_variants(name, inspected, written):
     Every name stored is appended to `written` as soon as it exists, so a
     caller can remove them all if a later step fails.
     """
-    if inspected.format == "GIF":
-        return []  # resizing would lose the animation; the original is served as it is
+    if inspected.format == "GIF" or inspected.animated:
+        return []  # resizing would lose the animation (a GIF's, a PNG's or a WebP's); the original is served as it is
     with default_storage.open(name, "rb") as stored, Image.open(stored) as opened:
         opened.load()
         image = ImageOps.exif_transpose(opened)

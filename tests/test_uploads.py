@@ -216,6 +216,17 @@ class TestCopies:
     def test_a_gif_keeps_its_animation_and_gets_no_copies(self):
         assert upload(image_bytes(2000, 100, "GIF"), "anim.gif").variants == []
 
+    @pytest.mark.parametrize("format_", ["PNG", "WEBP"])
+    def test_an_animated_png_or_webp_keeps_its_animation_and_gets_no_copies(self, format_):
+        # The copies would hold the first frame only, and browsers pick a copy from srcset.
+        buffer = io.BytesIO()
+        frames = [Image.new("RGB", (1000, 100), colour) for colour in ((200, 30, 30), (30, 200, 30))]
+        frames[0].save(buffer, format_, save_all=True, append_images=frames[1:], duration=100, loop=0)
+        item = upload(buffer.getvalue(), f"anim.{format_.lower()}")
+        assert item.variants == []
+        post = make_post(body=item.markdown())
+        assert "srcset" not in post.body_html and 'width="1000"' in post.body_html
+
     def test_a_webp_original_gets_smaller_webp_copies_only(self):
         assert self.widths(upload(image_bytes(1700, 100, "WEBP"), "w.webp")) == [
             (800, "image/webp"),
