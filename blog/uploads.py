@@ -54,6 +54,8 @@ SVG_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml|<!doctype\s+svg|<svg[\s
 # Resized copies are made for originals wider than these; browsers pick one from srcset.
 VARIANT_WIDTHS = (800, 1600)
 WEBP = "image/webp"
+# The WebP format's largest side: a taller copy (a scrolling screenshot) is made in the original's format only.
+WEBP_MAX_SIDE = 16383
 FOLDER = "uploads"
 
 
@@ -219,7 +221,8 @@ def make_variants(name, inspected, written):
     variants = []
     for width in widths:
         resized = image if width == inspected.width else _resized(image, width)
-        outputs = [(WEBP, "webp", "WEBP")] if inspected.format != "WEBP" else []
+        fits_webp = max(resized.size) <= WEBP_MAX_SIDE
+        outputs = [(WEBP, "webp", "WEBP")] if inspected.format != "WEBP" and fits_webp else []
         if width != inspected.width:
             extension, content_type = IMAGE_FORMATS[inspected.format]
             outputs.append((content_type, extension, inspected.format))

@@ -213,6 +213,14 @@ class TestCopies:
     def test_a_small_image_gets_only_a_webp_copy(self):
         assert self.widths(upload(image_bytes(500, 300, "JPEG"), "small.jpg")) == [(500, "image/webp")]
 
+    def test_a_long_screenshot_gets_no_webp_copy_taller_than_webp_allows(self):
+        # WebP stops at 16,383 pixels a side; a scrolling screenshot is often taller. It was a 500.
+        item = upload(image_bytes(1000, 20000), "scrolling screenshot.png")
+        assert self.widths(item) == [(800, "image/png"), (800, "image/webp")]  # no 1000 × 20000 WebP
+        assert item.variants[0]["height"] == 16000
+        html = make_post(body=item.markdown()).body_html
+        assert 'width="1000"' in html and 'height="20000"' in html
+
     def test_a_gif_keeps_its_animation_and_gets_no_copies(self):
         assert upload(image_bytes(2000, 100, "GIF"), "anim.gif").variants == []
 
