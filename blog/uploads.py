@@ -125,8 +125,9 @@ def _image(upload):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
                 format_, (width, height) = SAME_FORMAT.get(image.format, image.format), image.size
-                # An MPO's second image is no frame of an animation.
-                animated = format_ != "JPEG" and getattr(image, "is_animated", False)
+                # Only these animate among the formats that get copies (an MPO's second image is no
+                # frame; GIFs get none anyway, and counting a broken GIF's frames raises).
+                animated = format_ in ("PNG", "WEBP") and getattr(image, "is_animated", False)
                 if format_ not in IMAGE_FORMATS:
                     return None
                 if width * height > settings.UPLOAD_MAX_PIXELS:

@@ -130,6 +130,15 @@ class TestTypesByContent:
     def test_a_damaged_image_is_refused_with_a_message(self):
         assert "damaged or cut short" in refusal(image_bytes(400, 300)[:200], "cut.png")
 
+    def test_a_gif_broken_after_its_first_frame_is_refused_with_a_message(self):
+        # Counting the frames of this one raised IndexError (a 500), not a "damaged" message.
+        gif = bytes.fromhex(
+            "474946383761400030008000000000000000002c000000004000300040085a0001081c48b0a0f48308132a5cc8b0a1c3"
+            "8710234a9c48b1a2c58b18336adcc8b1a3c78f20438a1c49b2a4c9932853aa5cc9b2a5cb973063ca9c49b3a6cd9b3873"
+            "eadcc9b3a7cf9f40830a1d4ab4a8d1a3482f2a5dcab469d180002c"
+        )
+        assert "damaged or cut short" in refusal(gif, "broken.gif")
+
     def test_an_empty_file_is_refused(self):
         with pytest.raises(ValidationError, match="empty"):
             Upload(file=SimpleUploadedFile("empty.txt", b"")).full_clean()
