@@ -373,7 +373,7 @@ class UploadAdmin(admin.ModelAdmin):
     @admin.display(description="Copies for readers")
     def copies(self, upload):
         if not upload.variants:
-            return "None (small enough, or a GIF, whose animation resizing would lose)." if upload.width else "—"
+            return "None (small enough, or animated: resizing would lose the animation)." if upload.width else "—"
         return ", ".join(f"{copy['width']} px {copy['type'].split('/')[1].upper()}" for copy in upload.variants)
 
     @admin.display(description="Linked from")

@@ -23,8 +23,10 @@ def unpublish(posts):
 
 def _set_status(posts, status):
     with transaction.atomic():
-        # prefetch_related(None): the admin's queryset prefetches tags, which the ids need not.
-        changing = list(posts.prefetch_related(None).exclude(status=status).select_for_update().order_by("pk"))
+        # The rows are locked by id: the admin's queryset may be DISTINCT (a list filtered by tag),
+        # and PostgreSQL locks no rows of a DISTINCT query.
+        chosen = posts.values("pk")
+        changing = list(Post.objects.filter(pk__in=chosen).exclude(status=status).select_for_update().order_by("pk"))
         ids = [post.pk for post in changing]
         if not ids:
             return []

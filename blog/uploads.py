@@ -29,6 +29,9 @@ IMAGE_FORMATS = {
     "GIF": ("gif", "image/gif"),
     "WEBP": ("webp", "image/webp"),
 }
+# Pillow's names for files that are one of the formats above to a browser: a JPEG with
+# more images after the first (a camera's preview, a phone's Ultra HDR gain map) is "MPO".
+SAME_FORMAT = {"MPO": "JPEG"}
 # Files that are not images: the extension, and how the first bytes of such a
 # file begin (None: text, which must be UTF-8). Nothing a browser would run
 # (HTML, SVG, JavaScript) is here; nginx serves all of these as attachments.
@@ -54,6 +57,8 @@ VARIANT_WIDTHS = (800, 1600)
 # EXIF orientations that swap width and height (a phone held upright).
 TURNED_SIDEWAYS = {5, 6, 7, 8}
 WEBP = "image/webp"
+# The WebP format's largest side: a taller copy (a scrolling screenshot) is made in the original's format only.
+WEBP_MAX_SIDE = 16383
 FOLDER = "uploads"
 
 
@@ -68,6 +73,7 @@ class Inspected:
     format: str = ""
     # The image's metadata says where it was taken (a phone photo's GPS position).
     has_location: bool = False
+    animated: bool = False
 
 
 def max_bytes():
@@ -123,7 +129,10 @@ def _image(upload):
             # Pillow only warns between its limit and twice it; both are refused here.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
-                format_, (width, height) = image.format, image.size
+                format_, (width, height) = SAME_FORMAT.get(image.format, image.format), image.size
+                # Only these animate among the formats that get copies (an MPO's second image is no
+                # frame; GIFs get none anyway, and counting a broken GIF's frames raises).
+                animated = format_ in ("PNG", "WEBP") and getattr(image, "is_animated", False)
                 if format_ not in IMAGE_FORMATS:
                     return None
                 if width * height > settings.UPLOAD_MAX_PIXELS:
@@ -153,6 +162,7 @@ def _image(upload):
         height=height,
         format=format_,
         has_location=has_location,
+        animated=animated,
     )
 
 
@@ -180,8 +190,9 @@ def without_location(content, inspected):
         opened.load()
         icc_profile = opened.info.get("icc_profile")
         options = {"icc_profile": icc_profile} if icc_profile else {}
-        if getattr(opened, "is_animated", False):
-            # Every frame, as it is (an animation is not turned).
+        if inspected.animated:
+            # Every frame, as it is (an animation is not turned). A JPEG's second image
+            # (a camera's preview, a phone's gain map: "MPO") is simply left out below.
             opened.save(buffer, inspected.format, save_all=True, **options)
             return ContentFile(buffer.getvalue(), name=content.name)
         image = ImageOps.exif_transpose(opened)
@@ -251,8 +262,8 @@ def make_variants(name, inspected, written):
     Every name stored is appended to `written` as soon as it exists, so a
     caller can remove them all if a later step fails.
     """
-    if inspected.format == "GIF":
-        return []  # resizing would lose the animation; the original is served as it is
+    if inspected.format == "GIF" or inspected.animated:
+        return []  # resizing would lose the animation (a GIF's, a PNG's or a WebP's); the original is served as it is
     widths = [width for width in VARIANT_WIDTHS if width < inspected.width]
     # A WebP copy at full size only for an image no wider than the largest copy: a post is never
     # shown wider than that, and a 12-megapixel WebP took seconds of the upload for nothing.
@@ -270,7 +281,8 @@ def make_variants(name, inspected, written):
     variants = []
     for width in widths:
         resized = image if width == image.width else _resized(image, width)
-        outputs = [(WEBP, "webp", "WEBP")] if inspected.format != "WEBP" else []
+        fits_webp = max(resized.size) <= WEBP_MAX_SIDE
+        outputs = [(WEBP, "webp", "WEBP")] if inspected.format != "WEBP" and fits_webp else []
         if width != inspected.width:
             extension, content_type = IMAGE_FORMATS[inspected.format]
             outputs.append((content_type, extension, inspected.format))

@@ -41,9 +41,10 @@ def serve(request, name):
     if not settings.SERVE_MEDIA:
         raise Http404("Uploads are served by the web server.")
     try:
-        # The storage refuses names outside its folder (SuspiciousFileOperation); a folder is no upload.
+        # The storage refuses names outside its folder (SuspiciousFileOperation); a folder is no upload;
+        # a NUL in the name makes open() raise ValueError.
         stored = default_storage.open(name, "rb")
-    except (SuspiciousFileOperation, OSError):
+    except (SuspiciousFileOperation, OSError, ValueError):
         raise Http404("No such upload.") from None
     response = FileResponse(stored)
     # FileResponse's own "inline; filename=..." would differ from what nginx sends.

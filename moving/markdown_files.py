@@ -324,6 +324,14 @@ class _Importer:
             except ValidationError as error:
                 raise ImportProblem(f"{path}: {MEDIA_DIR}/{name}: {' '.join(error.messages)}") from error
         copies = data.get("copies") or []
+        # The web server picks the content type (and whether a browser shows the file or downloads it)
+        # by the name's extension, which an upload's content decides: page.html holding a PNG, or
+        # a copy named .html, would be served as a page on the blog's own address.
+        if not name.lower().endswith(f".{inspected.extension}"):
+            raise ImportProblem(f"{path}: {MEDIA_DIR}/{name} holds a .{inspected.extension} file; name it so.")
+        for copy in copies:
+            if not uploads.image_type(copy["file"]) or uploads.image_type(copy["file"]) != copy["type"]:
+                raise ImportProblem(f"{path}: the copy {copy['file']!r} is not named as a {copy['type']} image.")
         if not self.dry_run:
             for stored_name in [name, *(copy["file"] for copy in copies)]:
                 self.store(path, stored_name)

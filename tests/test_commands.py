@@ -110,12 +110,32 @@ def test_rerender_posts_updates_stored_html_and_keeps_updated_at():
     post = make_post(body="*new*")
     Post.objects.filter(pk=post.pk).update(body_html="<p>stale</p>")
     before = Post.objects.get(pk=post.pk).updated_at
-    assert "1 post(s) and blurb(s) would change" in run("rerender_posts", "--dry-run")
+    assert "1 post(s), page(s) and blurb(s) would change" in run("rerender_posts", "--dry-run")
     assert Post.objects.get(pk=post.pk).body_html == "<p>stale</p>"
     run("rerender_posts")
     post.refresh_from_db()
     assert post.body_html == "<p><em>new</em></p>"
     assert post.updated_at == before
+
+
+def test_rerender_posts_renders_standalone_pages_too():
+    from blog.models import Page
+
+    page = Page.objects.create(title="About", slug="about", body="*new*", status=Page.Status.PUBLISHED)
+    Page.objects.filter(pk=page.pk).update(body_html="<p>stale</p>")
+    run("rerender_posts")
+    page.refresh_from_db()
+    assert page.body_html == "<p><em>new</em></p>"
+
+
+def test_rerender_posts_redoes_what_is_derived_from_the_html():
+    # Reading time, description and lead image come from the HTML (Post.describe()); a renderer
+    # or posthtml change reaches them only through this command.
+    post = make_post(body="A claim.\n\n![Chart](/static/chart.png)")
+    Post.objects.filter(pk=post.pk).update(excerpt="stale", lead_image="", reading_minutes=9)
+    run("rerender_posts")
+    post.refresh_from_db()
+    assert (post.excerpt, post.lead_image, post.reading_minutes) == ("A claim.", "/static/chart.png", 1)
 
 
 def test_committed_pygments_css_is_what_the_command_generates(tmp_path):

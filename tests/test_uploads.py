@@ -86,6 +86,22 @@ class TestTypesByContent:
         assert item.kind == Upload.Kind.IMAGE
         assert item.file.name.endswith("." + uploads.IMAGE_FORMATS[format_][0])
 
+    def test_a_jpeg_with_a_second_image_inside_is_a_jpeg(self):
+        # Cameras and phones (Ultra HDR photos) add a preview or gain map after the picture;
+        # Pillow calls such a JPEG "MPO". Browsers show it as the JPEG it is.
+        buffer = io.BytesIO()
+        first, second = Image.new("RGB", (1000, 500), (200, 30, 30)), Image.new("RGB", (1000, 500))
+        first.save(buffer, "MPO", save_all=True, append_images=[second])
+        item = upload(buffer.getvalue(), "PXL_20261130.jpg")
+        assert item.kind == Upload.Kind.IMAGE and item.file.name.endswith(".jpg")
+        assert {(copy["width"], copy["type"]) for copy in item.variants} == {
+            (800, "image/jpeg"),
+            (800, "image/webp"),
+            (1000, "image/webp"),
+        }
+        with default_storage.open(item.variants[0]["name"]) as copy, Image.open(copy) as resized:
+            assert resized.format in ("JPEG", "WEBP")
+
     def test_a_text_file_named_png_is_refused(self):
         assert "named like an image but is not" in refusal(b"just some words\n", "photo.png")
 
@@ -113,6 +129,15 @@ class TestTypesByContent:
 
     def test_a_damaged_image_is_refused_with_a_message(self):
         assert "damaged or cut short" in refusal(image_bytes(400, 300)[:200], "cut.png")
+
+    def test_a_gif_broken_after_its_first_frame_is_refused_with_a_message(self):
+        # Counting the frames of this one raised IndexError (a 500), not a "damaged" message.
+        gif = bytes.fromhex(
+            "474946383761400030008000000000000000002c000000004000300040085a0001081c48b0a0f48308132a5cc8b0a1c3"
+            "8710234a9c48b1a2c58b18336adcc8b1a3c78f20438a1c49b2a4c9932853aa5cc9b2a5cb973063ca9c49b3a6cd9b3873"
+            "eadcc9b3a7cf9f40830a1d4ab4a8d1a3482f2a5dcab469d180002c"
+        )
+        assert "damaged or cut short" in refusal(gif, "broken.gif")
 
     def test_an_empty_file_is_refused(self):
         with pytest.raises(ValidationError, match="empty"):
@@ -197,8 +222,27 @@ class TestCopies:
     def test_a_small_image_gets_only_a_webp_copy(self):
         assert self.widths(upload(image_bytes(500, 300, "JPEG"), "small.jpg")) == [(500, "image/webp")]
 
+    def test_a_long_screenshot_gets_no_webp_copy_taller_than_webp_allows(self):
+        # WebP stops at 16,383 pixels a side; a scrolling screenshot is often taller. It was a 500.
+        item = upload(image_bytes(1000, 20000), "scrolling screenshot.png")
+        assert self.widths(item) == [(800, "image/png"), (800, "image/webp")]  # no 1000 × 20000 WebP
+        assert item.variants[0]["height"] == 16000
+        html = make_post(body=item.markdown()).body_html
+        assert 'width="1000"' in html and 'height="20000"' in html
+
     def test_a_gif_keeps_its_animation_and_gets_no_copies(self):
         assert upload(image_bytes(2000, 100, "GIF"), "anim.gif").variants == []
+
+    @pytest.mark.parametrize("format_", ["PNG", "WEBP"])
+    def test_an_animated_png_or_webp_keeps_its_animation_and_gets_no_copies(self, format_):
+        # The copies would hold the first frame only, and browsers pick a copy from srcset.
+        buffer = io.BytesIO()
+        frames = [Image.new("RGB", (1000, 100), colour) for colour in ((200, 30, 30), (30, 200, 30))]
+        frames[0].save(buffer, format_, save_all=True, append_images=frames[1:], duration=100, loop=0)
+        item = upload(buffer.getvalue(), f"anim.{format_.lower()}")
+        assert item.variants == []
+        post = make_post(body=item.markdown())
+        assert "srcset" not in post.body_html and 'width="1000"' in post.body_html
 
     def test_a_webp_original_gets_smaller_webp_copies_only(self):
         assert self.widths(upload(image_bytes(1700, 100, "WEBP"), "w.webp")) == [
@@ -271,6 +315,18 @@ class TestPhotoLocation:
         with Image.open(io.BytesIO(self.stored(item))) as image:
             assert image.size == (200, 300) == (item.width, item.height)
             assert image.getexif().get(ExifTags.Base.Orientation) is None
+
+    def test_an_animation_keeps_every_frame_when_its_position_is_removed(self):
+        exif = Image.Exif()
+        exif.get_ifd(ExifTags.IFD.GPSInfo).update(
+            {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (1.0, 2.0, 3.0)}
+        )
+        frames = [Image.new("RGB", (300, 200), colour) for colour in ("red", "blue", "green")]
+        buffer = io.BytesIO()
+        frames[0].save(buffer, "WEBP", save_all=True, append_images=frames[1:], exif=exif)
+        item = upload(buffer.getvalue(), "moving.webp")
+        with Image.open(io.BytesIO(self.stored(item))) as image:
+            assert image.n_frames == 3 and not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
 
     def test_a_photo_without_a_position_is_stored_byte_for_byte(self):
         sent = photo_bytes("JPEG", orientation=6)
@@ -505,7 +561,15 @@ class TestServing:
 
     @pytest.mark.parametrize(
         "path",
-        ["/media/../escribe/settings.py", "/media/%2e%2e/manage.py", "/media/uploads/", "/media/uploads", "/media/x"],
+        [
+            "/media/../escribe/settings.py",
+            "/media/%2e%2e/manage.py",
+            "/media/uploads/",
+            "/media/uploads",
+            "/media/x",
+            # A NUL makes open() raise ValueError, not OSError.
+            "/media/uploads/x%00.png",
+        ],
     )
     def test_nothing_outside_the_media_folder_is_served(self, client, settings, path):
         settings.SERVE_MEDIA = True
@@ -685,6 +749,27 @@ class TestRoundTrip:
         listing.write_text(listing.read_text().replace(first, name, 1))
         with pytest.raises(CommandError, match="leads outside the media folder"):
             call_command("import_markdown", str(tmp_path / "out"), verbosity=0)
+
+    @pytest.mark.parametrize("which", ["document", "copy"])
+    def test_a_file_named_as_something_a_browser_would_run_is_refused(self, tmp_path, media_root, which):
+        # nginx serves by extension: a PNG (or a copy) named .html would be served as text/html.
+        import shutil
+
+        from django.core.management import CommandError, call_command
+
+        self.blog_with_uploads()
+        call_command("export_markdown", str(tmp_path / "out"), verbosity=0)
+        image = Upload.objects.get(kind=Upload.Kind.IMAGE)
+        stored = image.file.name if which == "document" else image.variants[0]["name"]
+        Upload.objects.all().delete()
+        shutil.rmtree(media_root)
+        renamed = stored.rsplit(".", 1)[0] + ".html"
+        (tmp_path / "out" / "media" / stored).rename(tmp_path / "out" / "media" / renamed)
+        listing = tmp_path / "out" / "uploads.yaml"
+        listing.write_text(listing.read_text().replace(stored, renamed))
+        with pytest.raises(CommandError, match="holds a .png file|is not named as a image/"):
+            call_command("import_markdown", str(tmp_path / "out"), verbosity=0)
+        assert not default_storage.exists(renamed)
 
     def test_a_different_file_under_an_uploads_name_is_never_overwritten(self, tmp_path):
         from django.core.management import CommandError, call_command

@@ -2,29 +2,31 @@ from django.core.management.base import BaseCommand
 
 from blog import search
 from blog.changes import content_changed
-from blog.models import Blurb, Post
+from blog.models import POST_RENDERED_FIELDS, Blurb, Page, Post
+
+# Each model's render() sets these; a post's reading time, description and lead image come from its HTML.
+RENDERED_FIELDS = {Post: POST_RENDERED_FIELDS, Page: ["body_html"], Blurb: ["body_html"]}
 
 
 class Command(BaseCommand):
-    help = "Re-render every post and blurb and redo the stored counts (after the renderer or the time zone changed)."
+    help = "Re-render every post, page and blurb and redo the stored counts (after a renderer or time zone change)."
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would change; write nothing.")
 
     def handle(self, *args, dry_run=False, **options):
         changed = 0
-        for model in (Post, Blurb):
+        for model, fields in RENDERED_FIELDS.items():
             for obj in model.objects.iterator():
-                before = (obj.body_html, getattr(obj, "summary_html", ""))
+                before = [getattr(obj, field) for field in fields]
                 warnings = obj.render()
                 for warning in warnings:
                     self.stderr.write(self.style.WARNING(f"{model.__name__} {obj.pk} ({obj}): {warning}"))
-                if before != (obj.body_html, getattr(obj, "summary_html", "")):
+                if before != [getattr(obj, field) for field in fields]:
                     changed += 1
                     if not dry_run:
-                        # update_fields keeps updated_at (and feed dates) as they were.
-                        fields = ["body_html", "summary_html"] if model is Post else ["body_html"]
-                        model.objects.filter(pk=obj.pk).update(**{f: getattr(obj, f) for f in fields})
+                        # update() keeps updated_at (and feed dates) as they were.
+                        model.objects.filter(pk=obj.pk).update(**{field: getattr(obj, field) for field in fields})
         if not dry_run:
             # update() above sends no signals; the derived counts are redone too
             # (they depend on the time zone months are counted in).
@@ -32,4 +34,4 @@ class Command(BaseCommand):
             # The index holds the rendered text.
             search.rebuild_index()
         verb = "would change" if dry_run else "re-rendered"
-        self.stdout.write(self.style.SUCCESS(f"{changed} post(s) and blurb(s) {verb}."))
+        self.stdout.write(self.style.SUCCESS(f"{changed} post(s), page(s) and blurb(s) {verb}."))
