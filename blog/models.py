@@ -546,7 +546,7 @@ class Upload(models.Model):
         return self.original_name or self.file.name
 
     def save(self, *args, **kwargs):
-        if not self._state.adding:
+        if self.pk is not None:  # an upload already stored: only its alt text can change
             return super().save(*args, **kwargs)
         inspected = getattr(self, "_inspected", None) or uploads.inspect(self.file.file)
         written = []

@@ -197,3 +197,43 @@ def test_a_post_page_links_its_comment_feed_and_every_page_the_sites(client):
     ) in html
     for url in ("/", post.get_absolute_url(), "/archive/", "/tags/"):
         assert 'href="/feeds/comments/atom/"' in client.get(url).content.decode(), url
+
+
+@pytest.mark.parametrize("url", ["/feeds/post/busy/comments/atom/", "/feeds/comments/atom/"])
+def test_comment_feeds_ask_the_same_queries_for_3_comments_or_30(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.comment_helpers import make_comment
+
+    post = make_post(slug="busy")
+    counts = []
+    for total in (3, 30):
+        while post.comments.count() < total:
+            make_comment(post, status="approved", body=f"Comment {post.comments.count()}")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], f"{url}: {counts[0]} queries with 3 comments, {counts[1]} with 30"
+
+
+def test_the_sitemap_asks_the_same_queries_for_5_posts_and_pages_or_50(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from blog.models import Page
+
+    tag = make_tag("Everywhere")
+    counts = []
+    for total in (5, 50):
+        while Page.objects.count() < total:
+            n = Page.objects.count()
+            Page.objects.create(title=f"Page {n}", slug=f"page-{n}-x", body="Text.", status=Page.Status.PUBLISHED)
+            make_post(title=f"Post {n}", tags=[tag])
+        with CaptureQueriesContext(connection) as queries:
+            index = client.get("/sitemap.xml")
+            assert index.status_code == 200
+            for section in ET.fromstring(index.content).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc"):
+                assert client.get(section.text.replace("http://testserver", "")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], f"the sitemap: {counts[0]} queries at 5, {counts[1]} at 50"
