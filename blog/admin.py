@@ -86,17 +86,21 @@ class PublicNowFilter(admin.SimpleListFilter):
         return queryset
 
 
-def markdown_to_paste(upload):
-    if not upload.pk:
-        return "After saving: the Markdown to paste into the post."
-    # Long URLs wrap instead of pushing the table past the screen.
-    return format_html('<code class="escribe-markdown" style="overflow-wrap:anywhere">{}</code>', upload.markdown())
+class UploadDisplays:
+    """What the uploads inline and the upload's own page both show."""
 
+    @admin.display(description="Preview")
+    def thumbnail(self, upload):
+        if not upload.pk or upload.kind != Upload.Kind.IMAGE:
+            return ""
+        return format_html('<img src="{}" alt="" width="80" style="height:auto">', upload.url)
 
-def thumbnail(upload):
-    if not upload.pk or upload.kind != Upload.Kind.IMAGE:
-        return ""
-    return format_html('<img src="{}" alt="" width="80" style="height:auto">', upload.url)
+    @admin.display(description="Markdown to paste")
+    def markdown(self, upload):
+        if not upload.pk:
+            return "After saving: the Markdown to paste into the post."
+        # Long URLs wrap instead of pushing the table past the screen.
+        return format_html('<code class="escribe-markdown" style="overflow-wrap:anywhere">{}</code>', upload.markdown())
 
 
 class UploadInlineForm(forms.ModelForm):
@@ -111,7 +115,7 @@ class UploadInlineForm(forms.ModelForm):
             self.fields["file"].disabled = True
 
 
-class UploadInline(admin.TabularInline):
+class UploadInline(UploadDisplays, admin.TabularInline):
     """Uploading from the post's own page; the Markdown to paste appears once the post is saved."""
 
     model = Upload
@@ -124,14 +128,6 @@ class UploadInline(admin.TabularInline):
     can_delete = False
     verbose_name = "upload"
     verbose_name_plural = "Images and files (save, then paste the Markdown shown into the body)"
-
-    @admin.display(description="Preview")
-    def thumbnail(self, upload):
-        return thumbnail(upload)
-
-    @admin.display(description="Markdown to paste")
-    def markdown(self, upload):
-        return markdown_to_paste(upload)
 
 
 @admin.register(Post)
@@ -330,7 +326,7 @@ class RedirectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Upload)
-class UploadAdmin(admin.ModelAdmin):
+class UploadAdmin(UploadDisplays, admin.ModelAdmin):
     # Few columns, so the Markdown to copy fits at 1280 pixels (the kind is the filter, the date the hierarchy).
     list_display = ["__str__", "thumbnail", "dimensions", "size_kb", "markdown"]
     list_filter = ["kind"]
@@ -349,14 +345,6 @@ class UploadAdmin(admin.ModelAdmin):
             return []
         return ["file_link", "thumbnail", "markdown", "kind", "dimensions", "size_kb", "copies", "used_in",
                 "uploaded_at"]  # fmt: skip
-
-    @admin.display(description="Preview")
-    def thumbnail(self, upload):
-        return thumbnail(upload)
-
-    @admin.display(description="Markdown to paste")
-    def markdown(self, upload):
-        return markdown_to_paste(upload)
 
     @admin.display(description="File")
     def file_link(self, upload):

@@ -180,13 +180,7 @@ def post_detail(request, slug):
         newer, older = _neighbours(post)
         context = {"post": post, "newer": newer, "older": older, "related": _related(post)}
         return render(request, "blog/post_detail.html", context)
-    if not request.user.is_staff:
-        raise Http404("No such post.")
-    response = render(request, "blog/post_detail.html", {"post": post, "preview": True})
-    response["X-Robots-Tag"] = "noindex"
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True)
-    return response
+    return _staff_preview(request, "blog/post_detail.html", {"post": post}, "No such post.")
 
 
 def _neighbours(post):
@@ -232,9 +226,14 @@ def page_detail(request, slug):
     page = get_object_or_404(Page, slug=slug)
     if page.is_public:
         return render(request, "blog/page_detail.html", {"page": page})
+    return _staff_preview(request, "blog/page_detail.html", {"page": page}, "No such page.")
+
+
+def _staff_preview(request, template, context, not_found):
+    """What is not public yet, shown to staff only, as a preview no cache or search engine keeps."""
     if not request.user.is_staff:
-        raise Http404("No such page.")
-    response = render(request, "blog/page_detail.html", {"page": page, "preview": True})
+        raise Http404(not_found)
+    response = render(request, template, {**context, "preview": True})
     response["X-Robots-Tag"] = "noindex"
     add_never_cache_headers(response)
     patch_cache_control(response, private=True)
