@@ -103,6 +103,22 @@ def tag_deleted(sender, instance, **kwargs):
     search.index_posts(getattr(instance, "_posts_before", ()))
 
 
+@receiver(pre_save, sender=Page)
+def remember_page_slug(sender, instance, raw=False, **kwargs):
+    instance._slug_before = None
+    if not raw and instance.pk is not None:
+        instance._slug_before = Page.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+
+
+@receiver(post_save, sender=Page)
+def page_renamed(sender, instance, raw=False, **kwargs):
+    # The navigation and other sites link to a page's address: the old one answers 301 to the new.
+    old_slug = getattr(instance, "_slug_before", None)
+    if not raw and old_slug and old_slug != instance.slug:
+        old_path = reverse("blog:page-detail", kwargs={"slug": old_slug})
+        Redirect.objects.record(old_path, new_path=instance.get_absolute_url())
+
+
 @receiver([post_save, post_delete], sender=Tag)
 @receiver([post_save, post_delete], sender=Blurb)
 @receiver([post_save, post_delete], sender=Page)

@@ -173,3 +173,30 @@ def test_an_unknown_page_is_a_404_with_the_styled_page(client):
     response = client.get("/nothing-here/")
     assert response.status_code == 404
     assert "Nothing here" in response.content.decode()
+
+
+def test_a_renamed_page_leaves_its_old_address_answering_301(client):
+    page = make_page(title="About", slug="about")
+    page.slug = "about-me"
+    page.save()
+    response = client.get("/about/")
+    assert (response.status_code, response["Location"]) == (301, "/about-me/")
+    # Renamed again: the first address leads straight to the newest, never through a chain.
+    page.slug = "who"
+    page.save()
+    assert client.get("/about/")["Location"] == "/who/"
+    assert client.get("/about-me/")["Location"] == "/who/"
+    assert client.get("/who/").status_code == 200
+
+
+def test_a_page_renamed_back_answers_at_its_address_and_never_loops(client):
+    page = make_page(title="Now", slug="now")
+    page.slug = "now-2026"
+    page.save()
+    page.slug = "now"
+    page.save()
+    assert client.get("/now/").status_code == 200
+    assert client.get("/now-2026/")["Location"] == "/now/"
+    page.status = Page.Status.DRAFT
+    page.save()
+    assert client.get("/now/").status_code == 404  # the row naming /now/ itself is not followed
