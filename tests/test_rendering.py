@@ -290,7 +290,7 @@ class TestFenceOptions:
 
 
 @pytest.mark.django_db
-def test_the_migration_renders_again_only_the_posts_whose_fences_carry_options():
+def test_the_migration_renders_every_post_and_blurb_again_keeping_their_dates():
     import importlib
     from pathlib import Path
 
@@ -301,10 +301,10 @@ def test_the_migration_renders_again_only_the_posts_whose_fences_carry_options()
     from tests.factories import make_blurb, make_post
 
     # The coordinator may renumber migrations: found by name, not number.
-    name = next(Path(blog.migrations.__file__).parent.glob("*_rerender_code_fence_options.py")).stem
+    name = next(Path(blog.migrations.__file__).parent.glob("*_rerender_posts_and_blurbs.py")).stem
     migration = importlib.import_module(f"blog.migrations.{name}")
     with_options = make_post(body="```python linenos\nx = 1\n```\n", summary="```python hl_lines=1\ny\n```\n")
-    plain = make_post(body="```python\nx = 1\n```\n")
+    plain = make_post(body="```python\nx = 1\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     blurb = make_blurb(body="~~~sh title:Install\npip install\n~~~\n")
     stale = "<p>as the old renderer left it</p>"
     Post.objects.update(body_html=stale, summary_html=stale)
@@ -316,7 +316,10 @@ def test_the_migration_renders_again_only_the_posts_whose_fences_carry_options()
     again = Post.objects.get(pk=with_options.pk)
     assert '<span class="linenos">1</span>' in again.body_html and '<span class="hll">' in again.summary_html
     assert again.updated_at == before
-    assert Post.objects.get(pk=plain.pk).body_html == stale  # nothing after the language: not rendered
+    # Code blocks and tables take keyboard focus now: every post is rendered again.
+    plain_html = Post.objects.get(pk=plain.pk).body_html
+    assert '<pre tabindex="0" role="group" aria-label="Python code">' in plain_html
+    assert '<table tabindex="0"' in plain_html
     assert "<figcaption><code>Install</code></figcaption>" in Blurb.objects.get(pk=blurb.pk).body_html
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0005_rerender_code_fence_options'),
+        ('blog', '0005_rerender_posts_and_blurbs'),
     ]
 
     operations = [
