@@ -86,6 +86,15 @@ class PublicNowFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ShowsRenderWarnings:
+    """After a save, the renderer's warnings (an unknown language, a capped block) as messages to the author."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in getattr(obj, "render_warnings", []):
+            messages.warning(request, f"{obj.title}: {warning}")
+
+
 class UploadDisplays:
     """What the uploads inline and the upload's own page both show."""
 
@@ -131,7 +140,7 @@ class UploadInline(UploadDisplays, admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ShowsRenderWarnings, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [UploadInline]
     change_form_template = "admin/blog/post/change_form.html"
@@ -209,11 +218,6 @@ class PostAdmin(admin.ModelAdmin):
         # The post's own page, which shows drafts and scheduled posts to the author.
         return format_html('<a href="{}" target="_blank">Open the post page</a>', post.get_absolute_url())
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        for warning in getattr(obj, "render_warnings", []):
-            messages.warning(request, f"{obj.title}: {warning}")
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.save_tags(form.instance)
@@ -282,19 +286,14 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Blurb)
-class BlurbAdmin(admin.ModelAdmin):
+class BlurbAdmin(ShowsRenderWarnings, admin.ModelAdmin):
     list_display = ["title", "position", "visible"]
     list_editable = ["position", "visible"]
     ordering = ["position", "id"]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        for warning in getattr(obj, "render_warnings", []):
-            messages.warning(request, f"{obj.title}: {warning}")
-
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(ShowsRenderWarnings, admin.ModelAdmin):
     """About, Now, Uses...: the navigation's order is the position column, editable in the list."""
 
     list_display = ["title", "url", "status", "in_navigation", "position", "updated_at"]
@@ -310,11 +309,6 @@ class PageAdmin(admin.ModelAdmin):
     def url(self, page):
         # Drafts too: the page itself shows a draft to the author as a preview.
         return format_html('<a href="{0}">{0}</a>', page.get_absolute_url())
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        for warning in getattr(obj, "render_warnings", []):
-            messages.warning(request, f"{obj.title}: {warning}")
 
 
 @admin.register(Redirect)
