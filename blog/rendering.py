@@ -52,8 +52,10 @@ NESTING_MARKS = re.compile(r"^(?:[ \t]*>)+")
 NEWLINE = "\n"
 
 
-# How wide a post's images are shown (the text's measure, 42rem in site.css):
-# browsers pick from srcset before any CSS is loaded.
+# How wide a post's images are shown, at most: the text column (site.css's
+# --measure, 55ch of the body font) measured 630 px (39.4rem) in Chromium;
+# 42rem leaves room for a wider system serif. Browsers pick from srcset before
+# any CSS is loaded, so this is stated here rather than read from the CSS.
 IMAGE_SIZES = "(min-width: 42rem) 42rem, 100vw"
 
 
