@@ -109,11 +109,7 @@ class Post(models.Model):
 
     def describe(self):
         """Set what sharing and lists show from the rendered HTML: reading time, excerpt, lead image."""
-        self.reading_minutes = posthtml.reading_minutes(self.body_html)
-        self.excerpt = posthtml.description(self.summary_html) or posthtml.description(self.body_html)
-        image = posthtml.first_image(self.body_html)
-        # A data: URI or a giant URL is no address for a link preview.
-        self.lead_image = image if len(image) <= 500 and not image.startswith("data:") else ""
+        self.reading_minutes, self.excerpt, self.lead_image = posthtml.describe(self.body_html, self.summary_html)
 
 
 class TagQuerySet(models.QuerySet):

@@ -9,6 +9,7 @@ never with regular expressions: attribute order, quoting and entities vary.
 import html
 import math
 from html.parser import HTMLParser
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 # Silent reading of prose, words per minute (the usual figure for adults reading English on screen).
@@ -16,6 +17,8 @@ WORDS_PER_MINUTE = 230
 # Code is read token by token and reread: a word of code counts as two of prose.
 CODE_WORD_WEIGHT = 2
 DESCRIPTION_CHARS = 200
+# A longer image address (or a data: URI) is no address for a link preview (og:image, JSON-LD).
+MAX_IMAGE_URL = 500
 # Attributes that hold one URL; srcset holds several, each with its width or density.
 URL_ATTRIBUTES = {"href", "src", "poster", "cite"}
 # Elements whose text is not prose: footnote back-links and captions are read, scripts are not.
@@ -78,25 +81,46 @@ def _read(fragment):
     return reader
 
 
+class PostDescription(NamedTuple):
+    reading_minutes: int
+    excerpt: str
+    lead_image: str
+
+
+def describe(body_html, summary_html=""):
+    """What sharing and lists show of a post (Post.describe(), the 0007 migration), reading its body once.
+
+    The excerpt is the summary's first paragraph, else the body's; the lead
+    image is the body's first, unless it is no address for a link preview.
+    """
+    body = _read(body_html)
+    image = body.first_image or ""
+    if len(image) > MAX_IMAGE_URL or image.startswith("data:"):
+        image = ""
+    excerpt = description(summary_html) or _cut(body.first_paragraph or "", DESCRIPTION_CHARS)
+    return PostDescription(_minutes(body), excerpt, image)
+
+
 def reading_minutes(fragment):
     """Whole minutes to read the HTML (at least 1): prose at WORDS_PER_MINUTE, code words counted double."""
-    reader = _read(fragment)
+    return _minutes(_read(fragment))
+
+
+def _minutes(reader):
     words = reader.prose_words + CODE_WORD_WEIGHT * reader.code_words
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
 def description(fragment, limit=DESCRIPTION_CHARS):
     """The first paragraph as one line of plain text, cut at a word boundary within `limit` characters ("" if none)."""
-    text = _read(fragment).first_paragraph or ""
+    return _cut(_read(fragment).first_paragraph or "", limit)
+
+
+def _cut(text, limit):
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-–—")
     return f"{cut}…"
-
-
-def first_image(fragment):
-    """The src of the first <img>, as written (often site-relative); "" if there is none."""
-    return _read(fragment).first_image or ""
 
 
 class _LinkRewriter(HTMLParser):
