@@ -70,9 +70,7 @@ class PostFeed(Feed):
         return absolutize(html, self.base_url.rstrip("/") + post.get_absolute_url())
 
     def item_author_name(self, post):
-        if post.author and post.author.get_full_name():
-            return post.author.get_full_name()
-        return settings.SITE_AUTHOR
+        return post.author_name()
 
     def item_pubdate(self, post):
         return post.published_at

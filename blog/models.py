@@ -107,6 +107,12 @@ class Post(models.Model):
         self.describe()
         return body.warnings + (summary.warnings if summary else [])
 
+    def author_name(self):
+        """The name feeds and sharing tags give the post: its author's full name, else the site's author."""
+        if self.author_id and self.author.get_full_name():
+            return self.author.get_full_name()
+        return settings.SITE_AUTHOR
+
     def describe(self):
         """Set what sharing and lists show from the rendered HTML: reading time, excerpt, lead image."""
         self.reading_minutes, self.excerpt, self.lead_image = posthtml.describe(self.body_html, self.summary_html)

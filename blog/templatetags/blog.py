@@ -109,7 +109,7 @@ def post_json_ld(post):
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": isotime(post.published_at),
         "dateModified": isotime(max(post.updated_at, post.published_at)),
-        "author": {"@type": "Person", "name": _author_name(post)},
+        "author": {"@type": "Person", "name": post.author_name()},
         "publisher": {"@type": "Organization", "name": settings.SITE_TITLE, "url": absolute("/")},
         "timeRequired": f"PT{post.reading_minutes}M",
     }
@@ -122,10 +122,3 @@ def post_json_ld(post):
         data["image"] = absolute(post.lead_image)
     text = json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
-
-
-def _author_name(post):
-    # The feeds' rule: the author's full name when the post has one, else the site's author.
-    if post.author_id and post.author.get_full_name():
-        return post.author.get_full_name()
-    return settings.SITE_AUTHOR
