@@ -65,7 +65,7 @@ def screen(post, ip_address, body):
             post=post, ip_address=None, body=body, created_at__gte=now - DUPLICATE_WINDOW
         ).exists()
         return Refusal.DUPLICATE if duplicate else None
-    recent = Comment.objects.filter(ip_address=ip_address, created_at__gte=now - RATE_WINDOW).aggregate(
+    recent = _counted_against(ip_address, now).aggregate(
         sent=Count("pk"),
         same=Count("pk", filter=Q(post=post, body=body, created_at__gte=now - DUPLICATE_WINDOW)),
     )
@@ -77,6 +77,11 @@ def screen(post, ip_address, body):
     return None
 
 
+def _counted_against(ip_address, now):
+    """The comments that count against this address's rate limit: those of the past RATE_WINDOW."""
+    return Comment.objects.filter(ip_address=ip_address, created_at__gte=now - RATE_WINDOW)
+
+
 def rate_limit_ends(ip_address):
     """When this address may comment again: the moment the oldest of its last COMMENT_RATE comments leaves the window.
 
@@ -85,7 +90,7 @@ def rate_limit_ends(ip_address):
     if settings.COMMENT_RATE < 1:
         return None
     now = timezone.now()
-    recent = Comment.objects.filter(ip_address=ip_address, created_at__gte=now - RATE_WINDOW).order_by("-created_at")
+    recent = _counted_against(ip_address, now).order_by("-created_at")
     counted = list(recent.values_list("created_at", flat=True)[: settings.COMMENT_RATE])
     if not ip_address or len(counted) < settings.COMMENT_RATE:
         return now
