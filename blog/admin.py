@@ -385,3 +385,6 @@ def format_html_join_links(objects):
             for obj in objects
         ),
     )
+
+# The site settings' page (blog/siteadmin.py) registers itself with the admin.
+from blog import siteadmin  # noqa: E402,F401

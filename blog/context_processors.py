@@ -1,12 +1,14 @@
 """Template context every page shares."""
 
-from django.conf import settings
+from blog import site as site_settings
 
 
 def site(request):
-    """Site-wide names from settings; makes no queries and reads no session."""
+    """The blog's own settings (blog.site): one query the first time a request renders, none after; no session."""
+    found = site_settings.current()
     return {
-        "site_title": settings.SITE_TITLE,
-        "site_tagline": settings.SITE_TAGLINE,
-        "site_author": settings.SITE_AUTHOR,
+        "site": found,
+        "site_title": found.title,
+        "site_tagline": found.tagline,
+        "site_author": found.byline,
     }

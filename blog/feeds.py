@@ -2,12 +2,12 @@
 
 import copy
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from blog import site
 from blog.models import Post, Tag
 from blog.posthtml import absolutize
 
@@ -31,10 +31,10 @@ class PostFeed(Feed):
         return Feed.__call__(feed, request, *args, **kwargs)
 
     def title(self, obj=None):
-        return settings.SITE_TITLE
+        return site.current().title
 
     def subtitle(self, obj=None):
-        return settings.SITE_TAGLINE
+        return site.current().share_description
 
     description = subtitle
 
@@ -45,13 +45,13 @@ class PostFeed(Feed):
         return None
 
     def author_name(self, obj=None):
-        return settings.SITE_AUTHOR
+        return site.current().byline
 
     def posts(self, obj):
         return Post.objects.published().select_related("author").prefetch_related("tags")
 
     def items(self, obj=None):
-        return self.posts(obj)[: settings.FEED_LENGTH]
+        return self.posts(obj)[: site.current().feed_length]
 
     def item_title(self, post):
         return post.title
@@ -102,7 +102,7 @@ class TagFeedMixin:
         return tags[0]
 
     def title(self, tag):
-        return f"{settings.SITE_TITLE}: {tag.name}"
+        return f"{site.current().title}: {tag.name}"
 
     def subtitle(self, tag):
         return f"Posts tagged {tag.name}"

@@ -1,9 +1,12 @@
-"""Old addresses answer 301 from the redirect table (blog.Redirect), and only where nothing else answers."""
+"""The blog's middleware: old addresses answer 301 (blog.Redirect); each request follows the site settings."""
 
 import re
+import zoneinfo
 
 from django.http import HttpResponsePermanentRedirect
+from django.utils import timezone, translation
 
+from blog import site
 from blog.models import Redirect
 
 # WordPress's own permalink, the front page with exactly one parameter: /?p=12.
@@ -48,3 +51,30 @@ class RedirectFallbackMiddleware:
         # WordPress permalinks end in a slash; a link copied without it still finds them.
         redirect = Redirect.objects.leading_somewhere([path] if path.endswith("/") else [path, f"{path}/"])
         return redirect.target() if redirect else None
+
+
+class SiteSettingsMiddleware:
+    """Each request reads the site settings once (blog.site) and shows its dates in the blog's language and zone.
+
+    Below WhiteNoise, so static files cost no query; everything that renders
+    a page, a feed or the admin runs inside it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        site.request_started()
+        try:
+            found = site.current()
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(found.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                # A zone the system's tzdata no longer knows: the server's, rather than a 500 on every page.
+                timezone.deactivate()
+            translation.activate(found.language)
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+            translation.deactivate()
+            site.request_finished()

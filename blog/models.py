@@ -12,7 +12,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog import posthtml, uploads
+from blog import posthtml, site, uploads
 from blog.rendering import ImageSource, render
 
 
@@ -92,9 +92,10 @@ class Post(models.Model):
     @property
     def comments_open(self):
         """Whether readers may comment now: open on the site and on this post, and not closed by age."""
-        if not (settings.COMMENTS_OPEN and self.comments_enabled):
+        policy = site.current()
+        if not (policy.comments_open and self.comments_enabled):
             return False
-        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        days = policy.comments_close_after_days
         return not days or self.published_at > timezone.now() - timedelta(days=days)
 
     def render(self):
@@ -108,10 +109,10 @@ class Post(models.Model):
         return body.warnings + (summary.warnings if summary else [])
 
     def author_name(self):
-        """The name feeds and sharing tags give the post: its author's full name, else the site's author."""
+        """The name feeds and sharing tags give the post: its author's full name, else the site's byline."""
         if self.author_id and self.author.get_full_name():
             return self.author.get_full_name()
-        return settings.SITE_AUTHOR
+        return site.current().byline
 
     def describe(self):
         """Set what sharing and lists show from the rendered HTML: reading time, excerpt, lead image."""

@@ -9,6 +9,7 @@ from django.urls import reverse
 from blog import search, uploads
 from blog.changes import content_changed
 from blog.models import Blurb, Page, Post, Redirect, Tag, Upload, month_of
+from blog.site import SiteSettings
 
 _TAGGING = Post.tags.through
 
@@ -124,6 +125,26 @@ def page_renamed(sender, instance, raw=False, **kwargs):
 @receiver([post_save, post_delete], sender=Page)
 def shown_everywhere(sender, raw=False, **kwargs):
     # Tags and blurbs are in every page's sidebar; pages in every page's header.
+    if not raw:
+        content_changed()
+
+
+@receiver(pre_delete, sender=get_user_model())
+def remember_authorship(sender, instance, **kwargs):
+    # Their posts' author is set to NULL with an UPDATE, which sends no signal.
+    instance._wrote_posts = Post.objects.filter(author=instance).exists()
+
+
+@receiver(post_delete, sender=get_user_model())
+def author_deleted(sender, instance, **kwargs):
+    # Feeds and the JSON-LD named them; their posts now carry the site's byline.
+    if getattr(instance, "_wrote_posts", True):
+        content_changed()
+
+
+@receiver([post_save, post_delete], sender=SiteSettings)
+def site_settings_changed(sender, raw=False, **kwargs):
+    # The title, footer, comment policy and zone are on every page and feed.
     if not raw:
         content_changed()
 

@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.paginator import InvalidPage
 from django.db import DatabaseError, connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -15,7 +14,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
-from blog import counts, search
+from blog import counts, search, site
 from blog.frontmatter import PostFile
 from blog.models import ArchiveMonth, Page, Post, Tag, month_bounds
 from blog.pagination import CountedPaginator
@@ -40,7 +39,7 @@ class PostPagesMixin:
     allow_empty = True
 
     def get_paginate_by(self, queryset):
-        return settings.POSTS_PER_PAGE
+        return site.current().posts_per_page
 
     def get(self, request, *args, **kwargs):
         page = kwargs.get("page")

@@ -6,12 +6,12 @@ so does anything that writes comments in bulk (update(), bulk_create()).
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from blog import site
 from blog.models import Post
 from comments.models import Comment, SpamReport
 from escribe import pages
@@ -50,13 +50,14 @@ def comments_changed(post_ids=None, *, shown=False):
 
 
 def next_closing():
-    """When the next post stops taking comments by age (COMMENTS_CLOSE_AFTER_DAYS): its page loses the form then.
+    """When the next post stops taking comments by age (site settings): its page loses the form then.
 
     An expiry source of the page files (see apps.py): no change announces
     that moment, so no page file may outlive it.
     """
-    days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    if not days or not settings.COMMENTS_OPEN:
+    policy = site.current()
+    days = policy.comments_close_after_days
+    if not days or not policy.comments_open:
         return None
     closing_age = timedelta(days=days)
     oldest_open = (

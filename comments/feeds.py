@@ -1,11 +1,11 @@
 """The feeds of approved comments: the whole site's, and one post's."""
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from blog import site
 from blog.models import Post
 from comments.models import Comment
 
@@ -16,10 +16,10 @@ class LatestCommentsFeed(Feed):
     feed_type = Atom1Feed
 
     def title(self, obj=None):
-        return f"{settings.SITE_TITLE}: comments"
+        return f"{site.current().title}: comments"
 
     def subtitle(self, obj=None):
-        return f"The latest approved comments on {settings.SITE_TITLE}"
+        return f"The latest approved comments on {site.current().title}"
 
     def link(self, obj=None):
         return reverse("blog:post-list")
@@ -62,7 +62,7 @@ class PostCommentsFeed(LatestCommentsFeed):
         return f"Comments on “{post.title}”"
 
     def subtitle(self, post):
-        return f"Approved comments on “{post.title}” at {settings.SITE_TITLE}"
+        return f"Approved comments on “{post.title}” at {site.current().title}"
 
     def link(self, post):
         return post.get_absolute_url()

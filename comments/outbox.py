@@ -23,6 +23,7 @@ from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from blog import site
 from comments import spam
 from comments.models import Comment, CommentEvent, Notification
 
@@ -54,9 +55,10 @@ def release(comment):
 
 
 def recipients():
-    """ESCRIBE_COMMENT_NOTIFY_EMAIL, else every active superuser with an address."""
-    if settings.COMMENT_NOTIFY_EMAIL:
-        return list(settings.COMMENT_NOTIFY_EMAIL)
+    """The addresses the site settings name, else every active superuser with an address."""
+    chosen = site.current().notify_addresses
+    if chosen:
+        return chosen
     superusers = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="")
     return list(superusers.values_list("email", flat=True).order_by("email"))
 

@@ -14,6 +14,8 @@ import akismet
 import httpx
 from django.conf import settings
 
+from blog import site
+
 logger = logging.getLogger(__name__)
 
 
@@ -85,7 +87,7 @@ def arguments(comment, permalink):
         "comment_content": comment.body,
         "comment_date_gmt": _gmt(comment.created_at),
         "comment_post_modified_gmt": _gmt(post.updated_at),
-        "blog_lang": settings.LANGUAGE_CODE.split("-")[0],
+        "blog_lang": site.current().language.split("-")[0],
         "blog_charset": "UTF-8",
     }
 

@@ -1,24 +1,35 @@
 """The author's admin under the blog's own name, where Django says "Django administration"."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
 
 class BlogAdminSite(admin.AdminSite):
-    # Properties, read on each page: the name comes from settings, which a
-    # deployment (or a test) may change after this class is defined.
+    """Headed with the blog's name, which an app supplies (named_by): the project shell imports no app."""
+
+    _name_source = None
+
+    def named_by(self, source):
+        """source() -> the blog's name, asked on each admin page (the blog app calls this in ready())."""
+        self._name_source = source
+
+    def blog_name(self):
+        return self._name_source() if self._name_source is not None else None
+
+    # Properties, read on each page: the author may rename the blog between two pages.
     @property
     def site_header(self):
-        return settings.SITE_TITLE
+        return self.blog_name() or admin.AdminSite.site_header
 
     @property
     def site_title(self):
-        return f"{settings.SITE_TITLE} admin"
+        name = self.blog_name()
+        return f"{name} admin" if name else admin.AdminSite.site_title
 
     @property
     def index_title(self):
-        return f"{settings.SITE_TITLE} administration"
+        name = self.blog_name()
+        return f"{name} administration" if name else admin.AdminSite.index_title
 
 
 class BlogAdminConfig(AdminConfig):

@@ -96,13 +96,35 @@ X_FRAME_OPTIONS = "DENY"
 # The public address of the blog, used where no request is at hand (emails,
 # Akismet's blog URL default, absolute links from management commands).
 SITE_URL = env_str("ESCRIBE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-SITE_TITLE = env_str("ESCRIBE_SITE_TITLE", "E-Scribe")
-SITE_TAGLINE = env_str("ESCRIBE_SITE_TAGLINE", "Notes from a working programmer")
-SITE_AUTHOR = env_str("ESCRIBE_SITE_AUTHOR", "The Author")
-POSTS_PER_PAGE = env_int("ESCRIBE_POSTS_PER_PAGE", 10)
-# WordPress's and jekyll-feed's default. Feed readers poll the feed all day;
-# each entry carries a whole post.
-FEED_LENGTH = env_int("ESCRIBE_FEED_LENGTH", 10)
+
+
+def _site_settings_from_env():
+    """The ESCRIBE_* variables that only give a site setting its first value: {field: (variable, value)}, those set.
+
+    The blog's identity and policies live in the database (blog.SiteSettings,
+    edited in the admin); these variables fill it when the database is created
+    (migration blog 0009) and are ignored after that: `check` warns when one
+    differs from the stored value.
+    """
+    readers = {
+        "title": ("ESCRIBE_SITE_TITLE", env_str),
+        "tagline": ("ESCRIBE_SITE_TAGLINE", env_str),
+        "author_name": ("ESCRIBE_SITE_AUTHOR", env_str),
+        "posts_per_page": ("ESCRIBE_POSTS_PER_PAGE", lambda name: env_int(name, 10)),
+        "feed_length": ("ESCRIBE_FEED_LENGTH", lambda name: env_int(name, 10)),
+        "comments_open": ("ESCRIBE_COMMENTS_OPEN", env_bool),
+        "comments_close_after_days": ("ESCRIBE_COMMENTS_CLOSE_AFTER_DAYS", lambda name: env_int(name, 0)),
+        "notify_email": ("ESCRIBE_COMMENT_NOTIFY_EMAIL", lambda name: ", ".join(env_list(name))),
+    }
+    return {
+        field: (name, read(name)) for field, (name, read) in readers.items() if os.environ.get(name, "") != ""
+    }
+
+
+SITE_SETTINGS_FROM_ENV = _site_settings_from_env()
+# Values that win over the stored site settings within one process: export_site's
+# --without-comment-form sets {"comments_open": False} for the static copy.
+SITE_SETTINGS_OVERRIDES = {}
 
 INSTALLED_APPS = [
     "escribe.admin_site.BlogAdminConfig",  # django.contrib.admin under the blog's name
@@ -130,6 +152,8 @@ MIDDLEWARE = [
     "escribe.errors.MethodNotAllowedPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "escribe.conditional.ConditionalGetMiddleware",  # Django's, for HEAD as well as GET
+    # The blog's settings, read once per request; its dates in the blog's language and time zone.
+    "blog.middleware.SiteSettingsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Only answers what would be a 404 (and /?p=ID); before CommonMiddleware, so APPEND_SLASH mends a URL first.
     "blog.middleware.RedirectFallbackMiddleware",
@@ -183,6 +207,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The admin's and commands' language and zone, and the first values of the
+# blog's own (blog.SiteSettings), which each request then follows.
 LANGUAGE_CODE = env_str("ESCRIBE_LANGUAGE_CODE", "en-us")
 TIME_ZONE = env_str("ESCRIBE_TIME_ZONE", "UTC")
 USE_I18N = True
@@ -276,12 +302,7 @@ ADMIN_CONTENT_SECURITY_POLICY = "; ".join(
 
 # Comments.
 COMMENT_RATE = env_int("ESCRIBE_COMMENT_RATE", 10)  # per client IP per hour
-COMMENTS_CLOSE_AFTER_DAYS = env_int("ESCRIBE_COMMENTS_CLOSE_AFTER_DAYS", 0)  # 0 = never
-# Off: no post takes comments (existing ones stay shown); export_site
-# --without-comment-form turns it off for the static copy.
-COMMENTS_OPEN = env_bool("ESCRIBE_COMMENTS_OPEN", default=True)
 SPAM_RETENTION_DAYS = env_int("ESCRIBE_SPAM_RETENTION_DAYS", 15)
-COMMENT_NOTIFY_EMAIL = env_list("ESCRIBE_COMMENT_NOTIFY_EMAIL")  # empty: the superusers' addresses
 # Who may set the client address header: "unix" (nginx on a unix socket, where
 # REMOTE_ADDR is empty) and/or IP addresses. Empty: no proxy is trusted.
 TRUSTED_PROXIES = env_list("ESCRIBE_TRUSTED_PROXIES")

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from blog.models import Blurb, Post, Tag
+from blog.site import SiteSettings, first_values
 
 _counter = itertools.count(1)
 
@@ -41,3 +42,13 @@ def make_blurb(**fields):
 def make_author(username="author", password="correct horse battery staple"):
     email = f"{username}@example.com"
     return get_user_model().objects.create_superuser(username=username, email=email, password=password)
+
+
+def set_site(**values):
+    """Change the blog's site settings (blog.SiteSettings) as the author would in the admin; returns the row."""
+    row = SiteSettings.objects.filter(pk=1).first() or SiteSettings(pk=1, **first_values())
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    return row

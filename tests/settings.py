@@ -29,4 +29,3 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # No test touches the network: without a key the adapter never builds a client;
 # tests that need one swap in a TestSyncClient subclass.
 AKISMET_API_KEY = ""
-COMMENT_NOTIFY_EMAIL = []

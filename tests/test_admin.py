@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from blog.models import Blurb, Post, Tag
-from tests.factories import make_post, make_tag
+from tests.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +189,7 @@ def test_pathological_markdown_is_saved_quickly_and_the_author_is_told(author_cl
 
 
 def test_the_admin_is_headed_with_the_blogs_name(author_client, settings):
-    settings.SITE_TITLE = "Notes from the Shed"
+    set_site(title="Notes from the Shed")
     html = author_client.get("/admin/").content.decode()
     assert '<a href="/admin/">Notes from the Shed</a>' in html
     assert "<title>Notes from the Shed administration | Notes from the Shed admin</title>" in html

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from comments.models import Comment, CommentEvent, SpamReport
 from tests.akismet_clients import CONFIG, FAILURES, DiscardClient, HamClient, SpamClient, failing_client
 from tests.comment_helpers import history, post_comment, send_comment_mail
-from tests.factories import make_author, make_post
+from tests.factories import make_author, make_post, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +210,7 @@ def test_comments_close_after_the_configured_days(client, settings):
 
     from django.utils import timezone
 
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    set_site(comments_close_after_days=30)
     old = make_post(published_at=timezone.now() - timedelta(days=31))
     assert post_comment(client, old).status_code == 403
     recent = make_post(published_at=timezone.now() - timedelta(days=29))

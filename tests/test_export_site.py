@@ -15,14 +15,14 @@ from django.core.management import CommandError, call_command
 from comments.models import Comment
 from deploy.localstack import free_port
 from tests.comment_helpers import make_comment
-from tests.factories import make_blurb, make_post, make_tag
+from tests.factories import make_blurb, make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def blog(settings):
-    settings.POSTS_PER_PAGE = 2
+    set_site(posts_per_page=2)
     python = make_tag("Python", featured=True)
     make_blurb(title="About Me")
     posts = [make_post(title=f"Exported {n}", tags=[python]) for n in range(5)]

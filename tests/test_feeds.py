@@ -4,7 +4,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 from django.utils.dateparse import parse_datetime
 
-from tests.factories import make_post, make_tag
+from tests.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_sitemap_index_points_at_sections_with_posts(client, posts):
 
 @pytest.mark.parametrize("url", ["/feeds/atom/", "/feeds/rss/", "/feeds/tag/vim/atom/"])
 def test_feeds_carry_the_newest_feed_length_posts(client, settings, url):
-    settings.FEED_LENGTH = 3
+    set_site(feed_length=3)
     vim = make_tag("Vim")
     titles = [make_post(title=f"Tip {n}", tags=[vim]).title for n in range(5)]  # newest first
     feed = parse(client, url)

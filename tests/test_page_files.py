@@ -20,7 +20,7 @@ from django.utils import timezone
 from blog.models import Post
 from escribe import pages
 from escribe.urls import urlpatterns as site_urlpatterns
-from tests.factories import make_post, make_tag
+from tests.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -593,7 +593,7 @@ def test_without_page_files_the_sidebar_is_never_cached(client, settings):
 
 
 def test_a_generation_expires_when_a_post_closes_to_comments_by_age(pages_dir, settings):
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    set_site(comments_close_after_days=30)
     closing = make_post(published_at=timezone.now() - timedelta(days=30) + timedelta(minutes=5))
     make_post(published_at=timezone.now() - timedelta(days=31))  # closed already
     make_post(published_at=timezone.now() - timedelta(days=29), comments_enabled=False)  # never open

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Page, Post
-from tests.factories import make_blurb, make_post, make_tag
+from tests.factories import make_blurb, make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_sidebar_shows_visible_blurbs_tag_pile_and_featured(client, blog):
 
 
 def test_front_page_paginates(client, settings):
-    settings.POSTS_PER_PAGE = 2
+    set_site(posts_per_page=2)
     for _ in range(5):
         make_post()
     first = client.get("/")
@@ -255,7 +255,7 @@ def test_query_count_does_not_grow_with_content(client, kind, django_assert_num_
 
 @pytest.mark.parametrize("share", ["common", "rare"])
 def test_tag_pages_page_through_common_and_rare_tags_alike(client, settings, share):
-    settings.POSTS_PER_PAGE = 3
+    set_site(posts_per_page=3)
     tag, other = make_tag("Chosen"), make_tag("Other")
     tagged_every = 2 if share == "common" else 9
     for n in range(27):
@@ -285,7 +285,7 @@ class TestPageNumbers:
 
     @pytest.fixture
     def tagged(self, settings):
-        settings.POSTS_PER_PAGE = 1
+        set_site(posts_per_page=1)
         tag = make_tag("Python")
         for _ in range(3):
             make_post(tags=[tag])

@@ -15,7 +15,7 @@ from django.utils import timezone
 from blog import search
 from blog.models import Post, SearchEntry
 from escribe import pages, textsearch
-from tests.factories import make_post, make_tag
+from tests.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -295,7 +295,7 @@ class TestThePage:
         assert f"{says} &ldquo;walrus&rdquo;." in page(client, "walrus")
 
     def test_results_are_paginated_and_page_links_keep_the_query(self, client, settings):
-        settings.POSTS_PER_PAGE = 3
+        set_site(posts_per_page=3)
         for n in range(7):
             make_post(title=f"Walrus {n}")
         first = page(client, "walrus")
@@ -306,7 +306,7 @@ class TestThePage:
         assert client.get("/search/", {"q": "walrus", "page": 4}).status_code == 404
 
     def test_queries_per_page_do_not_grow_with_the_results(self, client, django_assert_num_queries, settings):
-        settings.POSTS_PER_PAGE = 10
+        set_site(posts_per_page=10)
         tag = make_tag("Pinnipeds")
         make_post(title="Walrus one", tags=[tag])
         page(client, "walrus tag:pinnipeds")  # warms the sidebar's cache

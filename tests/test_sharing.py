@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from blog import posthtml
 from blog.models import Page, Post
-from tests.factories import make_post, make_tag
+from tests.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ SITE = "https://blog.example.org"
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = SITE
-    settings.POSTS_PER_PAGE = 2
+    set_site(posts_per_page=2)
 
 
 class _Head(HTMLParser):
@@ -100,7 +100,7 @@ def test_a_post_shares_its_title_excerpt_image_and_type(client):
     assert found.meta["og:title"] == "Shared & <seen>"
     assert found.meta["og:type"] == "article"
     assert found.meta["og:url"] == f"{SITE}/post/shared/"
-    assert found.meta["og:site_name"] == "E-Scribe"
+    assert found.meta["og:site_name"] == "127.0.0.1"  # a new blog is named after its host
     assert found.meta["og:description"] == "First words of the post."
     assert found.meta["og:image"] == f"{SITE}/media/chart.png"
     assert found.meta["twitter:card"] == "summary_large_image"
@@ -131,14 +131,29 @@ def test_a_long_first_paragraph_is_cut_at_a_word_within_the_limit():
 
 
 def test_other_pages_describe_the_site_as_a_website(client):
+    set_site(title="Notes from the Shed", tagline="Sawdust", description="")
     make_post()
     found = head(client, "/")
-    assert found.meta["description"] == "Notes from a working programmer"
-    assert (found.meta["og:type"], found.meta["og:title"]) == ("website", "E-Scribe")
+    assert found.meta["description"] == "Sawdust"
+    assert (found.meta["og:type"], found.meta["og:title"]) == ("website", "Notes from the Shed")
+
+
+def test_the_sites_description_wins_over_its_tagline_in_feeds_and_sharing(client):
+    set_site(tagline="Sawdust", description="Woodworking notes, weekly.")
+    assert head(client, "/").meta["og:description"] == "Woodworking notes, weekly."
+    assert "<subtitle>Woodworking notes, weekly.</subtitle>" in client.get("/feeds/atom/").content.decode()
+
+
+def test_the_default_sharing_image_stands_in_for_pages_without_one_of_their_own(client):
+    set_site(share_image_url="https://img.example/card.png")
+    post_with_image = make_post(body="![A chart](/media/chart.png)\n\nWords.")
+    assert head(client, "/").meta["og:image"] == "https://img.example/card.png"
+    assert head(client, "/").meta["twitter:card"] == "summary_large_image"
+    assert head(client, post_with_image.get_absolute_url()).meta["og:image"] == f"{SITE}/media/chart.png"
 
 
 def test_a_tagline_with_a_newline_is_described_on_one_line(client, settings):
-    settings.SITE_TAGLINE = "Notes from\n  a programmer"
+    set_site(tagline="Notes from\n  a programmer")
     found = head(client, "/archive/")
     assert found.meta["description"] == found.meta["og:description"] == "Notes from a programmer"
 
@@ -150,7 +165,7 @@ def test_a_standalone_page_is_described_by_its_first_paragraph(client):
 
 
 def test_a_post_carries_json_ld_blogposting(client, settings):
-    settings.SITE_AUTHOR = "Ada Author"
+    set_site(author_name="Ada Author")
     tag = make_tag("SQLite")
     post = make_post(slug="ld", title="Linked data", body="![x](/media/x.png)\n\nWords here.", tags=[tag])
     found = head(client, post.get_absolute_url())

@@ -33,7 +33,7 @@ def test_a_published_page_is_at_its_own_address_rendered_from_markdown(client):
     html = response.content.decode()
     assert '<h1 id="page-title">About</h1>' in html
     assert "<p>I write <em>code</em>.</p>" in html
-    assert "<title>About &middot; E-Scribe</title>" in html
+    assert "<title>About &middot; 127.0.0.1</title>" in html  # a new blog is named after its host
 
 
 def test_the_markdown_is_rendered_on_save_not_on_request(client, django_assert_num_queries):

@@ -11,6 +11,7 @@ from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from blog import site
 from blog.models import Blurb, Page, Tag
 from blog.tagcloud import alphabetical, weigh
 
@@ -110,7 +111,7 @@ def post_json_ld(post):
         "datePublished": isotime(post.published_at),
         "dateModified": isotime(max(post.updated_at, post.published_at)),
         "author": {"@type": "Person", "name": post.author_name()},
-        "publisher": {"@type": "Organization", "name": settings.SITE_TITLE, "url": absolute("/")},
+        "publisher": {"@type": "Organization", "name": site.current().title, "url": absolute("/")},
         "timeRequired": f"PT{post.reading_minutes}M",
     }
     if post.excerpt:

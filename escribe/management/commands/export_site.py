@@ -57,7 +57,8 @@ class Command(BaseCommand):
             "SECURE_SSL_REDIRECT": False,
         }
         if without_comment_form:
-            overrides["COMMENTS_OPEN"] = False
+            # The blog's site settings, as the copy's pages read them (blog.site.current()).
+            overrides["SITE_SETTINGS_OVERRIDES"] = {"comments_open": False}
         previous_prefix = get_script_prefix()
         # Links are made under the copy's own path (reverse() and static() both use the prefix).
         set_script_prefix(f"{prefix}/")
