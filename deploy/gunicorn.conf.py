@@ -56,7 +56,7 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Each worker watches the page files' expiry (escribe/pages.py) and sends the comment mail (comments/outbox.py).
+    """Each worker checks and watches the page files (escribe/pages.py) and sends the comment mail (comments/outbox.py).
 
     A scheduled post's time makes every page file stale with no write to
     announce it: the watcher switches to fresh files then, so nothing but the
@@ -65,6 +65,14 @@ def post_worker_init(worker):
     from comments import outbox
     from escribe import pages
 
+    # Page files written with other settings (a new ESCRIBE_SITE_URL, say) go
+    # stale now, before this worker serves anyone; the first worker switches, the others find it done.
+    try:
+        if pages.refresh_if_settings_changed():
+            worker.log.info("The settings changed since the page files were written: they are stale now")
+    except Exception:
+        # A full disk, say: the switch failed closed (no `current`), so nginx sends readers to Django.
+        worker.log.exception("Could not compare the page files' settings")
     if pages.watch():
         worker.log.info("Watching the page files in %s for expiry", pages.root())
     # The author's comment mail goes out from this thread, never a request's.

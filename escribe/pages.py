@@ -5,6 +5,7 @@ The WP Super Cache / django-bakery pattern. Under settings.PAGES_DIR:
     current -> generations/<id>     the symlink nginx's `root` goes through
     generations/<id>/...            one generation's page files (and their .gz twins)
     generations/<id>.until          when that generation goes stale by itself, if ever
+    generations/<id>.settings       the fingerprint of the settings its pages were written with
     .lock                           held while generations are switched
 
 A change readers could see calls invalidate() once it is committed: a new,
@@ -21,6 +22,8 @@ rendered from data older than a switch can never become reachable.
 
 import fcntl
 import gzip
+import hashlib
+import json
 import logging
 import os
 import re
@@ -61,6 +64,12 @@ MAX_PATH = 1000
 GZIP_LEVEL = 6
 # The expiry watcher looks this often at least (a post may be scheduled meanwhile).
 WATCH_INTERVAL = 1.0
+# Settings from the environment that reach the pages' HTML (addresses in
+# canonical links, feeds and the sitemap; the language and zone a page falls
+# back on). A process started with other values makes the files stale
+# (refresh_if_settings_changed). What the author edits is in the database
+# and makes them stale when saved.
+FINGERPRINTED_SETTINGS = ("SITE_URL", "HTTPS", "STATIC_URL", "MEDIA_URL", "LANGUAGE_CODE", "TIME_ZONE")
 
 _expiry_sources = []
 
@@ -128,6 +137,37 @@ def invalidate_on_commit():
     if enabled():
         # robust: the change is committed already; a failure here is logged, not turned into an error page.
         transaction.on_commit(invalidate, robust=True)
+
+
+def fingerprint():
+    """A short digest of FINGERPRINTED_SETTINGS as this process has them."""
+    values = json.dumps({name: str(getattr(settings, name, "")) for name in FINGERPRINTED_SETTINGS}, sort_keys=True)
+    return hashlib.sha256(values.encode()).hexdigest()[:32]
+
+
+def refresh_if_settings_changed():
+    """At a process's start: make every page file stale if the current ones were written with other settings.
+
+    Page files outlive a restart; without this, readers would keep getting
+    pages with the old address (or whatever else the environment put there)
+    until the next change. Returns whether it switched. Several workers
+    starting at once switch once: the comparison is made under the lock.
+    """
+    if not enabled():
+        return False
+    with _locked():
+        generation = current()
+        if generation is None:
+            return False  # no page files yet: the first page starts a generation with these settings
+        try:
+            written_with = (root() / GENERATIONS / f"{generation.name}.settings").read_text()
+        except FileNotFoundError:
+            written_with = None  # written before fingerprints were kept: unknown, so stale
+        if written_with == fingerprint():
+            return False
+        _switch()
+    _sweep()
+    return True
 
 
 def stale_within(seconds):
@@ -220,6 +260,7 @@ def _switch():
         (base / GENERATIONS / name).mkdir()
         if until is not None:
             _write_until(name, until)
+        (base / GENERATIONS / f"{name}.settings").write_text(fingerprint())
         link = base / f".{CURRENT}.{name}"
         os.symlink(Path(GENERATIONS) / name, link)
         os.replace(link, base / CURRENT)
@@ -230,7 +271,7 @@ def _switch():
     # Only renamed here, under the lock; deleted after it (_sweep): a big
     # generation takes seconds to delete, and the next switch must not wait.
     for entry in (base / GENERATIONS).iterdir():
-        if entry.name not in (name, f"{name}.until") and not entry.name.startswith(TRASH):
+        if entry.name not in (name, f"{name}.until", f"{name}.settings") and not entry.name.startswith(TRASH):
             with suppress(FileNotFoundError):
                 entry.rename(entry.with_name(f"{TRASH}{entry.name}"))
 

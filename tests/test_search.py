@@ -310,12 +310,13 @@ class TestThePage:
         tag = make_tag("Pinnipeds")
         make_post(title="Walrus one", tags=[tag])
         page(client, "walrus tag:pinnipeds")  # warms the sidebar's cache
-        with django_assert_num_queries(7):  # ranked ids, marked posts, the sidebar's four, the navigation
+        # the site settings, ranked ids, marked posts, the sidebar's four, the navigation
+        with django_assert_num_queries(8):
             page(client, "walrus tag:pinnipeds")
         for n in range(12):
             make_post(title=f"Walrus {n}", tags=[tag])
         page(client, "walrus tag:pinnipeds")
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             html = page(client, "walrus tag:pinnipeds")
         assert "13 posts match" in html
 
@@ -323,12 +324,12 @@ class TestThePage:
         tag = make_tag("Pinnipeds")
         make_post(title="Walrus one", tags=[tag])
         page(client, "tag:pinnipeds")
-        with django_assert_num_queries(7):  # count, page, the sidebar's four, the navigation
+        with django_assert_num_queries(8):  # site settings, count, page, the sidebar's four, the navigation
             page(client, "tag:pinnipeds")
         for n in range(12):
             make_post(title=f"Walrus {n}", tags=[tag])
         page(client, "tag:pinnipeds")
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             assert "13 posts match" in page(client, "tag:pinnipeds")
 
     def test_only_the_newest_matches_are_ranked_and_the_page_says_so(self, client, monkeypatch):

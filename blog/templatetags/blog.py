@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 from django import template
 from django.conf import settings
 from django.urls import get_script_prefix
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -26,10 +26,13 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 
 @register.filter
 def longdate(value):
-    """A date as readers see it: "Sunday, January 19th, 2020" (in the site's time zone)."""
+    """In the blog's zone and language: "Sunday, January 19th, 2020", "Sonntag, 19. Januar 2020"."""
     if not value:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
+    if not translation.get_language().startswith("en"):
+        # Django's own long date for the language, with the weekday in front.
+        return formats.date_format(local, f"l, {formats.get_format('DATE_FORMAT')}")
     day = local.day
     suffix = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{_DAYS[local.weekday()]}, {_MONTHS[local.month - 1]} {day}{suffix}, {local.year}"
