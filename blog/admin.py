@@ -70,17 +70,21 @@ class PostAdminForm(forms.ModelForm):
 
 
 class PublicNowFilter(admin.SimpleListFilter):
-    title = "public now"
+    """Published, scheduled or draft, as the author thinks of posts (the status field calls scheduled published)."""
+
+    title = "status"
     parameter_name = "public"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Public"), ("scheduled", "Scheduled"), ("no", "Not public")]
+        return [("yes", "Published"), ("scheduled", "Scheduled"), ("draft", "Draft"), ("no", "Not public")]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.published()
         if self.value() == "scheduled":
             return queryset.scheduled()
+        if self.value() == "draft":
+            return queryset.filter(status=Post.Status.DRAFT)
         if self.value() == "no":
             return queryset.exclude(pk__in=Post.objects.published().values("pk"))
         return queryset
@@ -144,8 +148,8 @@ class PostAdmin(ShowsRenderWarnings, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [UploadInline]
     change_form_template = "admin/blog/post/change_form.html"
-    list_display = ["title", "status", "published_at", "tag_list", "public_now"]
-    list_filter = [PublicNowFilter, "status", "comments_enabled", "tags"]
+    list_display = ["title", "state", "published_at", "tag_list"]
+    list_filter = [PublicNowFilter, "comments_enabled", "tags"]
     actions = ["publish", "unpublish"]
     search_fields = ["title", "body"]
     date_hierarchy = "published_at"
@@ -179,9 +183,29 @@ class PostAdmin(ShowsRenderWarnings, admin.ModelAdmin):
     def tag_list(self, post):
         return ", ".join(tag.name for tag in post.tags.all())
 
-    @admin.display(description="Public now", boolean=True)
-    def public_now(self, post):
-        return post.is_public
+    @admin.display(description="Status", ordering="status")
+    def state(self, post):
+        if post.status == Post.Status.PUBLISHED and not post.is_public:
+            return "Scheduled"
+        return post.get_status_display()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Said in place of Django's "The post “…” was changed successfully." (message_user below).
+        request.post_outcome = self.outcome(obj, form, change)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        outcome = getattr(request, "post_outcome", None)
+        if outcome is not None and level == messages.SUCCESS:
+            message, request.post_outcome = outcome, None
+        super().message_user(request, message, level, *args, **kwargs)
+
+    def outcome(self, post, form, change):
+        initial = form.initial if change else {}
+        was_public = initial.get("status") == Post.Status.PUBLISHED and initial.get("published_at") is not None and (
+            initial["published_at"] <= timezone.now()
+        )
+        return publishing.saved(post, was_public)
 
     @admin.action(description="Publish the selected posts", permissions=["change"])
     def publish(self, request, queryset):

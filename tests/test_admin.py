@@ -110,12 +110,12 @@ def test_preview_needs_the_author(client):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_post_list_shows_public_now_and_filters(author_client):
+def test_post_list_shows_the_status_and_filters(author_client):
     make_post(title="Visible one")
     make_post(title="Hidden one", status=Post.Status.DRAFT)
     html = author_client.get("/admin/blog/post/").content.decode()
     assert "Visible one" in html and "Hidden one" in html
-    assert "Public now" in html
+    assert '<td class="field-state">Published</td>' in html
     public = author_client.get("/admin/blog/post/?public=yes").content.decode()
     assert "Visible one" in public and "Hidden one" not in public
 

@@ -86,7 +86,6 @@ def stack(request, tmp_path_factory, services):
             "ESCRIBE_EMAIL_HOST": "127.0.0.1",
             "ESCRIBE_EMAIL_PORT": str(services.smtp_port),
             "ESCRIBE_EMAIL_TIMEOUT": str(EMAIL_TIMEOUT),
-            "ESCRIBE_COMMENT_NOTIFY_EMAIL": "author@blog.test",
         }
     )
     with serving(request, built, config="tests/gunicorn_faults.py"):

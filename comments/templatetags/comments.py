@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from comments import moderation
 from comments.forms import CommentForm
-from comments.models import Comment, SpamReport
+from comments.models import Comment, Notification, SpamReport
 
 register = template.Library()
 
@@ -49,3 +49,9 @@ def spam_report():
 def waiting_comments():
     """How many comments wait in the moderation queue (the admin index shows it)."""
     return moderation.waiting_count()
+
+
+@register.simple_tag
+def failing_comment_mail():
+    """How many of the author's comment mails could not be sent (the admin index shows it)."""
+    return Notification.objects.failing().count()
