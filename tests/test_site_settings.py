@@ -231,3 +231,18 @@ def test_the_model_refuses_an_unknown_time_zone_and_language():
     for bad in ({"time_zone": "Europe/Atlantis"}, {"language": "klingon"}, {"time_zone": "../../etc/passwd"}):
         with pytest.raises(ValidationError):
             set_site(**bad)
+
+
+def test_the_variables_are_read_only_when_set(monkeypatch):
+    from escribe.settings import _site_settings_from_env
+
+    for name in ("SITE_TITLE", "SITE_TAGLINE", "SITE_AUTHOR", "POSTS_PER_PAGE", "FEED_LENGTH", "COMMENTS_OPEN",
+                 "COMMENTS_CLOSE_AFTER_DAYS", "COMMENT_NOTIFY_EMAIL"):  # fmt: skip
+        monkeypatch.delenv(f"ESCRIBE_{name}", raising=False)
+    monkeypatch.setenv("ESCRIBE_COMMENTS_OPEN", "0")
+    monkeypatch.setenv("ESCRIBE_POSTS_PER_PAGE", "")  # empty counts as not set
+    monkeypatch.setenv("ESCRIBE_COMMENT_NOTIFY_EMAIL", " a@x.test ,b@x.test,")
+    assert _site_settings_from_env() == {
+        "comments_open": ("ESCRIBE_COMMENTS_OPEN", False),
+        "notify_email": ("ESCRIBE_COMMENT_NOTIFY_EMAIL", "a@x.test, b@x.test"),
+    }
