@@ -246,3 +246,27 @@ def test_the_variables_are_read_only_when_set(monkeypatch):
         "comments_open": ("ESCRIBE_COMMENTS_OPEN", False),
         "notify_email": ("ESCRIBE_COMMENT_NOTIFY_EMAIL", "a@x.test, b@x.test"),
     }
+
+
+def test_an_uploaded_sharing_image_is_shown_and_kept_while_chosen(client, author_client, settings, tmp_path):
+    from tests.test_uploads import image_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    card = upload(image_bytes(1200, 630), "card.png", alt_text="The blog's card")
+    set_site(share_image=card)
+    assert f'<meta property="og:image" content="{settings.SITE_URL}{card.url}">' in client.get("/").content.decode()
+    shown = author_client.get(f"/admin/blog/upload/{card.pk}/delete/").content.decode()
+    assert "Site settings" in shown  # Django lists what protects it
+    author_client.post(f"/admin/blog/upload/{card.pk}/delete/", {"post": "yes"})
+    assert SiteSettings.objects.get().share_image == card
+
+
+def test_an_uploaded_image_and_an_address_together_are_refused(tmp_path, settings):
+    from django.core.exceptions import ValidationError
+
+    from tests.test_uploads import image_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    card = upload(image_bytes(), "card.png")
+    with pytest.raises(ValidationError, match="not both"):
+        set_site(share_image=card, share_image_url="https://img.example/card.png")
