@@ -8,7 +8,6 @@ from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -217,7 +216,7 @@ class PostAdmin(ShowsRenderWarnings, admin.ModelAdmin):
         public = len(published) - len(scheduled)
         parts = [f"Published {public} post{pluralize(public)}: public now."] if public else []
         if scheduled:
-            n, when = len(scheduled), date_format(timezone.localtime(scheduled[0]), "DATETIME_FORMAT")
+            n, when = len(scheduled), publishing.when(scheduled[0])
             parts.append(
                 f"Scheduled {n} post{pluralize(n)}: {'it goes' if n == 1 else 'they go'} public at"
                 f" {'its' if n == 1 else 'their'} publication time ({'' if n == 1 else 'the first '}{when})."

@@ -156,7 +156,11 @@ def first_values():
         "time_zone": settings.TIME_ZONE,
     }
     values.update({field: value for field, (_, value) in settings.SITE_SETTINGS_FROM_ENV.items()})
-    return values
+    # A variable longer than its field would fail the migration (PostgreSQL refuses it): the author shortens it later.
+    return {
+        name: value[: SiteSettings._meta.get_field(name).max_length] if isinstance(value, str) else value
+        for name, value in values.items()
+    }
 
 
 def _supported_language(code):

@@ -2,8 +2,8 @@
 
 import pytest
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from blog import publishing
 from blog.models import Blurb, Post, Tag
 from tests.factories import make_post, make_tag, set_site
 
@@ -219,7 +219,7 @@ def test_bulk_publish_makes_drafts_public_and_keeps_a_future_time_as_scheduled(a
     response = run_action(author_client, "publish", [past, future, already])
     assert messages_of(response) == [
         "Published 1 post: public now. Scheduled 1 post: it goes public at its publication time "
-        f"({date_format(timezone.localtime(later), 'DATETIME_FORMAT')})."
+        f"({publishing.when(later)})."
     ]
     assert {post.title: post.status for post in Post.objects.all()} == dict.fromkeys(
         ["Zanzibar", "Kilimanjaro", "Already out"], Post.Status.PUBLISHED

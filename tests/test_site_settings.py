@@ -270,3 +270,10 @@ def test_an_uploaded_image_and_an_address_together_are_refused(tmp_path, setting
     card = upload(image_bytes(), "card.png")
     with pytest.raises(ValidationError, match="not both"):
         set_site(share_image=card, share_image_url="https://img.example/card.png")
+
+
+def test_a_variable_longer_than_its_setting_is_cut_to_fit(settings):
+    settings.SITE_SETTINGS_FROM_ENV = {"title": ("ESCRIBE_SITE_TITLE", "x" * 150)}
+    SiteSettings.objects.all().delete()
+    importlib.import_module("blog.migrations.0009_site_settings").create_the_row(apps, connection.schema_editor())
+    assert SiteSettings.objects.get().title == "x" * 100
