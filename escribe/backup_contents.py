@@ -28,6 +28,11 @@ def known_tables():
     return {name.lower() for name in tables} | {"django_migrations"}
 
 
+def unmanaged_tables():
+    """Tables an app's migration makes itself (Django does not): only these may be full-text tables."""
+    return {model._meta.db_table.lower() for model in apps.get_models() if not model._meta.managed}
+
+
 @dataclass
 class Judged:
     """Objects a restore keeps, and the ones it leaves out (as 'view blog_stats')."""
@@ -52,7 +57,7 @@ SQLITE_SEQUENCE = "sqlite_sequence"
 
 def judge_sqlite(schema):
     """Judge the rows of a backup's sqlite_master (type, name, tbl_name, sql); raises Unrestorable."""
-    known = known_tables()
+    known, unmanaged = known_tables(), unmanaged_tables()
     judged = Judged()
     fts = set()
     tables = [row for row in schema if row[0] == "table"]
@@ -61,7 +66,9 @@ def judge_sqlite(schema):
         if name.lower() == SQLITE_SEQUENCE:
             judged.tables.add(name)
         elif name.lower() in known:
-            if virtual and virtual["module"].lower() == "fts5" and not READS_ANOTHER_TABLE.search(virtual["args"]):
+            if virtual and virtual["module"].lower() == "fts5" and name.lower() in unmanaged:
+                if READS_ANOTHER_TABLE.search(virtual["args"]):
+                    raise Unrestorable(f"its {name} reads another table: {sql}")
                 fts.add(name.lower())
             elif not virtual and CREATE_TABLE.match(sql or ""):
                 judged.tables.add(name)
