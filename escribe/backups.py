@@ -151,6 +151,11 @@ def rotate(directory, keep, keeping):
             path.unlink()
             shutil.rmtree(backup_media.beside(path), ignore_errors=True)
             deleted.append(path)
+    # Uploads whose database copy never got its name (a run killed between the two renames).
+    named = {backup_media.beside(path) for path in backups}
+    for uploads in Path(directory).glob(f"escribe-*{backup_media.SUFFIX}"):
+        if uploads not in named and NAME.match(uploads.stem + ".sqlite3"):
+            shutil.rmtree(uploads, ignore_errors=True)
     return deleted
 
 

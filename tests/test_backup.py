@@ -93,13 +93,14 @@ def test_backup_rotates_to_keep(backup_dir):
     for day in range(1, 4):
         (backup_dir / f"escribe-2026110{day}T030000Z.{backups.extension()}").touch()
         (backup_dir / f"escribe-2026110{day}T030000Z.media" / "uploads").mkdir(parents=True)
+    # Uploads whose database copy never got its name.
+    (backup_dir / "escribe-20261104T030000Z.media").mkdir()
     out, _ = run("backup", "--keep", "2")
     assert "Deleted 2 older backup(s), keeping the 2 newest." in out
     # Their uploads went with them.
-    assert sorted(path.name for path in backup_dir.iterdir())[:2] == [
-        "escribe-20261103T030000Z.media",
-        f"escribe-20261103T030000Z.{backups.extension()}",
-    ]
+    names = sorted(path.name for path in backup_dir.iterdir())
+    assert names[:2] == ["escribe-20261103T030000Z.media", f"escribe-20261103T030000Z.{backups.extension()}"]
+    assert "escribe-20261104T030000Z.media" not in names
 
 
 def test_restore_without_yes_is_a_preview_naming_what_would_be_lost_and_what_comes_back(backup_dir):
@@ -119,8 +120,9 @@ def test_restore_without_yes_is_a_preview_naming_what_would_be_lost_and_what_com
     lost, back = out.index("lost, not in the backup (1):"), out.index("back, deleted since the backup (1):")
     assert lost < out.index("- Written after the backup") < back < out.index("+ Deleted since")
     assert "- \u2068Ann\u2069 on" in out and "(on “Old post”)" in out
-    # A comment of the deleted post comes back with it, named by the backup's post.
-    assert "+ \u2068Bo\u2069 on" in out and "(on “Deleted since”)" in out
+    # A comment of the deleted post comes back with it, named with the backup's post.
+    assert any(line.startswith("      + ") and "Bo" in line for line in out.splitlines())
+    assert "(on “Deleted since”)" in out
     assert "- Old post\n" not in out and "+ Old post\n" not in out
     assert Post.objects.count() == 2 and Comment.objects.count() == 1
     assert sorted(p.name for p in backup_dir.iterdir()) == contents  # no safety copy, no scratch copy left
