@@ -132,7 +132,12 @@ ON_TABLE = {
 }
 REFERENCES = re.compile(rf"\bREFERENCES\s+{QUALIFIED}\s*\(")
 # Kinds nobody needs to be told were left out: pg_dump writes them for every database.
-UNREMARKABLE = {("SCHEMA", "public"), ("COMMENT", "SCHEMA public")}
+UNREMARKABLE = {
+    ("SCHEMA", "public"),
+    ("COMMENT", "SCHEMA public"),
+    ("EXTENSION", "plpgsql"),
+    ("COMMENT", "EXTENSION plpgsql"),
+}
 
 
 def judge_pg_list(listing, script):
