@@ -56,7 +56,11 @@ SQLITE_SEQUENCE = "sqlite_sequence"
 
 
 def judge_sqlite(schema):
-    """Judge the rows of a backup's sqlite_master (type, name, tbl_name, sql); raises Unrestorable."""
+    """Judge the rows of a backup's sqlite_master (type, name, tbl_name, sql); raises Unrestorable.
+
+    The type and name columns can be trusted: SQLite refuses to open a schema
+    whose rows claim other kinds or names than their statements make.
+    """
     known, unmanaged = known_tables(), unmanaged_tables()
     judged = Judged()
     fts = set()

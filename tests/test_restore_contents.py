@@ -223,3 +223,23 @@ def test_pg_restore_gets_only_the_entries_of_e_scribes_tables():
         "fk constraint blog_post blog_post_planted_fk",
         "trigger blog_post publish_everything",
     ]
+
+
+@sqlite_only
+def test_a_trigger_disguised_as_an_index_refuses_the_backup(backup_dir):
+    # judge_sqlite() trusts sqlite_master's type and name columns because SQLite checks them against the statements.
+    make_post(title="Old post")
+    run("backup")
+    path = only_backup(backup_dir)
+    # SQLite builds a trigger from the statement; the type column only claims "index".
+    craft(path, """
+        CREATE TRIGGER approve_everything AFTER INSERT ON comments_comment
+        BEGIN UPDATE comments_comment SET status = 'approved' WHERE id = NEW.id; END;
+        PRAGMA writable_schema = ON;
+        UPDATE sqlite_master SET type = 'index', name = 'innocent' WHERE name = 'approve_everything';
+    """)  # fmt: skip
+    _, error = run("restore", str(path), "--yes")
+    assert error == f"Nothing was restored: {path} is not a SQLite database (malformed database schema (innocent))."
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        assert cursor.fetchall() == []
