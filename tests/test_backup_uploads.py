@@ -132,3 +132,15 @@ def test_uploads_put_back_are_taken_away_again_when_the_database_cannot_be_resto
     _, error = run("restore", str(path), "--yes")
     assert error == "Nothing was restored: SQLite could not restore into the live database: database is locked"
     assert not photo.exists()
+
+
+def test_restore_puts_back_the_backups_copy_of_an_upload_changed_since(backup_dir, media):
+    photo = upload(media, "photo.jpg", b"a photo")
+    run("backup")
+    photo.write_bytes(b"changed by hand")
+    out, error = run("restore", str(only_backup(backup_dir)))
+    assert error is None, error
+    assert "replaced by the backup's (1):\n      ~ uploads/2026/12/photo.jpg" in out
+    _, error = run("restore", str(only_backup(backup_dir)), "--yes")
+    assert error is None, error
+    assert photo.read_bytes() == b"a photo"
