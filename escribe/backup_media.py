@@ -116,10 +116,13 @@ def plan(snapshot, root):
     )
 
 
-def put_back(snapshot, root, names):
-    """Copy `names` from the backup's uploads into the media folder, each whole or not at all; returns them."""
+def put_back(snapshot, root, names, done=None):
+    """Copy `names` from the backup's uploads into the media folder, each whole or not at all.
+
+    Each name is appended to `done` once its file is in place, so a caller can take back what a failure left.
+    """
     mode = default_storage.file_permissions_mode or 0o644
-    done = []
+    done = [] if done is None else done
     for name in names:
         target = Path(root) / name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -52,6 +52,10 @@ class BackupError(Exception):
     """A backup could not be made, checked or restored; the message says why."""
 
 
+class UploadsNotRestored(BackupError):
+    """The database was restored, but not every upload could be put back or removed."""
+
+
 def extension():
     return "sqlite3" if connection.vendor == "sqlite" else "pgdump"
 
@@ -69,10 +73,11 @@ def taken_at(path):
 
 
 def make_backup(directory=None, label=""):
-    """Write a checked backup of the live database into `directory` (0700); returns its path.
+    """Write a checked backup of the live database, and the uploads beside it, into `directory` (0700).
 
-    The copy is written under a temporary name and renamed once checked, so a
-    file with a backup's name is always a complete, verified backup.
+    Returns the database copy's path. Both parts are written under temporary
+    names and renamed once whole, the database's last, so a file with a
+    backup's name is always a complete, verified backup.
     """
     directory = Path(directory or folder())
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -209,18 +214,26 @@ def restore(backup):
     The uploads the backup has and the media folder lacks are put back first,
     and taken away again if the database cannot be restored; the rest of the
     folder is made like the backup's only once the database is.
+
+    Returns the uploads' Plan, or None when they were left as they are (an
+    older backup without uploads, or uploads in an object store).
     """
     media = backup_media.media_root()
     plan = backup_media.plan(backup.uploads, media) if backup.uploads and media else None
-    added = backup_media.put_back(backup.uploads, media, plan.back) if plan else []
+    added = []
     try:
+        if plan:
+            backup_media.put_back(backup.uploads, media, plan.back, done=added)
         _restore_database(backup)
     except BaseException:
         backup_media.remove(media, added)
         raise
     if plan:
-        backup_media.put_back(backup.uploads, media, plan.replaced)
-        backup_media.remove(media, plan.removed)
+        try:
+            backup_media.put_back(backup.uploads, media, plan.replaced)
+            backup_media.remove(media, plan.removed)
+        except OSError as error:
+            raise UploadsNotRestored(f"the database was restored, but not every upload: {error}") from None
     return plan
 
 

@@ -144,3 +144,41 @@ def test_restore_puts_back_the_backups_copy_of_an_upload_changed_since(backup_di
     _, error = run("restore", str(only_backup(backup_dir)), "--yes")
     assert error is None, error
     assert photo.read_bytes() == b"a photo"
+
+
+def test_a_restore_failing_halfway_through_the_uploads_takes_back_those_it_put_back(backup_dir, media, monkeypatch):
+    make_post(title="Old post")
+    first, second = upload(media, "a.jpg", b"first"), upload(media, "b.jpg", b"second")
+    run("backup")
+    first.unlink()
+    second.unlink()
+    make_post(title="Written after the backup")
+    copy2 = shutil.copy2
+
+    def full_disk_at_the_second(source, target):
+        if os.path.basename(source) == "b.jpg":
+            raise OSError(28, "No space left on device")
+        return copy2(source, target)
+
+    monkeypatch.setattr(backup_media.shutil, "copy2", full_disk_at_the_second)
+    _, error = run("restore", str(only_backup(backup_dir)), "--yes")
+    assert error == "Nothing was restored: [Errno 28] No space left on device"
+    assert not first.exists() and not second.exists()
+    assert Post.objects.count() == 2
+
+
+def test_uploads_that_cannot_be_removed_after_the_database_is_restored_are_said_so(backup_dir, media, monkeypatch):
+    make_post(title="Old post")
+    run("backup")
+    path = only_backup(backup_dir)
+    make_post(title="Written after the backup")
+    upload(media, "later.jpg", b"uploaded after the backup")
+
+    def read_only(root, names):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(backup_media, "remove", read_only)
+    _, error = run("restore", str(path), "--yes")
+    assert error.startswith("the database was restored, but not every upload: [Errno 30] Read-only file system. ")
+    assert error.endswith(f"-before-restore.{backups.extension()} --yes")
+    assert list(Post.objects.values_list("title", flat=True)) == ["Old post"]

@@ -18,12 +18,15 @@ class Command(BaseCommand):
                     self.stdout.write("This was a preview: nothing was restored. Run again with --yes to restore.")
                     return
                 safety = backups.make_backup(label=backups.BEFORE_RESTORE)
-                backups.restore(backup)
+                uploads = backups.restore(backup)
+        except backups.UploadsNotRestored as error:
+            pages.invalidate()
+            raise CommandError(f"{error}. To undo: manage.py restore {safety} --yes") from None
         except (backups.BackupError, OSError) as error:
             raise CommandError(f"Nothing was restored: {error}") from None
         # Page files show the data the restore replaced.
         pages.invalidate()
-        what = "the database and the uploads" if backup.uploads else "the database"
+        what = "the database" if uploads is None else "the database and the uploads"
         self.stdout.write(self.style.SUCCESS(f"Restored {what} from {file}; every page file is stale."))
         self.stdout.write(f"The blog as it was is in {safety}; to undo: manage.py restore {safety} --yes")
         missing = backups.unapplied_migrations()
