@@ -13,7 +13,7 @@ the database and the uploads would have been one file, but a whole copy of
 the media folder every night.
 
 Only a folder on this machine can be copied this way: with uploads in an
-object store (STORAGES["default"] not on the file system), media_root() is
+object store (STORAGES["default"] not a FileSystemStorage), media_root() is
 None and the store keeps its own copies.
 """
 
@@ -23,17 +23,15 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, storages
 
 SUFFIX = ".media"
 
 
 def media_root():
     """The folder the uploads are stored in, or None when they are not on this machine's file system."""
-    try:
-        return Path(default_storage.path(""))
-    except NotImplementedError:  # an object store: no local path
-        return None
+    storage = storages["default"]
+    return Path(storage.location) if isinstance(storage, FileSystemStorage) else None
 
 
 def beside(database_copy):
@@ -121,7 +119,7 @@ def put_back(snapshot, root, names, done=None):
 
     Each name is appended to `done` once its file is in place, so a caller can take back what a failure left.
     """
-    mode = default_storage.file_permissions_mode or 0o644
+    mode = storages["default"].file_permissions_mode or 0o644
     done = [] if done is None else done
     for name in names:
         target = Path(root) / name

@@ -182,3 +182,16 @@ def test_uploads_that_cannot_be_removed_after_the_database_is_restored_are_said_
     assert error.startswith("the database was restored, but not every upload: [Errno 30] Read-only file system. ")
     assert error.endswith(f"-before-restore.{backups.extension()} --yes")
     assert list(Post.objects.values_list("title", flat=True)) == ["Old post"]
+
+
+def test_uploads_in_an_object_store_are_left_to_it(backup_dir, settings):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    make_post(title="Old post")
+    out, error = run("backup")
+    assert error is None, error
+    assert "The uploads are in an object store, not on this machine: back them up there." in out
+    path = only_backup(backup_dir)
+    assert not backup_media.beside(path).exists()
+    out, error = run("restore", str(path), "--yes")
+    assert error is None, error
+    assert f"Restored the database from {path}" in out
