@@ -1,4 +1,4 @@
-"""Backups of the database, and restores from them, for `manage.py backup` and `manage.py restore`.
+"""Backups of the database and the uploads, and restores from them, for `manage.py backup` and `manage.py restore`.
 
 SQLite: SQLite's online backup API copies the live database through the
 connection (a consistent snapshot while writers go on committing, WAL and
@@ -9,40 +9,40 @@ open file. PostgreSQL: pg_dump --format=custom, checked with pg_restore
 --list, restored with pg_restore in one transaction; the password goes to
 both in the environment, never on the command line.
 
-What a restore would lose is worked out over every installed model
-(apps.get_models()), by table name, so any app's rows are counted and this
-module imports no app's models.
+The uploads go into a folder beside the database's copy, hard-linked to
+the previous backup's (escribe/backup_media.py). A restore takes from a
+backup only the tables E-Scribe's migrations create (escribe/backup_contents.py):
+it reads a cleaned private copy of a SQLite backup, and gives pg_restore a
+filtered list.
+
+What a restore would change is escribe/backup_changes.py.
 """
 
 import os
 import re
-import secrets
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.request import pathname2url
 
-import psycopg
-from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
-from django.db import connection, models
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from psycopg.conninfo import make_conninfo
+
+from escribe import backup_contents, backup_media
 
 # escribe-20261130T040512Z.sqlite3, escribe-20261130T040512Z-before-restore.pgdump
 NAME = re.compile(r"^escribe-(?P<stamp>\d{8}T\d{6}Z)(?P<label>-[a-z-]+)?\.(?P<kind>sqlite3|pgdump)$")
 STAMP = "%Y%m%dT%H%M%SZ"
 BEFORE_RESTORE = "-before-restore"
-# Live rows listed by name per model; the rest are counted.
-LISTED = 10
 # OPTIONS Django reads itself; everything else in OPTIONS is a libpq keyword.
 DJANGO_ONLY_OPTIONS = {"isolation_level", "server_side_binding", "assume_role", "pool", "cursor_factory"}
 PG_TIMEOUT = 3600  # seconds for pg_dump or pg_restore
@@ -50,6 +50,10 @@ PG_TIMEOUT = 3600  # seconds for pg_dump or pg_restore
 
 class BackupError(Exception):
     """A backup could not be made, checked or restored; the message says why."""
+
+
+class UploadsNotRestored(BackupError):
+    """The database was restored, but not every upload could be put back or removed."""
 
 
 def extension():
@@ -69,10 +73,11 @@ def taken_at(path):
 
 
 def make_backup(directory=None, label=""):
-    """Write a checked backup of the live database into `directory` (0700); returns its path.
+    """Write a checked backup of the live database, and the uploads beside it, into `directory` (0700).
 
-    The copy is written under a temporary name and renamed once checked, so a
-    file with a backup's name is always a complete, verified backup.
+    Returns the database copy's path. Both parts are written under temporary
+    names and renamed once whole, the database's last, so a file with a
+    backup's name is always a complete, verified backup.
     """
     directory = Path(directory or folder())
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -84,7 +89,10 @@ def make_backup(directory=None, label=""):
     else:
         raise BackupError(f"{target} exists already.")
     partial = target.with_name(target.name + ".partial")
+    uploads = backup_media.beside(target)
+    uploads_partial = uploads.with_name(uploads.name + ".partial")
     partial.unlink(missing_ok=True)  # left by a run that was killed
+    shutil.rmtree(uploads_partial, ignore_errors=True)
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         if connection.vendor == "sqlite":
@@ -92,10 +100,25 @@ def make_backup(directory=None, label=""):
         else:
             _pg_dump(partial)
         verify(partial)
-        os.replace(partial, target)
+        # After the database: every upload it names is in the copy (unless deleted meanwhile).
+        media = backup_media.media_root()
+        if media is not None:
+            backup_media.copy(media if media.is_dir() else None, uploads_partial, _latest_uploads(directory))
+            os.replace(uploads_partial, uploads)
+        os.replace(partial, target)  # last: a backup's name means both parts are whole
     finally:
         partial.unlink(missing_ok=True)
+        shutil.rmtree(uploads_partial, ignore_errors=True)
     return target
+
+
+def _latest_uploads(directory):
+    """The newest backup's uploads folder in `directory`, to link unchanged files to (None: there is none)."""
+    backups = sorted(path for path in directory.iterdir() if NAME.match(path.name))
+    for path in reversed(backups):
+        if backup_media.beside(path).is_dir():
+            return backup_media.beside(path)
+    return None
 
 
 def verify(path):
@@ -105,20 +128,23 @@ def verify(path):
         raise BackupError(f"{path} is not a file.")
     if connection.vendor == "sqlite":
         try:
-            with _sqlite_read_only(path) as backup:
+            with sqlite_read_only(path) as backup:
                 result = [row[0] for row in backup.execute("PRAGMA integrity_check")]
         except sqlite3.DatabaseError as error:
             raise BackupError(f"{path} is not a SQLite database ({error}).") from None
         if result != ["ok"]:
             raise BackupError(f"{path} failed SQLite's integrity check: {'; '.join(result[:5])}")
     else:
-        result = _pg_tool("pg_restore", "--list", str(path))
+        result = pg_tool("pg_restore", "--list", str(path))
         if result.returncode != 0:
             raise BackupError(f"{path} is not a whole pg_dump archive: {result.stderr.strip()}")
 
 
 def rotate(directory, keep, keeping):
-    """Delete all but the `keep` newest backups in `directory`, never `keeping`; returns the deleted paths."""
+    """Delete all but the `keep` newest backups in `directory`, never `keeping`; returns the deleted paths.
+
+    A backup's uploads folder goes with it; other backups' links keep the files they share.
+    """
     backups = sorted(
         (path for path in Path(directory).iterdir() if NAME.match(path.name)),
         key=lambda path: (NAME.match(path.name)["stamp"], path.name),
@@ -128,25 +154,104 @@ def rotate(directory, keep, keeping):
     for path in backups[keep:]:
         if path != Path(keeping):
             path.unlink()
+            shutil.rmtree(backup_media.beside(path), ignore_errors=True)
             deleted.append(path)
+    # Uploads whose database copy never got its name (a run killed between the two renames).
+    named = {backup_media.beside(path) for path in backups}
+    for uploads in Path(directory).glob(f"escribe-*{backup_media.SUFFIX}"):
+        if uploads not in named and NAME.match(uploads.stem + ".sqlite3"):
+            shutil.rmtree(uploads, ignore_errors=True)
     return deleted
 
 
-def restore(path):
-    """Replace the live database's contents with the backup at `path` (already verified)."""
+@dataclass
+class Backup:
+    """A backup as a restore takes it (see opened())."""
+
+    path: Path
+    tables: set[str]  # the backup's tables a restore reads; nothing else of it is read
+    refused: list[str]  # what the restore leaves out, as "trigger approve_all"
+    readable: Path | None = None  # SQLite: the cleaned private copy that is read and restored
+    restore_list: Path | None = None  # PostgreSQL: pg_restore's --use-list
+    uploads: Path | None = None  # the backup's uploads folder (None: an older backup without one)
+
+
+@contextmanager
+def opened(path):
+    """The backup at `path`, checked, with only the tables E-Scribe's migrations create; raises BackupError."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"{path} is not a file.")
+    uploads = backup_media.beside(path) if backup_media.beside(path).is_dir() else None
+    try:
+        if connection.vendor == "sqlite":
+            judged = backup_contents.judge_sqlite(_sqlite_schema(path))
+        else:
+            verify(path)
+            listing = pg_tool("pg_restore", "--list", str(path)).stdout
+            script = pg_tool("pg_restore", "--schema-only", "--file=-", str(path))
+            if script.returncode != 0:
+                raise BackupError(f"{path} is not a whole pg_dump archive: {script.stderr.strip()}")
+            judged, restore_list = backup_contents.judge_pg_list(listing, script.stdout)
+    except backup_contents.Unrestorable as error:
+        raise BackupError(f"{path} is not a backup E-Scribe can restore: {error}") from None
+    # On the backups' disk, which has room for a database: /tmp may be a small tmpfs.
+    folder().mkdir(mode=0o700, parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".restoring-", dir=folder()) as scratch:
+        backup = Backup(path, judged.tables, judged.refused, uploads=uploads)
+        if connection.vendor == "sqlite":
+            backup.readable = Path(scratch) / path.name
+            _sqlite_clean_copy(path, backup.readable, judged)
+        else:
+            backup.restore_list = Path(scratch) / "restore.list"
+            backup.restore_list.write_text(restore_list)
+        yield backup
+
+
+def restore(backup):
+    """Replace the live database's contents, and the uploads, with those of `backup` (from opened()).
+
+    The uploads the backup has and the media folder lacks are put back first,
+    and taken away again if the database cannot be restored; the rest of the
+    folder is made like the backup's only once the database is.
+
+    Returns the uploads' Plan, or None when they were left as they are (an
+    older backup without uploads, or uploads in an object store).
+    """
+    media = backup_media.media_root()
+    plan = backup_media.plan(backup.uploads, media) if backup.uploads and media else None
+    added = []
+    try:
+        if plan:
+            backup_media.put_back(backup.uploads, media, plan.back, done=added)
+        _restore_database(backup)
+    except BaseException:
+        backup_media.remove(media, added)
+        raise
+    if plan:
+        try:
+            backup_media.put_back(backup.uploads, media, plan.replaced)
+            backup_media.remove(media, plan.removed)
+        except OSError as error:
+            raise UploadsNotRestored(f"the database was restored, but not every upload: {error}") from None
+    return plan
+
+
+def _restore_database(backup):
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         try:
-            with _sqlite_read_only(path) as backup:
+            with sqlite_read_only(backup.readable) as copy:
                 # Into the live connection: SQLite takes the write lock, other
                 # connections wait on their busy timeout, then read the new pages.
-                backup.backup(connection.connection)
+                copy.backup(connection.connection)
         except sqlite3.Error as error:  # a full disk, a read-only or locked live database
             raise BackupError(f"SQLite could not restore into the live database: {error}") from None
     else:
-        result = _pg_tool(
+        result = pg_tool(
             "pg_restore", "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
-            "--no-owner", "--no-privileges", "--dbname", _conninfo(), str(path),
+            "--no-owner", "--no-privileges", "--use-list", str(backup.restore_list),
+            "--dbname", conninfo(), str(backup.path),
         )  # fmt: skip
         if result.returncode != 0:
             raise BackupError(f"pg_restore failed, the database is unchanged: {result.stderr.strip()}")
@@ -159,154 +264,37 @@ def unapplied_migrations():
     return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
 
 
-# What a restore would lose.
-
-
-@dataclass
-class Change:
-    """One model's rows: how many now, how many in the backup, and the live ones newer than the backup's newest."""
-
-    name: str
-    live: int
-    backup: int | None  # None: the backup has no such table
-    newer: list[str] = field(default_factory=list)
-    newer_count: int = 0
-
-
-class ComparisonUnavailable(Exception):
-    """The live database cannot be compared with the backup; the message says why."""
-
-
-def compare(path):
-    """The models whose rows a restore of `path` would change, as Change objects (empty: nothing changes)."""
-    live_tables = set(connection.introspection.table_names())
-    with _backup_cursor(path) as backup:
-        changes = []
-        for model in _models():
-            change = _compare_model(model, backup, live_tables)
-            if change.live != change.backup or change.newer_count:
-                changes.append(change)
-        return changes
-
-
-def _models():
-    for model in apps.get_models():
-        if model._meta.managed and not model._meta.proxy:
-            yield model
-
-
-def _date_field(model):
-    """The field that says when a row was made: created_at, published_at or Meta.get_latest_by."""
-    names = ["created_at", "published_at"]
-    if isinstance(model._meta.get_latest_by, str):
-        names.append(model._meta.get_latest_by.lstrip("-"))
-    for name in names:
-        try:
-            date_field = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-        if isinstance(date_field, models.DateTimeField):
-            return date_field
-    return None
-
-
-def _compare_model(model, backup, live_tables):
-    table = connection.ops.quote_name(model._meta.db_table)
-    live_count = 0  # a fresh database, not migrated yet
-    if model._meta.db_table in live_tables:
-        with connection.cursor() as live:
-            live.execute(f"SELECT COUNT(*) FROM {table}")
-            live_count = live.fetchone()[0]
-    change = Change(str(model._meta.verbose_name_plural), live_count, backup.count(table))
-    date_field = _date_field(model)
-    if date_field is None or not live_count:
-        return change
-    rows = model._meta.default_manager.all()
-    if change.backup:
-        newest = backup.newest(table, connection.ops.quote_name(date_field.column))
-        if newest is not None:
-            rows = rows.filter(**{f"{date_field.name}__gt": newest})
-    change.newer_count = rows.count()
-    change.newer = [_describe(row) for row in rows.order_by(date_field.name)[:LISTED]]
-    return change
-
-
-def _describe(row):
-    """A row as its author knows it: its own name, and what it belongs to (a comment's post)."""
-    text = str(row)
-    for parent in row._meta.get_fields():
-        if parent.many_to_one and parent.concrete and hasattr(parent.related_model, "get_absolute_url"):
-            owner = getattr(row, parent.name)
-            if owner is not None:
-                return f"{text} (on “{owner}”)"
-    return text
-
-
-class _BackupReader:
-    """Counts and newest dates in a backup, through a DB-API cursor."""
-
-    def __init__(self, cursor, errors):
-        self.cursor = cursor
-        self.errors = errors
-
-    def count(self, table):
-        try:
-            self.cursor.execute(f"SELECT COUNT(*) FROM {table}")
-        except self.errors:  # a table the backup's older schema did not have
-            return None
-        return self.cursor.fetchone()[0]
-
-    def newest(self, table, column):
-        self.cursor.execute(f"SELECT MAX({column}) FROM {table}")
-        value = self.cursor.fetchone()[0]
-        if isinstance(value, str):  # SQLite keeps datetimes as UTC text
-            value = parse_datetime(value)
-        if value is not None and timezone.is_naive(value):
-            value = timezone.make_aware(value, UTC)
-        return value
-
-
-@contextmanager
-def _backup_cursor(path):
-    if connection.vendor == "sqlite":
-        with _sqlite_read_only(path) as backup:
-            yield _BackupReader(backup.cursor(), sqlite3.Error)
-        return
-    with _scratch_database() as name:
-        result = _pg_tool("pg_restore", "--no-owner", "--no-privileges", "--dbname", _conninfo(name), str(path))
-        if result.returncode != 0:
-            raise ComparisonUnavailable(f"the backup could not be read into a scratch database: {result.stderr}")
-        with psycopg.connect(_conninfo(name), password=_password(), autocommit=True) as scratch:
-            yield _BackupReader(scratch.cursor(), psycopg.Error)
-
-
-@contextmanager
-def _scratch_database():
-    """A new, empty PostgreSQL database to read a backup into, dropped afterwards."""
-    name = f"escribe_restore_check_{secrets.token_hex(4)}"
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
-    except Exception as error:  # noqa: BLE001 - any refusal means the same to the author
-        raise ComparisonUnavailable(
-            "comparing needs a scratch database, and the database role may not create one "
-            f"(grant it CREATEDB to see what a restore would lose): {error}"
-        ) from None
-    try:
-        yield name
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)")
-
-
 # SQLite.
 
 
 @contextmanager
-def _sqlite_read_only(path):
+def sqlite_read_only(path):
     uri = "file:" + pathname2url(str(Path(path).resolve())) + "?mode=ro"
     with closing(sqlite3.connect(uri, uri=True)) as backup:
         yield backup
+
+
+def _sqlite_schema(path):
+    """A backup's sqlite_master, read without reading anything else of it (no view, no table)."""
+    try:
+        with sqlite_read_only(path) as backup:
+            return backup.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{path} is not a SQLite database ({error}).") from None
+
+
+def _sqlite_clean_copy(path, target, judged):
+    """Copy the backup to `target` page by page (running nothing of it), drop what is refused, and check the rest."""
+    try:
+        with sqlite_read_only(path) as backup, closing(sqlite3.connect(target)) as copy:
+            backup.backup(copy)
+            backup_contents.sanitize_sqlite(copy, judged)
+    except sqlite3.Error as error:
+        raise BackupError(f"{path} could not be read: {error}") from None
+    try:
+        verify(target)
+    except BackupError as error:  # named as the author knows it, not as the private copy
+        raise BackupError(str(error).replace(str(target), str(path))) from None
 
 
 def _sqlite_backup(target):
@@ -324,7 +312,7 @@ def _sqlite_backup(target):
 # PostgreSQL.
 
 
-def _conninfo(dbname=None):
+def conninfo(dbname=None):
     """libpq's connection string for the live database (or `dbname` on its server), without the password."""
     db = connection.settings_dict
     params = {
@@ -334,23 +322,21 @@ def _conninfo(dbname=None):
     return make_conninfo(**{key: str(value) for key, value in params.items() if value not in (None, "")})
 
 
-def _password():
+def password():
     return connection.settings_dict.get("PASSWORD") or None
 
 
-def _pg_tool(program, *args):
+def pg_tool(program, *args):
     executable = shutil.which(program)
     if executable is None:
         raise BackupError(f"{program} is not installed (Debian: apt install postgresql-client).")
     env = dict(os.environ)
-    if _password():
-        env["PGPASSWORD"] = _password()
-    return subprocess.run(
-        [executable, *args], env=env, capture_output=True, text=True, timeout=PG_TIMEOUT, check=False
-    )
+    if password():
+        env["PGPASSWORD"] = password()
+    return subprocess.run([executable, *args], env=env, capture_output=True, text=True, timeout=PG_TIMEOUT, check=False)
 
 
 def _pg_dump(target):
-    result = _pg_tool("pg_dump", "--format=custom", "--file", str(target), "--dbname", _conninfo())
+    result = pg_tool("pg_dump", "--format=custom", "--file", str(target), "--dbname", conninfo())
     if result.returncode != 0:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()}")

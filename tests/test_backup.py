@@ -19,7 +19,7 @@ from django.db import connection
 from blog.models import Post
 from comments.models import Comment
 from deploy.localstack import REPO, drop_database, fresh_database, production_env, run_manage
-from escribe import backups, pages
+from escribe import backup_changes, backups, pages
 from tests.comment_helpers import make_comment
 from tests.factories import make_post
 
@@ -47,8 +47,14 @@ def backup_dir(tmp_path, settings):
 
 
 def only_backup(folder):
-    (path,) = folder.iterdir()
+    """The one backup's database copy in `folder` (its uploads folder is beside it)."""
+    (path,) = [path for path in folder.iterdir() if backups.NAME.match(path.name)]
     return path
+
+
+def compare(path):
+    with backups.opened(path) as backup:
+        return backup_changes.compare(backup)
 
 
 def test_a_backup_is_a_checked_private_copy_named_with_its_time(backup_dir):
@@ -58,10 +64,9 @@ def test_a_backup_is_a_checked_private_copy_named_with_its_time(backup_dir):
     path = only_backup(backup_dir)
     assert re.fullmatch(r"escribe-\d{8}T\d{6}Z\.(sqlite3|pgdump)", path.name)
     assert f"Backed up the database to {path}" in out
-    assert "Uploads are not in it: copy" in out
     assert (mode(backup_dir), mode(path)) == (0o700, 0o600)
     backups.verify(path)
-    assert backups.compare(path) == []  # the copy holds exactly what the database holds
+    assert compare(path) == []  # the copy holds exactly what the database holds
 
 
 def test_backup_keeps_the_newest_and_never_deletes_the_one_just_made(tmp_path):
@@ -87,25 +92,40 @@ def test_backup_rotates_to_keep(backup_dir):
     backup_dir.mkdir()
     for day in range(1, 4):
         (backup_dir / f"escribe-2026110{day}T030000Z.{backups.extension()}").touch()
+        (backup_dir / f"escribe-2026110{day}T030000Z.media" / "uploads").mkdir(parents=True)
+    # Uploads whose database copy never got its name.
+    (backup_dir / "escribe-20261104T030000Z.media").mkdir()
     out, _ = run("backup", "--keep", "2")
     assert "Deleted 2 older backup(s), keeping the 2 newest." in out
-    assert sorted(path.name for path in backup_dir.iterdir())[0] == f"escribe-20261103T030000Z.{backups.extension()}"
+    # Their uploads went with them.
+    names = sorted(path.name for path in backup_dir.iterdir())
+    assert names[:2] == ["escribe-20261103T030000Z.media", f"escribe-20261103T030000Z.{backups.extension()}"]
+    assert "escribe-20261104T030000Z.media" not in names
 
 
-def test_restore_without_yes_shows_what_would_be_lost_and_changes_nothing(backup_dir):
+def test_restore_without_yes_is_a_preview_naming_what_would_be_lost_and_what_comes_back(backup_dir):
     post = make_post(title="Old post")
+    deleted = make_post(title="Deleted since")
+    make_comment(deleted, author_name="Bo", body="On the post deleted since.")
     run("backup")
     path = only_backup(backup_dir)
+    contents = sorted(p.name for p in backup_dir.iterdir())
+    deleted.delete()
     make_post(title="Written after the backup")
     make_comment(post, author_name="Ann", body="Written after the backup too.")
     out, error = run("restore", str(path))
-    assert error == "Nothing was restored. Run again with --yes to replace the live database."
-    assert "posts: 2 -> 1" in out and "comments: 1 -> 0" in out
-    assert "- Written after the backup" in out
+    assert error is None  # a preview is not a failure: exit status 0
+    assert out.endswith("This was a preview: nothing was restored. Run again with --yes to restore.\n")
+    assert "posts: 2 -> 2" in out and "comments: 1 -> 1" in out
+    lost, back = out.index("lost, not in the backup (1):"), out.index("back, deleted since the backup (1):")
+    assert lost < out.index("- Written after the backup") < back < out.index("+ Deleted since")
     assert "- \u2068Ann\u2069 on" in out and "(on “Old post”)" in out
-    assert "Old post\n" not in out
+    # A comment of the deleted post comes back with it, named with the backup's post.
+    assert any(line.startswith("      + ") and "Bo" in line for line in out.splitlines())
+    assert "(on “Deleted since”)" in out
+    assert "- Old post\n" not in out and "+ Old post\n" not in out
     assert Post.objects.count() == 2 and Comment.objects.count() == 1
-    assert [p.name for p in backup_dir.iterdir()] == [path.name]  # no safety copy either
+    assert sorted(p.name for p in backup_dir.iterdir()) == contents  # no safety copy, no scratch copy left
 
 
 def test_restore_brings_back_the_backup_and_can_itself_be_undone(backup_dir):
@@ -117,6 +137,7 @@ def test_restore_brings_back_the_backup_and_can_itself_be_undone(backup_dir):
     assert error is None, error
     assert list(Post.objects.values_list("title", flat=True)) == ["Old post"]
     safety = next(p for p in backup_dir.iterdir() if p.name.endswith(f"-before-restore.{backups.extension()}"))
+    assert f"Restored the database and the uploads from {path}" in out
     assert f"to undo: manage.py restore {safety} --yes" in out
     assert mode(safety) == 0o600
     out, error = run("restore", str(safety), "--yes")

@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from escribe import backups
+from escribe import backup_media, backups
 
 
 class Command(BaseCommand):
-    help = "Write a checked copy of the live database into the backup folder and keep only the newest copies."
+    help = "Write a checked copy of the live database and the uploads into the backup folder; keep the newest copies."
 
     def add_arguments(self, parser):
         parser.add_argument("--to", metavar="DIR", help="The folder (default: ESCRIBE_BACKUP_DIR).")
@@ -21,7 +20,17 @@ class Command(BaseCommand):
         deleted = backups.rotate(path.parent, keep, keeping=path)
         size = path.stat().st_size
         self.stdout.write(self.style.SUCCESS(f"Backed up the database to {path} ({size:,} bytes, checked)."))
+        uploads = backup_media.beside(path)
+        if uploads.is_dir():
+            names = backup_media.files(uploads)
+            # A file no older backup shares was copied tonight; the rest are links to the copies before.
+            new = [name for name in names if (uploads / name).stat().st_nlink == 1]
+            linked = len(names) - len(new)
+            self.stdout.write(
+                f"Backed up {len(names)} upload file(s) to {uploads} ({len(new)} copied, {linked} linked to "
+                "the previous backup's copies)."
+            )
+        else:
+            self.stdout.write("The uploads are in an object store, not on this machine: back them up there.")
         if deleted:
             self.stdout.write(f"Deleted {len(deleted)} older backup(s), keeping the {keep} newest.")
-        # The database names the uploads; their files are elsewhere (docs/DEPLOY.md, "Backups").
-        self.stdout.write(f"Uploads are not in it: copy {settings.MEDIA_ROOT} as well (export_markdown includes them).")

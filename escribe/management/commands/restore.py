@@ -1,56 +1,85 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from escribe import backups, pages
+from escribe import backup_changes, backup_media, backups, pages
 
 
 class Command(BaseCommand):
-    help = "Replace the live database with a backup, after showing what that would lose (needs --yes)."
+    help = "Show what restoring a backup (database and uploads) would change; with --yes, restore it."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="A backup made by `manage.py backup`.")
+        parser.add_argument("file", help="A backup made by `manage.py backup` (its .sqlite3 or .pgdump file).")
         parser.add_argument("--yes", action="store_true", help="Restore; without it, only show what would change.")
 
     def handle(self, *args, file, yes, **options):
         try:
-            backups.verify(file)
-        except backups.BackupError as error:
-            raise CommandError(f"Nothing was restored: {error}") from None
-        self.show_changes(file)
-        if not yes:
-            raise CommandError("Nothing was restored. Run again with --yes to replace the live database.")
-        try:
-            safety = backups.make_backup(label=backups.BEFORE_RESTORE)
-            backups.restore(file)
+            with backups.opened(file) as backup:
+                self.show_changes(backup)
+                if not yes:
+                    self.stdout.write("This was a preview: nothing was restored. Run again with --yes to restore.")
+                    return
+                safety = backups.make_backup(label=backups.BEFORE_RESTORE)
+                uploads = backups.restore(backup)
+        except backups.UploadsNotRestored as error:
+            pages.invalidate()
+            raise CommandError(f"{error}. To undo: manage.py restore {safety} --yes") from None
         except (backups.BackupError, OSError) as error:
             raise CommandError(f"Nothing was restored: {error}") from None
         # Page files show the data the restore replaced.
         pages.invalidate()
-        self.stdout.write(self.style.SUCCESS(f"Restored the database from {file}; every page file is stale."))
-        self.stdout.write(f"The database as it was is in {safety}; to undo: manage.py restore {safety} --yes")
+        what = "the database" if uploads is None else "the database and the uploads"
+        self.stdout.write(self.style.SUCCESS(f"Restored {what} from {file}; every page file is stale."))
+        self.stdout.write(f"The blog as it was is in {safety}; to undo: manage.py restore {safety} --yes")
         missing = backups.unapplied_migrations()
         if missing:
             self.stdout.write(
                 self.style.WARNING(f"The backup predates {len(missing)} migration(s): run manage.py migrate.")
             )
 
-    def show_changes(self, file):
-        when = backups.taken_at(file)
-        self.stdout.write(f"Backup {file}, taken {when:%Y-%m-%d %H:%M} UTC.")
+    def show_changes(self, backup):
+        when = backups.taken_at(backup.path)
+        self.stdout.write(f"Backup {backup.path}, taken {when:%Y-%m-%d %H:%M} UTC.")
+        if backup.refused:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Left out, as E-Scribe's migrations make none of them: " + ", ".join(backup.refused) + "."
+                )
+            )
         try:
-            changes = backups.compare(file)
-        except backups.ComparisonUnavailable as error:
-            self.stdout.write(self.style.WARNING(f"Cannot say what the restore would lose: {error}"))
+            changes = backup_changes.compare(backup)
+        except backup_changes.ComparisonUnavailable as error:
+            self.stdout.write(self.style.WARNING(f"Cannot say what the restore would change: {error}"))
+            changes = None
+        if changes == []:
+            self.stdout.write("The live database holds the same rows: restoring it changes none.")
+        elif changes:
+            self.stdout.write("Restoring it would change (rows now -> rows in the backup):")
+            for change in changes:
+                count = "none (no such table)" if change.backup is None else change.backup
+                self.stdout.write(f"  {change.name}: {change.live} -> {count}")
+                self.show_rows("lost, not in the backup", change.lost, change.lost_count, "-")
+                self.show_rows("back, deleted since the backup", change.back, change.back_count, "+")
+        self.show_uploads(backup)
+
+    def show_uploads(self, backup):
+        media = backup_media.media_root()
+        if backup.uploads is None or media is None:
+            where = "this backup holds none" if backup.uploads is None else "they are in an object store"
+            self.stdout.write(f"Uploads: {where}; a restore leaves the uploads as they are.")
             return
-        if not changes:
-            self.stdout.write("The live database holds the same rows: the restore loses nothing.")
+        plan = backup_media.plan(backup.uploads, media)
+        if not (plan.back or plan.replaced or plan.removed):
+            self.stdout.write(f"Uploads: the same {plan.live} file(s) as in the backup.")
             return
-        self.stdout.write("Restoring it would change (rows now -> rows in the backup):")
-        for change in changes:
-            backup = "none (no such table)" if change.backup is None else change.backup
-            self.stdout.write(f"  {change.name}: {change.live} -> {backup}")
-            if change.newer_count:
-                self.stdout.write(f"    lost, newer than anything in the backup ({change.newer_count}):")
-                for row in change.newer:
-                    self.stdout.write(f"      - {row}")
-                if change.newer_count > len(change.newer):
-                    self.stdout.write(f"      ... and {change.newer_count - len(change.newer)} more")
+        self.stdout.write(f"  upload files: {plan.live} -> {plan.backup}")
+        self.show_rows("lost, not in the backup", plan.removed, len(plan.removed), "-")
+        self.show_rows("back, deleted since the backup", plan.back, len(plan.back), "+")
+        self.show_rows("replaced by the backup's", plan.replaced, len(plan.replaced), "~")
+
+    def show_rows(self, heading, names, count, mark):
+        if not count:
+            return
+        self.stdout.write(f"    {heading} ({count}):")
+        for name in names[: backup_changes.LISTED]:
+            self.stdout.write(f"      {mark} {name}")
+        if count > backup_changes.LISTED:
+            self.stdout.write(f"      ... and {count - backup_changes.LISTED} more")
