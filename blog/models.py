@@ -30,6 +30,12 @@ class PostQuerySet(models.QuerySet):
         return self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
 
 
+# The years a post may be dated in. Its month's end (blog/counts.py), its time
+# in UTC and every time zone must stay inside what Python's datetime holds (years
+# 1 to 9999): a post dated in December 9999 was a 500 on saving.
+POST_YEARS = range(1000, 9999)
+
+
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -81,6 +87,12 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:post-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.published_at and self.published_at.year not in POST_YEARS:
+            raise ValidationError(
+                {"published_at": f"Choose a date between the years {POST_YEARS[0]} and {POST_YEARS[-1]}."}
+            )
 
     def get_source_url(self):
         return reverse("blog:post-source", kwargs={"slug": self.slug})
