@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 
+from blog.feeds import AtomFeed
 from blog.models import Post
 from comments.models import Comment
 
@@ -13,7 +13,7 @@ FEED_LENGTH = 30
 
 
 class LatestCommentsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
     def title(self, obj=None):
         return f"{settings.SITE_TITLE}: comments"
