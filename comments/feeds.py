@@ -35,8 +35,8 @@ class LatestCommentsFeed(Feed):
         return self.comments(obj).select_related("post").order_by("-created_at", "-id")[:FEED_LENGTH]
 
     def item_title(self, comment):
-        # First-strong isolate ... pop directional isolate: <bdi> for plain text (titles carry no markup).
-        return f"\u2068{comment.author_name}\u2069 on “{comment.post.title}”"
+        # Plain text: feed readers show isolation characters (FSI, PDI) as boxes.
+        return f"{comment.author_name} on “{comment.post.title}”"
 
     def item_description(self, comment):
         # Commenter text goes out escaped, with the same nofollow links as on the page.

@@ -179,17 +179,22 @@ class TestBidiNamesAreIsolated:
         html = author_client.get("/admin/comments/comment/").content.decode()
         assert f"<bdi>{self.NAME}</bdi>" in html
 
-    def test_the_admin_title_isolates_the_name(self, author_client, post):
+    def test_plain_text_shows_the_name_without_isolation_characters(self, author_client, post):
+        # Isolation is HTML's (<bdi>): in the terminal, the admin's titles and
+        # delete pages, FSI and PDI show as they are.
         post_comment(author_client, post, author_name=self.NAME)
         comment = Comment.objects.get()
-        assert str(comment).startswith(f"{FSI}{self.NAME}{PDI} on ")
+        assert str(comment).startswith(f"{self.NAME} on ")
+        html = author_client.get(f"/admin/blog/post/{post.pk}/delete/").content.decode()
+        assert f">{self.NAME} on {post.pk}:" in html
+        assert FSI not in html and PDI not in html
 
-    def test_the_comment_feed_isolates_the_name_in_titles(self, client, post):
+    def test_the_comment_feed_gives_the_name_without_isolation_characters_in_titles(self, client, post):
         post_comment(client, post, author_name=self.NAME)
         Comment.objects.update(status=Comment.Status.APPROVED)
         feed = ET.fromstring(client.get("/feeds/comments/atom/").content)
         title = feed.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title").text
-        assert title == f"{FSI}{self.NAME}{PDI} on “Target”"
+        assert title == f"{self.NAME} on “Target”"
 
 
 class TestBrokenCharacters:
