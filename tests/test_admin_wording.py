@@ -24,3 +24,23 @@ def test_deleting_a_tag_lists_the_posts_it_is_on(author_client):
     html = author_client.get(f"/admin/blog/tag/{tag.pk}/delete/").content.decode()
     assert "Tag on a post: “Python” on “First”" in html
     assert "object (" not in html
+
+
+@pytest.mark.parametrize(
+    ("action", "comments", "message"),
+    [
+        ("approve", 1, "Approved 1 comment."),
+        ("approve", 2, "Approved 2 comments."),
+        ("mark_spam", 1, "Marked 1 comment as spam. Not reported to Akismet: no API key is set."),
+        ("mark_ham", 2, "Approved 2 comments as not spam. Not reported to Akismet: no API key is set."),
+        ("delete_comments", 1, "Deleted 1 comment."),
+    ],
+)
+def test_the_moderation_actions_count_in_english(author_client, action, comments, message):
+    post = make_post()
+    selected = [str(make_comment(post).pk) for _ in range(comments)]
+    response = author_client.post(
+        "/admin/comments/comment/", {"action": action, "_selected_action": selected, "index": "0"}
+    )
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [message]

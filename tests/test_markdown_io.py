@@ -309,7 +309,7 @@ def test_imported_comments_are_never_rechecked_or_reported_to_akismet(tmp_path, 
     # An hour old, pending and never checked: just what a recheck takes, were it not imported.
     assert Comment.objects.filter(status="pending", spam_check="unchecked").exists()
     out, _ = run("recheck_comments")
-    assert "Rechecked 0 comment(s)" in out
+    assert "Rechecked 0 comments." in out
     moderation.mark_spam(Comment.objects.filter(status="pending"), actor=None)
     assert akismet_client.calls == []
 
