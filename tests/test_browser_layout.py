@@ -42,3 +42,31 @@ def test_a_title_or_word_of_one_long_word_wraps_instead_of_widening_the_page(bro
             save_screenshot(page, f"long-words-{width}-{path}")
     context.close()
     assert wide == {}, f"pages wider than the {width}px screen: {wide}"
+
+
+@pytest.fixture
+def tag_cloud(live_server):
+    # Counts 1 to 32 spread the tags over all six weights; "C" is the narrowest name.
+    posts = [make_post() for _ in range(32)]
+    for n, name in enumerate(["C", "Go", "Vim", "SQLite", "Python", "Django"]):
+        make_tag(name).posts.set(posts[: 2**n])
+    return live_server.url
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+@pytest.mark.parametrize("path", ["/", "/tags/"], ids=["sidebar", "tag-list"])
+def test_every_tag_cloud_link_is_a_24px_target(browser, tag_cloud, width, path):
+    """WCAG 2.2's target size (2.5.8): a finger needs 24 x 24 CSS pixels, the smallest weight included."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(tag_cloud + path)
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.tag-cloud a')].map(a => {
+            const box = a.getBoundingClientRect();
+            return [a.textContent, a.parentElement.className, box.width, box.height];
+        })"""
+    )
+    context.close()
+    assert {weight for _, weight, _, _ in boxes} == {f"weight-{n}" for n in range(1, 7)}
+    small = [box for box in boxes if box[2] < 24 or box[3] < 24]
+    assert small == [], f"tag-cloud links smaller than 24 x 24 px: {small}"
