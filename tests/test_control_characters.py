@@ -12,8 +12,8 @@ from tests.factories import make_post, make_tag
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-# Every C0 control XML 1.0 forbids, DEL and a C1 control.
-FORBIDDEN_IN_XML = "".join(chr(n) for n in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+# Every C0 control XML 1.0 forbids but NUL, which PostgreSQL cannot store (xml_safe's own test has it).
+FORBIDDEN_IN_XML = "".join(chr(n) for n in [*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_the_post_feeds_answer_for_a_control_character_already_stored(client):
 def test_xml_safe_keeps_what_xml_allows_and_cleans_inside_lists_and_dicts():
     allowed = "Tab\t, lines\n\r, DEL\x7f, C1\x85, é, 😀"
     assert xml_safe(allowed) == allowed
-    assert xml_safe(("a\x01", ["b\x02"], {"c": "d\x1f"}, 3, None)) == ("a", ["b"], {"c": "d"}, 3, None)
+    assert xml_safe(("a\x00\x01", ["b\x02"], {"c": "d\x1f"}, 3, None)) == ("a", ["b"], {"c": "d"}, 3, None)
 
 
 def test_without_controls_keeps_only_what_it_is_told_to():
