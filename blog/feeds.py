@@ -10,9 +10,32 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from blog import site
 from blog.models import Post, Tag
 from blog.posthtml import absolutize
+from escribe.text import xml_safe
 
 
-class FullContentAtomFeed(Atom1Feed):
+class XMLSafe:
+    """A feed writer that drops what XML 1.0 cannot hold from every text it is given.
+
+    Django's writer raises on a control character (a 500 for every reader of
+    the feed); text stored before the forms dropped them, or imported, may hold one.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*xml_safe(args), **xml_safe(kwargs))
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*xml_safe(args), **xml_safe(kwargs))
+
+
+class RssFeed(XMLSafe, Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(XMLSafe, Atom1Feed):
+    pass
+
+
+class FullContentAtomFeed(AtomFeed):
     """Atom with the whole post in <content>; Django's Atom has only <summary>."""
 
     def add_item_elements(self, handler, item):
@@ -22,7 +45,7 @@ class FullContentAtomFeed(Atom1Feed):
 
 
 class PostFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = RssFeed
 
     def __call__(self, request, *args, **kwargs):
         # One instance serves every request; per-request state goes on a copy.

@@ -34,6 +34,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import yaml
+from django.template.defaultfilters import pluralize
 from django.utils.text import slugify
 
 # The closing delimiter must start a line; an indented `---` inside a literal
@@ -180,7 +181,7 @@ class PostFile:
         meta, body = loads(text, name)
         unknown = sorted(set(meta) - _FIELDS)
         if unknown:
-            raise FrontMatterError(f"{name}: unknown front matter field(s) {', '.join(unknown)}.")
+            raise FrontMatterError(f"{name}: unknown front matter field{pluralize(unknown)} {', '.join(unknown)}.")
         return cls(
             title=_text(meta, "title", name, required=True),
             slug=_text(meta, "slug", name, required=True),

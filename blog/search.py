@@ -23,6 +23,7 @@ from django.utils.html import escape
 
 from blog.models import Post, SearchEntry, Tag
 from escribe import textsearch
+from escribe.text import without_controls
 from escribe.textsearch import FRAGMENTS, MARK_END, MARK_START
 
 TABLE = "blog_search"
@@ -175,7 +176,7 @@ def rebuild_index():
 class Results:
     """What search() found: count() and slices of posts, each with `title_html` and `snippet_html` (safe HTML).
 
-    `text` is the query as searched for (shortened, NUL removed). A Paginator
+    `text` is the query as searched for (shortened, control characters removed). A Paginator
     takes it as its object list. With words to look for, one query
     ranks the matches (at most RANKED_AT_MOST of them, the newest: `more` says
     whether there were more) and one fetches a page's posts with their marks;
@@ -245,8 +246,9 @@ class Results:
 
 def search(text):
     """Published posts matching a reader's query (words, "phrases", prefixes like djan*, tag:name), best first."""
-    # PostgreSQL refuses NUL in a query's text (a 500); nobody searches for one.
-    text = (text or "").replace("\x00", "").strip()
+    # PostgreSQL refuses NUL in a query's text (a 500); nobody searches for a
+    # control character, and the page shows the query back.
+    text = without_controls(text or "").strip()
     notes = []
     if len(text) > MAX_LENGTH:
         notes.append(f"Your search was longer than {MAX_LENGTH} characters; only its start was searched for.")

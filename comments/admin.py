@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -136,17 +137,17 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.action(description="Approve selected comments", permissions=["change"])
     def approve(self, request, queryset):
         count = moderation.approve(queryset, request.user)
-        self.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
+        self.message_user(request, f"Approved {count} comment{pluralize(count)}.", messages.SUCCESS)
 
     @admin.action(description="Mark selected comments as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
         marked = moderation.mark_spam(queryset, request.user)
-        self._marked(request, f"Marked {marked.changed} comment(s) as spam.", marked)
+        self._marked(request, f"Marked {marked.changed} comment{pluralize(marked.changed)} as spam.", marked)
 
     @admin.action(description="Not spam: approve selected comments", permissions=["change"])
     def mark_ham(self, request, queryset):
         marked = moderation.mark_ham(queryset, request.user)
-        self._marked(request, f"Approved {marked.changed} comment(s) as not spam.", marked)
+        self._marked(request, f"Approved {marked.changed} comment{pluralize(marked.changed)} as not spam.", marked)
 
     def _marked(self, request, done, marked):
         told = moderation.reported_to_akismet(marked)
@@ -156,7 +157,7 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.action(description="Delete selected comments", permissions=["delete"])
     def delete_comments(self, request, queryset):
         count = moderation.delete(queryset, request.user)
-        self.message_user(request, f"Deleted {count} comment(s).", messages.SUCCESS)
+        self.message_user(request, f"Deleted {count} comment{pluralize(count)}.", messages.SUCCESS)
 
     def delete_model(self, request, obj):
         moderation.delete([obj], request.user)
@@ -172,8 +173,9 @@ class CommentAdmin(admin.ModelAdmin):
             messages.warning(
                 request,
                 format_html(
-                    '{} mail(s) about new comments could not be sent: <a href="{}">see the comment mail</a>.',
+                    '{} mail{} about new comments could not be sent: <a href="{}">see the comment mail</a>.',
                     failing,
+                    pluralize(failing),
                     url,
                 ),
             )
@@ -256,4 +258,4 @@ class NotificationAdmin(admin.ModelAdmin):
     def send_again(self, request, queryset):
         count = queryset.filter(sent_at=None).update(next_attempt_at=timezone.now(), gave_up=False)
         outbox.wake()
-        self.message_user(request, f"{count} mail(s) will be sent at the next chance.", messages.SUCCESS)
+        self.message_user(request, f"{count} mail{pluralize(count)} will be sent at the next chance.", messages.SUCCESS)

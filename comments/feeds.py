@@ -3,9 +3,9 @@
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 
 from blog import site
+from blog.feeds import AtomFeed
 from blog.models import Post
 from comments.models import Comment
 
@@ -13,7 +13,7 @@ FEED_LENGTH = 30
 
 
 class LatestCommentsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
     def title(self, obj=None):
         return f"{site.current().title}: comments"
@@ -35,8 +35,8 @@ class LatestCommentsFeed(Feed):
         return self.comments(obj).select_related("post").order_by("-created_at", "-id")[:FEED_LENGTH]
 
     def item_title(self, comment):
-        # First-strong isolate ... pop directional isolate: <bdi> for plain text (titles carry no markup).
-        return f"\u2068{comment.author_name}\u2069 on “{comment.post.title}”"
+        # Plain text: feed readers show isolation characters (FSI, PDI) as boxes.
+        return f"{comment.author_name} on “{comment.post.title}”"
 
     def item_description(self, comment):
         # Commenter text goes out escaped, with the same nofollow links as on the page.

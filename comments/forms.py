@@ -7,6 +7,7 @@ from django import forms
 from django.core.validators import URLValidator
 
 from comments.models import Comment
+from escribe.text import without_controls
 
 NAME_MAX = Comment._meta.get_field("author_name").max_length
 EMAIL_MAX = Comment._meta.get_field("author_email").max_length
@@ -43,8 +44,14 @@ def _visible(char):
 
 
 class TextMixin:
-    """Refuses lone surrogates: they cannot be stored as UTF-8 (SQLite and PostgreSQL alike would fail)."""
+    """Refuses lone surrogates: they cannot be stored as UTF-8 (SQLite and PostgreSQL alike would fail).
 
+    Drops control characters other than `keep_controls`: nobody types them, a
+    reader cannot see them to take them out, and XML 1.0 (the feeds) cannot
+    hold most of them.
+    """
+
+    keep_controls = "\t\n\r"
     default_error_messages = {
         "surrogate": "This contains broken characters (unpaired surrogates) that cannot be saved. Please retype it."
     }
@@ -52,11 +59,15 @@ class TextMixin:
     def to_python(self, value):
         if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
             raise forms.ValidationError(self.error_messages["surrogate"], code="surrogate")
+        if isinstance(value, str):
+            value = without_controls(value, keep=self.keep_controls)
         return super().to_python(value)
 
 
 class SingleLineMixin(TextMixin):
     """Rejects line breaks before the usual stripping could hide them (header injection); drops invisible characters."""
+
+    keep_controls = ""
 
     def to_python(self, value):
         if isinstance(value, str) and ("\n" in value or "\r" in value):
@@ -87,7 +98,8 @@ class WebsiteField(SingleLineMixin, forms.URLField):
         # An explicit scheme other than http(s) is refused instead ("host:8080" is no scheme),
         # also when invisible characters were put inside it ("java\u200bscript:").
         if isinstance(value, str):
-            value = without_invisible(value)
+            # Line breaks stay for SingleLineMixin to refuse.
+            value = without_invisible(without_controls(value, keep="\n\r"))
         scheme = _SCHEME.match((value or "").strip())
         if scheme and scheme.group(1).lower() not in ("http", "https"):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")

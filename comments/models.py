@@ -101,8 +101,11 @@ class Comment(models.Model):
         ]
 
     def __str__(self):
-        # Isolated (the plain-text <bdi>): the admin shows this in titles, breadcrumbs and messages.
-        return f"\u2068{self.author_name}\u2069 on {self.post_id}: {self.body[:40]}"
+        # Plain text (the terminal, the admin's titles, a delete page's list): no
+        # isolation characters, which only HTML's <bdi> shows as meant. "on",
+        # a left-to-right word, keeps a right-to-left name from taking the
+        # number after it.
+        return f"{self.author_name} on {self.post_id}: {self.body[:40]}"
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")

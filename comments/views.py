@@ -15,6 +15,7 @@ from comments import moderation
 from comments.forms import CommentForm
 from comments.models import Comment
 from escribe.client_ip import client_ip
+from escribe.text import without_controls
 
 UA_MAX = Comment._meta.get_field("user_agent").max_length
 REFERRER_MAX = Comment._meta.get_field("referrer").max_length
@@ -114,5 +115,5 @@ def _refuse(request, post, status, message, **context):
 
 
 def _header(request, key, limit):
-    """A request header as stored text: PostgreSQL refuses NUL in text (a 500 after validation), so it goes."""
-    return request.META.get(key, "").replace("\x00", "")[:limit]
+    """A request header as stored text, without control characters (PostgreSQL refuses NUL in text: a 500)."""
+    return without_controls(request.META.get(key, ""))[:limit]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 
-from blog.models import Post, Redirect, Tag
+from blog.models import POST_YEARS, Post, Redirect, Tag
 from comments import moderation
 from comments.changes import spam_counted
 from comments.models import Comment, CommentEvent
@@ -287,6 +287,9 @@ def _date(value, utc, where):
         moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
     except ValueError:
         raise WxrError(f"{where} is not a date (YYYY-MM-DD HH:MM:SS): {value!r}.") from None
+    if moment.year not in POST_YEARS:
+        # As the admin's form and import_markdown (Post.clean): the month counts overflowed in December 9999.
+        raise WxrError(f"{where} is outside the years {POST_YEARS[0]} to {POST_YEARS[-1]}: {value!r}.")
     # WordPress's local dates carry no zone; the site's zone is the best guess for drafts that have no GMT date.
     return moment.replace(tzinfo=UTC) if utc else timezone.make_aware(moment)
 

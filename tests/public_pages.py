@@ -78,6 +78,8 @@ def make_pages():
         Page("archive year", f"/archive/{month.year}/"),
         Page("archive month", f"/archive/{month.year}/{month.month}/"),
         Page("search results", "/search/?q=heading"),
+        # The hit marked inside the title's link: <a><mark>, on the link's and the mark's colours.
+        Page("search results with a match in a title", "/search/?q=writing"),
         Page("comment form with errors", post.get_absolute_url(), status=400, form=INVALID_COMMENT),
         # A COMMENT_RATE of 0 turns every comment away: the 429 page with the form kept.
         Page(

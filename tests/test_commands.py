@@ -110,7 +110,7 @@ def test_rerender_posts_updates_stored_html_and_keeps_updated_at():
     post = make_post(body="*new*")
     Post.objects.filter(pk=post.pk).update(body_html="<p>stale</p>")
     before = Post.objects.get(pk=post.pk).updated_at
-    assert "1 post(s), page(s) and blurb(s) would change" in run("rerender_posts", "--dry-run")
+    assert "1 post, page or blurb would change" in run("rerender_posts", "--dry-run")
     assert Post.objects.get(pk=post.pk).body_html == "<p>stale</p>"
     run("rerender_posts")
     post.refresh_from_db()

@@ -40,7 +40,7 @@ def interrupted(post, minutes_ago):
 def test_a_comment_whose_check_was_interrupted_is_rechecked_and_the_author_told(post, use_akismet):
     comment = interrupted(post, minutes_ago=10)
     akismet_client = use_akismet(HamClient(config=CONFIG))
-    assert "Rechecked 1 comment(s)" in run("recheck_comments")
+    assert "Rechecked 1 comment." in run("recheck_comments")
     comment.refresh_from_db()
     assert comment.spam_check == "ham"
     assert akismet_client.calls[0][1]["recheck_reason"] == "retry"
@@ -52,7 +52,7 @@ def test_a_comment_whose_check_was_interrupted_is_rechecked_and_the_author_told(
 def test_a_comment_still_being_checked_is_left_alone(post, use_akismet):
     interrupted(post, minutes_ago=1)
     akismet_client = use_akismet(HamClient(config=CONFIG))
-    assert "Rechecked 0 comment(s)" in run("recheck_comments")
+    assert "Rechecked 0 comments." in run("recheck_comments")
     assert akismet_client.calls == []
 
 
@@ -69,7 +69,7 @@ def test_without_a_key_recheck_asks_nobody(post, settings):
     settings.AKISMET_API_KEY = ""
     interrupted(post, minutes_ago=10)
     make_comment(post, spam_check="error")
-    assert "Rechecked 0 comment(s)" in run("recheck_comments")
+    assert "Rechecked 0 comments." in run("recheck_comments")
     assert not CommentEvent.objects.exists()
 
 
@@ -78,10 +78,10 @@ def test_a_successful_forced_recheck_clears_the_invalid_key_back_off(post, use_a
     use_akismet(failing_client("invalid key"))
     assert "backing off" in run("recheck_comments")
     use_akismet(HamClient(config=CONFIG))  # the author fixed the key
-    assert "Rechecked 1 comment(s)" in run("recheck_comments", "--force")
+    assert "Rechecked 1 comment." in run("recheck_comments", "--force")
     make_comment(post, spam_check="error", body="second")
     # The timer's next plain run works again instead of waiting out the hour.
-    assert "Rechecked 1 comment(s)" in run("recheck_comments")
+    assert "Rechecked 1 comment." in run("recheck_comments")
 
 
 def action(client, name, comments):
@@ -96,7 +96,7 @@ def test_without_a_key_the_admin_never_claims_a_report(author_client, post, sett
     settings.AKISMET_API_KEY = ""
     comment = make_comment(post)
     page = action(author_client, "mark_spam", [comment]).content.decode()
-    assert "Marked 1 comment(s) as spam. Not reported to Akismet: no API key is set." in page
+    assert "Marked 1 comment as spam. Not reported to Akismet: no API key is set." in page
     assert history(comment) == ["reported_spam"]
     assert CommentEvent.objects.get().get_kind_display() == "Marked spam"
     button = author_client.post(f"/admin/comments/comment/{comment.pk}/moderate/ham/", follow=True)
@@ -108,7 +108,7 @@ def test_with_a_key_the_admin_says_the_report_went_out(author_client, post, use_
     use_akismet(HamClient(config=CONFIG))
     comment = make_comment(post)
     page = action(author_client, "mark_spam", [comment]).content.decode()
-    assert "Marked 1 comment(s) as spam. Reported to Akismet." in page
+    assert "Marked 1 comment as spam. Reported to Akismet." in page
     assert history(comment) == ["reported_spam", "reported"]
 
 

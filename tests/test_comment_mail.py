@@ -100,7 +100,7 @@ def test_a_failed_mail_is_kept_retried_later_and_shown_in_the_admin(post, refusi
     assert history(comment) == ["notify_failed"]
     # Visible where the author works, and in the outbox's own list.
     queue_page = author_client.get("/admin/comments/comment/").content.decode()
-    assert "1 mail(s) about new comments could not be sent" in queue_page
+    assert "1 mail about new comments could not be sent" in queue_page
     outbox_page = author_client.get("/admin/comments/notification/?state=failing").content.decode()
     assert "mail server down" in outbox_page
 
@@ -178,7 +178,7 @@ def test_send_comment_mail_command_reports_what_it_did(post, refusing_mail, sett
     due_in_the_past(Notification.objects.get())
     out = StringIO()
     call_command("send_comment_mail", stdout=out)
-    assert "Sent 1 mail(s); 0 still to send." in out.getvalue()
+    assert "Sent 1 mail; 0 still to send." in out.getvalue()
 
 
 def test_resend_from_the_admin_makes_a_given_up_mail_due(post, author_client):

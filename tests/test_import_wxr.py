@@ -406,6 +406,13 @@ def test_a_bad_date_names_its_element_and_imports_nothing(author, export):
     assert not Post.objects.exists()
 
 
+def test_a_date_past_what_the_blog_can_count_names_its_element_and_imports_nothing(author, export):
+    export.write_text(export.read_text().replace(f"<![CDATA[{gmt(SCHEDULED)}]]>", "<![CDATA[9999-12-31 12:00:00]]>", 1))
+    with pytest.raises(CommandError, match=r"line \d+: <wp:post_date> .* is outside the years 1000 to 9998"):
+        run(export)
+    assert not Post.objects.exists()
+
+
 def test_a_failure_while_writing_leaves_nothing_half_imported(author, export, monkeypatch):
     from moving import wxr
 

@@ -92,6 +92,35 @@ def test_author_sees_a_scheduled_post_marked_as_scheduled(author_client):
     assert "Scheduled: this post is not public" in html
 
 
+COMMENT_LATER = "Readers can comment here once the post is public."
+
+
+@pytest.mark.parametrize("when", ["draft", "scheduled"])
+def test_a_post_not_public_yet_says_comments_come_later_not_that_they_are_closed(author_client, when):
+    if when == "draft":
+        post = make_post(status=Post.Status.DRAFT)
+    else:
+        post = make_post(published_at=timezone.now() + timedelta(days=2))
+    html = author_client.get(post.get_absolute_url()).content.decode()
+    assert COMMENT_LATER in html
+    assert "Comments are closed" not in html and 'class="comment-form"' not in html
+
+
+def test_the_admin_preview_says_comments_come_later(author_client):
+    from tests.test_admin import post_form
+
+    html = author_client.post("/admin/blog/post/preview/", post_form()).content.decode()
+    assert COMMENT_LATER in html
+    assert "Comments are closed" not in html
+
+
+def test_a_draft_closed_to_comments_says_so(author_client):
+    post = make_post(status=Post.Status.DRAFT, comments_enabled=False)
+    html = author_client.get(post.get_absolute_url()).content.decode()
+    assert "Comments are closed for this post." in html
+    assert COMMENT_LATER not in html
+
+
 def test_tag_with_only_hidden_posts_is_not_in_the_cloud(client):
     tag = make_tag("Secret")
     make_post(status=Post.Status.DRAFT, tags=[tag])

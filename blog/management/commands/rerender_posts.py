@@ -34,4 +34,5 @@ class Command(BaseCommand):
             # The index holds the rendered text.
             search.rebuild_index()
         verb = "would change" if dry_run else "re-rendered"
-        self.stdout.write(self.style.SUCCESS(f"{changed} post(s), page(s) and blurb(s) {verb}."))
+        what = "post, page or blurb" if changed == 1 else "posts, pages and blurbs"
+        self.stdout.write(self.style.SUCCESS(f"{changed} {what} {verb}."))

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from comments import moderation
 
@@ -18,5 +19,6 @@ class Command(BaseCommand):
             raise CommandError(f"--days must be 0 or more, not {days}.")
         count = moderation.purge_personal_data(days=days, dry_run=dry_run)
         verb = "Would blank" if dry_run else "Blanked"
-        message = f"{verb} the IP address and user agent of {count} comment(s) older than {days} days."
+        comments, older = f"{count} comment{pluralize(count)}", f"{days} day{pluralize(days)}"
+        message = f"{verb} the IP address and user agent of {comments} older than {older}."
         self.stdout.write(self.style.SUCCESS(message))

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.template.defaultfilters import pluralize
 
 from comments import moderation
 
@@ -16,4 +17,5 @@ class Command(BaseCommand):
     def handle(self, *args, days, dry_run, **options):
         count = moderation.purge_spam(days=days, dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
-        self.stdout.write(self.style.SUCCESS(f"{verb} {count} spam comment(s) older than {days} days."))
+        comments, older = f"{count} spam comment{pluralize(count)}", f"{days} day{pluralize(days)}"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {comments} older than {older}."))

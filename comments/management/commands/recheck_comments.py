@@ -1,5 +1,6 @@
 from django.core.cache import cache
 from django.core.management.base import BaseCommand
+from django.template.defaultfilters import pluralize
 
 from comments import moderation
 
@@ -26,9 +27,10 @@ class Command(BaseCommand):
         if failure is None:
             # Akismet answered (or there was nothing to ask): a key fixed since the last run is good again.
             cache.delete(BACKOFF_CACHE_KEY)
-            self.stdout.write(self.style.SUCCESS(f"Rechecked {checked} comment(s)."))
+            self.stdout.write(self.style.SUCCESS(f"Rechecked {checked} comment{pluralize(checked)}."))
             return
         if failure.invalid_key:
             cache.set(BACKOFF_CACHE_KEY, True, INVALID_KEY_BACKOFF)
             self.stdout.write(self.style.ERROR("Akismet rejected the API key or blog URL; backing off for an hour."))
-        self.stdout.write(self.style.WARNING(f"Rechecked {checked} comment(s), then stopped at the first failure."))
+        rechecked = f"Rechecked {checked} comment{pluralize(checked)}"
+        self.stdout.write(self.style.WARNING(f"{rechecked}, then stopped at the first failure."))

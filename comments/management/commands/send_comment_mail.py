@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.template.defaultfilters import pluralize
 
 from comments import outbox
 from comments.models import Notification
@@ -15,7 +16,9 @@ class Command(BaseCommand):
         waiting = Notification.objects.filter(sent_at=None, gave_up=False).count()
         if failed:
             self.stdout.write(
-                self.style.WARNING(f"Sent {sent} mail(s), then stopped at a failure; {waiting} still to send.")
+                self.style.WARNING(
+                    f"Sent {sent} mail{pluralize(sent)}, then stopped at a failure; {waiting} still to send."
+                )
             )
         else:
-            self.stdout.write(self.style.SUCCESS(f"Sent {sent} mail(s); {waiting} still to send."))
+            self.stdout.write(self.style.SUCCESS(f"Sent {sent} mail{pluralize(sent)}; {waiting} still to send."))
