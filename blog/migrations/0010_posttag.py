@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blog", "0008_upload"),
+        ("blog", "0009_site_settings"),
     ]
 
     operations = [
