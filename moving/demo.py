@@ -17,7 +17,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from blog.changes import content_changed
 from blog.models import Blurb, Page, Post, Tag, Upload
 from comments.changes import spam_counted, spam_counter_changed
 from comments.models import Comment, CommentEvent, Notification, SpamReport
@@ -44,14 +43,19 @@ def snapshot():
 
 
 def fingerprint(instance):
-    """A digest of what the author could edit in `instance` (CRLF as LF: the admin's textarea sends CRLF)."""
+    """A digest of what the author could edit in `instance`, as the admin's form would save it unchanged.
+
+    The form strips the text around a value and its textareas send CRLF: a
+    demo post saved unchanged in the admin is still the demo's.
+    """
     values = {}
     for name in CONTENT[type(instance)]:
         value = getattr(instance, name)
         if isinstance(value, str):
-            value = value.replace("\r\n", "\n")
+            value = value.replace("\r\n", "\n").strip()
         elif hasattr(value, "isoformat"):
-            value = value.isoformat()
+            # The demo's dates carry the microseconds of the moment it was loaded; the admin's form has none.
+            value = value.replace(microsecond=0).isoformat()
         elif name == "file":
             value = value.name
         values[name] = value
@@ -192,8 +196,7 @@ def _remove():
     # What stays is the author's now: no banner for it, and no second removal.
     DemoItem.objects.all().delete()
     DemoLoad.objects.filter(removed_at=None).update(removed_at=timezone.now())
-    # Counts, archive months, tag pages, the sitemap: everything readers see was the demo's.
-    content_changed(everything=True)
+    # Pages go stale through the deletes' signals (blog.changes, comments.changes), once this commits.
     return removal
 
 
