@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -269,3 +272,31 @@ def test_the_pages_readers_get_go_stale(settings, tmp_path, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         run("remove_demo")
     assert pages.current().name != before.name
+
+
+BANNER = 'id="demo-banner"'
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/blog/post/", "/admin/comments/comment/", "/admin/blog/blurb/"])
+def test_the_admin_says_how_to_remove_the_demo_while_it_is_here(author_client, path):
+    assert BANNER not in author_client.get(path).content.decode()
+    seed()
+    html = author_client.get(path).content.decode()
+    assert BANNER in html and "<code>manage.py remove_demo</code>" in html
+    run("remove_demo")
+    assert BANNER not in author_client.get(path).content.decode()
+
+
+def test_the_banner_asks_one_small_question_of_the_author_and_none_of_a_visitor(author_client):
+    assert len(demo_queries(author_client, "/admin/blog/post/")) == 1
+    seed()
+    client = Client()  # not logged in
+    assert demo_queries(client, "/admin/login/") == []
+    assert BANNER not in client.get("/admin/login/").content.decode()
+
+
+def demo_queries(client, path):
+    """The SQL a page of the admin sends to the demo's tables."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return [query["sql"] for query in captured if "moving_demo" in query["sql"]]
