@@ -100,10 +100,23 @@ def test_create_author_prints_the_password_only_the_first_time():
     first = run("create_author")
     assert "password" in first
     user = get_user_model().objects.get(username="author")
-    password = first.split("with password '")[1].split("'")[0]
+    password = first.split("password:  ")[1].split()[0]
     assert user.check_password(password) and user.is_superuser
     second = run("create_author")
     assert password not in second
+    assert second == (
+        "Author account: 'author' at http://127.0.0.1:8000/admin/ "
+        "(password forgotten? manage.py changepassword author)\n"
+    )
+
+
+def test_create_author_frames_the_login_in_a_box(settings):
+    settings.SITE_URL = "http://127.0.0.1:8101"
+    lines = run("create_author").splitlines()
+    # One frame, every line as wide: it stands out among the other steps' lines.
+    assert lines[0] == lines[-1] == "+" + "-" * (len(lines[0]) - 2) + "+"
+    assert all(line.startswith("| ") and line.endswith(" |") and len(line) == len(lines[0]) for line in lines[1:-1])
+    assert "|   address:   http://127.0.0.1:8101/admin/" in lines[3] and "username:  author" in lines[4]
 
 
 def test_rerender_posts_updates_stored_html_and_keeps_updated_at():
