@@ -41,7 +41,7 @@ def test_seed_demo_fills_an_empty_database_once():
     assert '<figure class="code-file">' in html and "<table " in html and 'class="footnote"' in html
     languages = {lang for lang in ("python", "bash", "sql", "nginx", "javascript") if f'data-lang="{lang}"' in html}
     assert len(languages) >= 4
-    assert "left the database alone" in run("seed_demo")
+    assert "Demo content is here (manage.py remove_demo takes it away)." in run("seed_demo")
     assert Post.objects.count() == posts
 
 
@@ -53,7 +53,7 @@ def test_seed_demo_adds_the_comments_in_every_state_and_the_spam_counter():
     assert upgrade.approved_comment_count == 2
     assert all(upgrade.published_at < comment.created_at <= timezone.now() for comment in upgrade.comments.all())
     assert SpamReport.current().killed == 237132 and SpamReport.current().since_year == 2008
-    assert "left the database alone" in run("seed_demo")
+    assert "Demo content is here" in run("seed_demo")
     assert Comment.objects.count() == 5
 
 

@@ -35,7 +35,10 @@ class Command(BaseCommand):
     def handle(self, *args, author=None, source=None, dry_run=False, verbosity=1, **options):
         # A blog with posts is somebody's: the demo is for an empty database only, loaded once.
         if Post.objects.exists():
-            self.stdout.write(self.style.NOTICE("Posts already exist; seed_demo left the database alone."))
+            if demo.present():
+                self.stdout.write("Demo content is here (manage.py remove_demo takes it away).")
+            else:
+                self.stdout.write(self.style.NOTICE("Posts already exist; seed_demo left the database alone."))
             return
         if demo.removed():
             # `make run` calls this every time: an author who removed the demo keeps an empty blog.
