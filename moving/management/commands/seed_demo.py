@@ -75,6 +75,14 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Demo content loaded from {source} ({report.summary()}); manage.py remove_demo takes it away."
+                    f"Demo content loaded from {_shown(source)} ({report.summary()}); "
+                    "manage.py remove_demo takes it away."
                 )
             )
+
+
+def _shown(path):
+    """The folder as the author would type it: relative to the project when it is inside it."""
+    base = Path(settings.BASE_DIR)
+    path, base = path.resolve(), base.resolve()
+    return path.relative_to(base) if path.is_relative_to(base) else path
