@@ -17,9 +17,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from blog.frontmatter import FrontMatterError
 from blog.models import Blurb, Page, Post, Tag, Upload
 from comments.changes import spam_counted, spam_counter_changed
 from comments.models import Comment, CommentEvent, Notification, SpamReport
+from moving.markdown_files import read_folder
 from moving.models import DemoItem, DemoLoad
 
 # What makes each kind of row the demo's as loaded. Derived columns (HTML, counts, updated_at) are left
@@ -52,7 +54,7 @@ def fingerprint(instance):
     for name in CONTENT[type(instance)]:
         value = getattr(instance, name)
         if isinstance(value, str):
-            value = value.replace("\r\n", "\n").strip()
+            value = _text(value)
         elif hasattr(value, "isoformat"):
             # The demo's dates carry the microseconds of the moment it was loaded; the admin's form has none.
             value = value.replace(microsecond=0).isoformat()
@@ -71,14 +73,89 @@ def record(before, spam_before):
         spam_killed_before=spam_before.killed, spam_since_before=spam_before.since_year,
         spam_killed=spam.killed, spam_since=spam.since_year,
     )  # fmt: skip
-    items = []
-    for model, ids in before.items():
-        content_type = ContentType.objects.get_for_model(model)
-        for instance in model.objects.exclude(pk__in=ids):
-            items.append(DemoItem(load=load, content_type=content_type, object_id=instance.pk,
-                                  fingerprint=fingerprint(instance)))  # fmt: skip
-    DemoItem.objects.bulk_create(items)
+    _record_items(load, [instance for model, ids in before.items() for instance in model.objects.exclude(pk__in=ids)])
     return load
+
+
+def _record_items(load, instances):
+    DemoItem.objects.bulk_create(
+        DemoItem(load=load, content_type=ContentType.objects.get_for_model(instance), object_id=instance.pk,
+                 fingerprint=fingerprint(instance))
+        for instance in instances
+    )  # fmt: skip
+
+
+def recognise(folder):
+    """Record the demo a load from before this record existed left here, as far as it is still as `folder` has it.
+
+    Only where nothing is recorded at all. A post counts when its slug, title,
+    body, summary and tags are the file's (its dates were moved at load time,
+    so they cannot tell), and one at a demo post's address that differs is
+    recorded as edited (kept, and named); a page, blurb, tag or upload counts
+    when it is the folder's too; a comment when it is on such a post with the
+    file's name and text. The counter is the demo's when it reads the demo's
+    start year. Returns how many rows were recognised.
+    """
+    if DemoLoad.objects.exists():
+        return 0
+    files = {post_file.slug: post_file for _, post_file in folder.posts}
+    candidates = Post.objects.filter(slug__in=files).prefetch_related("tags", "comments")
+    posts = [post for post in candidates if _same_post(post, files[post.slug])]
+    if not posts:
+        return 0
+    # At a demo post's address but no longer as the file has it: edited, so remove_demo keeps it and says so.
+    edited = [post for post in candidates if post not in posts]
+    found = list(posts)
+    for post in posts:
+        written = {(data["name"], _text(data["text"])) for data in folder.comments.get(post.slug, (None, []))[1]}
+        found += [comment for comment in post.comments.all() if (comment.author_name, _text(comment.body)) in written]
+    found += [blurb for _, meta, body in folder.blurbs for blurb in Blurb.objects.filter(title=meta["title"])
+              if _text(blurb.body) == _text(body)]  # fmt: skip
+    found += [page for _, meta, body in folder.pages for page in Page.objects.filter(slug=meta["slug"])
+              if _text(page.body) == _text(body)]  # fmt: skip
+    names = {name.casefold() for name, _ in folder.tags} | {
+        name.casefold() for post_file in files.values() for name in post_file.tags
+    }
+    found += [tag for tag in Tag.objects.all() if tag.name.casefold() in names]
+    found += list(Upload.objects.filter(file__in=[data["file"] for data in folder.uploads]))
+
+    loaded_at = min(post.created_at for post in posts)
+    load = DemoLoad(loaded_at=loaded_at)
+    spam = SpamReport.current()
+    if folder.spam_report and spam.since_year == folder.spam_report[1] and spam.killed >= folder.spam_report[0]:
+        # Before the demo the counter read 0 since the year the database was made.
+        load.spam_killed_before, load.spam_since_before = 0, loaded_at.year
+        load.spam_killed, load.spam_since = folder.spam_report
+    load.save()
+    _record_items(load, found)
+    DemoItem.objects.bulk_create(
+        DemoItem(load=load, content_type=ContentType.objects.get_for_model(Post), object_id=post.pk, fingerprint="")
+        for post in edited
+    )
+    return len(found)
+
+
+def recognise_folder(source):
+    """recognise() what the demo folder `source` holds; 0 when it cannot be read (a copy without demo/)."""
+    try:
+        folder = read_folder(source)
+    except (FrontMatterError, OSError, UnicodeDecodeError):
+        return 0
+    if not folder.own_format:
+        return 0
+    with transaction.atomic():
+        return recognise(folder)
+
+
+def _text(text):
+    return text.replace("\r\n", "\n").strip()
+
+
+def _same_post(post, post_file):
+    tags = sorted(tag.name.casefold() for tag in post.tags.all())
+    return (post.title, _text(post.body), _text(post.summary), tags) == (
+        post_file.title, _text(post_file.body), _text(post_file.summary), sorted(t.casefold() for t in post_file.tags)
+    )  # fmt: skip
 
 
 def present():

@@ -300,3 +300,45 @@ def demo_queries(client, path):
     with CaptureQueriesContext(connection) as captured:
         assert client.get(path).status_code == 200
     return [query["sql"] for query in captured if "moving_demo" in query["sql"]]
+
+
+def forget_the_record():
+    """The database as a make run from before seed_demo recorded the demo left it."""
+    DemoLoad.objects.all().delete()
+    assert not demo.present() and not DemoItem.objects.exists()
+
+
+def test_a_demo_loaded_before_it_was_recorded_is_recognised_by_its_content_on_the_next_make_run():
+    seed()
+    forget_the_record()
+    post = Post.objects.get(slug="pathlib-five-years-in")
+    post.body += "\nMine now.\n"
+    post.save()
+    assert "Recognised the demo content an earlier make run loaded." in run("seed_demo")
+    assert demo.present()
+    output = run("remove_demo")
+    assert "Kept post 'pathlib, five years in': edited since the demo loaded it." in output
+    assert "Removed post 'Upgrading this blog to Django 5.2'" in output
+    assert list(Post.objects.values_list("slug", flat=True)) == [post.slug]
+    assert not Comment.objects.exists() and not Blurb.objects.exists() and not Page.objects.exists()
+    # Before the demo the counter read 0, since the year this database was made.
+    assert (SpamReport.current().killed, SpamReport.current().since_year) == (0, post.created_at.year)
+
+
+def test_remove_demo_recognises_an_unrecorded_demo_itself():
+    seed()
+    forget_the_record()
+    output = run("remove_demo", "--dry-run")
+    assert "Recognised the demo content" in output and "Would remove post 'Upgrading this blog to Django 5.2'" in output
+    assert not demo.present()  # a dry run records nothing either
+    run("remove_demo")
+    assert everything()["posts"] == [] and everything()["tags"] == []
+
+
+def test_the_authors_own_blog_is_never_taken_for_the_demo():
+    # Same slug as a demo post, the author's own words.
+    make_post(slug="upgrading-this-blog-to-django-52", title="Upgrading this blog to Django 5.2", body="My notes.")
+    make_blurb(title="About Me", body="The real me.")
+    assert "Recognised" not in run("seed_demo")
+    assert "No demo content is recorded" in run("remove_demo")
+    assert Post.objects.count() == 1 and Blurb.objects.count() == 1

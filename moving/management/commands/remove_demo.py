@@ -1,8 +1,10 @@
 """Take away what seed_demo brought and the author left as it was: `make run`'s demo is for trying, not for keeping."""
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from moving import demo
+from moving.management.commands.seed_demo import default_source
 
 
 class Command(BaseCommand):
@@ -15,10 +17,16 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="List what would go and change nothing.")
 
     def handle(self, *args, dry_run=False, **options):
-        if not demo.present():
-            self.stdout.write("No demo content is recorded in this database; nothing to remove.")
-            return
-        removal = demo.remove(dry_run=dry_run)
+        with transaction.atomic():
+            # Loaded by a make run from before seed_demo recorded it: known by its content, as demo/ has it.
+            if not demo.present() and demo.recognise_folder(default_source()):
+                self.stdout.write("Recognised the demo content an earlier make run loaded.")
+            if not demo.present():
+                self.stdout.write("No demo content is recorded in this database; nothing to remove.")
+                return
+            removal = demo.remove(dry_run=dry_run)
+            if dry_run:
+                transaction.set_rollback(True)
         verb = "Would remove" if dry_run else "Removed"
         for line in removal.removed:
             self.stdout.write(f"{verb} {line}")

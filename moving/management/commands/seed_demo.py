@@ -35,6 +35,8 @@ class Command(BaseCommand):
     def handle(self, *args, author=None, source=None, dry_run=False, verbosity=1, **options):
         # A blog with posts is somebody's: the demo is for an empty database only, loaded once.
         if Post.objects.exists():
+            if not dry_run and demo.recognise_folder(source or default_source()):
+                self.stdout.write("Recognised the demo content an earlier make run loaded.")
             if demo.present():
                 self.stdout.write("Demo content is here (manage.py remove_demo takes it away).")
             else:
