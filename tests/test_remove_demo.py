@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -342,3 +343,15 @@ def test_the_authors_own_blog_is_never_taken_for_the_demo():
     assert "Recognised" not in run("seed_demo")
     assert "No demo content is recorded" in run("remove_demo")
     assert Post.objects.count() == 1 and Blurb.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrading_an_install_keeps_its_spam_counter():
+    """moving 0002 (the demo's record) leaves the counter of a blog that has one as it is."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("moving", "0001_wordpress_ids")])
+    SpamReport.objects.update_or_create(pk=1, defaults={"killed": 4321, "since_year": 2011})
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert (SpamReport.current().killed, SpamReport.current().since_year) == (4321, 2011)
+    assert not demo.present()
