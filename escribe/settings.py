@@ -354,6 +354,6 @@ LOGGING = {
     "loggers": {
         # Django's own default is INFO; its errors (django.request) still reach the console.
         "django": {"level": "WARNING"},
-        **{app: {"level": LOG_LEVEL} for app in ("escribe", "blog", "comments", "moving", "deploy")},
+        **{app: {"level": LOG_LEVEL} for app in ("escribe", "blog", "comments", "moving")},
     },
 }

@@ -246,7 +246,8 @@ def _remove():
     for upload in uploads:
         users = upload.used_by()
         if users:
-            removal.kept.append(f"upload {upload.file.name!r}: {', '.join(repr(str(u)) for u in users)} link to it")
+            linked = ", ".join(repr(str(user)) for user in users)
+            removal.kept.append(f"upload {upload.file.name!r}: still linked from {linked}")
         else:
             unused.append(upload)
             removal.removed.append(f"upload {upload.file.name!r}")

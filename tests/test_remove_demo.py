@@ -226,7 +226,7 @@ def test_an_upload_a_kept_post_shows_stays(demo_with_a_picture, settings, django
     post.save()
     with django_capture_on_commit_callbacks(execute=True):
         output = run("remove_demo")
-    assert f"Kept upload '{PICTURE}': 'My picture' link to it." in output
+    assert f"Kept upload '{PICTURE}': still linked from 'My picture'." in output
     assert Upload.objects.exists() and (Path(settings.MEDIA_ROOT) / PICTURE).exists()
 
 
