@@ -4,7 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= $(or $(ESCRIBE_PORT),8000)
+# What `make run` needs (requirements.txt), and what `make test` adds (requirements-dev.txt): a blog
+# that is only run never gets pytest, Playwright or hypothesis.
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # axe-core, the accessibility checker the browser tests inject (package.json; test-only).
 NODE_STAMP := node_modules/.installed
 
@@ -16,20 +20,23 @@ export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 # address served here, unless the operator set the public one.
 run: export ESCRIBE_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP) var/secret_key
-	$(BIN)/python manage.py migrate --noinput -v 0
-	$(BIN)/python manage.py create_author
-	$(BIN)/python manage.py seed_demo --author author
-	$(BIN)/python manage.py collectstatic --noinput -v 0
-	@echo "Serving E-Scribe on http://127.0.0.1:$(PORT)/ (admin: /admin/). Ctrl-C stops it."
-	ESCRIBE_HTTPS=$${ESCRIBE_HTTPS:-0} ESCRIBE_SERVE_MEDIA=$${ESCRIBE_SERVE_MEDIA:-1} exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) escribe.wsgi
+	@set -e; \
+	$(BIN)/python manage.py migrate --noinput -v 0; echo "Database ready."; \
+	login="$$($(BIN)/python manage.py create_author)"; \
+	$(BIN)/python manage.py seed_demo --author author; \
+	$(BIN)/python manage.py collectstatic --noinput -v 0; echo "Static files collected."; \
+	echo "Serving E-Scribe on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops it."; \
+	printf '%s\n' "$$login"; \
+	ESCRIBE_HTTPS=$${ESCRIBE_HTTPS:-0} ESCRIBE_SERVE_MEDIA=$${ESCRIBE_SERVE_MEDIA:-1} exec $(BIN)/gunicorn \
+		-c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --log-level warning escribe.wsgi
 
-test: $(STAMP) $(NODE_STAMP) var/secret_key
+test: $(DEV_STAMP) $(NODE_STAMP) var/secret_key
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # The suite on a throwaway PostgreSQL cluster, started and deleted around the
 # run as in CI (needs the distribution's postgresql package).
-test-postgres: $(STAMP) $(NODE_STAMP) var/secret_key
+test-postgres: $(DEV_STAMP) $(NODE_STAMP) var/secret_key
 	bash .ci/postgres.sh $(BIN)/python -m pytest
 
 # The benchmark of the real stack (bench/run.py, bench/README.md; wrk comes from
@@ -42,21 +49,34 @@ bench: $(STAMP)
 bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.run --smoke $(BENCH_ARGS)
 
-venv: $(STAMP)
+# A developer's venv: the test tools too.
+venv: $(DEV_STAMP)
 
 # The README's screenshots: the demo blog in Chromium, desktop and phone
 # (tests/test_screenshots.py writes them under artefacts/), copied into docs/.
-screenshots: $(STAMP)
+screenshots: $(DEV_STAMP)
 	ESCRIBE_ARTEFACTS_DIR=$(CURDIR)/artefacts $(BIN)/python -m pytest -q -p no:randomly tests/test_screenshots.py
 	for shot in artefacts/screenshots/readme-*.png; do cp "$$shot" "docs/screenshot-$${shot##*/readme-}"; done
 
-# Re-install only when the requirements change; a second `make run` skips this.
-$(STAMP): requirements.txt requirements-dev.txt
+define make_venv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		(echo "E-Scribe needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version)." >&2; exit 1)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+endef
+
+# Re-install only when the requirements change; a second `make run` skips this.
+$(STAMP): requirements.txt
+	$(make_venv)
+	@echo "Installing requirements.txt into $(VENV) (the first time takes a minute)..."
+	@$(PIP_INSTALL) -r requirements.txt
+	@touch $@
+	@echo "Requirements installed."
+
+# requirements-dev.txt includes requirements.txt: both stamps are then up to date.
+$(DEV_STAMP): requirements.txt requirements-dev.txt
+	$(make_venv)
+	$(PIP_INSTALL) -r requirements-dev.txt
+	touch $@ $(STAMP)
 
 # Re-installed only when package-lock.json changes. Without npm the accessibility
 # tests skip and say so (under CI they fail: .ci/run installs npm).

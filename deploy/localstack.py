@@ -321,7 +321,7 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
 
     run_manage(env, "migrate", "--noinput", "-v", "0")
     created = run_manage(env, "create_author", "--no-color").stdout
-    password = re.search(r"with password '([^']+)'", created)
+    password = re.search(r"password: +(\S+)", created)  # the login box create_author prints
     if not password:
         raise StackError(f"create_author printed no password:\n{created}")
     populate(env)

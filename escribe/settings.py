@@ -341,6 +341,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # `axes_reset_logs` on the daily purge timer (deploy/systemd).
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_LOCKOUT_CALLABLE = "escribe.lockout.lockout_response"
+# axes logs "AXES: BEGIN version ..." from every process that starts Django
+# (each manage.py command, each gunicorn worker): five times per `make run`.
+AXES_VERBOSE = False
 
 # Akismet: the client's own variables. Without a key, comments are queued
 # unchecked.
@@ -359,10 +362,19 @@ EMAIL_TIMEOUT = env_int("ESCRIBE_EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("ESCRIBE_DEFAULT_FROM_EMAIL", "E-Scribe <escribe@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# The project's own loggers at ESCRIBE_LOG_LEVEL (INFO: a comment received,
+# Akismet unreachable, page files switched); libraries say only what needs
+# attention, not their start-up chatter, which every process would repeat.
+LOG_LEVEL = env_str("ESCRIBE_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("ESCRIBE_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # Django's own default is INFO; its errors (django.request) still reach the console.
+        "django": {"level": "WARNING"},
+        **{app: {"level": LOG_LEVEL} for app in ("escribe", "blog", "comments", "moving")},
+    },
 }

@@ -39,3 +39,45 @@ class WordPressComment(models.Model):
 
     def __str__(self):
         return f"{self.site} comment {self.wordpress_id}"
+
+
+class DemoLoad(models.Model):
+    """One load of the demo by seed_demo, and what it did to the spam counter; remove_demo sets removed_at.
+
+    A removed demo stays removed: seed_demo (which `make run` calls every
+    time) loads nothing into a database whose demo was taken away.
+    """
+
+    loaded_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    # The counter before the load and as the demo set it: remove_demo takes away only the difference.
+    spam_killed_before = models.PositiveBigIntegerField(null=True, blank=True)
+    spam_since_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    spam_killed = models.PositiveBigIntegerField(null=True, blank=True)
+    spam_since = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "demo load"
+
+    def __str__(self):
+        return f"Demo loaded {self.loaded_at:%Y-%m-%d %H:%M}"
+
+
+class DemoItem(models.Model):
+    """A row the demo brought (a post, tag, blurb, page, upload or comment) with a fingerprint of it as loaded.
+
+    remove_demo compares the fingerprint with the row as it is now: a row the
+    author edited since is the author's and stays.
+    """
+
+    load = models.ForeignKey(DemoLoad, on_delete=models.CASCADE, related_name="items")
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    fingerprint = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "demo item"
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.content_type.model} {self.object_id} from the demo"

@@ -41,7 +41,7 @@ def test_seed_demo_fills_an_empty_database_once():
     assert '<figure class="code-file">' in html and "<table " in html and 'class="footnote"' in html
     languages = {lang for lang in ("python", "bash", "sql", "nginx", "javascript") if f'data-lang="{lang}"' in html}
     assert len(languages) >= 4
-    assert "left the database alone" in run("seed_demo")
+    assert "Demo content is here (manage.py remove_demo takes it away)." in run("seed_demo")
     assert Post.objects.count() == posts
 
 
@@ -53,7 +53,7 @@ def test_seed_demo_adds_the_comments_in_every_state_and_the_spam_counter():
     assert upgrade.approved_comment_count == 2
     assert all(upgrade.published_at < comment.created_at <= timezone.now() for comment in upgrade.comments.all())
     assert SpamReport.current().killed == 237132 and SpamReport.current().since_year == 2008
-    assert "left the database alone" in run("seed_demo")
+    assert "Demo content is here" in run("seed_demo")
     assert Comment.objects.count() == 5
 
 
@@ -100,10 +100,23 @@ def test_create_author_prints_the_password_only_the_first_time():
     first = run("create_author")
     assert "password" in first
     user = get_user_model().objects.get(username="author")
-    password = first.split("with password '")[1].split("'")[0]
+    password = first.split("password:  ")[1].split()[0]
     assert user.check_password(password) and user.is_superuser
     second = run("create_author")
     assert password not in second
+    assert second == (
+        "Author account: 'author' at http://127.0.0.1:8000/admin/ "
+        "(password forgotten? manage.py changepassword author)\n"
+    )
+
+
+def test_create_author_frames_the_login_in_a_box(settings):
+    settings.SITE_URL = "http://127.0.0.1:8101"
+    lines = run("create_author").splitlines()
+    # One frame, every line as wide: it stands out among the other steps' lines.
+    assert lines[0] == lines[-1] == "+" + "-" * (len(lines[0]) - 2) + "+"
+    assert all(line.startswith("| ") and line.endswith(" |") and len(line) == len(lines[0]) for line in lines[1:-1])
+    assert "|   address:   http://127.0.0.1:8101/admin/" in lines[3] and "username:  author" in lines[4]
 
 
 def test_rerender_posts_updates_stored_html_and_keeps_updated_at():

@@ -5,11 +5,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from blog.frontmatter import FrontMatterError
 from blog.models import Post
-from comments.models import Comment, CommentEvent
+from comments.models import Comment, CommentEvent, SpamReport
+from moving import demo
 from moving.management.commands.import_markdown import print_report
 from moving.markdown_files import ImportProblem, import_folder, read_folder
 
@@ -33,7 +35,16 @@ class Command(BaseCommand):
     def handle(self, *args, author=None, source=None, dry_run=False, verbosity=1, **options):
         # A blog with posts is somebody's: the demo is for an empty database only, loaded once.
         if Post.objects.exists():
-            self.stdout.write(self.style.NOTICE("Posts already exist; seed_demo left the database alone."))
+            if not dry_run and demo.recognise_folder(source or default_source()):
+                self.stdout.write("Recognised the demo content an earlier make run loaded.")
+            if demo.present():
+                self.stdout.write("Demo content is here (manage.py remove_demo takes it away).")
+            else:
+                self.stdout.write(self.style.NOTICE("Posts already exist; seed_demo left the database alone."))
+            return
+        if demo.removed():
+            # `make run` calls this every time: an author who removed the demo keeps an empty blog.
+            self.stdout.write("The demo was removed from this database (remove_demo); seed_demo loads it no more.")
             return
         source = source or default_source()
         try:
@@ -52,9 +63,28 @@ class Command(BaseCommand):
             if user is None:
                 self.stdout.write(self.style.WARNING(f"No user {author!r}; the demo posts have no author."))
         try:
-            report = import_folder(folder, dry_run=dry_run, shift=timezone.now() - folder.as_of, author=user)
+            # The load and the record of what it brought (for remove_demo) stand or fall together.
+            with transaction.atomic():
+                before, spam_before = demo.snapshot(), SpamReport.current()
+                report = import_folder(folder, dry_run=dry_run, shift=timezone.now() - folder.as_of, author=user)
+                if not dry_run:
+                    demo.record(before, spam_before)
         except ImportProblem as error:
             raise CommandError(str(error)) from error
         print_report(self, report, verbosity - 1)  # the demo's every line is noise at the default verbosity
-        prefix = "Dry run, nothing changed: would have" if dry_run else "Demo blog from"
-        self.stdout.write(self.style.SUCCESS(f"{prefix} {source}: {report.summary()}."))
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS(f"Dry run, nothing changed: would have {source}: {report.summary()}."))
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo content loaded from {_shown(source)} ({report.summary()}); "
+                    "manage.py remove_demo takes it away."
+                )
+            )
+
+
+def _shown(path):
+    """The folder as the author would type it: relative to the project when it is inside it."""
+    base = Path(settings.BASE_DIR)
+    path, base = path.resolve(), base.resolve()
+    return path.relative_to(base) if path.is_relative_to(base) else path
