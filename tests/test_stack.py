@@ -717,7 +717,7 @@ def test_systemd_units_verify(tmp_path):
     for unit in UNITS:
         template = REPO / "deploy" / "systemd" / unit
         # Only the services name paths; verify checks that ExecStart exists.
-        values = {"APP_DIR": REPO} if unit.endswith(".service") else {}
+        values = {"APP_DIR": REPO, "ENV_FILE": "/etc/escribe/env"} if unit.endswith(".service") else {}
         (tmp_path / unit).write_text(render.render_file(template, **values))
     result = subprocess.run(
         [analyze, "verify", *(str(tmp_path / unit) for unit in UNITS)],

@@ -1,0 +1,400 @@
+"""Installing and upgrading: docs/DEPLOY.md's steps, each named, each stopping the run with its output on failure.
+
+A first run sets everything up; a later run upgrades in place (backup,
+requirements, migrate, collectstatic, refresh_pages, graceful restart) and
+leaves the settings, secret key, data, certificate and password alone.
+Configuration is written beside the old, checked (nginx -t, systemd-analyze
+verify) and put back as it was when the check fails, so a failed step never
+reaches the running site.
+"""
+
+import grp
+import pwd
+import re
+import secrets
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from deploy import render
+from deploy.installer import probe, units
+from deploy.installer.layout import MARKER, PACKAGES, SYSTEM_PYTHON, TIMERS, UNITS, USER, env_file_text
+
+START_TIMEOUT = 60  # seconds for the site to answer through nginx
+
+
+class StepFailed(Exception):
+    """A step failed; the message names it and carries its output."""
+
+    def __init__(self, step, output):
+        super().__init__(f"step {step!r} failed:\n{output.strip()}")
+        self.step = step
+
+
+def run(step, argv, timeout=1800, **options):
+    """Run a command as root; its output, or StepFailed naming the step."""
+    try:
+        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                timeout=timeout, **options)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise StepFailed(step, f"{' '.join(map(str, argv))}: {error}") from None
+    if result.returncode != 0:
+        raise StepFailed(step, f"$ {' '.join(map(str, argv))}\n{result.stdout}")
+    return result.stdout
+
+
+def write(path, text, mode=0o644):
+    """Write `text` to `path` if it differs; True when it did. The old content is returned to undo with."""
+    path = Path(path)
+    old = path.read_text() if path.exists() else None
+    if old != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    path.chmod(mode)
+    return old
+
+
+class Installer:
+    """One run of deploy/install on a layout, with the choices the site is (or was first) installed with."""
+
+    def __init__(self, layout, choices, first, out=print):
+        self.layout, self.choices, self.first, self.out = layout, choices, first, out
+        self.changes = []
+        self.login = None
+        self.systemd = units.systemd_is_init()
+
+    def say(self, text):
+        self.out(text, flush=True)
+
+    def changed(self, text):
+        self.changes.append(text)
+        self.say(f"    {text}")
+
+    def service(self, unit="escribe.service"):
+        return units.Service.from_unit(self.layout.systemd_dir / unit)
+
+    def manage(self, step, *args):
+        """manage.py as the service runs it: its user, group, environment file, folder and umask."""
+        result = self.service().run([str(self.layout.python), "manage.py", *args])
+        if result.returncode != 0:
+            raise StepFailed(step, f"$ manage.py {' '.join(args)}\n{result.stdout}")
+        return result.stdout
+
+    # --- The run ---------------------------------------------------------------------------
+
+    def run(self):
+        self.say(f"{'Installing' if self.first else 'Upgrading'} E-Scribe for {self.choices.name} "
+                 f"from {self.layout.app}")  # fmt: skip
+        if not self.systemd:
+            self.say("systemd is not PID 1 here: its units are written and verified with systemd-analyze, and "
+                     "gunicorn and nginx are started directly with the units' own command lines.")
+        if self.first:
+            self.packages()
+            self.system_user()
+        self.folders()
+        if not self.first:
+            self.backup("Back up before the upgrade")
+        self.virtualenv()
+        if self.first:
+            self.settings()
+        self.systemd_units()
+        self.database()
+        self.static_files()
+        self.header_snippets()
+        self.app_server()
+        self.web_server()
+        if self.first:
+            self.backup("First backup")
+        self.wait_until_served()
+        return self.report()
+
+    def packages(self):
+        wanted = PACKAGES + (["certbot"] if self.choices.tls == "letsencrypt" else [])
+        wanted += ["postgresql"] if self.choices.database == "postgres" else []
+        installed = subprocess.run(
+            ["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\\n", *wanted],
+            capture_output=True, text=True,
+        ).stdout
+        missing = [name for name in wanted if f"{name} installed" not in installed]
+        if missing:
+            self.say(f"==> System packages: {' '.join(missing)}")
+            env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": units.SYSTEMD_PATH}
+            run("apt-get update", ["apt-get", "update", "-q"], env=env)
+            run("apt-get install", ["apt-get", "install", "-y", "-q", *missing], env=env)
+            self.changed(f"Installed {' '.join(missing)}")
+
+    def system_user(self):
+        try:
+            pwd.getpwnam(USER)
+        except KeyError:
+            run("system user", ["adduser", "--system", "--group", "--home", str(self.layout.app),
+                                "--no-create-home", USER])  # fmt: skip
+            self.changed(f"Created the system user {USER}")
+
+    def folders(self):
+        for path, owner, group, mode in self.layout.folders():
+            path.mkdir(parents=True, exist_ok=True)
+            uid, gid = pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid
+            stat = path.stat()
+            if (stat.st_uid, stat.st_gid, stat.st_mode & 0o7777) != (uid, gid, mode):
+                shutil.chown(path, owner, group)
+                path.chmod(mode)
+                self.changed(f"{path}: {owner}:{group} {mode:04o}")
+
+    def virtualenv(self):
+        layout = self.layout
+        self.say("==> The virtualenv (requirements.txt)")
+        if not layout.python.exists():
+            run("virtualenv", [SYSTEM_PYTHON, "-m", "venv", str(layout.venv)])
+            self.changed(f"Created the virtualenv {layout.venv}")
+        pip = [str(layout.python), "-m", "pip", "--disable-pip-version-check"]
+        before = run("pip freeze", [*pip, "freeze"])
+        run("pip install", [*pip, "install", "--quiet", "-r", str(layout.app / "requirements.txt")])
+        after = run("pip freeze", [*pip, "freeze"])
+        if before != after:
+            added = sorted(set(after.split()) - set(before.split()))
+            self.changed(f"Installed {len(added)} package(s): {' '.join(added[:8])}{' ...' if len(added) > 8 else ''}")
+        # The code is read-only to the app: compile it once here.
+        packages = [str(layout.app / name) for name in ("blog", "comments", "escribe", "moving", "deploy")]
+        run("compileall", [str(layout.python), "-m", "compileall", "-q", *packages])
+
+    def settings(self):
+        layout = self.layout
+        layout.etc.mkdir(mode=0o755, parents=True, exist_ok=True)
+        if layout.env_file.exists():
+            self.say(f"==> Settings: {layout.env_file} exists and is kept")
+            return
+        self.say(f"==> Settings: {layout.env_file}")
+        database_url = self.postgres() if self.choices.database == "postgres" else ""
+        write(layout.env_file, env_file_text(layout, self.choices, database_url), mode=0o600)
+        self.changed(f"Wrote {layout.env_file} with a new secret key (0600)")
+
+    def postgres(self):
+        """A role and database for the blog on this machine's PostgreSQL; returns ESCRIBE_DATABASE_URL."""
+        self.say("==> PostgreSQL: the role and database escribe")
+        if self.systemd:
+            run("PostgreSQL", ["systemctl", "enable", "--now", "postgresql"])
+        else:
+            for line in run("PostgreSQL", ["pg_lsclusters", "--no-header"]).splitlines():
+                version, cluster, _port, status = line.split()[:4]
+                if status != "online":
+                    run("PostgreSQL", ["pg_ctlcluster", version, cluster, "start"])
+        password = secrets.token_hex(24)
+        psql = ["runuser", "-u", "postgres", "--", "psql", "-q", "-v", "ON_ERROR_STOP=1"]
+        exists = run("PostgreSQL role", [*psql, "-tAc", "SELECT 1 FROM pg_roles WHERE rolname = 'escribe'"])
+        verb = "ALTER" if exists.strip() else "CREATE"
+        run("PostgreSQL role", [*psql, "-c", f"{verb} ROLE escribe LOGIN PASSWORD '{password}'"])
+        databases = run("PostgreSQL database", [*psql, "-tAc", "SELECT 1 FROM pg_database WHERE datname = 'escribe'"])
+        if not databases.strip():
+            run("PostgreSQL database", ["runuser", "-u", "postgres", "--", "createdb", "--owner", "escribe", "escribe"])
+        self.changed("Created the PostgreSQL role and database escribe (a random password)")
+        return f"postgres://escribe:{password}@127.0.0.1:5432/escribe"
+
+    def systemd_units(self):
+        """The service and timers rendered into the systemd folder, verified before they replace the old ones."""
+        layout = self.layout
+        self.say("==> systemd units")
+        values = {"APP_DIR": layout.app, "ENV_FILE": layout.env_file}
+        texts = {unit: render.render_file(layout.app / "deploy/systemd" / unit, **values) for unit in UNITS}
+        texts.update({timer: (layout.app / "deploy/systemd" / timer).read_text() for timer in TIMERS})
+        olds = {unit: write(layout.systemd_dir / unit, text) for unit, text in texts.items()}
+        verified = subprocess.run(
+            ["systemd-analyze", "verify", *(str(layout.systemd_dir / unit) for unit in texts)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120,
+        )
+        if verified.returncode != 0 or verified.stdout.strip():
+            for unit, old in olds.items():
+                if old is None:
+                    (layout.systemd_dir / unit).unlink()
+                else:
+                    (layout.systemd_dir / unit).write_text(old)
+            raise StepFailed("systemd units (systemd-analyze verify)", verified.stdout)
+        self.units_changed = [unit for unit, old in olds.items() if old != texts[unit]]
+        if self.units_changed:
+            self.changed(f"Wrote {', '.join(self.units_changed)} (verified)")
+        if self.systemd and self.units_changed:
+            run("systemctl daemon-reload", ["systemctl", "daemon-reload"])
+
+    def database(self):
+        self.say("==> Database: migrate")
+        migrated = self.manage("migrate", "migrate", "--noinput")
+        applied = re.findall(r"Applying (\S+)\.\.\.", migrated)
+        if applied:
+            more = " ..." if len(applied) > 5 else ""
+            self.changed(f"Applied {len(applied)} migration(s): {', '.join(applied[:5])}{more}")
+        if self.first:
+            email = ["--email", self.choices.email] if self.choices.email else []
+            self.login = self.manage("create_author", "create_author", "--no-color", *email).strip()
+            self.changed("Created the author's account")
+
+    def static_files(self):
+        self.say("==> Static files: collectstatic")
+        collected = self.manage("collectstatic", "collectstatic", "--noinput")
+        copied = re.search(r"(\d+) static files? copied", collected)
+        if copied and copied.group(1) != "0":
+            self.changed(f"Collected {copied.group(1)} new static file(s)")
+
+    def header_snippets(self):
+        layout = self.layout
+        for path, extra in ((layout.page_headers, []), (layout.security_headers, ["--any-response"])):
+            text = self.manage("page_headers", "page_headers", *extra)
+            if write(path, text) != text:
+                self.changed(f"Wrote {path}")
+
+    def app_server(self):
+        """gunicorn started, or on an upgrade restarted gracefully (new workers, the socket kept open)."""
+        layout = self.layout
+        self.say("==> gunicorn (escribe.service)")
+        if not self.first:
+            self.manage("refresh_pages", "refresh_pages")
+            self.changed("Made every page file stale (refresh_pages): pages are rendered by the new code")
+        if self.systemd:
+            if self.first:
+                run("systemctl enable", ["systemctl", "enable", "--now", "escribe.service", *TIMERS])
+            elif "escribe.service" in self.units_changed:
+                run("systemctl restart", ["systemctl", "restart", "escribe.service"])
+            else:
+                run("systemctl reload", ["systemctl", "reload", "escribe.service"])
+            return
+        pid_file = layout.runtime / "gunicorn.pid"
+        service = self.service()
+        layout.runtime.mkdir(parents=True, exist_ok=True)
+        shutil.chown(layout.runtime, service.user, service.group)
+        pid = units.alive(pid_file)
+        if pid and "escribe.service" not in self.units_changed:
+            run("graceful restart", [arg.replace("$MAINPID", str(pid)) for arg in service.reload[0].split()])
+            self.changed(f"Reloaded gunicorn gracefully (HUP to pid {pid})")
+            return
+        units.stop(pid_file)
+        pid = service.start(layout.log_dir / "gunicorn.log", pid_file)
+        self.changed(f"Started gunicorn (pid {pid}) with escribe.service's ExecStart as {service.user}:{service.group}"
+                     f"; its output goes to {layout.log_dir / 'gunicorn.log'}; the timers run only under systemd")
+
+    # --- nginx and TLS ---------------------------------------------------------------------
+
+    def certificate(self):
+        """The certificate nginx starts with: the self-signed one (made once), or Let's Encrypt's or snakeoil."""
+        cert, key = self.layout.certificate(self.choices)
+        if self.choices.tls == "letsencrypt":
+            if cert.exists():
+                return cert, key
+            return Path("/etc/ssl/certs/ssl-cert-snakeoil.pem"), Path("/etc/ssl/private/ssl-cert-snakeoil.key")
+        if not cert.exists():
+            self.layout.tls_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            run("self-signed certificate", [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825", "-keyout", str(key),
+                "-out", str(cert), "-subj", f"/CN={self.choices.name}", "-addext",
+                f"subjectAltName=DNS:{self.choices.name}",
+            ])  # fmt: skip
+            key.chmod(0o600)
+            self.changed(f"Made a self-signed certificate for {self.choices.name}: {cert}")
+        return cert, key
+
+    def site_text(self, cert, key):
+        layout, choices = self.layout, self.choices
+        return MARKER + "\n" + render.render_file(
+            layout.app / "deploy/nginx/escribe.conf",
+            SERVER_NAME=choices.name, HTTP_PORT=choices.http_port, HTTPS_PORT=choices.https_port,
+            SOCKET=layout.socket, STATIC_ROOT=layout.var / "static", PAGES_DIR=layout.var / "pages",
+            MEDIA_ROOT=layout.var / "media", PAGE_HEADERS=layout.page_headers,
+            SECURITY_HEADERS=layout.security_headers, ACME_ROOT=layout.acme_root,
+            ACCESS_LOG=layout.access_log, SSL_CERT=cert, SSL_KEY=key,
+        )
+
+    def nginx_site(self, cert, key):
+        """The site written, tested with `nginx -t`, and only then loaded; put back as it was if the test fails."""
+        layout = self.layout
+        text = self.site_text(cert, key)
+        old = write(layout.site, text)
+        linked = layout.site_link.is_symlink()
+        if not linked:
+            layout.site_link.parent.mkdir(parents=True, exist_ok=True)
+            layout.site_link.symlink_to(layout.site)
+        stock = layout.stock_site_link.is_symlink() and self.choices.http_port == 80
+        if stock:
+            stock_target = layout.stock_site_link.readlink()
+            layout.stock_site_link.unlink()
+        tested = subprocess.run(["nginx", "-t", "-q", "-c", str(layout.nginx_conf)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)  # fmt: skip
+        if tested.returncode != 0:
+            if old is None:
+                layout.site.unlink()
+            else:
+                layout.site.write_text(old)
+            if not linked:
+                layout.site_link.unlink()
+            if stock:
+                layout.stock_site_link.symlink_to(stock_target)
+            raise StepFailed("nginx site (nginx -t)", tested.stdout)
+        if stock:
+            self.changed("Disabled Debian's default nginx site (it claims port 80's default server)")
+        if old != text:
+            self.changed(f"Wrote the nginx site {layout.site} (nginx -t passed)")
+        self.reload_nginx()
+
+    def reload_nginx(self):
+        conf = str(self.layout.nginx_conf)
+        if self.systemd:
+            run("nginx reload", ["systemctl", "reload-or-restart", "nginx"])
+        elif units.alive(units.nginx_pid_file(conf)):
+            run("nginx reload", ["nginx", "-c", conf, "-s", "reload"])
+        else:
+            run("nginx start", ["nginx", "-c", conf])
+            self.changed(f"Started nginx directly (nginx -c {conf})")
+
+    def web_server(self):
+        self.say("==> nginx and TLS")
+        self.layout.acme_root.mkdir(parents=True, exist_ok=True)
+        cert, key = self.certificate()
+        self.nginx_site(cert, key)
+        if self.choices.tls == "letsencrypt" and not self.layout.certificate(self.choices)[0].exists():
+            self.lets_encrypt()
+
+    def lets_encrypt(self):
+        choices = self.choices
+        conf = str(self.layout.nginx_conf)
+        hook = "systemctl reload nginx" if self.systemd else f"nginx -c {conf} -s reload"
+        run("certbot", [
+            "certbot", "certonly", "--non-interactive", "--webroot", "-w", str(self.layout.acme_root),
+            "-d", choices.name, "--email", choices.email, "--agree-tos", "--no-eff-email", "--deploy-hook", hook,
+        ])  # fmt: skip
+        self.changed(f"Got a Let's Encrypt certificate for {choices.name} (certbot.timer renews it)")
+        self.nginx_site(*self.layout.certificate(choices))
+
+    # --- Backups and the end ---------------------------------------------------------------
+
+    def backup(self, what):
+        self.say(f"==> {what} (escribe-backup.service)")
+        if self.systemd:
+            run(what, ["systemctl", "start", "escribe-backup.service"])
+            return
+        status, output = self.service("escribe-backup.service").run_oneshot()
+        if status != 0:
+            raise StepFailed(what, output)
+        self.changed(output.strip().splitlines()[-1] if output.strip() else "Backed up the database")
+
+    def wait_until_served(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                status, _headers, body = probe.get(self.choices, "/healthz")
+                if status == 200:
+                    return
+                last = f"{status} {body[:200]!r}"
+            except OSError as error:
+                last = repr(error)
+            time.sleep(0.2)
+        raise StepFailed("the site answers through nginx", f"/healthz: {last}")
+
+    def report(self):
+        self.say("")
+        if self.first:
+            self.say(f"E-Scribe is installed: {self.choices.site_url}/")
+        else:
+            self.say("Upgraded. Changed: " + ("; ".join(self.changes) if self.changes else "nothing"))
+            self.say("Unchanged: the settings and secret key, the data, the certificate and the author's password.")
+        if self.login:
+            self.say(f"\nThe author's login, shown this once ({self.choices.site_url}/admin/):\n\n{self.login}\n")
+        return 0
