@@ -83,7 +83,7 @@ def django(layout, service):
     deploy = service.run([str(layout.python), "manage.py", "check", "--deploy", "--fail-level", "WARNING"])
     if deploy.returncode != 0:
         # The findings, without Django's headings and summary.
-        findings = [line.strip() for line in deploy.stdout.splitlines()
+        findings = [line.strip() for line in (deploy.stdout + deploy.stderr).splitlines()
                     if line.strip() and not line.startswith(("System check", "WARNINGS:", "ERRORS:"))]  # fmt: skip
         yield "manage.py check --deploy: " + "; ".join(findings)
 

@@ -78,7 +78,7 @@ class Installer:
         """manage.py as the service runs it: its user, group, environment file, folder and umask."""
         result = self.service().run([str(self.layout.python), "manage.py", *args])
         if result.returncode != 0:
-            raise StepFailed(step, f"$ manage.py {' '.join(args)}\n{result.stdout}")
+            raise StepFailed(step, f"$ manage.py {' '.join(args)}\n{result.stdout}{result.stderr}")
         return result.stdout
 
     # --- The run ---------------------------------------------------------------------------
@@ -226,7 +226,6 @@ class Installer:
         if self.first:
             email = ["--email", self.choices.email] if self.choices.email else []
             self.login = self.manage("create_author", "create_author", "--no-color", *email).strip()
-            self.changed("Created the author's account")
 
     def static_files(self):
         self.say("==> Static files: collectstatic")
@@ -369,9 +368,9 @@ class Installer:
         if self.systemd:
             run(what, ["systemctl", "start", "escribe-backup.service"])
             return
-        status, output = self.service("escribe-backup.service").run_oneshot()
+        status, output, errors = self.service("escribe-backup.service").run_oneshot()
         if status != 0:
-            raise StepFailed(what, output)
+            raise StepFailed(what, output + errors)
         self.changed(output.strip().splitlines()[-1] if output.strip() else "Backed up the database")
 
     def wait_until_served(self):
