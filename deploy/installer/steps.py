@@ -371,7 +371,8 @@ class Installer:
         status, output, errors = self.service("escribe-backup.service").run_oneshot()
         if status != 0:
             raise StepFailed(what, output + errors)
-        self.changed(output.strip().splitlines()[-1] if output.strip() else "Backed up the database")
+        done = [line for line in output.splitlines() if line.startswith("Backed up")]
+        self.changed(done[0] if done else "Backed up the database")
 
     def wait_until_served(self):
         deadline = time.monotonic() + START_TIMEOUT
