@@ -143,12 +143,18 @@ class Layout:
     def load_choices(self):
         """The recorded choices, or None before the first install."""
         try:
-            return Choices(**json.loads(self.choices_file.read_text()))
+            recorded = json.loads(self.choices_file.read_text())
         except FileNotFoundError:
             return None
+        recorded.pop("app", None)
+        return Choices(**recorded)
+
+    def installed_app(self):
+        """The checkout the recorded install runs from."""
+        return Path(json.loads(self.choices_file.read_text())["app"])
 
     def save_choices(self, choices):
-        self.choices_file.write_text(json.dumps(asdict(choices), indent=2) + "\n")
+        self.choices_file.write_text(json.dumps({**asdict(choices), "app": str(self.app)}, indent=2) + "\n")
 
 
 def env_file_text(layout, choices, database_url=""):

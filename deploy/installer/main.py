@@ -35,9 +35,10 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     layout = Layout(app=APP, root=args.root.resolve())
-    if args.check:
-        return doctor.check(layout)
     recorded = layout.load_choices()
+    if args.check:
+        # Whichever checkout's installer asks, the check is of the install's own checkout.
+        return doctor.check(Layout(app=layout.installed_app(), root=layout.root) if recorded else layout)
     if args.name is None:
         if recorded is None:
             parser().error("name the blog's host name, e.g. deploy/install blog.example.com")

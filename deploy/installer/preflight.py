@@ -116,6 +116,8 @@ def refusals(layout, choices, recorded):
         problems.append("--tls letsencrypt needs --email (Let's Encrypt's expiry notices go there)")
     if recorded and recorded.name != choices.name:
         problems.append(f"this server's blog is {recorded.name}; a second run upgrades it and cannot rename it")
+    if recorded and layout.installed_app() != layout.app:
+        problems.append(f"this server's blog runs from {layout.installed_app()}: run the deploy/install there")
     for port in dict.fromkeys((choices.http_port, choices.https_port)):
         problems.append(port_taken(port, layout))
     if choices.http_port == choices.https_port:
