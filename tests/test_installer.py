@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from deploy.installer import units
+from deploy.installer import doctor, units
+from deploy.installer.layout import PACKAGES, Choices, Layout
 from deploy.installer.units import Service
 from deploy.localstack import Stack, free_port
 from tests.stack import REPO
@@ -124,6 +125,35 @@ def test_check_on_a_server_without_an_install_says_so(root):
     assert "E-Scribe is not installed here" in result.stdout
 
 
+# --- --check's findings that need no install ---------------------------------------------------
+
+
+def test_check_names_a_missing_or_old_backup(tmp_path):
+    layout = Layout(app=tmp_path)
+    backups = tmp_path / "var" / "backups"
+    backups.mkdir(parents=True)
+    assert [line.startswith("no backup in") for line in doctor.backups(layout)] == [True]
+    copy = backups / "escribe-20261130T033112Z.sqlite3"
+    copy.write_bytes(b"")
+    assert list(doctor.backups(layout)) == []
+    three_days_ago = time.time() - 3 * 86400
+    os.utime(copy, (three_days_ago, three_days_ago))
+    assert list(doctor.backups(layout)) == ["the last backup is 3.0 days old (escribe-backup.timer should run nightly)"]
+
+
+def test_check_names_a_certificate_that_expires_within_14_days(tmp_path):
+    openssl = require_program("openssl", "/usr/bin/openssl")
+    layout, choices = Layout(app=tmp_path, root=tmp_path), Choices(HOST, tls="self-signed")
+    cert, key = layout.certificate(choices)
+    cert.parent.mkdir(parents=True)
+    for days, expected in ((13, 1), (15, 0)):
+        subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", str(days), "-subj",
+                        f"/CN={HOST}", "-keyout", key, "-out", cert], check=True, capture_output=True)  # fmt: skip
+        found = list(doctor.certificate(layout, choices))
+        assert len(found) == expected, found
+        assert all("expires in less than 14 days" in line for line in found)
+
+
 # --- A real install from a clean clone --------------------------------------------------------
 
 
@@ -179,6 +209,12 @@ def site():
         missing("Debian's /usr/bin/python3 is missing")
     if user_exists():
         missing("a user escribe exists already: the installer test would take it over")
+    listed = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n", *PACKAGES],
+                            capture_output=True, text=True).stdout  # fmt: skip
+    absent = [name for name in PACKAGES if f"{name} installed" not in listed]
+    if absent:
+        # The installer would apt-get them: the test must leave the machine's packages alone (.ci/run has them).
+        missing(f"the installer test needs {' '.join(absent)} installed first")
     base = Path(tempfile.mkdtemp(prefix="escribe-installer-"))
     # The system user must reach the checkout: the test's folders must be like /srv.
     base.chmod(0o755)
@@ -313,10 +349,31 @@ def test_check_names_a_stopped_gunicorn_and_a_run_of_the_installer_starts_it_aga
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline and Path(f"/proc/{pid_file.read_text().strip()}").exists():
         time.sleep(0.2)
+    (site.app / "var/db").chmod(0o755)
     check = install("--check", root=site.prefix)
+    (site.app / "var/db").chmod(0o700)
     assert check.returncode == 1
     assert "gunicorn (escribe.service) is not running" in check.stdout
+    assert f"{site.app}/var/db is escribe:escribe 0755, should be escribe:escribe 0700" in check.stdout
     again = install(HOST, root=site.prefix, script=site.app / "deploy/install")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Started gunicorn" in again.stdout
     assert install("--check", root=site.prefix).returncode == 0
+
+
+@installer_test
+def test_a_failing_step_stops_naming_it_and_leaves_the_running_site_as_it_was(site):
+    template = site.app / "deploy/nginx/escribe.conf"
+    good = template.read_text()
+    site_file = site.prefix / "etc/nginx/sites-available/escribe.conf"
+    before = site_file.read_bytes()
+    template.write_text(good.replace("server_tokens off;", "server_tokens off; no_such_directive on;", 1))
+    try:
+        failed = install(HOST, root=site.prefix, script=site.app / "deploy/install")
+    finally:
+        template.write_text(good)
+    assert failed.returncode == 1
+    assert "step 'nginx site (nginx -t)' failed" in failed.stderr
+    assert 'unknown directive "no_such_directive"' in failed.stderr
+    assert site_file.read_bytes() == before
+    assert site.get("/healthz").status_code == 200
