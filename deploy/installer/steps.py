@@ -175,11 +175,11 @@ class Installer:
         self.say("==> PostgreSQL: the role and database escribe")
         if self.systemd:
             run("PostgreSQL", ["systemctl", "enable", "--now", "postgresql"])
-        else:
-            for line in run("PostgreSQL", ["pg_lsclusters", "--no-header"]).splitlines():
-                version, cluster, _port, status = line.split()[:4]
-                if status != "online":
-                    run("PostgreSQL", ["pg_ctlcluster", version, cluster, "start"])
+        # Debian's cluster (apt made one): started where systemd does not, and its port.
+        clusters = run("PostgreSQL", ["pg_lsclusters", "--no-header"]).split("\n")
+        version, cluster, port, status = clusters[0].split()[:4]
+        if status != "online":
+            run("PostgreSQL", ["pg_ctlcluster", version, cluster, "start"])
         password = secrets.token_hex(24)
         psql = ["runuser", "-u", "postgres", "--", "psql", "-q", "-v", "ON_ERROR_STOP=1"]
         exists = run("PostgreSQL role", [*psql, "-tAc", "SELECT 1 FROM pg_roles WHERE rolname = 'escribe'"])
@@ -189,7 +189,7 @@ class Installer:
         if not databases.strip():
             run("PostgreSQL database", ["runuser", "-u", "postgres", "--", "createdb", "--owner", "escribe", "escribe"])
         self.changed("Created the PostgreSQL role and database escribe (a random password)")
-        return f"postgres://escribe:{password}@127.0.0.1:5432/escribe"
+        return f"postgres://escribe:{password}@127.0.0.1:{port}/escribe"
 
     def systemd_units(self):
         """The service and timers rendered into the systemd folder, verified before they replace the old ones."""
