@@ -6,8 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from deploy.installer import doctor, preflight
+from deploy.installer.commands import StepFailed
 from deploy.installer.layout import Choices, Layout
-from deploy.installer.steps import Installer, StepFailed
+from deploy.installer.steps import Installer
 
 APP = Path(__file__).resolve().parent.parent.parent
 

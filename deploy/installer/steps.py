@@ -15,47 +15,17 @@ import secrets
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 from deploy import render
 from deploy.installer import probe, units
-from deploy.installer.layout import MARKER, PACKAGES, SYSTEM_PYTHON, TIMERS, UNITS, USER, env_file_text
+from deploy.installer.commands import StepFailed, run, write
+from deploy.installer.layout import PACKAGES, SYSTEM_PYTHON, TIMERS, UNITS, USER, env_file_text
+from deploy.installer.web import WebServer
 
 START_TIMEOUT = 60  # seconds for the site to answer through nginx
 
 
-class StepFailed(Exception):
-    """A step failed; the message names it and carries its output."""
-
-    def __init__(self, step, output):
-        super().__init__(f"step {step!r} failed:\n{output.strip()}")
-        self.step = step
-
-
-def run(step, argv, timeout=1800, **options):
-    """Run a command as root; its output, or StepFailed naming the step."""
-    try:
-        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                timeout=timeout, **options)  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise StepFailed(step, f"{' '.join(map(str, argv))}: {error}") from None
-    if result.returncode != 0:
-        raise StepFailed(step, f"$ {' '.join(map(str, argv))}\n{result.stdout}")
-    return result.stdout
-
-
-def write(path, text, mode=0o644):
-    """Write `text` to `path` if it differs; True when it did. The old content is returned to undo with."""
-    path = Path(path)
-    old = path.read_text() if path.exists() else None
-    if old != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    path.chmod(mode)
-    return old
-
-
-class Installer:
+class Installer(WebServer):
     """One run of deploy/install on a layout, with the choices the site is (or was first) installed with."""
 
     def __init__(self, layout, choices, first, out=print):
@@ -270,97 +240,6 @@ class Installer:
         self.changed(f"Started gunicorn (pid {pid}) with escribe.service's ExecStart as {service.user}:{service.group}"
                      f"; its output goes to {layout.log_dir / 'gunicorn.log'}; the timers run only under systemd")
 
-    # --- nginx and TLS ---------------------------------------------------------------------
-
-    def certificate(self):
-        """The certificate nginx starts with: the self-signed one (made once), or Let's Encrypt's or snakeoil."""
-        cert, key = self.layout.certificate(self.choices)
-        if self.choices.tls == "letsencrypt":
-            if cert.exists():
-                return cert, key
-            return Path("/etc/ssl/certs/ssl-cert-snakeoil.pem"), Path("/etc/ssl/private/ssl-cert-snakeoil.key")
-        if not cert.exists():
-            self.layout.tls_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            run("self-signed certificate", [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825", "-keyout", str(key),
-                "-out", str(cert), "-subj", f"/CN={self.choices.name}", "-addext",
-                f"subjectAltName=DNS:{self.choices.name}",
-            ])  # fmt: skip
-            key.chmod(0o600)
-            self.changed(f"Made a self-signed certificate for {self.choices.name}: {cert}")
-        return cert, key
-
-    def site_text(self, cert, key):
-        layout, choices = self.layout, self.choices
-        return MARKER + "\n" + render.render_file(
-            layout.app / "deploy/nginx/escribe.conf",
-            SERVER_NAME=choices.name, HTTP_PORT=choices.http_port, HTTPS_PORT=choices.https_port,
-            SOCKET=layout.socket, STATIC_ROOT=layout.var / "static", PAGES_DIR=layout.var / "pages",
-            MEDIA_ROOT=layout.var / "media", PAGE_HEADERS=layout.page_headers,
-            SECURITY_HEADERS=layout.security_headers, ACME_ROOT=layout.acme_root,
-            ACCESS_LOG=layout.access_log, SSL_CERT=cert, SSL_KEY=key,
-        )
-
-    def nginx_site(self, cert, key):
-        """The site written, tested with `nginx -t`, and only then loaded; put back as it was if the test fails."""
-        layout = self.layout
-        text = self.site_text(cert, key)
-        old = write(layout.site, text)
-        linked = layout.site_link.is_symlink()
-        if not linked:
-            layout.site_link.parent.mkdir(parents=True, exist_ok=True)
-            layout.site_link.symlink_to(layout.site)
-        stock = layout.stock_site_link.is_symlink() and self.choices.http_port == 80
-        if stock:
-            stock_target = layout.stock_site_link.readlink()
-            layout.stock_site_link.unlink()
-        tested = subprocess.run(["nginx", "-t", "-q", "-c", str(layout.nginx_conf)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)  # fmt: skip
-        if tested.returncode != 0:
-            if old is None:
-                layout.site.unlink()
-            else:
-                layout.site.write_text(old)
-            if not linked:
-                layout.site_link.unlink()
-            if stock:
-                layout.stock_site_link.symlink_to(stock_target)
-            raise StepFailed("nginx site (nginx -t)", tested.stdout)
-        if stock:
-            self.changed("Disabled Debian's default nginx site (it claims port 80's default server)")
-        if old != text:
-            self.changed(f"Wrote the nginx site {layout.site} (nginx -t passed)")
-        self.reload_nginx()
-
-    def reload_nginx(self):
-        conf = str(self.layout.nginx_conf)
-        if self.systemd:
-            run("nginx reload", ["systemctl", "reload-or-restart", "nginx"])
-        elif units.alive(units.nginx_pid_file(conf)):
-            run("nginx reload", ["nginx", "-c", conf, "-s", "reload"])
-        else:
-            run("nginx start", ["nginx", "-c", conf])
-            self.changed(f"Started nginx directly (nginx -c {conf})")
-
-    def web_server(self):
-        self.say("==> nginx and TLS")
-        self.layout.acme_root.mkdir(parents=True, exist_ok=True)
-        cert, key = self.certificate()
-        self.nginx_site(cert, key)
-        if self.choices.tls == "letsencrypt" and not self.layout.certificate(self.choices)[0].exists():
-            self.lets_encrypt()
-
-    def lets_encrypt(self):
-        choices = self.choices
-        conf = str(self.layout.nginx_conf)
-        hook = "systemctl reload nginx" if self.systemd else f"nginx -c {conf} -s reload"
-        run("certbot", [
-            "certbot", "certonly", "--non-interactive", "--webroot", "-w", str(self.layout.acme_root),
-            "-d", choices.name, "--email", choices.email, "--agree-tos", "--no-eff-email", "--deploy-hook", hook,
-        ])  # fmt: skip
-        self.changed(f"Got a Let's Encrypt certificate for {choices.name} (certbot.timer renews it)")
-        self.nginx_site(*self.layout.certificate(choices))
-
     # --- Backups and the end ---------------------------------------------------------------
 
     def backup(self, what):
@@ -393,8 +272,13 @@ class Installer:
         if self.first:
             self.say(f"E-Scribe is installed: {self.choices.site_url}/")
         else:
-            self.say("Upgraded. Changed: " + ("; ".join(self.changes) if self.changes else "nothing"))
+            self.say(f"Upgraded {self.choices.site_url}/ in place. What changed:")
+            for change in self.changes:
+                self.say(f"  - {change}")
             self.say("Unchanged: the settings and secret key, the data, the certificate and the author's password.")
-        if self.login:
+        if self.login and "password" in self.login:
             self.say(f"\nThe author's login, shown this once ({self.choices.site_url}/admin/):\n\n{self.login}\n")
+        elif self.login:
+            # A first run that stopped after create_author: the password was shown then, or never.
+            self.say(f"\n{self.login}\nA forgotten password is set anew with `manage changepassword author`.")
         return 0
