@@ -1,5 +1,6 @@
 """Running one step's command as root, and writing a file only when it changes: what every step uses."""
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -25,11 +26,13 @@ def run(step, argv, timeout=1800, **options):
 
 
 def write(path, text, mode=0o644):
-    """Write `text` to `path` if it differs; True when it did. The old content is returned to undo with."""
+    """Write `text` to `path` (with `mode`) if it differs; returns the old text (None: no file), to undo with."""
     path = Path(path)
     old = path.read_text() if path.exists() else None
     if old != text:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        # Created with its mode: a secret is never readable by others, not even for a moment.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "w") as file:
+            file.write(text)
     path.chmod(mode)
     return old
