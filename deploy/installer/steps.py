@@ -213,11 +213,25 @@ class Installer(WebServer):
 
     def app_server(self):
         """gunicorn started, or on an upgrade restarted gracefully (new workers, the socket kept open)."""
-        layout = self.layout
         self.say("==> gunicorn (escribe.service)")
+        old_workers = units.children(self.gunicorn_pid())
+        self.restart_gunicorn()
         if not self.first:
+            # Once the old code's workers are gone: a page one of them rendered later would outlive the upgrade.
+            units.wait_until_gone(old_workers, timeout=45)
             self.manage("refresh_pages", "refresh_pages")
             self.changed("Made every page file stale (refresh_pages): pages are rendered by the new code")
+
+    def gunicorn_pid(self):
+        """gunicorn's master process, if it runs."""
+        if self.systemd:
+            shown = subprocess.run(["systemctl", "show", "-p", "MainPID", "--value", "escribe.service"],
+                                   capture_output=True, text=True).stdout.strip()  # fmt: skip
+            return int(shown) if shown.isdigit() and shown != "0" else None
+        return units.alive(self.layout.runtime / "gunicorn.pid")
+
+    def restart_gunicorn(self):
+        layout = self.layout
         if self.systemd:
             if self.first:
                 run("systemctl enable", ["systemctl", "enable", "--now", "escribe.service", *TIMERS])

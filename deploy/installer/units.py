@@ -152,6 +152,23 @@ def stop(pid_file, timeout=40):
     return True
 
 
+def children(pid):
+    """The pids of a process's children (gunicorn's workers), empty if it is not running."""
+    if pid is None:
+        return set()
+    try:
+        return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
+def wait_until_gone(pids, timeout):
+    """Wait (bounded) until none of `pids` runs any more: old workers finishing their requests after a HUP."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in pids):
+        time.sleep(0.1)
+
+
 def nginx_pid_file(nginx_conf):
     """The pid file nginx.conf names (Debian's nginx is built with /run/nginx.pid)."""
     for line in Path(nginx_conf).read_text().splitlines():
