@@ -10,6 +10,7 @@ undoes everything afterwards: its processes, the system user, the files.
 """
 
 import hashlib
+import json
 import os
 import pwd
 import re
@@ -117,6 +118,32 @@ def test_lets_encrypt_without_an_address_is_refused(root):
     before, user_before = snapshot(root), user_exists()
     result = install("blog.example.com", "--http-port", free_port(), "--https-port", free_port(), root=root)
     assert_refused(result, "--tls letsencrypt needs --email", root, before, user_before)
+
+
+@pytest.mark.parametrize(("recorded", "message"), [
+    ({"name": "old.example.com", "app": str(REPO)}, "this server's blog is old.example.com"),
+    ({"name": HOST, "app": "/srv/elsewhere"}, "this server's blog runs from /srv/elsewhere"),
+])  # fmt: skip
+def test_a_second_run_for_another_name_or_from_another_checkout_is_refused(root, recorded, message):
+    (root / "etc" / "escribe").mkdir()
+    (root / "etc" / "escribe" / "install.json").write_text(json.dumps({
+        "email": "", "tls": "self-signed", "database": "sqlite", "http_port": free_port(), "https_port": free_port(),
+        **recorded,
+    }))  # fmt: skip
+    before, user_before = snapshot(root), user_exists()
+    result = install(HOST, root=root)
+    assert_refused(result, message, root, before, user_before)
+
+
+def test_anyone_but_root_is_refused(root):
+    root.chmod(0o755)
+    before, user_before = snapshot(root), user_exists()
+    # As root, the test asks as nobody.
+    prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+    result = subprocess.run([*prefix, str(INSTALL), HOST, "--tls", "self-signed", "--root", str(root),
+                             "--http-port", str(free_port()), "--https-port", str(free_port())],
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert_refused(result, "deploy/install must run as root", root, before, user_before)
 
 
 def test_check_on_a_server_without_an_install_says_so(root):

@@ -1,6 +1,7 @@
 """deploy/install's command line: install, upgrade in place, or --check."""
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -35,6 +36,11 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    if os.geteuid() != 0:
+        # It reads the settings (0600), runs manage.py as escribe and writes /etc: before anything else.
+        print("deploy/install: deploy/install must run as root (sudo deploy/install ...)", file=sys.stderr)
+        print("deploy/install: nothing was changed.", file=sys.stderr)
+        return 2
     layout = Layout(app=APP, root=args.root.resolve())
     recorded = layout.load_choices()
     if args.check:

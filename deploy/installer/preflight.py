@@ -107,10 +107,7 @@ def foreign_site(layout):
 
 def refusals(layout, choices, recorded):
     """Every reason not to begin, found before anything changes."""
-    problems = []
-    if os.geteuid() != 0:
-        problems.append("deploy/install must run as root (sudo deploy/install ...)")
-    problems.append(unsupported_system(layout.root))
+    problems = [unsupported_system(layout.root)]
     problems.append(not_a_host_name(choices.name, choices.tls))
     if choices.tls == "letsencrypt" and not choices.email:
         problems.append("--tls letsencrypt needs --email (Let's Encrypt's expiry notices go there)")
