@@ -409,3 +409,24 @@ def test_a_failing_step_stops_naming_it_and_leaves_the_running_site_as_it_was(si
     assert 'unknown directive "no_such_directive"' in failed.stderr
     assert site_file.read_bytes() == before
     assert site.get("/healthz").status_code == 200
+
+
+def test_a_first_run_that_fails_after_making_the_account_still_shows_its_login(root, monkeypatch, capsys):
+    from deploy.installer import main as installer_main
+    from deploy.installer.commands import StepFailed
+
+    class FailingAfterTheAccount:
+        def __init__(self, *args, **kwargs):
+            self.login = "Log in at /admin/ as 'author' with password 'not-shown-again'."
+
+        def run(self):
+            raise StepFailed("certbot", "DNS problem: NXDOMAIN looking up A for blog.example.com")
+
+    monkeypatch.setattr(installer_main, "Installer", FailingAfterTheAccount)
+    monkeypatch.setattr(installer_main.preflight, "refusals", lambda *args: [])
+    monkeypatch.setattr(installer_main.os, "geteuid", lambda: 0)
+    assert installer_main.main(["blog.example.com", "--email", "me@example.com", "--root", str(root)]) == 1
+    out, err = capsys.readouterr()
+    assert "password 'not-shown-again'" in out
+    assert "step 'certbot' failed" in err and "NXDOMAIN" in err
+    assert not (root / "etc" / "escribe" / "install.json").exists()

@@ -63,8 +63,12 @@ def main(argv=None):
     try:
         status = installer.run()
     except StepFailed as failure:
+        if installer.login:
+            # The account exists now and a run after the fix will not show its password again.
+            print(f"\nThe author's account was made before the failure; keep its login:\n\n{installer.login}\n")
         print(f"\ndeploy/install: {failure}", file=sys.stderr)
-        print("deploy/install: stopped there; the running site was left as it was.", file=sys.stderr)
+        print("deploy/install: stopped there; the running site was left as it was. Run it again after the fix.",
+              file=sys.stderr)  # fmt: skip
         return 1
     if recorded is None:
         layout.save_choices(choices)
