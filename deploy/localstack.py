@@ -334,6 +334,7 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
     stack.cert, key = make_certificate(openssl, prefix, host)
     (prefix / "acme").mkdir(exist_ok=True)
     run_manage(env, "page_headers", "--output", str(prefix / "page-headers.conf"))
+    run_manage(env, "page_headers", "--any-response", "--output", str(prefix / "security-headers.conf"))
     site = render_site(
         prefix,
         SERVER_NAME=host,
@@ -344,6 +345,7 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
         PAGES_DIR=prefix / "pages",
         MEDIA_ROOT=prefix / "media",
         PAGE_HEADERS=prefix / "page-headers.conf",
+        SECURITY_HEADERS=prefix / "security-headers.conf",
         ACME_ROOT=prefix / "acme",
         ACCESS_LOG=prefix / "nginx-access.log",
         SSL_CERT=stack.cert,

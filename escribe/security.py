@@ -50,6 +50,17 @@ def page_headers():
     return headers
 
 
+def any_response_headers():
+    """page_headers() less what belongs to a page (its caching, its content policy): for any response nginx sends.
+
+    Static files, uploads and nginx's own refusals (413, 429) carry these;
+    each of them says its own Cache-Control, and uploads their own sandboxing policy.
+    """
+    headers = page_headers()
+    del headers["Cache-Control"], headers["Content-Security-Policy"]
+    return headers
+
+
 def nginx_directives(headers):
     """nginx add_header lines for {name: value}; refuses values nginx would misread."""
     lines = []

@@ -516,6 +516,16 @@ def test_the_nginx_snippet_carries_every_header(capsys):
         assert f'add_header {name} "{value}" always;' in snippet
 
 
+@override_settings(SECURE_HSTS_SECONDS=3600)
+def test_the_any_response_snippet_leaves_the_pages_caching_and_policy_to_each_location(capsys):
+    from django.core.management import call_command
+
+    call_command("page_headers", "--any-response")
+    snippet = capsys.readouterr().out
+    assert "Strict-Transport-Security" in snippet and "X-Frame-Options" in snippet
+    assert "Cache-Control" not in snippet and "Content-Security-Policy" not in snippet
+
+
 def test_refresh_pages_makes_every_file_stale(client, pages_dir):
     from django.core.management import call_command
 

@@ -127,9 +127,9 @@ def test_static_files_come_from_nginx_with_a_long_lifetime(stack):
     assert response.headers["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in response.headers["Vary"]
     assert "body" in response.text
-    # Nothing Django adds, and gunicorn never saw it.
-    assert "X-Frame-Options" not in response.headers
+    # From nginx alone (gunicorn never saw it), with the site's security headers all the same.
     assert path not in stack.access_log.read_text()
+    assert_security_headers(response, stack)
 
 
 UPLOAD_IN_SHELL = """
@@ -160,6 +160,7 @@ def test_uploads_come_from_nginx_cached_forever_and_documents_as_attachments(sta
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Content-Security-Policy"] == media.CONTENT_SECURITY_POLICY
         assert "Content-Disposition" not in response.headers
+        assert_security_headers(response, stack)
     document = stack.get(document_url)
     assert document.status_code == 200
     assert document.headers["Content-Disposition"] == "attachment"
@@ -228,8 +229,10 @@ def test_comment_posts_are_rate_limited_by_nginx(stack):
             )
             statuses.append(response.status_code)
             if response.status_code == 429:
-                # nginx's own error page, not Django's "refused" template.
+                # nginx's own error page, not Django's "refused" template, with the site's headers.
                 assert "nginx" in response.text
+                assert_security_headers(response, stack)
+                assert response.headers["Content-Security-Policy"] == "default-src 'none'"
     assert 429 in statuses
     assert set(statuses) <= {302, 429}
     assert comment_count(stack) - before == statuses.count(302)
@@ -242,6 +245,36 @@ def test_oversized_comment_is_refused_by_nginx(stack):
         f"/post/{slug}/comment/", data=comment_form("x" * 100_000), headers={"Origin": stack.origin}
     )
     assert response.status_code == 413
+    assert "nginx" in response.text
+    assert_security_headers(response, stack)
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'"
+
+
+@stack_test
+def test_a_login_flood_is_refused_by_nginx_with_the_security_headers(stack):
+    with stack.client(local_address="127.0.0.3") as client:
+        for _ in range(40):
+            response = client.post("/admin/login/", data={"username": "x", "password": "y"})
+            if response.status_code == 429 and "nginx" in response.text:
+                break
+    assert response.status_code == 429 and "nginx" in response.text
+    assert_security_headers(response, stack)
+
+
+@stack_test
+def test_nginx_refusal_pages_cannot_be_asked_for(stack):
+    assert stack.get("/.escribe-refused/429").status_code == 404
+
+
+ANY_RESPONSE_HEADERS = ["Strict-Transport-Security", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",
+                        "Cross-Origin-Opener-Policy"]  # fmt: skip
+
+
+def assert_security_headers(response, stack):
+    """The site's headers for any response, as Django sends them on a page (each once)."""
+    page = stack.get("/?headers")
+    for name in ANY_RESPONSE_HEADERS:
+        assert response.headers.get_list(name) == [page.headers[name]], name
 
 
 @stack_test
@@ -604,6 +637,7 @@ NGINX_VALUES = {
     "PAGES_DIR": "/srv/escribe/var/pages",
     "MEDIA_ROOT": "/srv/escribe/var/media",
     "PAGE_HEADERS": "/etc/nginx/snippets/escribe-page-headers.conf",
+    "SECURITY_HEADERS": "/etc/nginx/snippets/escribe-security-headers.conf",
     "ACME_ROOT": "/var/www/letsencrypt",
     "SSL_CERT": "/etc/letsencrypt/live/blog.example.com/fullchain.pem",
     "SSL_KEY": "/etc/letsencrypt/live/blog.example.com/privkey.pem",
@@ -651,9 +685,12 @@ def test_site_fits_debians_stock_nginx_conf(tmp_path):
     cert, key = make_certificate(openssl, tmp_path)
     headers = tmp_path / "page-headers.conf"
     headers.write_text(run_manage(production_env(tmp_path, 443), "page_headers").stdout)
+    any_response = tmp_path / "security-headers.conf"
+    any_response.write_text(run_manage(production_env(tmp_path, 443), "page_headers", "--any-response").stdout)
     site = tmp_path / "escribe.conf"
     site.write_text(render.render_file(REPO / "deploy/nginx/escribe.conf", **{
-        **NGINX_VALUES, "PAGES_DIR": tmp_path / "pages", "PAGE_HEADERS": headers, "SSL_CERT": cert, "SSL_KEY": key,
+        **NGINX_VALUES, "PAGES_DIR": tmp_path / "pages", "PAGE_HEADERS": headers, "SECURITY_HEADERS": any_response,
+        "SSL_CERT": cert, "SSL_KEY": key,
         "ACCESS_LOG": tmp_path / "escribe.access.log",
     }))
     conf = stock.read_text().replace("include /etc/nginx/sites-enabled/*;", f"include {site};")
@@ -680,7 +717,7 @@ def test_systemd_units_verify(tmp_path):
     for unit in UNITS:
         template = REPO / "deploy" / "systemd" / unit
         # Only the services name paths; verify checks that ExecStart exists.
-        values = {"APP_DIR": REPO} if unit.endswith(".service") else {}
+        values = {"APP_DIR": REPO, "ENV_FILE": "/etc/escribe/env"} if unit.endswith(".service") else {}
         (tmp_path / unit).write_text(render.render_file(template, **values))
     result = subprocess.run(
         [analyze, "verify", *(str(tmp_path / unit) for unit in UNITS)],

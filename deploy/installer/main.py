@@ -1,0 +1,75 @@
+"""deploy/install's command line: install, upgrade in place, or --check."""
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from deploy.installer import doctor, preflight
+from deploy.installer.commands import StepFailed
+from deploy.installer.layout import Choices, Layout
+from deploy.installer.steps import Installer
+
+APP = Path(__file__).resolve().parent.parent.parent
+
+
+def parser():
+    parser = argparse.ArgumentParser(
+        prog="deploy/install",
+        description="Install E-Scribe on this Debian 12 or 13 server as root (run it again to upgrade in place), "
+        "or --check an installed site. docs/DEPLOY.md says what it does.",
+    )
+    parser.add_argument("name", nargs="?", help="the blog's host name, e.g. blog.example.com")
+    parser.add_argument("--email", default="", help="the author's address (the account, Let's Encrypt's notices)")
+    parser.add_argument("--tls", choices=["letsencrypt", "self-signed"], default="letsencrypt",
+                        help="where the certificate comes from (default: letsencrypt)")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
+                        help="SQLite (the default) or PostgreSQL installed on this machine")
+    parser.add_argument("--http-port", type=int, default=80)
+    parser.add_argument("--https-port", type=int, default=443)
+    parser.add_argument("--root", type=Path, default=Path("/"),
+                        help="where /etc, /run and /var/log are (for tests; the default is /)")
+    parser.add_argument("--check", action="store_true", help="only report what is wrong with the installed site")
+    return parser
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    if os.geteuid() != 0:
+        # It reads the settings (0600), runs manage.py as escribe and writes /etc: before anything else.
+        print("deploy/install: deploy/install must run as root (sudo deploy/install ...)", file=sys.stderr)
+        print("deploy/install: nothing was changed.", file=sys.stderr)
+        return 2
+    layout = Layout(app=APP, root=args.root.resolve())
+    recorded = layout.load_choices()
+    if args.check:
+        # Whichever checkout's installer asks, the check is of the install's own checkout.
+        return doctor.check(Layout(app=layout.installed_app(), root=layout.root) if recorded else layout)
+    if args.name is None:
+        if recorded is None:
+            parser().error("name the blog's host name, e.g. deploy/install blog.example.com")
+        args.name = recorded.name
+    given = Choices(args.name.lower(), args.email, args.tls, args.database, args.http_port, args.https_port)
+    # A second run upgrades what the first installed, with the first run's choices.
+    choices = recorded or given
+    refusals = preflight.refusals(layout, replace(recorded, name=given.name) if recorded else given, recorded)
+    if refusals:
+        for problem in refusals:
+            print(f"deploy/install: {problem}", file=sys.stderr)
+        print("deploy/install: nothing was changed.", file=sys.stderr)
+        return 2
+    installer = Installer(layout, choices, first=recorded is None)
+    try:
+        status = installer.run()
+    except StepFailed as failure:
+        if installer.login:
+            # The account exists now and a run after the fix will not show its password again.
+            print(f"\nThe author's account was made before the failure; keep its login:\n\n{installer.login}\n")
+        print(f"\ndeploy/install: {failure}", file=sys.stderr)
+        print("deploy/install: stopped there; the running site was left as it was. Run it again after the fix.",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    if recorded is None:
+        layout.save_choices(choices)
+    return status

@@ -1,0 +1,33 @@
+"""Requests to the installed site through this machine's nginx, as its own name (Host and SNI), never via DNS."""
+
+import http.client
+import socket
+import ssl
+
+
+class _Connection(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1 that names the site in the TLS handshake (SNI), as a browser would."""
+
+    def __init__(self, name, port, *, context, timeout):
+        super().__init__("127.0.0.1", port, context=context, timeout=timeout)
+        self.site_name, self.tls = name, context
+
+    def connect(self):
+        raw = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(raw, server_hostname=self.site_name)
+
+
+def get(choices, path, timeout=10):
+    """(status, {header: value}, body) of a GET of `path` on the installed site over loopback."""
+    context = ssl.create_default_context()
+    # The check is about this machine's nginx, not about who signed its certificate.
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    connection = _Connection(choices.name, choices.https_port, timeout=timeout, context=context)
+    host = choices.name if choices.https_port == 443 else f"{choices.name}:{choices.https_port}"
+    try:
+        connection.request("GET", path, headers={"Host": host, "Accept-Encoding": "identity"})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
