@@ -96,7 +96,7 @@ def test_backup_rotates_to_keep(backup_dir):
     # Uploads whose database copy never got its name.
     (backup_dir / "escribe-20261104T030000Z.media").mkdir()
     out, _ = run("backup", "--keep", "2")
-    assert "Deleted 2 older backup(s), keeping the 2 newest." in out
+    assert "Deleted 2 older backups, keeping the 2 newest." in out
     # Their uploads went with them.
     names = sorted(path.name for path in backup_dir.iterdir())
     assert names[:2] == ["escribe-20261103T030000Z.media", f"escribe-20261103T030000Z.{backups.extension()}"]

@@ -43,7 +43,7 @@ def test_a_backup_copies_the_uploads_privately_and_links_those_the_last_one_hold
     assert error is None, error
     first = backup_media.beside(only_backup(backup_dir))
     assert first.name.endswith(".media")
-    assert f"Backed up 1 upload file(s) to {first} (1 copied, 0 linked" in out
+    assert f"Backed up 1 upload file to {first} (1 copied, 0 linked" in out
     photo = first / "uploads" / "2026" / "12" / "photo.jpg"
     assert photo.read_bytes() == b"a photo"
     assert (mode(first), mode(photo.parent), mode(photo)) == (0o700, 0o700, 0o600)
@@ -53,7 +53,7 @@ def test_a_backup_copies_the_uploads_privately_and_links_those_the_last_one_hold
     assert error is None, error
     second = max(path for path in backup_dir.iterdir() if path.suffix == ".media")
     assert second != first
-    assert "Backed up 2 upload file(s)" in out and "(1 copied, 1 linked to the previous backup's copies)" in out
+    assert "Backed up 2 upload files" in out and "(1 copied, 1 linked to the previous backup's copies)" in out
     # The unchanged photo is the first backup's file, not a second copy of it.
     assert (second / "uploads" / "2026" / "12" / "photo.jpg").stat().st_ino == photo.stat().st_ino
     assert (second / "uploads" / "2026" / "12" / "book.pdf").read_bytes() == b"a new book"

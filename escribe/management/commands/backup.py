@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from escribe import backup_media, backups
 
@@ -27,10 +28,12 @@ class Command(BaseCommand):
             new = [name for name in names if (uploads / name).stat().st_nlink == 1]
             linked = len(names) - len(new)
             self.stdout.write(
-                f"Backed up {len(names)} upload file(s) to {uploads} ({len(new)} copied, {linked} linked to "
-                "the previous backup's copies)."
+                f"Backed up {len(names)} upload file{pluralize(len(names))} to {uploads} "
+                f"({len(new)} copied, {linked} linked to the previous backup's copies)."
             )
         else:
             self.stdout.write("The uploads are in an object store, not on this machine: back them up there.")
         if deleted:
-            self.stdout.write(f"Deleted {len(deleted)} older backup(s), keeping the {keep} newest.")
+            self.stdout.write(
+                f"Deleted {len(deleted)} older backup{pluralize(len(deleted))}, keeping the {keep} newest."
+            )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from escribe import backup_changes, backup_media, backups, pages
 
@@ -32,7 +33,9 @@ class Command(BaseCommand):
         missing = backups.unapplied_migrations()
         if missing:
             self.stdout.write(
-                self.style.WARNING(f"The backup predates {len(missing)} migration(s): run manage.py migrate.")
+                self.style.WARNING(
+                    f"The backup predates {len(missing)} migration{pluralize(len(missing))}: run manage.py migrate."
+                )
             )
 
     def show_changes(self, backup):
@@ -68,7 +71,7 @@ class Command(BaseCommand):
             return
         plan = backup_media.plan(backup.uploads, media)
         if not (plan.back or plan.replaced or plan.removed):
-            self.stdout.write(f"Uploads: the same {plan.live} file(s) as in the backup.")
+            self.stdout.write(f"Uploads: the same {plan.live} file{pluralize(plan.live)} as in the backup.")
             return
         self.stdout.write(f"  upload files: {plan.live} -> {plan.backup}")
         self.show_rows("lost, not in the backup", plan.removed, len(plan.removed), "-")
