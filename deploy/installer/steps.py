@@ -192,7 +192,8 @@ class Installer(WebServer):
         applied = re.findall(r"Applying (\S+)\.\.\.", migrated)
         if applied:
             more = " ..." if len(applied) > 5 else ""
-            self.changed(f"Applied {len(applied)} migration(s): {', '.join(applied[:5])}{more}")
+            count = f"{len(applied)} migration" + ("" if len(applied) == 1 else "s")
+            self.changed(f"Applied {count}: {', '.join(applied[:5])}{more}")
         if self.first:
             email = ["--email", self.choices.email] if self.choices.email else []
             self.login = self.manage("create_author", "create_author", "--no-color", *email).strip()
@@ -290,8 +291,8 @@ class Installer(WebServer):
             for change in self.changes:
                 self.say(f"  - {change}")
             self.say("Unchanged: the settings and secret key, the data, the certificate and the author's password.")
-        if self.login and "password" in self.login:
-            self.say(f"\nThe author's login, shown this once ({self.choices.site_url}/admin/):\n\n{self.login}\n")
+        if self.login and "password:" in self.login:
+            self.say(f"\n{self.login}\n")
         elif self.login:
             # A first run that stopped after create_author: the password was shown then, or never.
             self.say(f"\n{self.login}\nA forgotten password is set anew with `manage changepassword author`.")
