@@ -11,7 +11,7 @@ from django.utils import timezone
 from blog.frontmatter import FrontMatterError
 from blog.models import Post
 from comments.models import Comment, CommentEvent, SpamReport
-from moving import demo
+from moving import demo, site_file
 from moving.management.commands.import_markdown import print_report
 from moving.markdown_files import ImportProblem, import_folder, read_folder
 
@@ -65,10 +65,10 @@ class Command(BaseCommand):
         try:
             # The load and the record of what it brought (for remove_demo) stand or fall together.
             with transaction.atomic():
-                before, spam_before = demo.snapshot(), SpamReport.current()
+                before, spam_before, site_before = demo.snapshot(), SpamReport.current(), site_file.values()
                 report = import_folder(folder, dry_run=dry_run, shift=timezone.now() - folder.as_of, author=user)
                 if not dry_run:
-                    demo.record(before, spam_before)
+                    demo.record(before, spam_before, site_before)
         except ImportProblem as error:
             raise CommandError(str(error)) from error
         print_report(self, report, verbosity - 1)  # the demo's every line is noise at the default verbosity

@@ -1,0 +1,67 @@
+"""The demo's name: seed_demo calls the blog "E-Scribe" while the demo is here; remove_demo gives the author's back."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from blog.site import SiteSettings, first_values
+from moving import demo
+from tests.factories import set_site
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def identity():
+    row = SiteSettings.objects.get(pk=1)
+    return row.title, row.tagline
+
+
+def test_the_demo_calls_the_blog_e_scribe_and_remove_demo_gives_the_first_values_back(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    set_site(**first_values())
+    assert identity() == ("127.0.0.1", "")
+    run("seed_demo")
+    assert identity() == ("E-Scribe", "Notes from a working programmer")
+    assert "<title>E-Scribe</title>" in Client().get("/").content.decode()
+
+    dry = run("remove_demo", "--dry-run")
+    assert "Would set the blog's title from 'E-Scribe' to '127.0.0.1'" in dry and identity()[0] == "E-Scribe"
+    out = run("remove_demo")
+    assert "Set the blog's title from 'E-Scribe' to '127.0.0.1'" in out
+    assert "Set the blog's tagline from 'Notes from a working programmer' to ''" in out
+    assert identity() == ("127.0.0.1", "")
+    page = Client().get("/").content.decode()
+    assert "E-Scribe</" not in page.split("Powered by")[0] and "Notes from a working programmer" not in page
+
+
+def test_a_name_the_author_chose_before_the_demo_comes_back_after_it():
+    set_site(title="Ada's notebook", tagline="Engines")
+    run("seed_demo")
+    run("remove_demo")
+    assert identity() == ("Ada's notebook", "Engines")
+
+
+def test_a_setting_the_author_changed_while_the_demo_was_here_stays_and_remove_demo_says_so():
+    set_site(title="host.example", tagline="")
+    run("seed_demo")
+    set_site(title="Ada's notebook")  # the tagline is still the demo's
+    out = run("remove_demo")
+    assert identity() == ("Ada's notebook", "")
+    assert "Kept the blog's title \"Ada's notebook\": changed since the demo set it." in out
+
+
+def test_a_blog_already_called_e_scribe_keeps_its_name(settings):
+    # Nothing changed by the load, nothing to put back: the name was the author's before the demo came.
+    set_site(title="E-Scribe", tagline="Notes from a working programmer")
+    run("seed_demo")
+    assert demo.present()
+    out = run("remove_demo")
+    assert identity() == ("E-Scribe", "Notes from a working programmer") and "blog's title" not in out
