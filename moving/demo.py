@@ -13,12 +13,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from blog.frontmatter import FrontMatterError
 from blog.models import Blurb, Page, Post, Tag, Upload
+from blog.site import SiteSettings, first_values
 from comments.changes import spam_counted, spam_counter_changed
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from moving import site_file
@@ -65,6 +67,18 @@ def fingerprint(instance):
     if isinstance(instance, Post):
         values["tags"] = sorted(instance.tags.values_list("name", flat=True))
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def unchosen(site):
+    """Of the demo's site settings (site.yaml), those the author has not chosen: still at their first value, and
+    given by no ESCRIBE_* variable. A blog the author named keeps its name through the demo."""
+    if not site:
+        return site
+    now, first = site_file.values(), site_file.values(SiteSettings(pk=1, **first_values()))
+    return {
+        name: value for name, value in site.items()
+        if name not in settings.SITE_SETTINGS_FROM_ENV and now[name] == first[name]
+    }  # fmt: skip
 
 
 def record(before, spam_before, site_before):

@@ -42,19 +42,27 @@ def test_the_demo_calls_the_blog_e_scribe_and_remove_demo_gives_the_first_values
     assert "E-Scribe</" not in page.split("Powered by")[0] and "Notes from a working programmer" not in page
 
 
-def test_a_name_the_author_chose_before_the_demo_comes_back_after_it():
-    set_site(title="Ada's notebook", tagline="Engines")
+def test_a_name_the_author_chose_before_the_demo_stays_through_it():
+    set_site(title="Ada's notebook")
     run("seed_demo")
+    assert identity() == ("Ada's notebook", "Notes from a working programmer")  # the tagline was not chosen
     run("remove_demo")
-    assert identity() == ("Ada's notebook", "Engines")
+    assert identity() == ("Ada's notebook", "")
+
+
+def test_a_name_given_by_the_environment_stays_through_the_demo(settings):
+    settings.SITE_SETTINGS_FROM_ENV = {"tagline": ("ESCRIBE_SITE_TAGLINE", "")}
+    set_site(**first_values())
+    run("seed_demo")
+    assert identity() == ("E-Scribe", "")  # an empty tagline, set on purpose, is a choice too
 
 
 def test_a_setting_the_author_changed_while_the_demo_was_here_stays_and_remove_demo_says_so():
-    set_site(title="host.example", tagline="")
+    set_site(**first_values())
     run("seed_demo")
     set_site(title="Ada's notebook")  # the tagline is still the demo's
     out = run("remove_demo")
-    assert identity() == ("Ada's notebook", "")
+    assert identity() == ("Ada's notebook", first_values().get("tagline", ""))
     assert "Kept the blog's title \"Ada's notebook\": changed since the demo set it." in out
 
 

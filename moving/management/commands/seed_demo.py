@@ -53,6 +53,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if not folder.own_format or folder.as_of is None:
             raise CommandError(f"{source}: not a demo folder (its blog.yaml must give as_of, when its dates are for).")
+        folder.site = demo.unchosen(folder.site)
         if CommentEvent.objects.exists() or Comment.objects.exists():
             # Comments the moderator deleted (their history stays) must not come back with the demo.
             folder.comments = {}
