@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from blog.frontmatter import FrontMatterError
@@ -260,19 +261,24 @@ def _remove():
         removal.count(f"{noun}s", len(unchanged))
 
     recorded, uploads = _recorded(Upload)
-    unused = []
+    deleted = 0
     for upload in uploads:
         users = upload.used_by()
         if users:
             linked = ", ".join(repr(str(user)) for user in users)
             removal.kept.append(f"upload {upload.file.name!r}: still linked from {linked}")
-        else:
-            unused.append(upload)
-            removal.removed.append(f"upload {upload.file.name!r}")
-    for upload in unused:
-        # One by one: the delete signal removes the files (and their copies) once this transaction commits.
-        upload.delete()
-    removal.count("uploads", len(unused))
+            continue
+        try:
+            # One by one: the delete signal removes the files (and their copies) once this transaction commits.
+            with transaction.atomic():
+                upload.delete()
+        except ProtectedError as error:  # chosen elsewhere: the site's sharing image
+            chosen = ", ".join(sorted({str(row) for row in error.protected_objects}))
+            removal.kept.append(f"upload {upload.file.name!r}: chosen in {chosen}")
+            continue
+        deleted += 1
+        removal.removed.append(f"upload {upload.file.name!r}")
+    removal.count("uploads", deleted)
 
     recorded, tags = _recorded(Tag)
     unused = []

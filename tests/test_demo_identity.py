@@ -6,9 +6,11 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from blog.models import Post, Upload
 from blog.site import SiteSettings, first_values
 from moving import demo
 from tests.factories import set_site
+from tests.test_remove_demo import PICTURE, demo_with_a_picture  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +75,14 @@ def test_a_blog_already_called_e_scribe_keeps_its_name(settings):
     assert demo.present()
     out = run("remove_demo")
     assert identity() == ("E-Scribe", "Notes from a working programmer") and "blog's title" not in out
+
+
+def test_a_demo_upload_chosen_as_the_sharing_image_stays_and_remove_demo_says_so(demo_with_a_picture):  # noqa: F811
+    run("seed_demo", "--from", str(demo_with_a_picture))
+    card = Upload.objects.get(file=PICTURE)
+    set_site(share_image=card)
+    out = run("remove_demo")
+    assert f"Kept upload '{PICTURE}': chosen in Site settings." in out
+    assert not Post.objects.exists() and SiteSettings.objects.get().share_image == card
+    dry = run("remove_demo", "--dry-run")
+    assert "nothing to remove" in dry
