@@ -97,6 +97,10 @@ class SiteSettings(models.Model):
         "or an image's address", blank=True, help_text="An image elsewhere (https://…), instead of an upload."
     )
 
+    # What a restore's preview names when the backup's value differs (escribe/backup_changes.py): a restore
+    # that silently renamed the blog or reopened its comments would surprise its author.
+    shown_on_restore = ("title", "tagline", "author_name", "footer", "comments_open", "time_zone", "language")
+
     class Meta:
         verbose_name = verbose_name_plural = "site settings"
 

@@ -25,6 +25,12 @@ class SiteSettingsForm(forms.ModelForm):
         }
         field_classes = {"share_image_url": partial(forms.URLField, assume_scheme="https")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A CharField gives its widget maxlength, an <input>'s attribute: on a <select> it is invalid HTML.
+        for name in ("language", "time_zone"):
+            self.fields[name].widget.attrs.pop("maxlength", None)
+
 
 @admin.register(SiteSettings)
 class SiteSettingsAdmin(admin.ModelAdmin):

@@ -33,6 +33,8 @@ class Change:
     lost_count: int = 0
     back: list[str] = field(default_factory=list)
     back_count: int = 0
+    # Fields of a row in both whose value the restore would change: "title: 'Mine' -> 'Old name'".
+    changed: list[str] = field(default_factory=list)
 
 
 class ComparisonUnavailable(Exception):
@@ -47,7 +49,7 @@ def compare(backup):
         changes = []
         for model in _models():
             change = _compare_model(model, reader, live_tables)
-            if change.live != change.backup or change.lost_count or change.back_count:
+            if change.live != change.backup or change.lost_count or change.back_count or change.changed:
                 changes.append(change)
         return changes
 
@@ -67,6 +69,17 @@ def _compare_model(model, reader, live_tables):
     change.lost_count, change.back_count = len(lost), len(back)
     change.lost = [_describe(row, _live_row) for row in manager.filter(pk__in=lost[:LISTED]).order_by("pk")]
     change.back = [_describe(row, reader.row) for row in reader.rows(model, back[:LISTED])]
+    # A model may name the fields an author would miss if a restore changed them unseen (the blog's title):
+    # `shown_on_restore`, read here without importing the app. Only rows on both sides, the first few.
+    for name in getattr(model, "shown_on_restore", ()):
+        model_field = model._meta.get_field(name)
+        for pk in sorted(live & (in_backup or set()))[:LISTED]:
+            now, then = _live_row(model, pk), reader.row(model, pk)
+            if then is not None and model_field.value_from_object(now) != model_field.value_from_object(then):
+                label = model_field.verbose_name
+                change.changed.append(
+                    f"{label}: {model_field.value_from_object(now)!r} -> {model_field.value_from_object(then)!r}"
+                )
     return change
 
 

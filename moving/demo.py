@@ -13,14 +13,18 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from blog.frontmatter import FrontMatterError
 from blog.models import Blurb, Page, Post, Tag, Upload
+from blog.site import SiteSettings, first_values
 from comments.changes import spam_counted, spam_counter_changed
 from comments.models import Comment, CommentEvent, Notification, SpamReport
+from moving import site_file
 from moving.markdown_files import read_folder
 from moving.models import DemoItem, DemoLoad
 
@@ -66,12 +70,26 @@ def fingerprint(instance):
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def record(before, spam_before):
-    """Record the rows created since `before` (a snapshot()) as the demo's, and the counter as it was before."""
+def unchosen(site):
+    """Of the demo's site settings (site.yaml), those the author has not chosen: still at their first value, and
+    given by no ESCRIBE_* variable. A blog the author named keeps its name through the demo."""
+    if not site:
+        return site
+    now, first = site_file.values(), site_file.values(SiteSettings(pk=1, **first_values()))
+    return {
+        name: value for name, value in site.items()
+        if name not in settings.SITE_SETTINGS_FROM_ENV and now[name] == first[name]
+    }  # fmt: skip
+
+
+def record(before, spam_before, site_before):
+    """Record the rows created since `before` (a snapshot()) as the demo's, the counter and site settings before."""
     spam = SpamReport.current()
+    site = site_file.values()
     load = DemoLoad.objects.create(
         spam_killed_before=spam_before.killed, spam_since_before=spam_before.since_year,
         spam_killed=spam.killed, spam_since=spam.since_year,
+        site_settings={name: [site_before[name], site[name]] for name in site if site[name] != site_before[name]},
     )  # fmt: skip
     _record_items(load, [instance for model, ids in before.items() for instance in model.objects.exclude(pk__in=ids)])
     return load
@@ -174,6 +192,7 @@ class Removal:
 
     removed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)  # site settings set back to the author's
     counts: dict[str, int] = field(default_factory=dict)
     spam: tuple | None = None  # the counter's ((killed, since), (killed, since)) before and after
 
@@ -242,19 +261,24 @@ def _remove():
         removal.count(f"{noun}s", len(unchanged))
 
     recorded, uploads = _recorded(Upload)
-    unused = []
+    deleted = 0
     for upload in uploads:
         users = upload.used_by()
         if users:
             linked = ", ".join(repr(str(user)) for user in users)
             removal.kept.append(f"upload {upload.file.name!r}: still linked from {linked}")
-        else:
-            unused.append(upload)
-            removal.removed.append(f"upload {upload.file.name!r}")
-    for upload in unused:
-        # One by one: the delete signal removes the files (and their copies) once this transaction commits.
-        upload.delete()
-    removal.count("uploads", len(unused))
+            continue
+        try:
+            # One by one: the delete signal removes the files (and their copies) once this transaction commits.
+            with transaction.atomic():
+                upload.delete()
+        except ProtectedError as error:  # chosen elsewhere: the site's sharing image
+            chosen = ", ".join(sorted({str(row) for row in error.protected_objects}))
+            removal.kept.append(f"upload {upload.file.name!r}: chosen in {chosen}")
+            continue
+        deleted += 1
+        removal.removed.append(f"upload {upload.file.name!r}")
+    removal.count("uploads", deleted)
 
     recorded, tags = _recorded(Tag)
     unused = []
@@ -271,11 +295,28 @@ def _remove():
     removal.count("tags", len(unused))
 
     removal.spam = _remove_spam_count()
+    _restore_site_settings(removal)
     # What stays is the author's now: no banner for it, and no second removal.
     DemoItem.objects.all().delete()
     DemoLoad.objects.filter(removed_at=None).update(removed_at=timezone.now())
     # Pages go stale through the deletes' signals (blog.changes, comments.changes), once this commits.
     return removal
+
+
+def _restore_site_settings(removal):
+    """Set the settings the demo set back to their values from before, unless the author changed them."""
+    now = site_file.values()
+    back = {}
+    for load in DemoLoad.objects.filter(removed_at=None).order_by("-pk"):
+        for name, (before, loaded) in load.site_settings.items():
+            label = name.replace("_", " ")
+            if now[name] == loaded:
+                back[name] = before
+                removal.restored.append(f"the blog's {label} from {loaded!r} to {before!r}")
+            else:
+                removal.kept.append(f"the blog's {label} {now[name]!r}: changed since the demo set it")
+    if back:
+        site_file.apply(back, "the demo's site settings")
 
 
 def _existing(model, ids):

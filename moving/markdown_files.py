@@ -8,6 +8,7 @@ The folder, E-Scribe's own format (demo/ is one; demo/README.md describes it):
     blurbs/NN-slug.md                one sidebar blurb
     pages/NN-slug.md                 one standalone page (About, Now...), NN its navigation position
     spam-report.yaml                 the spam counter
+    site.yaml                        the site settings: title, tagline, footer... (moving/site_file.py)
     uploads.yaml                     the author's uploads: names, alt texts, sizes, copies (when there are any)
     media/uploads/YYYY/MM/name.ext   their files, at the paths posts link to (/media/...)
 
@@ -39,6 +40,7 @@ from blog.frontmatter import FrontMatterError, PostFile
 from blog.models import Blurb, Page, Post, Tag, Upload
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
+from moving import site_file
 
 BLOG_FILE = "blog.yaml"
 SPAM_REPORT_FILE = "spam-report.yaml"
@@ -75,6 +77,7 @@ class Folder:
     as_of: datetime | None = None
     uploads: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    site: dict | None = None  # what site.yaml gives, when there is one
 
 
 @dataclass
@@ -164,6 +167,7 @@ def _read_own_folder(source):
     folder = Folder(source, True, posts, tags, blurbs, pages, comments, spam_report, as_of)
     if (source / UPLOADS_FILE).exists():
         folder.uploads = _uploads(source)
+    folder.site = site_file.read(source)
     return folder
 
 
@@ -304,6 +308,8 @@ class _Importer:
                     Upload.objects.filter(pk=upload.pk).update(post=Post.objects.filter(slug=data["post"]).first())
                 # Posts already here that link to it (the import skipped them as unchanged).
                 upload.render_users_again()
+        if self.folder.site is not None:
+            self.site_settings(self.folder.site)
 
     def upload(self, data):
         """The upload made from the folder's files (None when it is here already): rows and files, unchanged."""
@@ -500,6 +506,17 @@ class _Importer:
         report.save()
         self.report.add("updated", "spam counter", f"{killed:,} since {since_year}")
 
+    def site_settings(self, data):
+        # Last: the sharing image may be one of the uploads this import made.
+        try:
+            changed = site_file.apply(data, self.folder.source / site_file.SITE_FILE)
+        except ValueError as error:
+            raise ImportProblem(str(error)) from error
+        if changed:
+            self.report.add("updated", "site settings", ", ".join(name.replace("_", " ") for name in changed))
+        else:
+            self.report.add("skipped", "site settings", "unchanged")
+
     def save(self, instance, path, exclude=()):
         """Check `instance` as a form would, then save it; a problem names the file."""
         try:
@@ -525,6 +542,7 @@ def export_folder(directory, *, with_comments=False, with_emails=False, dry_run=
     files[BLOG_FILE] = frontmatter.dumps_data({"tags": tags})
     report = SpamReport.current()
     files[SPAM_REPORT_FILE] = frontmatter.dumps_data({"killed": report.killed, "since_year": report.since_year})
+    files[site_file.SITE_FILE] = site_file.dumps(with_emails)
 
     for blurb in Blurb.objects.order_by("position", "pk"):
         meta = {"title": blurb.title, "position": blurb.position}

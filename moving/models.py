@@ -55,6 +55,9 @@ class DemoLoad(models.Model):
     spam_since_before = models.PositiveSmallIntegerField(null=True, blank=True)
     spam_killed = models.PositiveBigIntegerField(null=True, blank=True)
     spam_since = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The site settings the demo set (its name and tagline): {field: [before, as the demo set it]}. remove_demo
+    # puts back the value from before wherever the setting still reads as the demo set it.
+    site_settings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = "demo load"

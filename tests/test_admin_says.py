@@ -135,3 +135,29 @@ def test_the_index_warns_when_the_last_backup_is_old(author_client, settings, tm
     stamp = (timezone.now() - timedelta(days=4)).astimezone(UTC)
     (tmp_path / f"escribe-{stamp:%Y%m%dT%H%M%SZ}.sqlite3").write_bytes(b"")
     assert "<strong>The last backup is 4\xa0days old.</strong>" in glance(author_client)
+
+
+def staff_client(client, *permissions):
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("helper", password="not used", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    client.force_login(user)
+    return client
+
+
+def test_a_staff_user_without_permissions_sees_no_titles_counts_or_backups_on_the_index(client, settings, tmp_path):
+    settings.BACKUP_DIR = tmp_path
+    post = make_post(title="Coming soon", published_at=timezone.now() + timedelta(days=3))
+    make_comment(post)
+    response = staff_client(client).get("/admin/")
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="at-a-glance"' not in html
+    assert "Coming soon" not in html and "waiting" not in html and "backup" not in html
+
+
+def test_a_staff_user_who_may_see_posts_sees_the_posts_line_and_nothing_else(client):
+    make_post(title="Coming soon", published_at=timezone.now() + timedelta(days=3))
+    make_comment(make_post())
+    html = glance(staff_client(client, "view_post"))
+    assert "Coming soon" in html and 'id="moderation-queue"' not in html and 'id="last-backup"' not in html

@@ -44,3 +44,25 @@ def test_the_moderation_actions_count_in_english(author_client, action, comments
     )
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [message]
+
+
+def test_no_message_counts_with_a_parenthesised_plural():
+    # "1 comment(s)" reads as a machine's; every count picks its own plural (pluralize, or a conditional "s").
+    import io
+    import re
+    import tokenize
+    from pathlib import Path
+
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    found = []
+    for folder in ("blog", "comments", "moving", "escribe", "deploy"):
+        for path in sorted((base / folder).rglob("*.py")):
+            for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+                # "http(s)" names two schemes; "%(s)s" is a format field.
+                if token.type == tokenize.STRING and re.search(r"\w(?<!http)\(s\)", token.string):
+                    found.append(f"{path.relative_to(base)}:{token.start[0]}")
+    for path in sorted((base / "templates").rglob("*.html")):
+        found += [f"{path.relative_to(base)}" for line in path.read_text().splitlines() if re.search(r"\w\(s\)", line)]
+    assert found == []

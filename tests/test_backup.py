@@ -17,11 +17,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from blog.models import Post
+from blog.site import SiteSettings
 from comments.models import Comment
 from deploy.localstack import REPO, drop_database, fresh_database, production_env, run_manage
 from escribe import backup_changes, backups, pages
 from tests.comment_helpers import make_comment
-from tests.factories import make_post
+from tests.factories import make_post, set_site
 
 # Restores write through the test's own connection: no test transaction may be open around them.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -282,3 +283,14 @@ def test_a_database_error_while_copying_is_a_clear_message(backup_dir, monkeypat
     _, error = run("backup")
     assert error == "No backup was made: SQLite could not write the copy: database or disk is full"
     assert list(backup_dir.iterdir()) == []
+
+
+def test_the_preview_names_the_site_settings_a_restore_would_change(backup_dir):
+    set_site(title="Old name", comments_open=True)
+    run("backup")
+    set_site(title="My blog", comments_open=False)
+    out, error = run("restore", str(only_backup(backup_dir)))
+    assert error is None
+    assert "site settings: 1 -> 1" in out and "changed since the backup (2):" in out
+    assert "~ title: 'My blog' -> 'Old name'" in out and "~ comments open: False -> True" in out
+    assert SiteSettings.objects.get().title == "My blog"

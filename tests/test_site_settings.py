@@ -1,6 +1,7 @@
 """The blog's own settings (blog/site.py): edited on one admin page, read once per request, shown everywhere."""
 
 import importlib
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -277,3 +278,10 @@ def test_a_variable_longer_than_its_setting_is_cut_to_fit(settings):
     SiteSettings.objects.all().delete()
     importlib.import_module("blog.migrations.0009_site_settings").create_the_row(apps, connection.schema_editor())
     assert SiteSettings.objects.get().title == "x" * 100
+
+
+def test_the_settings_page_lists_language_and_zone_as_valid_selects(author_client):
+    html = author_client.get("/admin/blog/sitesettings/1/change/").content.decode()
+    selects = re.findall(r"<select [^>]*>", html)
+    assert any('name="language"' in tag for tag in selects) and any('name="time_zone"' in tag for tag in selects)
+    assert not [tag for tag in selects if "maxlength" in tag]  # the Nu checker: not allowed on a select

@@ -187,5 +187,5 @@ PYTHON_AKISMET_BLOG_URL={choices.site_url}
 # ESCRIBE_EMAIL_HOST_USER=blog@example.com
 # ESCRIBE_EMAIL_HOST_PASSWORD=your-smtp-password
 # ESCRIBE_DEFAULT_FROM_EMAIL="Your Blog <blog@example.com>"
-# ESCRIBE_COMMENT_NOTIFY_EMAIL=you@example.com
+# Where the notifications go, like the blog's name, is in the admin: Site settings.
 """

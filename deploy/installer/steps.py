@@ -124,7 +124,8 @@ class Installer(WebServer):
         after = run("pip freeze", [*pip, "freeze"])
         if before != after:
             added = sorted(set(after.split()) - set(before.split()))
-            self.changed(f"Installed {len(added)} package(s): {' '.join(added[:8])}{' ...' if len(added) > 8 else ''}")
+            packages = f"{len(added)} package" + ("" if len(added) == 1 else "s")
+            self.changed(f"Installed {packages}: {' '.join(added[:8])}{' ...' if len(added) > 8 else ''}")
         # The code is read-only to the app: compile it once here.
         packages = [str(layout.app / name) for name in ("blog", "comments", "escribe", "moving", "deploy")]
         run("compileall", [str(layout.python), "-m", "compileall", "-q", *packages])
@@ -203,7 +204,7 @@ class Installer(WebServer):
         collected = self.manage("collectstatic", "collectstatic", "--noinput")
         copied = re.search(r"(\d+) static files? copied", collected)
         if copied and copied.group(1) != "0":
-            self.changed(f"Collected {copied.group(1)} new static file(s)")
+            self.changed(f"Collected {copied.group(1)} new static file" + ("" if copied.group(1) == "1" else "s"))
 
     def header_snippets(self):
         layout = self.layout

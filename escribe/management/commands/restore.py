@@ -61,6 +61,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {change.name}: {change.live} -> {count}")
                 self.show_rows("lost, not in the backup", change.lost, change.lost_count, "-")
                 self.show_rows("back, deleted since the backup", change.back, change.back_count, "+")
+                self.show_rows("changed since the backup", change.changed, len(change.changed), "~")
         self.show_uploads(backup)
 
     def show_uploads(self, backup):

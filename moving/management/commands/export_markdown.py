@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("directory", metavar="DIR", type=Path, help="An empty or missing folder.")
         parser.add_argument("--with-comments", action="store_true", help="Each post's comments beside it, as YAML.")
         parser.add_argument(
-            "--with-emails", action="store_true", help="Commenters' email addresses too (with --with-comments)."
+            "--with-emails",
+            action="store_true",
+            help="Commenters' email addresses and the comment-notification address too (with --with-comments).",
         )
         parser.add_argument("--dry-run", action="store_true", help="List the files and write nothing.")
 

@@ -30,6 +30,8 @@ class Command(BaseCommand):
         verb = "Would remove" if dry_run else "Removed"
         for line in removal.removed:
             self.stdout.write(f"{verb} {line}")
+        for line in removal.restored:
+            self.stdout.write(f"{'Would set' if dry_run else 'Set'} {line}")
         for line in removal.kept:
             self.stdout.write(self.style.WARNING(f"Kept {line}."))
         if removal.spam:

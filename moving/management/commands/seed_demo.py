@@ -11,7 +11,7 @@ from django.utils import timezone
 from blog.frontmatter import FrontMatterError
 from blog.models import Post
 from comments.models import Comment, CommentEvent, SpamReport
-from moving import demo
+from moving import demo, site_file
 from moving.management.commands.import_markdown import print_report
 from moving.markdown_files import ImportProblem, import_folder, read_folder
 
@@ -53,6 +53,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if not folder.own_format or folder.as_of is None:
             raise CommandError(f"{source}: not a demo folder (its blog.yaml must give as_of, when its dates are for).")
+        folder.site = demo.unchosen(folder.site)
         if CommentEvent.objects.exists() or Comment.objects.exists():
             # Comments the moderator deleted (their history stays) must not come back with the demo.
             folder.comments = {}
@@ -65,10 +66,10 @@ class Command(BaseCommand):
         try:
             # The load and the record of what it brought (for remove_demo) stand or fall together.
             with transaction.atomic():
-                before, spam_before = demo.snapshot(), SpamReport.current()
+                before, spam_before, site_before = demo.snapshot(), SpamReport.current(), site_file.values()
                 report = import_folder(folder, dry_run=dry_run, shift=timezone.now() - folder.as_of, author=user)
                 if not dry_run:
-                    demo.record(before, spam_before)
+                    demo.record(before, spam_before, site_before)
         except ImportProblem as error:
             raise CommandError(str(error)) from error
         print_report(self, report, verbosity - 1)  # the demo's every line is noise at the default verbosity
