@@ -238,15 +238,34 @@ def test_the_proxy_names_the_reader_and_says_https(proxied):
     assert stored == f"['{CLIENT}']"
 
 
+def access_log_line(site, path):
+    """nginx's access log line for `path` (written within a second: the log is buffered)."""
+    log = site.prefix / "var/log/nginx/escribe.access.log"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [line for line in log.read_text().splitlines() if f"GET {path} " in line]
+        if lines:
+            return lines[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"no line for {path} in {log}")
+
+
 @pytest.mark.installer
 def test_another_address_cannot_claim_https_or_a_readers_address(proxied):
-    response = ask(proxied, "GET", "/tags/", local_address="127.0.0.2")
+    # The page is a file now (the proxy asked twice), yet a stranger's claim of https gets only the redirect.
+    assert [ask(proxied, "GET", "/archive/").status_code for _ in range(2)] == [200, 200]
+    response = ask(proxied, "GET", "/archive/", local_address="127.0.0.2")
     assert response.status_code == 301
-    assert response.headers["Location"] == f"https://{HOST}/tags/"
+    assert response.headers["Location"] == f"https://{HOST}/archive/"
     response, stored = post_and_comment(proxied, "127.0.0.2")
     assert response.status_code == 301 and stored == "[]"
-    # Monitors may ask /healthz over plain HTTP from anywhere (Django's SECURE_REDIRECT_EXEMPT too).
-    assert ask(proxied, "GET", "/healthz", local_address="127.0.0.2").status_code == 200
+    # Monitors may ask /healthz over plain HTTP from anywhere (Django's SECURE_REDIRECT_EXEMPT too); nginx, the
+    # limits and Django see the stranger's own address, the proxy's reader by the address the proxy gave.
+    stranger, reader = f"/healthz?{uuid.uuid4().hex}", f"/healthz?{uuid.uuid4().hex}"
+    assert ask(proxied, "GET", stranger, local_address="127.0.0.2").status_code == 200
+    assert ask(proxied, "GET", reader).status_code == 200
+    assert access_log_line(proxied, stranger).startswith("127.0.0.2 ")
+    assert access_log_line(proxied, reader).startswith(f"{CLIENT} ")
 
 
 @pytest.mark.installer
