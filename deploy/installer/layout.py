@@ -120,6 +120,11 @@ class Layout:
         return self._sys("run/escribe-nginx")
 
     @property
+    def check_socket_tmpfiles(self):
+        """/run is emptied at each boot: systemd-tmpfiles makes the folder again before nginx starts."""
+        return self._sys("etc/tmpfiles.d/escribe-nginx.conf")
+
+    @property
     def check_socket(self):
         """--tls none: where deploy/install asks nginx as the proxy would (--check, the wait for the site)."""
         return self.check_socket_dir / "check.sock"

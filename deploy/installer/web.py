@@ -91,9 +91,7 @@ class WebServer:
     def web_server(self):
         if self.choices.tls == "none":
             self.say(f"==> nginx on port {self.choices.http_port}, behind the proxy {', '.join(self.choices.proxies)}")
-            # nginx binds the check socket as root and makes it 0666; this folder keeps everyone else out.
-            self.layout.check_socket_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self.layout.check_socket_dir.chmod(0o700)
+            self.check_socket_dir()
             self.nginx_site(None, None)
             return
         self.say("==> nginx and TLS")
@@ -102,6 +100,20 @@ class WebServer:
         self.nginx_site(cert, key)
         if self.choices.tls == "letsencrypt" and not self.layout.certificate(self.choices)[0].exists():
             self.lets_encrypt()
+
+    def check_socket_dir(self):
+        """nginx binds the check socket as root and makes it 0666: its folder keeps everyone else out."""
+        layout = self.layout
+        folder = layout.check_socket_dir
+        # Without the folder nginx cannot start: made again at each boot, before nginx.
+        text = f"{MARKER}\nd {folder} 0700 root root -\n"
+        if write(layout.check_socket_tmpfiles, text) != text:
+            self.changed(f"Wrote {layout.check_socket_tmpfiles} ({folder}, root's alone, at each boot)")
+        if self.systemd:
+            run("systemd-tmpfiles", ["systemd-tmpfiles", "--create", str(layout.check_socket_tmpfiles)])
+        else:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
 
     def lets_encrypt(self):
         choices = self.choices
