@@ -281,8 +281,51 @@ def test_check_asks_through_the_root_only_socket_and_finds_all_well(proxied):
     assert f"{proxied.prefix}/run/escribe-nginx is root:root 0755, should be root:root 0700" in check.stdout
 
 
+def test_a_second_run_keeps_the_proxy_or_takes_the_new_one_given(root, monkeypatch):
+    from deploy.installer import main as installer_main
+
+    ran = []
+
+    class Recording:
+        def __init__(self, layout, choices, first):
+            ran.append(choices)
+            self.login = None
+
+        def run(self):
+            return 0
+
+    monkeypatch.setattr(installer_main, "Installer", Recording)
+    monkeypatch.setattr(installer_main.os, "geteuid", lambda: 0)
+    recorded = root / "etc" / "escribe" / "install.json"
+    recorded.parent.mkdir()
+    recorded.write_text(json.dumps({
+        "name": HOST, "email": "", "tls": "none", "database": "sqlite", "http_port": free_port(), "https_port": 443,
+        "proxies": ["127.0.0.1"], "app": str(REPO),
+    }))  # fmt: skip
+    assert installer_main.main(["--root", str(root)]) == 0
+    assert installer_main.main(["--root", str(root), "--proxy", "192.0.2.10,10.0.0.0/8"]) == 0
+    assert installer_main.main(["--root", str(root)]) == 0
+    new = ("192.0.2.10", "10.0.0.0/8")
+    assert [choices.proxies for choices in ran] == [("127.0.0.1",), new, new]
+    assert json.loads(recorded.read_text())["proxies"] == ["192.0.2.10", "10.0.0.0/8"]
+
+
 @pytest.mark.installer
 def test_the_check_sockets_folder_is_made_again_at_each_boot(proxied):
     # /run is emptied at boot, and nginx does not start without the folder of a socket it listens on.
     tmpfiles = (proxied.prefix / "etc/tmpfiles.d/escribe-nginx.conf").read_text().splitlines()
     assert tmpfiles[1:] == [f"d {proxied.prefix}/run/escribe-nginx 0700 root root -"]
+
+
+def test_render_py_by_hand_takes_the_flag_and_a_list_as_docs_deploy_md_says():
+    assignments = [f"--set={name}={value}" for name, value in VALUES.items()]
+    result = subprocess.run([
+        "python3", "deploy/render.py", "deploy/nginx/escribe.conf", "--flag", "PROXIED", *assignments,
+        "--each", "PROXY=192.0.2.10", "--each", "PROXY=10.0.0.0/8", "--set", "CHECK_SOCKET=/run/escribe-nginx/c.sock",
+    ], cwd=REPO, capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "    set_real_ip_from 192.0.2.10;\n    set_real_ip_from 10.0.0.0/8;\n" in result.stdout
+    both = subprocess.run(["python3", "deploy/render.py", "deploy/nginx/escribe.conf", "--set", "PROXY=192.0.2.1",
+                           "--each", "PROXY=192.0.2.2"],
+                          cwd=REPO, capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert both.returncode == 2 and "PROXY was given with --set and --each" in both.stderr
