@@ -8,8 +8,10 @@ install never runs beside test_installer.py's (one system user escribe).
 """
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -20,7 +22,7 @@ import httpx
 import pytest
 
 from deploy import render
-from deploy.installer import preflight
+from deploy.installer import preflight, units
 from deploy.installer.layout import Choices
 from deploy.localstack import free_port
 from tests.stack import REPO
@@ -308,6 +310,24 @@ def test_a_second_run_keeps_the_proxy_or_takes_the_new_one_given(root, monkeypat
     new = ("192.0.2.10", "10.0.0.0/8")
     assert [choices.proxies for choices in ran] == [("127.0.0.1",), new, new]
     assert json.loads(recorded.read_text())["proxies"] == ["192.0.2.10", "10.0.0.0/8"]
+
+
+@pytest.mark.installer
+def test_a_second_run_keeps_the_proxy_and_starts_an_nginx_killed_outright(proxied):
+    kept = ["etc/escribe/install.json", "etc/nginx/sites-available/escribe.conf", "etc/escribe/env"]
+    before = {path: (proxied.prefix / path).read_bytes() for path in kept}
+    # SIGKILL leaves the check socket behind, and nginx cannot bind over it: the installer clears it.
+    master = units.alive(proxied.prefix / "run/nginx.pid")
+    workers = units.children(master)
+    for pid in (master, *workers):
+        os.kill(pid, signal.SIGKILL)
+    units.wait_until_gone({master, *workers}, timeout=10)
+    assert (proxied.prefix / "run/escribe-nginx/check.sock").exists()
+    again = install(HOST, root=proxied.prefix, script=proxied.app / "deploy/install")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Started nginx directly" in again.stdout
+    assert {path: (proxied.prefix / path).read_bytes() for path in kept} == before
+    assert ask(proxied, "GET", "/healthz").status_code == 200
 
 
 @pytest.mark.installer
