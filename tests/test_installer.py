@@ -224,8 +224,8 @@ def undo(base, root):
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def site():
+def require_install_prerequisites():
+    """Skip (fail under CI) where a real install cannot run, or would change the machine beyond the test's folder."""
     if os.environ.get("ESCRIBE_DATABASE_URL"):
         pytest.skip("the installer test runs on the SQLite pass only")
     if os.geteuid() != 0:
@@ -242,6 +242,11 @@ def site():
     if absent:
         # The installer would apt-get them: the test must leave the machine's packages alone (.ci/run has them).
         missing(f"the installer test needs {' '.join(absent)} installed first")
+
+
+@pytest.fixture(scope="module")
+def site():
+    require_install_prerequisites()
     base = Path(tempfile.mkdtemp(prefix="escribe-installer-"))
     # The system user must reach the checkout: the test's folders must be like /srv.
     base.chmod(0o755)

@@ -33,9 +33,12 @@ def services(layout, systemd):
         yield "nginx is not running"
 
 
-def modes(layout):
+def modes(layout, choices):
     expected = [(path, owner, group, mode) for path, owner, group, mode in layout.folders()]
     expected += [(layout.env_file, "root", "root", 0o600), (layout.socket, USER, WEB_GROUP, 0o770)]
+    if choices.tls == "none":
+        # Whoever enters it is believed as the proxy.
+        expected.append((layout.check_socket_dir, "root", "root", 0o700))
     for path, owner, group, mode in expected:
         if not path.exists():
             yield f"{path} is missing"
@@ -46,6 +49,8 @@ def modes(layout):
 
 
 def certificate(layout, choices):
+    if choices.tls == "none":
+        return  # the proxy's, out of this server's sight
     cert = layout.certificate(choices)[0]
     ends = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", str(cert)],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
@@ -90,10 +95,11 @@ def django(layout, service):
 def page_files(layout, choices):
     """The front page twice through nginx: the second must be the page file, sent by nginx (its ETag)."""
     try:
-        first = probe.get(choices, "/")
-        second = probe.get(choices, "/")
+        first = probe.get(layout, choices, "/")
+        second = probe.get(layout, choices, "/")
     except OSError as error:
-        yield f"the site does not answer through nginx on port {choices.https_port}: {error}"
+        where = layout.check_socket if choices.tls == "none" else f"port {choices.https_port}"
+        yield f"the site does not answer through nginx on {where}: {error}"
         return
     if first[0] != 200:
         yield f"the front page answers {first[0]} through nginx"
@@ -111,7 +117,7 @@ def page_files(layout, choices):
 def problems(layout, choices):
     """Every problem found, one line each."""
     found = list(services(layout, units.systemd_is_init()))
-    found += modes(layout)
+    found += modes(layout, choices)
     found += certificate(layout, choices)
     found += backups(layout)
     found += disk(layout)

@@ -31,9 +31,12 @@ class Choices:
     database: str = "sqlite"
     http_port: int = 80
     https_port: int = 443
+    # --tls none: the TLS-terminating proxy's addresses (IPs or CIDRs), the only ones nginx believes.
+    proxies: tuple = ()
 
     @property
     def site_url(self):
+        # With --tls none too: readers reach the proxy over HTTPS on https_port.
         suffix = "" if self.https_port == 443 else f":{self.https_port}"
         return f"https://{self.name}{suffix}"
 
@@ -112,6 +115,21 @@ class Layout:
         return self._sys("etc/nginx/snippets/escribe-security-headers.conf")
 
     @property
+    def check_socket_dir(self):
+        """Root's alone (0700): nginx makes its unix sockets 0666, so the folder is what keeps others out."""
+        return self._sys("run/escribe-nginx")
+
+    @property
+    def check_socket_tmpfiles(self):
+        """/run is emptied at each boot: systemd-tmpfiles makes the folder again before nginx starts."""
+        return self._sys("etc/tmpfiles.d/escribe-nginx.conf")
+
+    @property
+    def check_socket(self):
+        """--tls none: where deploy/install asks nginx as the proxy would (--check, the wait for the site)."""
+        return self.check_socket_dir / "check.sock"
+
+    @property
     def acme_root(self):
         return self._sys("var/www/letsencrypt")
 
@@ -147,6 +165,7 @@ class Layout:
         except FileNotFoundError:
             return None
         recorded.pop("app", None)
+        recorded["proxies"] = tuple(recorded.get("proxies", ()))
         return Choices(**recorded)
 
     def installed_app(self):

@@ -22,12 +22,17 @@ def parser():
     )
     parser.add_argument("name", nargs="?", help="the blog's host name, e.g. blog.example.com")
     parser.add_argument("--email", default="", help="the author's address (the account, Let's Encrypt's notices)")
-    parser.add_argument("--tls", choices=["letsencrypt", "self-signed"], default="letsencrypt",
-                        help="where the certificate comes from (default: letsencrypt)")
+    parser.add_argument("--tls", choices=["letsencrypt", "self-signed", "none"],
+                        help="where the certificate comes from (default: letsencrypt), or none: a proxy in front "
+                        "ends TLS and forwards plain HTTP to --http-port")
+    parser.add_argument("--proxy", action="append", default=[], metavar="ADDRESS",
+                        help="with --tls none: the proxy's IP or network (repeat, or separate with commas); "
+                        "only it may say who the reader is (X-Forwarded-For) and that they came over HTTPS")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
                         help="SQLite (the default) or PostgreSQL installed on this machine")
     parser.add_argument("--http-port", type=int, default=80)
-    parser.add_argument("--https-port", type=int, default=443)
+    parser.add_argument("--https-port", type=int, default=443,
+                        help="with --tls none, the port the proxy serves HTTPS on (the public address's)")
     parser.add_argument("--root", type=Path, default=Path("/"),
                         help="where /etc, /run and /var/log are (for tests; the default is /)")
     parser.add_argument("--check", action="store_true", help="only report what is wrong with the installed site")
@@ -50,10 +55,14 @@ def main(argv=None):
         if recorded is None:
             parser().error("name the blog's host name, e.g. deploy/install blog.example.com")
         args.name = recorded.name
-    given = Choices(args.name.lower(), args.email, args.tls, args.database, args.http_port, args.https_port)
-    # A second run upgrades what the first installed, with the first run's choices.
-    choices = recorded or given
-    refusals = preflight.refusals(layout, replace(recorded, name=given.name) if recorded else given, recorded)
+    proxies = tuple(part.strip() for given in args.proxy for part in given.split(",") if part.strip())
+    tls = args.tls or (recorded.tls if recorded else "letsencrypt")
+    given = Choices(args.name.lower(), args.email, tls, args.database, args.http_port, args.https_port, proxies)
+    # A second run upgrades what the first installed, with the first run's choices; but a proxy's addresses
+    # change with the hosting, so --proxy given again replaces them.
+    choices = replace(recorded, proxies=proxies or recorded.proxies) if recorded else given
+    asked = replace(choices, name=given.name, tls=tls) if recorded else given
+    refusals = preflight.refusals(layout, asked, recorded)
     if refusals:
         for problem in refusals:
             print(f"deploy/install: {problem}", file=sys.stderr)
@@ -70,6 +79,6 @@ def main(argv=None):
         print("deploy/install: stopped there; the running site was left as it was. Run it again after the fix.",
               file=sys.stderr)  # fmt: skip
         return 1
-    if recorded is None:
+    if choices != recorded:
         layout.save_choices(choices)
     return status

@@ -1,5 +1,6 @@
 """What deploy/install refuses, before it changes anything: each check returns the problem, or None."""
 
+import ipaddress
 import os
 import re
 import socket
@@ -37,6 +38,26 @@ def not_a_host_name(name, tls):
     if tls == "letsencrypt" and len(labels) < 2:
         return f"Let's Encrypt certifies only public names, not {name!r}: use --tls self-signed"
     return None
+
+
+def proxy_problems(choices):
+    """--proxy: required with --tls none and only there; each an IP or a network, none that is every address."""
+    if choices.tls != "none":
+        return ["--proxy is for --tls none (a TLS-terminating proxy in front)"] if choices.proxies else []
+    if not choices.proxies:
+        return ["--tls none needs --proxy ADDRESS: the proxy's IP or network, the only one whose "
+                "X-Forwarded-For and X-Forwarded-Proto nginx believes"]
+    problems = []
+    for proxy in choices.proxies:
+        try:
+            network = ipaddress.ip_network(proxy)
+        except ValueError as error:
+            problems.append(f"--proxy {proxy!r} is not an IP address or network (e.g. 192.0.2.10, 10.0.0.0/8): {error}")
+            continue
+        if network.prefixlen == 0:
+            # Believing everyone is believing no one: any client could choose its address.
+            problems.append(f"--proxy {proxy} is every address: name the proxy's own")
+    return problems
 
 
 def _listening_inodes(port):
@@ -113,11 +134,17 @@ def refusals(layout, choices, recorded):
         problems.append("--tls letsencrypt needs --email (Let's Encrypt's expiry notices go there)")
     if recorded and recorded.name != choices.name:
         problems.append(f"this server's blog is {recorded.name}; a second run upgrades it and cannot rename it")
+    if recorded and recorded.tls != choices.tls:
+        problems.append(f"this server's blog was installed with --tls {recorded.tls}; a second run upgrades it "
+                        f"and cannot switch to --tls {choices.tls}")
+    problems += proxy_problems(choices)
     if recorded and layout.installed_app() != layout.app:
         problems.append(f"this server's blog runs from {layout.installed_app()}: run the deploy/install there")
-    for port in dict.fromkeys((choices.http_port, choices.https_port)):
+    # Behind a proxy, https_port is the proxy's public port: nothing listens on it here.
+    ports = (choices.http_port,) if choices.tls == "none" else (choices.http_port, choices.https_port)
+    for port in dict.fromkeys(ports):
         problems.append(port_taken(port, layout))
-    if choices.http_port == choices.https_port:
+    if choices.http_port == choices.https_port and choices.tls != "none":
         problems.append("--http-port and --https-port must differ")
     problems.append(foreign_site(layout))
     return [problem for problem in problems if problem]

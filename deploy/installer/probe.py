@@ -1,4 +1,9 @@
-"""Requests to the installed site through this machine's nginx, as its own name (Host and SNI), never via DNS."""
+"""Requests to the installed site through this machine's nginx, as its own name (Host and SNI), never via DNS.
+
+Behind a TLS-terminating proxy (--tls none) they go over plain HTTP through
+nginx's root-only check socket, saying what the proxy would: the reader asked
+over HTTPS.
+"""
 
 import http.client
 import socket
@@ -17,16 +22,34 @@ class _Connection(http.client.HTTPSConnection):
         self.sock = self.tls.wrap_socket(raw, server_hostname=self.site_name)
 
 
-def get(choices, path, timeout=10):
+class _UnixConnection(http.client.HTTPConnection):
+    """Plain HTTP over a unix socket."""
+
+    def __init__(self, path, *, timeout):
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(str(self.socket_path))
+
+
+def get(layout, choices, path, timeout=10):
     """(status, {header: value}, body) of a GET of `path` on the installed site over loopback."""
-    context = ssl.create_default_context()
-    # The check is about this machine's nginx, not about who signed its certificate.
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    connection = _Connection(choices.name, choices.https_port, timeout=timeout, context=context)
     host = choices.name if choices.https_port == 443 else f"{choices.name}:{choices.https_port}"
+    headers = {"Host": host, "Accept-Encoding": "identity"}
+    if choices.tls == "none":
+        connection = _UnixConnection(layout.check_socket, timeout=timeout)
+        headers["X-Forwarded-Proto"] = "https"
+    else:
+        context = ssl.create_default_context()
+        # The check is about this machine's nginx, not about who signed its certificate.
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        connection = _Connection(choices.name, choices.https_port, timeout=timeout, context=context)
     try:
-        connection.request("GET", path, headers={"Host": host, "Accept-Encoding": "identity"})
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:

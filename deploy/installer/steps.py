@@ -274,7 +274,7 @@ class Installer(WebServer):
         last = None
         while time.monotonic() < deadline:
             try:
-                status, _headers, body = probe.get(self.choices, "/healthz")
+                status, _headers, body = probe.get(self.layout, self.choices, "/healthz")
                 if status == 200:
                     return
                 last = f"{status} {body[:200]!r}"

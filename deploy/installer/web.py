@@ -32,13 +32,16 @@ class WebServer:
 
     def site_text(self, cert, key):
         layout, choices = self.layout, self.choices
+        if choices.tls == "none":
+            mode = {"PROXY": list(choices.proxies), "CHECK_SOCKET": layout.check_socket}
+        else:
+            mode = {"ACME_ROOT": layout.acme_root, "SSL_CERT": cert, "SSL_KEY": key}
         return MARKER + "\n" + render.render_file(
-            layout.app / "deploy/nginx/escribe.conf",
+            layout.app / "deploy/nginx/escribe.conf", {"PROXIED": choices.tls == "none"},
             SERVER_NAME=choices.name, HTTP_PORT=choices.http_port, HTTPS_PORT=choices.https_port,
             SOCKET=layout.socket, STATIC_ROOT=layout.var / "static", PAGES_DIR=layout.var / "pages",
             MEDIA_ROOT=layout.var / "media", PAGE_HEADERS=layout.page_headers,
-            SECURITY_HEADERS=layout.security_headers, ACME_ROOT=layout.acme_root,
-            ACCESS_LOG=layout.access_log, SSL_CERT=cert, SSL_KEY=key,
+            SECURITY_HEADERS=layout.security_headers, ACCESS_LOG=layout.access_log, **mode,
         )
 
     def nginx_site(self, cert, key):
@@ -79,16 +82,38 @@ class WebServer:
         elif units.alive(units.nginx_pid_file(conf)):
             run("nginx reload", ["nginx", "-c", conf, "-s", "reload"])
         else:
+            if self.choices.tls == "none":
+                # An nginx killed outright leaves its unix socket behind, and a new one cannot bind over it.
+                self.layout.check_socket.unlink(missing_ok=True)
             run("nginx start", ["nginx", "-c", conf])
             self.changed(f"Started nginx directly (nginx -c {conf})")
 
     def web_server(self):
+        if self.choices.tls == "none":
+            self.say(f"==> nginx on port {self.choices.http_port}, behind the proxy {', '.join(self.choices.proxies)}")
+            self.check_socket_dir()
+            self.nginx_site(None, None)
+            return
         self.say("==> nginx and TLS")
         self.layout.acme_root.mkdir(parents=True, exist_ok=True)
         cert, key = self.certificate()
         self.nginx_site(cert, key)
         if self.choices.tls == "letsencrypt" and not self.layout.certificate(self.choices)[0].exists():
             self.lets_encrypt()
+
+    def check_socket_dir(self):
+        """nginx binds the check socket as root and makes it 0666: its folder keeps everyone else out."""
+        layout = self.layout
+        folder = layout.check_socket_dir
+        # Without the folder nginx cannot start: made again at each boot, before nginx.
+        text = f"{MARKER}\nd {folder} 0700 root root -\n"
+        if write(layout.check_socket_tmpfiles, text) != text:
+            self.changed(f"Wrote {layout.check_socket_tmpfiles} ({folder}, root's alone, at each boot)")
+        if self.systemd:
+            run("systemd-tmpfiles", ["systemd-tmpfiles", "--create", str(layout.check_socket_tmpfiles)])
+        else:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
 
     def lets_encrypt(self):
         choices = self.choices
