@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -244,10 +245,11 @@ def require_install_prerequisites():
         missing(f"the installer test needs {' '.join(absent)} installed first")
 
 
-@pytest.fixture(scope="module")
-def site():
+@contextmanager
+def scratch_install(prefix):
+    """(root, app): a clean clone of the repository and an empty root like a new server's; all undone afterwards."""
     require_install_prerequisites()
-    base = Path(tempfile.mkdtemp(prefix="escribe-installer-"))
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     # The system user must reach the checkout: the test's folders must be like /srv.
     base.chmod(0o755)
     root, app = base / "root", base / "app"
@@ -256,6 +258,14 @@ def site():
         (root / "etc").mkdir(parents=True)
         shutil.copy("/etc/os-release", root / "etc/os-release")
         debian_nginx_conf(root)
+        yield root, app
+    finally:
+        undo(base, root)
+
+
+@pytest.fixture(scope="module")
+def site():
+    with scratch_install("escribe-installer-") as (root, app):
         http_port, https_port = free_port(), free_port()
         started = time.monotonic()
         first = install(HOST, "--tls", "self-signed", "--email", "me@example.com", "--http-port", http_port,
@@ -268,8 +278,6 @@ def site():
                               HOST)  # fmt: skip
         installed.app, installed.first, installed.first_seconds = app, first, seconds
         yield installed
-    finally:
-        undo(base, root)
 
 
 installer_test = pytest.mark.installer

@@ -10,13 +10,10 @@ install never runs beside test_installer.py's (one system user escribe).
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -31,11 +28,9 @@ from tests.test_installer import (
     HOST,
     Installed,
     assert_refused,
-    debian_nginx_conf,
     install,
-    require_install_prerequisites,
+    scratch_install,
     snapshot,
-    undo,
     user_exists,
 )
 
@@ -166,15 +161,7 @@ def test_the_renderer_keeps_sections_by_flag_and_repeats_lines_per_list_item():
 
 @pytest.fixture(scope="module")
 def proxied():
-    require_install_prerequisites()
-    base = Path(tempfile.mkdtemp(prefix="escribe-installer-proxied-"))
-    base.chmod(0o755)
-    root, app = base / "root", base / "app"
-    try:
-        subprocess.run(["git", "clone", "--quiet", str(REPO), str(app)], check=True, timeout=120)
-        (root / "etc").mkdir(parents=True)
-        shutil.copy("/etc/os-release", root / "etc/os-release")
-        debian_nginx_conf(root)
+    with scratch_install("escribe-installer-proxied-") as (root, app):
         http_port = free_port()
         started = time.monotonic()
         first = install(HOST, "--tls", "none", "--proxy", "127.0.0.1", "--http-port", http_port, root=root,
@@ -184,8 +171,6 @@ def proxied():
         site = Installed(root, http_port, 443, {}, "", None, HOST)
         site.app = app
         yield site
-    finally:
-        undo(base, root)
 
 
 def ask(site, method, path, *, local_address="127.0.0.1", headers=None, **kwargs):
