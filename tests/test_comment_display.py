@@ -104,6 +104,16 @@ def test_sidebar_shows_the_live_spam_report(client, post):
     assert "At least 237,132 pieces of comment spam killed since 2008, mostly via Akismet." in html
 
 
+def test_the_spam_report_waits_for_the_first_spam_killed(client, post):
+    """A new blog does not boast of 0 pieces of spam killed; the first one killed shows the report."""
+    from comments.models import SpamReport
+
+    assert SpamReport.current().killed == 0
+    assert "Spam Report" not in client.get("/").content.decode()
+    SpamReport.add(1)
+    assert "At least 1 piece of comment spam killed since" in client.get("/").content.decode()
+
+
 def test_the_written_out_blank_form_is_what_djangos_widgets_render(client, post):
     """The blank comment form is written out for speed; it must stay the form Django would render."""
     from html.parser import HTMLParser
