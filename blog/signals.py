@@ -130,15 +130,12 @@ def shown_everywhere(sender, raw=False, **kwargs):
 
 
 @receiver(pre_delete, sender=get_user_model())
-def remember_authorship(sender, instance, **kwargs):
-    # Their posts' author is set to NULL with an UPDATE, which sends no signal.
-    instance._wrote_posts = Post.objects.filter(author=instance).exists()
-
-
-@receiver(post_delete, sender=get_user_model())
 def author_deleted(sender, instance, **kwargs):
-    # Feeds and the JSON-LD named them; their posts now carry the site's byline.
-    if getattr(instance, "_wrote_posts", True):
+    # Feeds and the JSON-LD named them; their posts will carry the site's byline.
+    # Asked before the delete: their posts' author is set to NULL with an
+    # UPDATE, which sends no signal. The pages go stale when the deletion
+    # commits (Django deletes inside a transaction), never before it.
+    if Post.objects.filter(author=instance).exists():
         content_changed()
 
 
