@@ -12,7 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from blog import publishing
+# siteadmin: the site settings' page registers itself; Django's admin imports only this module of the app.
+from blog import publishing, siteadmin  # noqa: F401
 from blog.models import Blurb, Page, Post, Redirect, Tag, Upload, tag_slug
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
@@ -201,8 +202,10 @@ class PostAdmin(ShowsRenderWarnings, admin.ModelAdmin):
 
     def outcome(self, post, form, change):
         initial = form.initial if change else {}
-        was_public = initial.get("status") == Post.Status.PUBLISHED and initial.get("published_at") is not None and (
-            initial["published_at"] <= timezone.now()
+        was_public = (
+            initial.get("status") == Post.Status.PUBLISHED
+            and initial.get("published_at") is not None
+            and (initial["published_at"] <= timezone.now())
         )
         return publishing.saved(post, was_public)
 
@@ -408,6 +411,3 @@ def format_html_join_links(objects):
             for obj in objects
         ),
     )
-
-# The site settings' page (blog/siteadmin.py) registers itself with the admin.
-from blog import siteadmin  # noqa: E402,F401

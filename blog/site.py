@@ -69,9 +69,7 @@ class SiteSettings(models.Model):
         default=10, validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Posts in the Atom and RSS feeds, each with its whole text.",
     )  # fmt: skip
-    comments_open = models.BooleanField(
-        default=True, help_text="Off: no post takes comments (those shown stay shown)."
-    )
+    comments_open = models.BooleanField(default=True, help_text="Off: no post takes comments (those shown stay shown).")
     comments_close_after_days = models.PositiveIntegerField(
         "close comments after (days)", default=0, validators=[MaxValueValidator(36500)],
         help_text="Posts older than this take no comments (0: never).",

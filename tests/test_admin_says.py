@@ -58,9 +58,7 @@ def test_publishing_says_published_with_a_link_to_the_live_page(author_client):
     assert message == 'Published: <a href="/post/sqlite-in-production/">SQLite in production</a> is live.'
     post = Post.objects.get()
     response = author_client.post(f"/admin/blog/post/{post.pk}/change/", post_form(body="Changed."), follow=True)
-    assert messages_of(response) == [
-        'Updated: <a href="/post/sqlite-in-production/">SQLite in production</a> is live.'
-    ]
+    assert messages_of(response) == ['Updated: <a href="/post/sqlite-in-production/">SQLite in production</a> is live.']
 
 
 def test_saving_a_draft_says_only_the_author_sees_it(author_client):
