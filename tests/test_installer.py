@@ -315,17 +315,22 @@ def test_a_readers_page_is_served_as_a_file_by_nginx_the_second_time(site):
     first = site.get("/tags/", headers={"Accept-Encoding": "identity"})
     assert first.status_code == 200
     second = site.get("/tags/", headers={"Accept-Encoding": "identity"})
-    page = site.app / "var/pages/current/tags/index.html"
-    assert page.read_bytes() == second.content
+    assert_sent_as_the_file(site, second, "/tags/")
+
+
+def assert_sent_as_the_file(site, response, path):
+    """`response`, the second request for the folder URL `path`, was its page file sent by nginx: gunicorn saw one."""
+    page = site.app / "var/pages/current" / path.strip("/") / "index.html"
+    assert page.read_bytes() == response.content
     info = page.stat()
     # nginx's ETag for a file it sends: the file's mtime and size.
-    assert second.headers["ETag"] == f'"{int(info.st_mtime):x}-{info.st_size:x}"'
+    assert response.headers["ETag"] == f'"{int(info.st_mtime):x}-{info.st_size:x}"'
     # gunicorn logs a request just after answering it: wait for the first's line, then count.
     deadline = time.monotonic() + 5
-    while site.gunicorn_log().count("GET /tags/ HTTP") < 1 and time.monotonic() < deadline:
+    while site.gunicorn_log().count(f"GET {path} HTTP") < 1 and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(0.3)
-    assert site.gunicorn_log().count("GET /tags/ HTTP") == 1, "the second reader reached gunicorn"
+    assert site.gunicorn_log().count(f"GET {path} HTTP") == 1, "the second reader reached gunicorn"
 
 
 @installer_test
