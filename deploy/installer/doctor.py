@@ -27,8 +27,8 @@ def services(layout, systemd):
             if state != "active":
                 yield f"{unit} is {state or 'not running'} (systemctl status {unit})"
         return
-    if not units.alive(layout.runtime / "gunicorn.pid"):
-        yield f"gunicorn (escribe.service) is not running: no live process in {layout.runtime / 'gunicorn.pid'}"
+    if not units.alive(layout.gunicorn_pid_file):
+        yield f"gunicorn (escribe.service) is not running: no live process in {layout.gunicorn_pid_file}"
     if not units.alive(units.nginx_pid_file(layout.nginx_conf)):
         yield "nginx is not running"
 

@@ -147,6 +147,11 @@ class Layout:
         return self.runtime / "gunicorn.sock"
 
     @property
+    def gunicorn_pid_file(self):
+        """Where the installer keeps gunicorn's pid when it starts gunicorn itself (systemd not PID 1)."""
+        return self.runtime / "gunicorn.pid"
+
+    @property
     def log_dir(self):
         """gunicorn's output where no journal takes it (systemd not PID 1)."""
         return self._sys("var/log/escribe")

@@ -230,7 +230,7 @@ class Installer(WebServer):
             shown = subprocess.run(["systemctl", "show", "-p", "MainPID", "--value", "escribe.service"],
                                    capture_output=True, text=True).stdout.strip()  # fmt: skip
             return int(shown) if shown.isdigit() and shown != "0" else None
-        return units.alive(self.layout.runtime / "gunicorn.pid")
+        return units.alive(self.layout.gunicorn_pid_file)
 
     def restart_gunicorn(self):
         layout = self.layout
@@ -242,7 +242,7 @@ class Installer(WebServer):
             else:
                 run("systemctl reload", ["systemctl", "reload", "escribe.service"])
             return
-        pid_file = layout.runtime / "gunicorn.pid"
+        pid_file = layout.gunicorn_pid_file
         service = self.service()
         layout.runtime.mkdir(parents=True, exist_ok=True)
         shutil.chown(layout.runtime, service.user, service.group)
