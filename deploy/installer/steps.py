@@ -18,7 +18,7 @@ import time
 
 from deploy import render
 from deploy.installer import probe, units
-from deploy.installer.commands import StepFailed, run, write
+from deploy.installer.commands import StepFailed, run, undo, write
 from deploy.installer.layout import PACKAGES, SYSTEM_PYTHON, TIMERS, UNITS, USER, env_file_text
 from deploy.installer.web import WebServer
 
@@ -176,10 +176,7 @@ class Installer(WebServer):
         )
         if verified.returncode != 0 or verified.stdout.strip():
             for unit, old in olds.items():
-                if old is None:
-                    (layout.systemd_dir / unit).unlink()
-                else:
-                    (layout.systemd_dir / unit).write_text(old)
+                undo(layout.systemd_dir / unit, old)
             raise StepFailed("systemd units (systemd-analyze verify)", verified.stdout)
         self.units_changed = [unit for unit, old in olds.items() if old != texts[unit]]
         if self.units_changed:
