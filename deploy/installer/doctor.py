@@ -34,8 +34,7 @@ def services(layout, systemd):
 
 
 def modes(layout, choices):
-    expected = [(path, owner, group, mode) for path, owner, group, mode in layout.folders()]
-    expected += [(layout.env_file, "root", "root", 0o600), (layout.socket, USER, WEB_GROUP, 0o770)]
+    expected = layout.folders() + [(layout.env_file, "root", "root", 0o600), (layout.socket, USER, WEB_GROUP, 0o770)]
     if choices.tls == "none":
         # Whoever enters it is believed as the proxy.
         expected.append((layout.check_socket_dir, "root", "root", 0o700))
