@@ -165,10 +165,10 @@ def main(argv=None):
     parser.add_argument("--list", action="store_true", help="only list the template's placeholders")
     args = parser.parse_args(argv)
     if args.list:
-        names = placeholders(Path(args.template).read_text())
-        for name in sorted(names):
+        text = Path(args.template).read_text()
+        for name in sorted(placeholders(text)):
             print(f"{name} (derived)" if name in DERIVED else name)
-        for name in sorted(flags_used(Path(args.template).read_text())):
+        for name in sorted(flags_used(text)):
             print(f"{name} (a flag: --flag {name})")
         return 0
     values = dict(args.values)

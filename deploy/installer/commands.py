@@ -36,3 +36,12 @@ def write(path, text, mode=0o644):
             file.write(text)
     path.chmod(mode)
     return old
+
+
+def undo(path, old):
+    """Put back what write() replaced: the old text it returned, or no file when it returned None."""
+    path = Path(path)
+    if old is None:
+        path.unlink()
+    else:
+        path.write_text(old)

@@ -27,15 +27,14 @@ def services(layout, systemd):
             if state != "active":
                 yield f"{unit} is {state or 'not running'} (systemctl status {unit})"
         return
-    if not units.alive(layout.runtime / "gunicorn.pid"):
-        yield f"gunicorn (escribe.service) is not running: no live process in {layout.runtime / 'gunicorn.pid'}"
+    if not units.alive(layout.gunicorn_pid_file):
+        yield f"gunicorn (escribe.service) is not running: no live process in {layout.gunicorn_pid_file}"
     if not units.alive(units.nginx_pid_file(layout.nginx_conf)):
         yield "nginx is not running"
 
 
 def modes(layout, choices):
-    expected = [(path, owner, group, mode) for path, owner, group, mode in layout.folders()]
-    expected += [(layout.env_file, "root", "root", 0o600), (layout.socket, USER, WEB_GROUP, 0o770)]
+    expected = layout.folders() + [(layout.env_file, "root", "root", 0o600), (layout.socket, USER, WEB_GROUP, 0o770)]
     if choices.tls == "none":
         # Whoever enters it is believed as the proxy.
         expected.append((layout.check_socket_dir, "root", "root", 0o700))

@@ -35,10 +35,14 @@ class Choices:
     proxies: tuple = ()
 
     @property
-    def site_url(self):
+    def host(self):
+        """The Host readers send: the name, with https_port unless it is 443."""
         # With --tls none too: readers reach the proxy over HTTPS on https_port.
-        suffix = "" if self.https_port == 443 else f":{self.https_port}"
-        return f"https://{self.name}{suffix}"
+        return self.name if self.https_port == 443 else f"{self.name}:{self.https_port}"
+
+    @property
+    def site_url(self):
+        return f"https://{self.host}"
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,11 @@ class Layout:
     @property
     def socket(self):
         return self.runtime / "gunicorn.sock"
+
+    @property
+    def gunicorn_pid_file(self):
+        """Where the installer keeps gunicorn's pid when it starts gunicorn itself (systemd not PID 1)."""
+        return self.runtime / "gunicorn.pid"
 
     @property
     def log_dir(self):

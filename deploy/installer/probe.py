@@ -37,8 +37,7 @@ class _UnixConnection(http.client.HTTPConnection):
 
 def get(layout, choices, path, timeout=10):
     """(status, {header: value}, body) of a GET of `path` on the installed site over loopback."""
-    host = choices.name if choices.https_port == 443 else f"{choices.name}:{choices.https_port}"
-    headers = {"Host": host, "Accept-Encoding": "identity"}
+    headers = {"Host": choices.host, "Accept-Encoding": "identity"}
     if choices.tls == "none":
         connection = _UnixConnection(layout.check_socket, timeout=timeout)
         headers["X-Forwarded-Proto"] = "https"

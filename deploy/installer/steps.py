@@ -18,7 +18,7 @@ import time
 
 from deploy import render
 from deploy.installer import probe, units
-from deploy.installer.commands import StepFailed, run, write
+from deploy.installer.commands import StepFailed, run, undo, write
 from deploy.installer.layout import PACKAGES, SYSTEM_PYTHON, TIMERS, UNITS, USER, env_file_text
 from deploy.installer.web import WebServer
 
@@ -176,10 +176,7 @@ class Installer(WebServer):
         )
         if verified.returncode != 0 or verified.stdout.strip():
             for unit, old in olds.items():
-                if old is None:
-                    (layout.systemd_dir / unit).unlink()
-                else:
-                    (layout.systemd_dir / unit).write_text(old)
+                undo(layout.systemd_dir / unit, old)
             raise StepFailed("systemd units (systemd-analyze verify)", verified.stdout)
         self.units_changed = [unit for unit, old in olds.items() if old != texts[unit]]
         if self.units_changed:
@@ -230,7 +227,7 @@ class Installer(WebServer):
             shown = subprocess.run(["systemctl", "show", "-p", "MainPID", "--value", "escribe.service"],
                                    capture_output=True, text=True).stdout.strip()  # fmt: skip
             return int(shown) if shown.isdigit() and shown != "0" else None
-        return units.alive(self.layout.runtime / "gunicorn.pid")
+        return units.alive(self.layout.gunicorn_pid_file)
 
     def restart_gunicorn(self):
         layout = self.layout
@@ -242,7 +239,7 @@ class Installer(WebServer):
             else:
                 run("systemctl reload", ["systemctl", "reload", "escribe.service"])
             return
-        pid_file = layout.runtime / "gunicorn.pid"
+        pid_file = layout.gunicorn_pid_file
         service = self.service()
         layout.runtime.mkdir(parents=True, exist_ok=True)
         shutil.chown(layout.runtime, service.user, service.group)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from deploy import render
 from deploy.installer import units
-from deploy.installer.commands import StepFailed, run, write
+from deploy.installer.commands import StepFailed, run, undo, write
 from deploy.installer.layout import MARKER
 
 
@@ -60,10 +60,7 @@ class WebServer:
         tested = subprocess.run(["nginx", "-t", "-q", "-c", str(layout.nginx_conf)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)  # fmt: skip
         if tested.returncode != 0:
-            if old is None:
-                layout.site.unlink()
-            else:
-                layout.site.write_text(old)
+            undo(layout.site, old)
             if not linked:
                 layout.site_link.unlink()
             if stock:
