@@ -196,8 +196,10 @@ print(post.get_absolute_url())
     response = ask(site, "POST", f"{url}comment/", local_address=local_address, headers={"Origin": f"https://{HOST}"},
                    data={"author_name": "Reader", "author_email": "reader@example.com", "author_url": "", "body": body,
                          "homepage": ""})  # fmt: skip
-    stored = site.shell(f"from comments.models import Comment\n"
-                        f"print(list(Comment.objects.filter(body={body!r}).values_list('ip_address', flat=True)))")
+    stored = site.shell(
+        f"from comments.models import Comment\n"
+        f"print(list(Comment.objects.filter(body={body!r}).values_list('ip_address', flat=True)))"
+    )
     return response, stored.strip()
 
 

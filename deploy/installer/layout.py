@@ -188,7 +188,8 @@ class Layout:
 def env_file_text(layout, choices, database_url=""):
     """/etc/escribe/env of a new install: a new secret key, the server's paths, no site identity (the admin's)."""
     database = (
-        f"ESCRIBE_DATABASE_URL={database_url}" if database_url
+        f"ESCRIBE_DATABASE_URL={database_url}"
+        if database_url
         else f"ESCRIBE_DB_PATH={layout.var / 'db' / 'escribe.sqlite3'}"
     )
     return f"""# E-Scribe's settings, in systemd's EnvironmentFile syntax (docs/DEPLOY.md).
@@ -197,11 +198,11 @@ ESCRIBE_SECRET_KEY={secrets.token_urlsafe(50)}
 ESCRIBE_ALLOWED_HOSTS={choices.name}
 ESCRIBE_SITE_URL={choices.site_url}
 {database}
-ESCRIBE_STATIC_ROOT={layout.var / 'static'}
-ESCRIBE_CACHE_DIR={layout.var / 'cache'}
-ESCRIBE_PAGES_DIR={layout.var / 'pages'}
-ESCRIBE_MEDIA_ROOT={layout.var / 'media'}
-ESCRIBE_BACKUP_DIR={layout.var / 'backups'}
+ESCRIBE_STATIC_ROOT={layout.var / "static"}
+ESCRIBE_CACHE_DIR={layout.var / "cache"}
+ESCRIBE_PAGES_DIR={layout.var / "pages"}
+ESCRIBE_MEDIA_ROOT={layout.var / "media"}
+ESCRIBE_BACKUP_DIR={layout.var / "backups"}
 # nginx on the unix socket is the only proxy whose X-Forwarded-For is believed.
 ESCRIBE_TRUSTED_PROXIES=unix
 ESCRIBE_GUNICORN_BIND=unix:{layout.socket}

@@ -22,19 +22,36 @@ def parser():
     )
     parser.add_argument("name", nargs="?", help="the blog's host name, e.g. blog.example.com")
     parser.add_argument("--email", default="", help="the author's address (the account, Let's Encrypt's notices)")
-    parser.add_argument("--tls", choices=["letsencrypt", "self-signed", "none"],
-                        help="where the certificate comes from (default: letsencrypt), or none: a proxy in front "
-                        "ends TLS and forwards plain HTTP to --http-port")
-    parser.add_argument("--proxy", action="append", default=[], metavar="ADDRESS",
-                        help="with --tls none: the proxy's IP or network (repeat, or separate with commas); "
-                        "only it may say who the reader is (X-Forwarded-For) and that they came over HTTPS")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
-                        help="SQLite (the default) or PostgreSQL installed on this machine")
+    parser.add_argument(
+        "--tls",
+        choices=["letsencrypt", "self-signed", "none"],
+        help="where the certificate comes from (default: letsencrypt), or none: a proxy in front "
+        "ends TLS and forwards plain HTTP to --http-port",
+    )
+    parser.add_argument(
+        "--proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="with --tls none: the proxy's IP or network (repeat, or separate with commas); "
+        "only it may say who the reader is (X-Forwarded-For) and that they came over HTTPS",
+    )
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="SQLite (the default) or PostgreSQL installed on this machine",
+    )
     parser.add_argument("--http-port", type=int, default=80)
-    parser.add_argument("--https-port", type=int, default=443,
-                        help="with --tls none, the port the proxy serves HTTPS on (the public address's)")
-    parser.add_argument("--root", type=Path, default=Path("/"),
-                        help="where /etc, /run and /var/log are (for tests; the default is /)")
+    parser.add_argument(
+        "--https-port",
+        type=int,
+        default=443,
+        help="with --tls none, the port the proxy serves HTTPS on (the public address's)",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path("/"), help="where /etc, /run and /var/log are (for tests; the default is /)"
+    )
     parser.add_argument("--check", action="store_true", help="only report what is wrong with the installed site")
     return parser
 

@@ -45,8 +45,10 @@ def proxy_problems(choices):
     if choices.tls != "none":
         return ["--proxy is for --tls none (a TLS-terminating proxy in front)"] if choices.proxies else []
     if not choices.proxies:
-        return ["--tls none needs --proxy ADDRESS: the proxy's IP or network, the only one whose "
-                "X-Forwarded-For and X-Forwarded-Proto nginx believes"]
+        return [
+            "--tls none needs --proxy ADDRESS: the proxy's IP or network, the only one whose "
+            "X-Forwarded-For and X-Forwarded-Proto nginx believes"
+        ]
     problems = []
     for proxy in choices.proxies:
         try:
@@ -135,8 +137,10 @@ def refusals(layout, choices, recorded):
     if recorded and recorded.name != choices.name:
         problems.append(f"this server's blog is {recorded.name}; a second run upgrades it and cannot rename it")
     if recorded and recorded.tls != choices.tls:
-        problems.append(f"this server's blog was installed with --tls {recorded.tls}; a second run upgrades it "
-                        f"and cannot switch to --tls {choices.tls}")
+        problems.append(
+            f"this server's blog was installed with --tls {recorded.tls}; a second run upgrades it "
+            f"and cannot switch to --tls {choices.tls}"
+        )
     problems += proxy_problems(choices)
     if recorded and layout.installed_app() != layout.app:
         problems.append(f"this server's blog runs from {layout.installed_app()}: run the deploy/install there")

@@ -57,8 +57,10 @@ class Installer(WebServer):
         self.say(f"{'Installing' if self.first else 'Upgrading'} E-Scribe for {self.choices.name} "
                  f"from {self.layout.app}")  # fmt: skip
         if not self.systemd:
-            self.say("systemd is not PID 1 here: its units are written and verified with systemd-analyze, and "
-                     "gunicorn and nginx are started directly with the units' own command lines.")
+            self.say(
+                "systemd is not PID 1 here: its units are written and verified with systemd-analyze, and "
+                "gunicorn and nginx are started directly with the units' own command lines."
+            )
         if self.first:
             self.packages()
             self.system_user()
@@ -84,7 +86,8 @@ class Installer(WebServer):
         wanted += ["postgresql"] if self.choices.database == "postgres" else []
         installed = subprocess.run(
             ["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\\n", *wanted],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         ).stdout
         missing = [name for name in wanted if f"{name} installed" not in installed]
         if missing:
@@ -172,7 +175,10 @@ class Installer(WebServer):
         olds = {unit: write(layout.systemd_dir / unit, text) for unit, text in texts.items()}
         verified = subprocess.run(
             ["systemd-analyze", "verify", *(str(layout.systemd_dir / unit) for unit in texts)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
         )
         if verified.returncode != 0 or verified.stdout.strip():
             for unit, old in olds.items():
@@ -250,8 +256,10 @@ class Installer(WebServer):
             return
         units.stop(pid_file)
         pid = service.start(layout.log_dir / "gunicorn.log", pid_file)
-        self.changed(f"Started gunicorn (pid {pid}) with escribe.service's ExecStart as {service.user}:{service.group}"
-                     f"; its output goes to {layout.log_dir / 'gunicorn.log'}; the timers run only under systemd")
+        self.changed(
+            f"Started gunicorn (pid {pid}) with escribe.service's ExecStart as {service.user}:{service.group}"
+            f"; its output goes to {layout.log_dir / 'gunicorn.log'}; the timers run only under systemd"
+        )
 
     # --- Backups and the end ---------------------------------------------------------------
 

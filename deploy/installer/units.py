@@ -84,15 +84,24 @@ class Service:
     def environment(self):
         account = pwd.getpwnam(self.user)
         return {
-            "PATH": SYSTEMD_PATH, "LANG": "C.UTF-8", "HOME": account.pw_dir, "USER": self.user,
-            "LOGNAME": self.user, **environment_file(self.env_file),
+            "PATH": SYSTEMD_PATH,
+            "LANG": "C.UTF-8",
+            "HOME": account.pw_dir,
+            "USER": self.user,
+            "LOGNAME": self.user,
+            **environment_file(self.env_file),
         }
 
     def popen_options(self):
         """subprocess options that make a child what systemd's would be (user, groups, umask, folder, env)."""
         return {
-            "user": self.user, "group": self.group, "extra_groups": [], "umask": self.umask,
-            "cwd": self.cwd, "env": self.environment(), "stdin": subprocess.DEVNULL,
+            "user": self.user,
+            "group": self.group,
+            "extra_groups": [],
+            "umask": self.umask,
+            "cwd": self.cwd,
+            "env": self.environment(),
+            "stdin": subprocess.DEVNULL,
         }
 
     def run(self, argv, timeout=600):
@@ -120,8 +129,11 @@ class Service:
         Path(log).parent.mkdir(parents=True, exist_ok=True)
         with open(log, "ab") as output:
             process = subprocess.Popen(
-                shlex.split(self.commands[0]), stdout=output, stderr=subprocess.STDOUT,
-                start_new_session=True, **self.popen_options(),
+                shlex.split(self.commands[0]),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                **self.popen_options(),
             )
         Path(pid_file).write_text(f"{process.pid}\n")
         return process.pid

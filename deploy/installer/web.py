@@ -36,12 +36,24 @@ class WebServer:
             mode = {"PROXY": list(choices.proxies), "CHECK_SOCKET": layout.check_socket}
         else:
             mode = {"ACME_ROOT": layout.acme_root, "SSL_CERT": cert, "SSL_KEY": key}
-        return MARKER + "\n" + render.render_file(
-            layout.app / "deploy/nginx/escribe.conf", {"PROXIED": choices.tls == "none"},
-            SERVER_NAME=choices.name, HTTP_PORT=choices.http_port, HTTPS_PORT=choices.https_port,
-            SOCKET=layout.socket, STATIC_ROOT=layout.var / "static", PAGES_DIR=layout.var / "pages",
-            MEDIA_ROOT=layout.var / "media", PAGE_HEADERS=layout.page_headers,
-            SECURITY_HEADERS=layout.security_headers, ACCESS_LOG=layout.access_log, **mode,
+        return (
+            MARKER
+            + "\n"
+            + render.render_file(
+                layout.app / "deploy/nginx/escribe.conf",
+                {"PROXIED": choices.tls == "none"},
+                SERVER_NAME=choices.name,
+                HTTP_PORT=choices.http_port,
+                HTTPS_PORT=choices.https_port,
+                SOCKET=layout.socket,
+                STATIC_ROOT=layout.var / "static",
+                PAGES_DIR=layout.var / "pages",
+                MEDIA_ROOT=layout.var / "media",
+                PAGE_HEADERS=layout.page_headers,
+                SECURITY_HEADERS=layout.security_headers,
+                ACCESS_LOG=layout.access_log,
+                **mode,
+            )
         )
 
     def nginx_site(self, cert, key):

@@ -11,7 +11,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("-o", "--output", help="Write to this file (nginx includes it) instead of standard output.")
         parser.add_argument(
-            "--any-response", action="store_true",
+            "--any-response",
+            action="store_true",
             help="Only the headers for any response (static files, uploads, nginx's errors): no Cache-Control or CSP.",
         )
 
