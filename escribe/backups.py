@@ -135,9 +135,7 @@ def verify(path):
         if result != ["ok"]:
             raise BackupError(f"{path} failed SQLite's integrity check: {'; '.join(result[:5])}")
     else:
-        result = pg_tool("pg_restore", "--list", str(path))
-        if result.returncode != 0:
-            raise BackupError(f"{path} is not a whole pg_dump archive: {result.stderr.strip()}")
+        _pg_listing(path)
 
 
 def rotate(directory, keep, keeping):
@@ -187,8 +185,7 @@ def opened(path):
         if connection.vendor == "sqlite":
             judged = backup_contents.judge_sqlite(_sqlite_schema(path))
         else:
-            verify(path)
-            listing = pg_tool("pg_restore", "--list", str(path)).stdout
+            listing = _pg_listing(path)  # verify()'s check, whose listing is judged
             script = pg_tool("pg_restore", "--schema-only", "--file=-", str(path))
             if script.returncode != 0:
                 raise BackupError(f"{path} is not a whole pg_dump archive: {script.stderr.strip()}")
@@ -334,6 +331,14 @@ def pg_tool(program, *args):
     if password():
         env["PGPASSWORD"] = password()
     return subprocess.run([executable, *args], env=env, capture_output=True, text=True, timeout=PG_TIMEOUT, check=False)
+
+
+def _pg_listing(path):
+    """pg_restore --list of the archive at `path`; raises BackupError unless it is a whole pg_dump archive."""
+    result = pg_tool("pg_restore", "--list", str(path))
+    if result.returncode != 0:
+        raise BackupError(f"{path} is not a whole pg_dump archive: {result.stderr.strip()}")
+    return result.stdout
 
 
 def _pg_dump(target):
