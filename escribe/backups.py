@@ -103,7 +103,7 @@ def make_backup(directory=None, label=""):
         # After the database: every upload it names is in the copy (unless deleted meanwhile).
         media = backup_media.media_root()
         if media is not None:
-            backup_media.copy(media if media.is_dir() else None, uploads_partial, _latest_uploads(directory))
+            backup_media.copy(media, uploads_partial, _latest_uploads(directory))  # no folder yet: no uploads
             os.replace(uploads_partial, uploads)
         os.replace(partial, target)  # last: a backup's name means both parts are whole
     finally:
