@@ -205,15 +205,6 @@ class Removal:
         return ", ".join(f"{self.counts[what]} {what}" for what in order if what in self.counts) or "nothing"
 
 
-def remove(*, dry_run=False) -> Removal:
-    """Delete what the demo brought and the author left as loaded, in one transaction (rolled back when dry)."""
-    with transaction.atomic():
-        removal = _remove()
-        if dry_run:
-            transaction.set_rollback(True)
-    return removal
-
-
 def _recorded(model):
     """{id: fingerprint} of the demo's rows of `model` that still exist."""
     content_type = ContentType.objects.get_for_model(model)
@@ -221,7 +212,9 @@ def _recorded(model):
     return recorded, model.objects.filter(pk__in=recorded)
 
 
-def _remove():
+@transaction.atomic
+def remove() -> Removal:
+    """Delete what the demo brought and the author left as loaded, in one transaction (a dry run's rolls back)."""
     removal = Removal()
     comments, existing_comments = _recorded(Comment)
 
