@@ -54,33 +54,21 @@ def files(folder):
     return found
 
 
-@dataclass
-class Copied:
-    files: int = 0
-    linked: int = 0
-    bytes_copied: int = 0
-
-
 def copy(source, target, previous=None):
     """Copy the uploads in `source` into the new folder `target` (0700, files 0600), linking what `previous` holds."""
     target = Path(target)
     target.mkdir(mode=0o700)
-    copied = Copied()
     for name in sorted(files(source)):
         original, new = Path(source) / name, target / name
         new.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        copied.files += 1
         if previous is not None and _unchanged(original, Path(previous) / name):
             try:
                 os.link(Path(previous) / name, new)
-                copied.linked += 1
                 continue
             except OSError:  # another file system, or too many links: copy it instead
                 pass
         shutil.copy2(original, new)  # with its time, so tomorrow's copy can link to it
         os.chmod(new, 0o600)
-        copied.bytes_copied += new.stat().st_size
-    return copied
 
 
 def _unchanged(path, earlier):

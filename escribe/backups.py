@@ -103,7 +103,7 @@ def make_backup(directory=None, label=""):
         # After the database: every upload it names is in the copy (unless deleted meanwhile).
         media = backup_media.media_root()
         if media is not None:
-            backup_media.copy(media if media.is_dir() else None, uploads_partial, _latest_uploads(directory))
+            backup_media.copy(media, uploads_partial, _latest_uploads(directory))  # no folder yet: no uploads
             os.replace(uploads_partial, uploads)
         os.replace(partial, target)  # last: a backup's name means both parts are whole
     finally:
@@ -114,11 +114,19 @@ def make_backup(directory=None, label=""):
 
 def _latest_uploads(directory):
     """The newest backup's uploads folder in `directory`, to link unchanged files to (None: there is none)."""
-    backups = sorted(path for path in directory.iterdir() if NAME.match(path.name))
-    for path in reversed(backups):
+    for path in _newest_first(directory):
         if backup_media.beside(path).is_dir():
             return backup_media.beside(path)
     return None
+
+
+def _newest_first(directory):
+    """The backups' database copies in `directory`, the newest first."""
+    return sorted(
+        (path for path in Path(directory).iterdir() if NAME.match(path.name)),
+        key=lambda path: (NAME.match(path.name)["stamp"], path.name),
+        reverse=True,
+    )
 
 
 def verify(path):
@@ -135,9 +143,7 @@ def verify(path):
         if result != ["ok"]:
             raise BackupError(f"{path} failed SQLite's integrity check: {'; '.join(result[:5])}")
     else:
-        result = pg_tool("pg_restore", "--list", str(path))
-        if result.returncode != 0:
-            raise BackupError(f"{path} is not a whole pg_dump archive: {result.stderr.strip()}")
+        _pg_listing(path)
 
 
 def rotate(directory, keep, keeping):
@@ -145,11 +151,7 @@ def rotate(directory, keep, keeping):
 
     A backup's uploads folder goes with it; other backups' links keep the files they share.
     """
-    backups = sorted(
-        (path for path in Path(directory).iterdir() if NAME.match(path.name)),
-        key=lambda path: (NAME.match(path.name)["stamp"], path.name),
-        reverse=True,
-    )
+    backups = _newest_first(directory)
     deleted = []
     for path in backups[keep:]:
         if path != Path(keeping):
@@ -187,8 +189,7 @@ def opened(path):
         if connection.vendor == "sqlite":
             judged = backup_contents.judge_sqlite(_sqlite_schema(path))
         else:
-            verify(path)
-            listing = pg_tool("pg_restore", "--list", str(path)).stdout
+            listing = _pg_listing(path)  # verify()'s check, whose listing is judged
             script = pg_tool("pg_restore", "--schema-only", "--file=-", str(path))
             if script.returncode != 0:
                 raise BackupError(f"{path} is not a whole pg_dump archive: {script.stderr.strip()}")
@@ -334,6 +335,14 @@ def pg_tool(program, *args):
     if password():
         env["PGPASSWORD"] = password()
     return subprocess.run([executable, *args], env=env, capture_output=True, text=True, timeout=PG_TIMEOUT, check=False)
+
+
+def _pg_listing(path):
+    """pg_restore --list of the archive at `path`; raises BackupError unless it is a whole pg_dump archive."""
+    result = pg_tool("pg_restore", "--list", str(path))
+    if result.returncode != 0:
+        raise BackupError(f"{path} is not a whole pg_dump archive: {result.stderr.strip()}")
+    return result.stdout
 
 
 def _pg_dump(target):

@@ -205,15 +205,6 @@ class Removal:
         return ", ".join(f"{self.counts[what]} {what}" for what in order if what in self.counts) or "nothing"
 
 
-def remove(*, dry_run=False) -> Removal:
-    """Delete what the demo brought and the author left as loaded, in one transaction (rolled back when dry)."""
-    with transaction.atomic():
-        removal = _remove()
-        if dry_run:
-            transaction.set_rollback(True)
-    return removal
-
-
 def _recorded(model):
     """{id: fingerprint} of the demo's rows of `model` that still exist."""
     content_type = ContentType.objects.get_for_model(model)
@@ -221,9 +212,11 @@ def _recorded(model):
     return recorded, model.objects.filter(pk__in=recorded)
 
 
-def _remove():
+@transaction.atomic
+def remove() -> Removal:
+    """Delete what the demo brought and the author left as loaded, in one transaction (a dry run's rolls back)."""
     removal = Removal()
-    comments, _ = _recorded(Comment)
+    comments, existing_comments = _recorded(Comment)
 
     recorded, posts = _recorded(Post)
     gone = []
@@ -239,7 +232,8 @@ def _remove():
     gone_ids = [post.pk for post in gone]
     doomed = set(Comment.objects.filter(post__in=gone_ids).values_list("pk", flat=True))
     # The history of the demo's comments, also of those the moderator deleted already (their events stay).
-    events = CommentEvent.objects.filter(comment_ref__in=doomed | (set(comments) - _existing(Comment, comments)))
+    deleted_already = set(comments) - set(existing_comments.values_list("pk", flat=True))
+    events = CommentEvent.objects.filter(comment_ref__in=doomed | deleted_already)
     removal.count("comments", len(doomed))
     removal.count("comment events", events.count())
     removal.count("comment mails", Notification.objects.filter(comment__in=doomed).count())
@@ -317,10 +311,6 @@ def _restore_site_settings(removal):
                 removal.kept.append(f"the blog's {label} {now[name]!r}: changed since the demo set it")
     if back:
         site_file.apply(back, "the demo's site settings")
-
-
-def _existing(model, ids):
-    return set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _remove_spam_count():

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             if not demo.present():
                 self.stdout.write("No demo content is recorded in this database; nothing to remove.")
                 return
-            removal = demo.remove(dry_run=dry_run)
+            removal = demo.remove()
             if dry_run:
                 transaction.set_rollback(True)
         verb = "Would remove" if dry_run else "Removed"
