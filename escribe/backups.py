@@ -114,13 +114,13 @@ def make_backup(directory=None, label=""):
 
 def _latest_uploads(directory):
     """The newest backup's uploads folder in `directory`, to link unchanged files to (None: there is none)."""
-    for path in _newest_first(directory):
+    for path in newest_first(directory):
         if backup_media.beside(path).is_dir():
             return backup_media.beside(path)
     return None
 
 
-def _newest_first(directory):
+def newest_first(directory):
     """The backups' database copies in `directory`, the newest first."""
     return sorted(
         (path for path in Path(directory).iterdir() if NAME.match(path.name)),
@@ -151,7 +151,7 @@ def rotate(directory, keep, keeping):
 
     A backup's uploads folder goes with it; other backups' links keep the files they share.
     """
-    backups = _newest_first(directory)
+    backups = newest_first(directory)
     deleted = []
     for path in backups[keep:]:
         if path != Path(keeping):

@@ -12,10 +12,10 @@ register = template.Library()
 def last_backup():
     """When the newest backup in the backup folder was taken (an aware datetime), or None when there is none."""
     try:
-        found = [backups.taken_at(path) for path in backups.folder().iterdir() if backups.NAME.match(path.name)]
+        found = backups.newest_first(backups.folder())
     except OSError:  # no folder yet, or not readable by this process
         return None
-    return max(found, default=None)
+    return backups.taken_at(found[0]) if found else None
 
 
 @register.filter
