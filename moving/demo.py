@@ -25,7 +25,7 @@ from blog.site import SiteSettings, first_values
 from comments.changes import spam_counted, spam_counter_changed
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from moving import site_file
-from moving.markdown_files import read_folder
+from moving.markdown.folder import read_folder
 from moving.models import DemoItem, DemoLoad
 
 # What makes each kind of row the demo's as loaded. Derived columns (HTML, counts, updated_at) are left

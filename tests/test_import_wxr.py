@@ -12,7 +12,7 @@ from blog.models import Post, Redirect, Tag
 from blog.rendering import render_comment
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from moving.models import WordPressComment, WordPressPost
-from moving.wxr import convert
+from moving.wordpress.markup import convert
 from tests.akismet_clients import CONFIG, HamClient, use_akismet  # noqa: F401  (fixture)
 from tests.factories import make_author, make_post
 
@@ -414,16 +414,16 @@ def test_a_date_past_what_the_blog_can_count_names_its_element_and_imports_nothi
 
 
 def test_a_failure_while_writing_leaves_nothing_half_imported(author, export, monkeypatch):
-    from moving import wxr
+    from moving.wordpress import importer, reader
 
-    real = wxr._write_comment
+    real = importer._write_comment
 
     def fail_late(source, *args):
         if source.wordpress_id == 13:
-            raise wxr.WxrError("broken on purpose")
+            raise reader.WxrError("broken on purpose")
         return real(source, *args)
 
-    monkeypatch.setattr(wxr, "_write_comment", fail_late)
+    monkeypatch.setattr(importer, "_write_comment", fail_late)
     with pytest.raises(CommandError, match="broken on purpose"):
         run(export)
     assert not Post.objects.exists() and not Comment.objects.exists() and not Tag.objects.exists()

@@ -11,11 +11,11 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from blog.frontmatter import convert_code_blocks
 from blog.models import Blurb, Page, Post, Tag
 from blog.rendering import render, render_comment
 from comments import moderation
 from comments.models import Comment, CommentEvent, Notification, SpamReport
+from moving.markdown.code_blocks import convert_code_blocks
 from tests.akismet_clients import CONFIG, HamClient
 from tests.comment_helpers import make_comment
 from tests.factories import make_blurb, make_post, make_tag

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from moving.markdown_files import export_folder
+from moving.markdown.exporter import export_folder
 
 
 class Command(BaseCommand):

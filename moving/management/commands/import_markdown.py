@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from blog.frontmatter import FrontMatterError
-from moving.markdown_files import ImportProblem, import_folder, read_folder
+from moving.markdown.folder import ImportProblem, read_folder
+from moving.markdown.importer import import_folder
 
 
 class Command(BaseCommand):

@@ -2,7 +2,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from moving import wxr
+from moving.wordpress.importer import import_wxr
+from moving.wordpress.reader import WxrError, parse
 
 
 class Command(BaseCommand):
@@ -16,14 +17,14 @@ class Command(BaseCommand):
     def handle(self, *args, file, author, dry_run, **options):
         user = self.author(author)
         try:
-            export = wxr.parse(file)
+            export = parse(file)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from None
-        except wxr.WxrError as error:
+        except WxrError as error:
             raise CommandError(str(error)) from None
         try:
-            report = wxr.import_wxr(export, user, dry_run=dry_run)
-        except wxr.WxrError as error:
+            report = import_wxr(export, user, dry_run=dry_run)
+        except WxrError as error:
             raise CommandError(str(error)) from None
         except DatabaseError as error:
             raise CommandError(f"The database refused the import, so nothing was imported: {error}") from None

@@ -13,7 +13,8 @@ from blog.models import Post
 from comments.models import Comment, CommentEvent, SpamReport
 from moving import demo, site_file
 from moving.management.commands.import_markdown import print_report
-from moving.markdown_files import ImportProblem, import_folder, read_folder
+from moving.markdown.folder import ImportProblem, read_folder
+from moving.markdown.importer import import_folder
 
 
 def default_source():

@@ -1,0 +1,189 @@
+"""Reading a Markdown folder, E-Scribe's own format or another engine's, into a Folder: checked, nothing written."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from django.utils import timezone
+
+from blog import frontmatter
+from blog.frontmatter import FrontMatterError, PostFile
+from comments.models import Comment
+from moving import site_file
+from moving.markdown.other_engines import read_other_folder
+
+BLOG_FILE = "blog.yaml"
+SPAM_REPORT_FILE = "spam-report.yaml"
+BLURBS_DIR = "blurbs"
+PAGES_DIR = "pages"
+PAGE_FIELDS = {"title", "slug", "position", "navigation", "draft"}
+COMMENTS_SUFFIX = ".comments.yaml"
+MEDIA_DIR = "media"
+UPLOADS_FILE = "uploads.yaml"
+UPLOAD_FIELDS = {"file", "name", "alt", "uploaded", "post", "copies"}
+COPY_FIELDS = {"file", "width", "height", "type"}
+# YYYY-MM-DD-slug.md: the posts; README.md and the blurbs/ folder are not posts.
+POST_FILES = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-*.md"
+OTHER_ENGINE_SUFFIXES = (".md", ".markdown")
+COMMENT_FIELDS = {"name", "email", "website", "text", "status", "created"}
+
+
+class ImportProblem(Exception):
+    """A file that cannot be imported; the message names it. Raised inside the transaction, so nothing stays."""
+
+
+@dataclass
+class Folder:
+    """A blog as its files describe it, read and checked, nothing written yet."""
+
+    source: Path
+    own_format: bool
+    posts: list[tuple[Path, PostFile]]
+    tags: list[tuple[str, bool]] = field(default_factory=list)
+    blurbs: list[tuple[Path, dict, str]] = field(default_factory=list)
+    pages: list[tuple[Path, dict, str]] = field(default_factory=list)
+    comments: dict[str, tuple[Path, list[dict]]] = field(default_factory=dict)
+    spam_report: tuple[int, int] | None = None
+    as_of: datetime | None = None
+    uploads: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    site: dict | None = None  # what site.yaml gives, when there is one
+
+
+def read_folder(source, default_tz=None) -> Folder:
+    """Read and check every file of the folder `source`; raises FrontMatterError naming the first bad file."""
+    source = Path(source)
+    if not source.is_dir():
+        raise FrontMatterError(f"{source}: not a folder.")
+    if (source / BLOG_FILE).exists():
+        folder = _read_own_folder(source)
+    else:
+        folder = read_other_folder(source, default_tz or timezone.get_current_timezone())
+    seen = {}
+    for path, post in folder.posts:
+        if post.slug in seen:
+            raise FrontMatterError(f"{path}: the slug {post.slug!r} is also the slug of {seen[post.slug]}.")
+        seen[post.slug] = path
+    return folder
+
+
+def _read_own_folder(source):
+    name = str(source / BLOG_FILE)
+    blog = frontmatter.read_yaml(source / BLOG_FILE)
+    if not isinstance(blog, dict) or not set(blog) <= {"as_of", "tags"}:
+        raise FrontMatterError(f"{name}: must hold 'tags' (and, for the demo, 'as_of') and nothing else.")
+    as_of = blog.get("as_of")
+    if as_of is not None and (not isinstance(as_of, datetime) or as_of.utcoffset() is None):
+        raise FrontMatterError(f"{name}: 'as_of' must be an ISO 8601 date and time with an offset.")
+    tags = []
+    for tag in blog.get("tags") or []:
+        if not (isinstance(tag, dict) and isinstance(tag.get("name"), str) and isinstance(tag.get("featured"), bool)):
+            raise FrontMatterError(f"{name}: each tag needs a name and featured: true or false, not {tag!r}.")
+        tags.append((tag["name"], tag["featured"]))
+
+    blurbs = []
+    for path in sorted((source / BLURBS_DIR).glob("*.md")):
+        meta, body = frontmatter.read(path)
+        if not (set(meta) <= {"title", "position", "visible"} and isinstance(meta.get("title"), str)):
+            raise FrontMatterError(f"{path}: a blurb has a title, a position and optionally visible: false.")
+        position, visible = meta.get("position"), meta.get("visible", True)
+        if not isinstance(position, int) or isinstance(position, bool) or not isinstance(visible, bool):
+            raise FrontMatterError(f"{path}: position must be a whole number and visible true or false.")
+        blurbs.append((path, meta, body))
+
+    pages = [_page(path) for path in sorted((source / PAGES_DIR).glob("*.md"))]
+    slugs = Counter(meta["slug"] for _, meta, _ in pages)
+    for path, meta, _ in pages:
+        if slugs[meta["slug"]] > 1:
+            raise FrontMatterError(f"{path}: another file in {PAGES_DIR}/ has the slug {meta['slug']!r} too.")
+
+    posts = [(path, PostFile.read(path)) for path in sorted(source.glob(POST_FILES))]
+    if not posts:
+        raise FrontMatterError(f"{source}: no post files (named YYYY-MM-DD-slug.md).")
+
+    comments = {}
+    for path in sorted(source.glob("*" + COMMENTS_SUFFIX)):
+        post_path = path.with_name(path.name.removesuffix(COMMENTS_SUFFIX) + ".md")
+        post = next((post for candidate, post in posts if candidate == post_path), None)
+        if post is None:
+            raise FrontMatterError(f"{path}: there is no post file {post_path.name} beside it.")
+        data = frontmatter.read_yaml(path) or []
+        if not isinstance(data, list):
+            raise FrontMatterError(f"{path}: must be a list of comments.")
+        comments[post.slug] = (path, [_comment(item, path) for item in data])
+
+    spam_report = None
+    if (source / SPAM_REPORT_FILE).exists():
+        spam_report = _spam_report(source / SPAM_REPORT_FILE)
+    folder = Folder(source, True, posts, tags, blurbs, pages, comments, spam_report, as_of)
+    if (source / UPLOADS_FILE).exists():
+        folder.uploads = _uploads(source)
+    folder.site = site_file.read(source)
+    return folder
+
+
+def _page(path):
+    meta, body = frontmatter.read(path)
+    if not (set(meta) <= PAGE_FIELDS and isinstance(meta.get("title"), str) and isinstance(meta.get("slug"), str)):
+        raise FrontMatterError(f"{path}: a page has a title, a slug, a position and optionally navigation and draft.")
+    position = meta.get("position")
+    navigation, draft = meta.get("navigation", True), meta.get("draft", False)
+    if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+        raise FrontMatterError(f"{path}: position must be a whole number, 0 or more.")
+    if not (isinstance(navigation, bool) and isinstance(draft, bool)):
+        raise FrontMatterError(f"{path}: navigation and draft must be true or false.")
+    return path, meta, body
+
+
+def _uploads(source):
+    path = source / UPLOADS_FILE
+    data = frontmatter.read_yaml(path) or []
+    if not isinstance(data, list):
+        raise FrontMatterError(f"{path}: must be a list of uploads.")
+    for item in data:
+        if not (isinstance(item, dict) and {"file", "uploaded"} <= set(item) <= UPLOAD_FIELDS):
+            raise FrontMatterError(f"{path}: each upload has file, uploaded and maybe name, alt, post and copies.")
+        copies = item.get("copies") or []
+        if not isinstance(copies, list) or not all(isinstance(c, dict) and set(c) == COPY_FIELDS for c in copies):
+            raise FrontMatterError(f"{path}: {item['file']!r}: each copy has file, width, height and type.")
+        if not isinstance(item["uploaded"], datetime) or item["uploaded"].utcoffset() is None:
+            raise FrontMatterError(f"{path}: {item['file']!r}: 'uploaded' must be a date and time with an offset.")
+        for name in [item["file"], *(copy["file"] for copy in copies)]:
+            if not isinstance(name, str) or outside(name):
+                raise FrontMatterError(f"{path}: the file name {name!r} leads outside the media folder.")
+            if not (source / MEDIA_DIR / name).is_file():
+                raise FrontMatterError(f"{path}: {MEDIA_DIR}/{name} is missing.")
+    return data
+
+
+def outside(name):
+    parts = PurePosixPath(name).parts
+    return not parts or name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in parts)
+
+
+def _comment(data, path):
+    if not isinstance(data, dict) or not {"name", "text", "status", "created"} <= set(data) <= COMMENT_FIELDS:
+        raise FrontMatterError(f"{path}: each comment has name, text, status, created and maybe email and website.")
+    if data["status"] not in Comment.Status.values:
+        raise FrontMatterError(
+            f"{path}: status must be one of {', '.join(Comment.Status.values)}, not {data['status']!r}."
+        )
+    if not isinstance(data["created"], datetime) or data["created"].utcoffset() is None:
+        raise FrontMatterError(f"{path}: 'created' must be an ISO 8601 date and time with an offset.")
+    for key in ("name", "text", "email", "website"):
+        if not isinstance(data.get(key, ""), str):
+            raise FrontMatterError(f"{path}: a comment's {key!r} must be text, not {data[key]!r}.")
+    # The text as written: a literal block's final newline too, so an exported comment comes back unchanged.
+    return {**data, "website": data.get("website", "")}
+
+
+def _spam_report(path):
+    data = frontmatter.read_yaml(path)
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"killed", "since_year"}
+        or not all(isinstance(value, int) and not isinstance(value, bool) and value >= 0 for value in data.values())
+    ):
+        raise FrontMatterError(f"{path}: must hold killed and since_year, both whole numbers.")
+    return data["killed"], data["since_year"]

@@ -1,0 +1,319 @@
+"""Writing a read Folder into the blog, in one transaction, with a Report of what changed and why."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from blog import uploads
+from blog.changes import content_changed
+from blog.models import Blurb, Page, Post, Tag, Upload
+from comments import moderation
+from comments.models import Comment, CommentEvent, SpamReport
+from moving import site_file
+from moving.markdown.folder import BLOG_FILE, MEDIA_DIR, UPLOADS_FILE, ImportProblem
+
+
+@dataclass
+class Report:
+    """What an import did (or, dry, would do), one line per thing with the reason."""
+
+    lines: list[tuple[str, str, str]] = field(default_factory=list)
+    # Worth the author's eye, nothing wrong: ignored fields, tags left as text, render warnings.
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, action, what, why=""):
+        self.lines.append((action, what, why))
+
+    def counts(self):
+        return Counter(action for action, _, _ in self.lines)
+
+    def summary(self):
+        counts = self.counts()
+        return ", ".join(f"{counts[action]} {action}" for action in ("created", "updated", "skipped"))
+
+
+def import_folder(folder, *, dry_run=False, shift=None, author=None) -> Report:
+    """Create or update what `folder` holds, in one transaction (rolled back when `dry_run`); returns the Report.
+
+    Matching is by name, so a second run changes nothing: posts by slug, tags
+    by name ignoring case, blurbs by title, comments by post, author and
+    time. `shift` moves every date (the demo's, see seed_demo); comments
+    are then never later than now. Imported comments are stored as they
+    are, never sent to Akismet nor mailed about.
+    """
+    importer = _Importer(folder, shift or timedelta(0), author, dry_run)
+    try:
+        with transaction.atomic():
+            importer.run()
+            if dry_run:
+                transaction.set_rollback(True)
+    except BaseException:
+        # Uploads' files are written as their rows are made; rolled back, nothing of them stays.
+        uploads.delete_files(importer.written)
+        raise
+    return importer.report
+
+
+class _Importer:
+    def __init__(self, folder, shift, author, dry_run=False):
+        self.folder, self.shift, self.author, self.dry_run = folder, shift, author, dry_run
+        self.report = Report(notes=list(folder.notes))
+        self.tags = {}
+        self.written = []
+
+    def run(self):
+        # Uploads first: the posts that show them are rendered with their sizes and copies.
+        new_uploads = {data["file"]: self.upload(data) for data in self.folder.uploads}
+        for name, featured in self.folder.tags:
+            self.tag(name, self.folder.source / BLOG_FILE, featured=featured)
+        for path, meta, body in self.folder.blurbs:
+            self.blurb(path, meta, body)
+        for path, meta, body in self.folder.pages:
+            self.page(path, meta, body)
+        posts = {}
+        for path, post_file in self.folder.posts:
+            posts[post_file.slug] = self.post(path, post_file)
+        for slug, (path, comments) in self.folder.comments.items():
+            for data in comments:
+                self.comment(path, posts[slug], data)
+        if self.folder.spam_report is not None:
+            self.spam_report(*self.folder.spam_report)
+        for data in self.folder.uploads:
+            upload = new_uploads[data["file"]]
+            if upload is not None:
+                if data.get("post"):
+                    Upload.objects.filter(pk=upload.pk).update(post=Post.objects.filter(slug=data["post"]).first())
+                # Posts already here that link to it (the import skipped them as unchanged).
+                upload.render_users_again()
+        if self.folder.site is not None:
+            self.site_settings(self.folder.site)
+
+    def upload(self, data):
+        """The upload made from the folder's files (None when it is here already): rows and files, unchanged."""
+        name, path = data["file"], self.folder.source / UPLOADS_FILE
+        existing = Upload.objects.filter(file=name).first()
+        if existing is not None:
+            if existing.alt_text != (data.get("alt") or ""):
+                existing.alt_text = data.get("alt") or ""
+                existing.save(update_fields=["alt_text"])
+                self.report.add("updated", f"upload {name!r}", "alt text")
+            else:
+                self.report.add("skipped", f"upload {name!r}", "unchanged")
+            return None
+        original = self.folder.source / MEDIA_DIR / name
+        with open(original, "rb") as content:
+            try:
+                inspected = uploads.inspect(File(content, name=original.name))
+            except ValidationError as error:
+                raise ImportProblem(f"{path}: {MEDIA_DIR}/{name}: {' '.join(error.messages)}") from error
+        copies = data.get("copies") or []
+        # The web server picks the content type (and whether a browser shows the file or downloads it)
+        # by the name's extension, which an upload's content decides: page.html holding a PNG, or
+        # a copy named .html, would be served as a page on the blog's own address.
+        if not name.lower().endswith(f".{inspected.extension}"):
+            raise ImportProblem(f"{path}: {MEDIA_DIR}/{name} holds a .{inspected.extension} file; name it so.")
+        for copy in copies:
+            if not uploads.image_type(copy["file"]) or uploads.image_type(copy["file"]) != copy["type"]:
+                raise ImportProblem(f"{path}: the copy {copy['file']!r} is not named as a {copy['type']} image.")
+        if not self.dry_run:
+            for stored_name in [name, *(copy["file"] for copy in copies)]:
+                self.store(path, stored_name)
+        upload = Upload(
+            file=name, original_name=data.get("name") or PurePosixPath(name).name, alt_text=data.get("alt") or "",
+            kind=inspected.kind, width=inspected.width, height=inspected.height, size=original.stat().st_size,
+            variants=[{"name": c["file"], **{key: c[key] for key in ("width", "height", "type")}} for c in copies],
+            uploaded_at=data["uploaded"],
+        )  # fmt: skip
+        # Not save(): that stores an upload under a new name, and the posts link to this one.
+        Upload.objects.bulk_create([upload])
+        self.report.add("created", f"upload {name!r}", f"from {MEDIA_DIR}/")
+        return upload
+
+    def store(self, path, name):
+        """Put the folder's media/<name> into the storage under that very name (the name posts link to)."""
+        source = self.folder.source / MEDIA_DIR / name
+        if default_storage.exists(name):
+            # Left behind by a deleted upload, say: the same bytes are as good as a copy.
+            with default_storage.open(name, "rb") as stored:
+                if stored.read() == source.read_bytes():
+                    return
+            raise ImportProblem(f"{path}: another file is stored as {name} already.")
+        with open(source, "rb") as content:
+            stored = default_storage.save(name, File(content))
+        self.written.append(stored)
+        if stored != name:
+            raise ImportProblem(f"{path}: another file is stored as {name} already.")
+
+    def tag(self, name, path, featured=None):
+        key = name.casefold()
+        if key in self.tags:
+            return self.tags[key]
+        if len(name) > Tag._meta.get_field("name").max_length:
+            raise ImportProblem(f"{path}: the tag name {name!r} is longer than 60 characters.")
+        tag, created = Tag.objects.get_or_create_named(name, defaults={"featured": bool(featured)})
+        if created:
+            self.report.add("created", f"tag {name!r}")
+        elif featured is not None and tag.featured != featured:
+            tag.featured = featured
+            tag.save(update_fields=["featured"])
+            self.report.add("updated", f"tag {name!r}", "featured" if featured else "no longer featured")
+        elif featured is not None:
+            self.report.add("skipped", f"tag {name!r}", "unchanged")
+        self.tags[key] = tag
+        return tag
+
+    def blurb(self, path, meta, body):
+        fields = {"body": body, "position": meta["position"], "visible": meta.get("visible", True)}
+        blurb = Blurb.objects.filter(title=meta["title"]).order_by("pk").first()
+        if blurb is None:
+            blurb = Blurb(title=meta["title"], **fields)
+            self.save(blurb, path)
+            self.report.add("created", f"blurb {blurb.title!r}", f"from {path.name}")
+            return
+        changed = _changed(blurb, fields)
+        if changed:
+            self.save(blurb, path)
+            self.report.add("updated", f"blurb {blurb.title!r}", f"{', '.join(changed)} from {path.name}")
+        else:
+            self.report.add("skipped", f"blurb {blurb.title!r}", "unchanged")
+
+    def page(self, path, meta, body):
+        fields = {
+            "title": meta["title"],
+            "body": body,
+            "position": meta["position"],
+            "in_navigation": meta.get("navigation", True),
+            "status": Page.Status.DRAFT if meta.get("draft", False) else Page.Status.PUBLISHED,
+        }
+        page = Page.objects.filter(slug=meta["slug"]).first()
+        if page is None:
+            page = Page(slug=meta["slug"], **fields)
+            # Page.clean() refuses slugs the site answers itself (/archive/, /admin/...).
+            self.save(page, path)
+            self.report.add("created", f"page {page.slug!r}", f"from {path.name}")
+            return
+        # The admin's CRLF came out of the export as LF: the same text, not a change.
+        page.body = page.body.replace("\r\n", "\n")
+        changed = _changed(page, fields)
+        if changed:
+            self.save(page, path)
+            self.report.add("updated", f"page {page.slug!r}", f"{', '.join(changed)} from {path.name}")
+        else:
+            self.report.add("skipped", f"page {page.slug!r}", "unchanged")
+
+    def post(self, path, post_file):
+        fields = {
+            "title": post_file.title,
+            "body": post_file.body,
+            "summary": post_file.summary,
+            "status": Post.Status.DRAFT if post_file.draft else Post.Status.PUBLISHED,
+            "published_at": post_file.date + self.shift,
+            "comments_enabled": post_file.comments,
+        }
+        updated_at = None if post_file.updated is None else post_file.updated + self.shift
+        tags = [self.tag(name, path) for name in post_file.tags]
+        post = Post.objects.filter(slug=post_file.slug).first()
+        if post is None:
+            post = Post(slug=post_file.slug, author=self.author, **fields)
+            changed = None
+        else:
+            # The admin's CRLF came out of the export as LF: the same text, not a change.
+            as_exported = {name: getattr(post, name).replace("\r\n", "\n") for name in ("body", "summary")}
+            changed = [
+                name for name in _changed(post, fields) if name not in as_exported or as_exported[name] != fields[name]
+            ]
+            if {tag.pk for tag in tags} != set(post.tags.values_list("pk", flat=True)):
+                changed.append("tags")
+            if updated_at is not None and post.updated_at != updated_at:
+                changed.append("updated")
+            if not changed:
+                self.report.add("skipped", f"post {post.slug!r}", "unchanged")
+                return post
+        self.save(post, path)
+        post.tags.set(tags)
+        if updated_at is not None:
+            # auto_now stamps the import's time on save(); the file says when the post last changed.
+            Post.objects.filter(pk=post.pk).update(updated_at=updated_at)
+            post.updated_at = updated_at
+            # update() sends no signal; the sitemap's lastmod shows updated_at.
+            content_changed()
+        self.report.notes += [f"{path}: {warning}" for warning in post.render_warnings]
+        if changed is None:
+            self.report.add("created", f"post {post.slug!r}", f"from {path.name}")
+        else:
+            self.report.add("updated", f"post {post.slug!r}", f"{', '.join(changed)} from {path.name}")
+        return post
+
+    def comment(self, path, post, data):
+        created_at = data["created"] + self.shift
+        if self.shift:
+            # A demo comment moved past now would be from the future.
+            created_at = min(created_at, timezone.now())
+        fields = {"body": data["text"], "status": data["status"], "author_url": data["website"]}
+        if "email" in data:
+            fields["author_email"] = data["email"]
+        what = f"comment by {data['name']!r} on {post.slug!r} at {created_at.isoformat()}"
+        comment = Comment.objects.filter(post=post, author_name=data["name"], created_at=created_at).first()
+        if comment is None:
+            comment = Comment(post=post, author_name=data["name"], created_at=created_at, **fields)
+            self.save(comment, path, exclude=[] if data.get("email") else ["author_email"])
+            # Not through moderation.receive(): an imported comment was judged where it came from.
+            moderation.record(
+                comment, CommentEvent.Kind.RECEIVED, detail=f"Imported from {path.name}; not sent to Akismet."
+            )
+            self.report.add("created", what)
+            return
+        changed = _changed(comment, fields)
+        if changed:
+            self.save(comment, path, exclude=[] if comment.author_email else ["author_email"])
+            self.report.add("updated", what, ", ".join(changed))
+        else:
+            self.report.add("skipped", what, "unchanged")
+
+    def spam_report(self, killed, since_year):
+        report = SpamReport.current()
+        stored = SpamReport.objects.filter(pk=report.pk).exists()
+        # Imports only raise the counter (or date its start earlier): spam this blog already killed stays counted.
+        if stored and (report.killed, -report.since_year) >= (killed, -since_year):
+            unchanged = (report.killed, report.since_year) == (killed, since_year)
+            why = "unchanged" if unchanged else f"it already reads {report.killed:,} since {report.since_year}"
+            self.report.add("skipped", "spam counter", why)
+            return
+        report.killed, report.since_year = killed, since_year
+        report.save()
+        self.report.add("updated", "spam counter", f"{killed:,} since {since_year}")
+
+    def site_settings(self, data):
+        # Last: the sharing image may be one of the uploads this import made.
+        try:
+            changed = site_file.apply(data, self.folder.source / site_file.SITE_FILE)
+        except ValueError as error:
+            raise ImportProblem(str(error)) from error
+        if changed:
+            self.report.add("updated", "site settings", ", ".join(name.replace("_", " ") for name in changed))
+        else:
+            self.report.add("skipped", "site settings", "unchanged")
+
+    def save(self, instance, path, exclude=()):
+        """Check `instance` as a form would, then save it; a problem names the file."""
+        try:
+            instance.full_clean(exclude=["post", "author", "moderated_by", *exclude], validate_unique=False)
+        except ValidationError as error:
+            problems = "; ".join(f"{key}: {' '.join(messages)}" for key, messages in error.message_dict.items())
+            raise ImportProblem(f"{path}: {problems}") from error
+        instance.save()
+
+
+def _changed(instance, fields):
+    """The names of `fields` whose values differ from `instance`'s, which takes the new values."""
+    changed = [name for name, value in fields.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, fields[name])
+    return changed
