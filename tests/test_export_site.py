@@ -68,9 +68,12 @@ def test_every_public_page_feed_and_sitemap_is_exported(blog, tmp_path):
     assert (site / f"feeds/post/{blog[0].slug}/comments/atom/index.atom").is_file()
 
 
-def test_every_link_in_the_export_leads_to_an_exported_file(blog, tmp_path):
+@pytest.mark.parametrize(
+    "options", [(), ("--comments-email", "me@example.org", "--search-engine", "https://duckduckgo.com/")]
+)
+def test_every_link_in_the_export_leads_to_an_exported_file(blog, tmp_path, options):
     site = tmp_path / "site"
-    export(site)
+    export(site, *options)
     broken = []
     for page in site.rglob("*.html"):
         parser = _Links()
