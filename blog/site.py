@@ -6,7 +6,6 @@ the admin changes every page at once, on every host. What belongs to the
 server or is secret stays in the environment (escribe/settings.py).
 """
 
-import copy
 import zoneinfo
 from urllib.parse import urlsplit
 
@@ -186,11 +185,6 @@ def current():
             found = SiteSettings(pk=1, **first_values())
         if getattr(_request, "active", False):
             _request.settings = found
-    overrides = settings.SITE_SETTINGS_OVERRIDES
-    if overrides:
-        found = copy.copy(found)
-        for name, value in overrides.items():
-            setattr(found, name, value)
     return found
 
 

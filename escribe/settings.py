@@ -122,10 +122,6 @@ def _site_settings_from_env():
 
 
 SITE_SETTINGS_FROM_ENV = _site_settings_from_env()
-# Values that win over the stored site settings within one process: export_site's
-# --without-comment-form sets {"comments_open": False} for the static copy.
-SITE_SETTINGS_OVERRIDES = {}
-
 INSTALLED_APPS = [
     "escribe.admin_site.BlogAdminConfig",  # django.contrib.admin under the blog's name
     "django.contrib.auth",

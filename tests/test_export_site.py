@@ -68,9 +68,12 @@ def test_every_public_page_feed_and_sitemap_is_exported(blog, tmp_path):
     assert (site / f"feeds/post/{blog[0].slug}/comments/atom/index.atom").is_file()
 
 
-def test_every_link_in_the_export_leads_to_an_exported_file(blog, tmp_path):
+@pytest.mark.parametrize(
+    "options", [(), ("--comments-email", "me@example.org", "--search-engine", "https://duckduckgo.com/")]
+)
+def test_every_link_in_the_export_leads_to_an_exported_file(blog, tmp_path, options):
     site = tmp_path / "site"
-    export(site)
+    export(site, *options)
     broken = []
     for page in site.rglob("*.html"):
         parser = _Links()
@@ -85,13 +88,15 @@ def test_every_link_in_the_export_leads_to_an_exported_file(blog, tmp_path):
     assert broken == []
 
 
-def test_without_the_comment_form_the_copy_takes_no_comments(blog, tmp_path):
-    export(tmp_path / "with")
+def test_the_copy_never_has_the_comment_form_and_still_shows_the_comments(blog, tmp_path):
+    # --without-comment-form is what every export does now; older scripts still pass it.
+    export(tmp_path / "default")
     export(tmp_path / "without", "--without-comment-form")
     page = f"post/{blog[0].slug}/index.html"
-    assert 'class="comment-form"' in (tmp_path / "with" / page).read_text()
-    html = (tmp_path / "without" / page).read_text()
-    assert 'class="comment-form"' not in html and "An approved comment" in html
+    for copy in ("default", "without"):
+        html = (tmp_path / copy / page).read_text()
+        assert 'class="comment-form"' not in html and "An approved comment" in html
+        assert "Comments are closed on this copy of the blog." in html
 
 
 def test_a_copy_for_a_sub_path_links_within_it(blog, tmp_path):
