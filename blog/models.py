@@ -41,7 +41,7 @@ class Post(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=1000)
     slug = models.SlugField(max_length=200, unique=True)
     body = models.TextField(help_text="Markdown. Fenced code: ```python or ```python models.py")
     body_html = models.TextField(blank=True, editable=False)
@@ -372,7 +372,7 @@ class Page(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=1000)
     slug = models.SlugField(max_length=100, unique=True, help_text="The page lives at /slug/.")
     body = models.TextField(help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
