@@ -33,6 +33,8 @@ def import_page(export, item, report, pages):
         report.skipped.append(f"{item.describe()}: deleted here since it was imported")
         return
     page = _write_page(item, known, export, report, pages)
+    if item.comments:
+        report.skipped.append(f"{item.describe()}: its {len(item.comments)} comment(s) (a page here takes none)")
     write_redirects(_old_paths(item, export.site, pages), report, page.get_absolute_url(), page=page)
 
 
@@ -59,8 +61,10 @@ def _write_page(item, known, export, report, pages):
     for note in [*notes, *page.render_warnings]:
         report.notes.append(f"{item.describe()}: {note}")
     if page.slug != wanted:
-        report.notes.append(f"{item.describe()}: /{wanted}/ is taken here or one of the site's own addresses; "
-                            f"the page is at {page.get_absolute_url()}")  # fmt: skip
+        report.notes.append(
+            f"{item.describe()}: /{wanted}/ is another page's, one of the site's own addresses or a post number "
+            f"here; the page is at {page.get_absolute_url()}"
+        )
     if hidden:
         report.decisions.append(f"{item.describe()}: {hidden}")
     if known is None:
