@@ -169,7 +169,7 @@ def test_a_page_changed_in_wordpress_is_updated_unless_edited_here(author, pages
 
 def test_a_pages_comments_are_listed_as_skipped(author, pages_export):
     out = run(pages_export)
-    assert 'page 30 "Guestbook": its 1 comment(s) (a page here takes none)' in out
+    assert 'page 30 "Guestbook": its 1 comment (a page here takes none)' in out
     assert not Comment.objects.exists()
 
 

@@ -34,7 +34,8 @@ def import_page(export, item, report, pages):
         return
     page = _write_page(item, known, export, report, pages)
     if item.comments:
-        report.skipped.append(f"{item.describe()}: its {len(item.comments)} comment(s) (a page here takes none)")
+        count = f"{len(item.comments)} comment" + ("s" if len(item.comments) != 1 else "")
+        report.skipped.append(f"{item.describe()}: its {count} (a page here takes none)")
     write_redirects(_old_paths(item, export.site, pages), report, page.get_absolute_url(), page=page)
 
 
