@@ -297,6 +297,6 @@ class PageAdmin(ShowsRenderWarnings, admin.ModelAdmin):
 @admin.register(Redirect)
 class RedirectAdmin(admin.ModelAdmin):
     list_display = ["old_path", "target", "created_at"]
-    search_fields = ["old_path", "new_path", "post__title"]
-    raw_id_fields = ["post"]
+    search_fields = ["old_path", "new_path", "post__title", "page__title"]
+    raw_id_fields = ["post", "page"]
     readonly_fields = ["created_at"]

@@ -9,8 +9,8 @@ from django.utils import timezone, translation
 from blog import site
 from blog.models import Redirect
 
-# WordPress's own permalink, the front page with exactly one parameter: /?p=12.
-WORDPRESS_QUERY = re.compile(r"^p=([0-9]{1,18})$")
+# WordPress's own permalinks, the front page with exactly one parameter: /?p=12, and a page's /?page_id=7.
+WORDPRESS_QUERY = re.compile(r"^(p|page_id)=([0-9]{1,18})$")
 # A post's Markdown source follows the post's redirect: /post/old.md -> /post/new.md.
 SOURCE_PATH = re.compile(r"^/post/([^/]+)\.md$")
 
@@ -19,8 +19,8 @@ class RedirectFallbackMiddleware:
     """Sends readers of an old address to its new one; the table is consulted only when the answer would be a 404.
 
     Listed before CommonMiddleware, so a URL that APPEND_SLASH mends is
-    mended first. /?p=ID is the one exception: the front page answers any
-    query string, so that exact one is looked up before rendering it.
+    mended first. /?p=ID and /?page_id=ID are the exception: the front page
+    answers any query string, so those exact ones are looked up before rendering it.
     """
 
     def __init__(self, get_response):
@@ -30,7 +30,9 @@ class RedirectFallbackMiddleware:
         reading = request.method in ("GET", "HEAD")
         if reading and request.path == "/":
             wordpress = WORDPRESS_QUERY.match(request.META.get("QUERY_STRING", ""))
-            redirect = wordpress and Redirect.objects.leading_somewhere([f"/?p={int(wordpress.group(1))}"])
+            redirect = wordpress and Redirect.objects.leading_somewhere(
+                [f"/?{wordpress.group(1)}={int(wordpress.group(2))}"]
+            )
             if redirect:
                 return HttpResponsePermanentRedirect(redirect.target())
         response = self.get_response(request)

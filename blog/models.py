@@ -41,7 +41,7 @@ class Post(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=1000)
     slug = models.SlugField(max_length=200, unique=True)
     body = models.TextField(help_text="Markdown. Fenced code: ```python or ```python models.py")
     body_html = models.TextField(blank=True, editable=False)
@@ -372,7 +372,7 @@ class Page(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=1000)
     slug = models.SlugField(max_length=100, unique=True, help_text="The page lives at /slug/.")
     body = models.TextField(help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
@@ -420,32 +420,37 @@ class Page(models.Model):
 
 
 class RedirectQuerySet(models.QuerySet):
-    def record(self, old_path, *, post=None, new_path=""):
-        """Make old_path answer 301 to the post (or to new_path); returns (redirect, changed).
+    def record(self, old_path, *, post=None, page=None, new_path=""):
+        """Make old_path answer 301 to the post, the page or new_path; returns (redirect, changed).
 
-        Chains collapse: a post target follows the post's current slug by
+        Chains collapse: a post or page target follows its current slug by
         itself, and rows that pointed at old_path as a path now point at
-        new_path, so no reader is sent through two redirects.
+        the new target, so no reader is sent through two redirects.
         """
-        target = {"post": post, "new_path": "" if post is not None else new_path}
+        target = {"post": post, "page": page, "new_path": "" if post or page else new_path}
         self.filter(new_path=old_path).update(**target)
         redirect, created = self.get_or_create(old_path=old_path, defaults=target)
         if created:
             return redirect, True
-        if redirect.post_id == (post.pk if post is not None else None) and redirect.new_path == target["new_path"]:
+        wanted = (post.pk if post else None, page.pk if page else None, target["new_path"])
+        if (redirect.post_id, redirect.page_id, redirect.new_path) == wanted:
             return redirect, False
         for name, value in target.items():
             setattr(redirect, name, value)
-        redirect.save(update_fields=["post", "new_path"])
+        redirect.save(update_fields=["post", "page", "new_path"])
         return redirect, True
 
     def leading_somewhere(self, paths):
-        """The first of `paths` in the table, if it leads somewhere now (to a public post); else None."""
-        found = {redirect.old_path: redirect for redirect in self.filter(old_path__in=paths).select_related("post")}
+        """The first of `paths` in the table, if it leads somewhere now (a path, a public post or page); else None."""
+        found = {
+            redirect.old_path: redirect for redirect in self.filter(old_path__in=paths).select_related("post", "page")
+        }
         for path in paths:
             redirect = found.get(path)
             if redirect is not None:
-                return redirect if redirect.post is None or redirect.post.is_public else None
+                # A draft's old address tells nothing, not even its new slug.
+                leads_to = redirect.post or redirect.page
+                return redirect if leads_to is None or leads_to.is_public else None
         return None
 
 
@@ -460,8 +465,9 @@ class Redirect(models.Model):
     old_path = models.CharField(
         max_length=500, unique=True, help_text="The path as requested, decoded: /2010/05/hello/ or /?p=12."
     )
-    # A post, not its URL: the redirect follows later slug changes by itself.
+    # A post or page, not its URL: the redirect follows later slug changes by itself, and a draft's stays silent.
     post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="redirects")
+    page = models.ForeignKey(Page, null=True, blank=True, on_delete=models.CASCADE, related_name="redirects")
     new_path = models.CharField(max_length=500, blank=True, help_text="Where to send readers when there is no post.")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -471,10 +477,11 @@ class Redirect(models.Model):
         ordering = ["old_path"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(post__isnull=False) & models.Q(new_path=""))
-                | (models.Q(post__isnull=True) & ~models.Q(new_path="")),
-                name="blog_redirect_post_or_path",
-                violation_error_message="A redirect leads to a post or to a path, not both.",
+                condition=(models.Q(post__isnull=False) & models.Q(page__isnull=True) & models.Q(new_path=""))
+                | (models.Q(post__isnull=True) & models.Q(page__isnull=False) & models.Q(new_path=""))
+                | (models.Q(post__isnull=True) & models.Q(page__isnull=True) & ~models.Q(new_path="")),
+                name="blog_redirect_one_target",
+                violation_error_message="A redirect leads to a post, a page or a path: one of them.",
             ),
         ]
 
@@ -482,11 +489,13 @@ class Redirect(models.Model):
         return f"{self.old_path} → {self.target()}"
 
     def target(self):
-        return self.post.get_absolute_url() if self.post_id else self.new_path
+        if self.post_id:
+            return self.post.get_absolute_url()
+        return self.page.get_absolute_url() if self.page_id else self.new_path
 
     def clean(self):
         # Written by hand in the admin: only to a path of this site, and never into a loop.
-        if self.post_id is None and self.new_path:
+        if self.post_id is None and self.page_id is None and self.new_path:
             if not self.new_path.startswith("/") or self.new_path.startswith("//"):
                 raise ValidationError({"new_path": "Give a path on this site, starting with a single /."})
             if self.new_path == self.old_path:

@@ -117,7 +117,8 @@ def page_renamed(sender, instance, raw=False, **kwargs):
     old_slug = getattr(instance, "_slug_before", None)
     if not raw and old_slug and old_slug != instance.slug:
         old_path = reverse("blog:page-detail", kwargs={"slug": old_slug})
-        Redirect.objects.record(old_path, new_path=instance.get_absolute_url())
+        # To the page, not its address: a later rename or unpublishing is followed by the row itself.
+        Redirect.objects.record(old_path, page=instance)
 
 
 @receiver([post_save, post_delete], sender=Tag)

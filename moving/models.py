@@ -1,4 +1,4 @@
-"""Which post and comment came from which WordPress item: a second import finds them and changes nothing."""
+"""Which post, page and comment came from which WordPress item: a second import finds them and changes nothing."""
 
 from django.db import models
 from django.utils import timezone
@@ -21,6 +21,24 @@ class WordPressPost(models.Model):
 
     def __str__(self):
         return f"{self.site} post {self.wordpress_id}"
+
+
+class WordPressPage(models.Model):
+    """A page imported from WordPress; the page is None once deleted here, so no import brings it back."""
+
+    site = models.CharField(max_length=500, help_text="The WordPress blog's address, from the export.")
+    wordpress_id = models.PositiveBigIntegerField()
+    page = models.OneToOneField("blog.Page", null=True, on_delete=models.SET_NULL, related_name="+")
+    digest = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "page from WordPress"
+        verbose_name_plural = "pages from WordPress"
+        constraints = [models.UniqueConstraint(fields=["site", "wordpress_id"], name="moving_wordpress_page_once")]
+
+    def __str__(self):
+        return f"{self.site} page {self.wordpress_id}"
 
 
 class WordPressComment(models.Model):

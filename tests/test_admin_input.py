@@ -48,3 +48,33 @@ def test_a_post_dated_in_the_last_year_allowed_is_saved_and_counted(author_clien
     response = author_client.post("/admin/blog/post/add/", post_form(published_at_0="9998-12-31"))
     assert response.status_code == 302
     assert Post.objects.get().published_at.year == 9998
+
+
+@pytest.fixture(params=["Pacific/Kiritimati", "America/Los_Angeles"], ids=["ahead-of-utc", "behind-utc"])
+def blog_zone(request):
+    from blog import site
+
+    settings = site.current()
+    settings.time_zone = request.param
+    settings.save()
+    return request.param
+
+
+def test_a_post_changed_to_december_9999_is_a_form_error_in_any_zone(author_client, blog_zone):
+    post = make_post(slug="far")
+    before = post.published_at
+    data = post_form(slug="far", published_at_0="9999-12-31", published_at_1="23:59")
+    response = author_client.post(f"/admin/blog/post/{post.pk}/change/", data)
+    assert response.status_code == 200
+    assert "Choose a date between the years 1000 and 9998." in response.content.decode()
+    post.refresh_from_db()
+    assert post.published_at == before
+
+
+def test_the_last_minute_allowed_is_saved_and_every_page_still_answers(author_client, client, blog_zone):
+    post = make_post(slug="far")
+    data = post_form(slug="far", published_at_0="9998-12-31", published_at_1="23:59")
+    response = author_client.post(f"/admin/blog/post/{post.pk}/change/", data)
+    assert response.status_code == 302
+    for url in ["/admin/blog/post/", f"/admin/blog/post/{post.pk}/change/", "/archive/", "/sitemap.xml"]:
+        assert author_client.get(url).status_code == 200, url

@@ -181,10 +181,9 @@ def test_drafts_pending_and_private_posts_become_drafts(author, export, slug):
     assert Post.objects.get(slug=slug).status == Post.Status.DRAFT
 
 
-def test_trashed_posts_pages_and_attachments_are_skipped_and_listed_with_their_urls(author, export):
+def test_trashed_posts_and_attachments_are_skipped_and_listed_with_their_urls(author, export):
     out = run(export)
     assert not Post.objects.filter(slug__in=["binned-post", "about", "cat"]).exists()
-    assert f'page 7 "About" ({SITE}/' in out and "this blog has no pages yet" in out
     assert f"{SITE}/wp-content/uploads/cat.jpg" in out and "this blog has no media yet" in out
     assert "WordPress status 'trash'" in out
 
@@ -439,7 +438,7 @@ def test_a_file_that_is_not_wxr_is_refused(author, tmp_path):
 LAUGHS = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
 HOSTILE = {
     "empty": (b"", "no XML in it"),
-    "binary": (b"\x00\xff\xfe garbage", "line 1, column 2: not well-formed"),
+    "binary": (b"\x00\xff\xfe garbage", "line 1 is not UTF-8"),
     "unknown encoding": (b'<?xml version="1.0" encoding="bogus"?><rss/>', "unknown encoding: bogus"),
     "entity bomb": (
         f'<!DOCTYPE rss [<!ENTITY l0 "lol">{LAUGHS}]><rss><channel><title>&l9;</title></channel></rss>'.encode(),

@@ -328,7 +328,7 @@ GOOD = '---\ntitle: "Good"\ndate: 2020-01-01T00:00:00+00:00\n---\n\nFine.\n'
         ("2020-01-02-when.md", '---\ntitle: "When"\ndate: next Tuesday\n---\n', r"when\.md: 'date' is not a date"),
         ("undated.md", '---\ntitle: "Undated"\n---\n', r"undated\.md: no date"),
         ("2020-01-02-again.md", '---\ntitle: "Again"\nslug: good\n---\n', r"again\.md: the slug 'good' is also"),
-        ("2020-01-02-long.md", f'---\ntitle: "{"x" * 201}"\n---\n', r"long\.md: title: Ensure this value"),
+        ("2020-01-02-long.md", f'---\ntitle: "{"x" * 1001}"\n---\n', r"long\.md: title: Ensure this value"),
         ("2020-01-02-tag.md", f'---\ntitle: "Tag"\ntags: [{"t" * 61}]\n---\n', r"tag\.md: the tag name 't+' is longer"),
         # The admin's bound (blog.models.POST_YEARS): December 9999 overflowed on save.
         ("9999-12-31-far.md", '---\ntitle: "Far"\ndate: 9999-12-31T12:00:00Z\n---\n\nFar.\n', r"far\.md: published_at"),

@@ -1,4 +1,4 @@
-"""WordPress exports (WXR 1.0 to 1.2) brought in: posts, tags, comments and redirects.
+"""WordPress exports (WXR 1.0 to 1.2) brought in: posts, pages, tags, comments and redirects.
 
 reader.py reads the whole file into an Export before importer.py writes
 anything; markup.py turns WordPress's HTML and shortcodes into the engine's

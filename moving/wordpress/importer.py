@@ -1,27 +1,33 @@
 """Writing an Export into the blog: posts, tags, comments and the redirects from the old addresses."""
 
-from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
-
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email, validate_ipv46_address
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.models import Post, Redirect, Tag
+from blog.models import Post, Tag
 from comments import moderation
 from comments.changes import spam_counted
 from comments.models import Comment, CommentEvent
 from moving.models import WordPressComment, WordPressPost
+from moving.wordpress.common import (
+    DRAFT_STATUSES,
+    PUBLISHED_STATUSES,
+    Report,
+    free_slug,
+    hidden_because,
+    link_path,
+    site_path,
+    title,
+    write_redirects,
+)
 from moving.wordpress.markup import comment_text, convert
+from moving.wordpress.pages import import_page
 
-DRAFT_STATUSES = {"draft", "pending", "private"}
-PUBLISHED_STATUSES = {"publish", "future"}
 COMMENT_STATUSES = {"1": Comment.Status.APPROVED, "0": Comment.Status.PENDING, "spam": Comment.Status.SPAM}
 # The classic editor's "no category": not a tag of the post.
 UNCATEGORIZED = "uncategorized"
-TITLE_MAX = Post._meta.get_field("title").max_length
 SLUG_MAX = Post._meta.get_field("slug").max_length
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
 AUTHOR_NAME_MAX = Comment._meta.get_field("author_name").max_length
@@ -30,31 +36,23 @@ URL_MAX = Comment._meta.get_field("author_url").max_length
 IMPORTED = "Imported from WordPress"
 
 
-@dataclass
-class Report:
-    created: dict = field(default_factory=lambda: {"posts": 0, "comments": 0, "tags": 0, "redirects": 0})
-    updated: dict = field(default_factory=lambda: {"posts": 0, "redirects": 0})
-    unchanged: dict = field(default_factory=lambda: {"posts": 0, "comments": 0})
-    skipped: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-    spam: int = 0
-
-
 def import_wxr(export, author, dry_run=False):
     """Report of importing an Export, in one transaction; with dry_run the transaction is rolled back."""
     report = Report()
+    # A child page's old address is its ancestors' slugs and its own: /parent/child/.
+    pages = {item.wordpress_id: item for item in export.items if item.post_type == "page"}
     with transaction.atomic():
         for item in export.items:
-            _import_item(export, item, author, report)
+            _import_item(export, item, author, report, pages)
         spam_counted(report.spam)
         if dry_run:
             transaction.set_rollback(True)
     return report
 
 
-def _import_item(export, item, author, report):
+def _import_item(export, item, author, report, pages):
     if item.post_type == "page":
-        report.skipped.append(f"{item.describe()} ({item.link}): this blog has no pages yet")
+        import_page(export, item, report, pages)
         return
     if item.post_type == "attachment":
         report.skipped.append(f"{item.describe()} ({item.attachment_url or item.link}): this blog has no media yet")
@@ -72,7 +70,7 @@ def _import_item(export, item, author, report):
     post = _write_post(item, known, export, author, report)
     if post is None:
         return
-    _write_redirects(item, post, export, report)
+    write_redirects(_old_paths(item, export.site), report, post.get_absolute_url(), post=post)
     for comment in sorted(item.comments, key=lambda comment: (comment.date, comment.wordpress_id)):
         _write_comment(comment, post, export, report)
 
@@ -88,16 +86,20 @@ def _write_post(item, known, export, author, report):
     body, notes = convert(item.content)
     summary, summary_notes = convert(item.excerpt) if item.excerpt else ("", [])
     post = known.post if known is not None else Post(author=author)
-    post.title = item.title[:TITLE_MAX] or f"Untitled ({item.wordpress_id})"
+    post.title = title(item)
     post.slug = _free_slug(item, post)
     post.body, post.summary = body, summary
-    post.status = Post.Status.PUBLISHED if item.status in PUBLISHED_STATUSES else Post.Status.DRAFT
+    hidden = hidden_because(item)
+    public = item.status in PUBLISHED_STATUSES and not hidden
+    post.status = Post.Status.PUBLISHED if public else Post.Status.DRAFT
     post.published_at = item.date_gmt or item.date or timezone.now()
     post.comments_enabled = item.comment_status == "open"
     post.save()
     post.tags.set(_tags(item, report))
     for note in [*notes, *summary_notes, *post.render_warnings]:
         report.notes.append(f"{item.describe()}: {note}")
+    if hidden:
+        report.decisions.append(f"{item.describe()}: {hidden}")
     if known is None:
         WordPressPost.objects.create(site=export.site, wordpress_id=item.wordpress_id, post=post, digest=digest)
         report.created["posts"] += 1
@@ -112,12 +114,7 @@ def _free_slug(item, post):
     """The post's WordPress slug, made ASCII (the engine's URLs), with -2, -3... if another post has it."""
     base = (slugify(item.name) or slugify(item.title) or f"wordpress-{item.wordpress_id}")[:SLUG_MAX].strip("-")
     others = Post.objects.exclude(pk=post.pk) if post.pk else Post.objects.all()
-    slug, number = base, 1
-    while others.filter(slug=slug).exists():
-        number += 1
-        suffix = f"-{number}"
-        slug = base[: SLUG_MAX - len(suffix)] + suffix
-    return slug
+    return free_slug(base, SLUG_MAX, lambda slug: others.filter(slug=slug).exists())
 
 
 def _tags(item, report):
@@ -133,31 +130,12 @@ def _tags(item, report):
 
 def _old_paths(item, site):
     """The addresses WordPress answered for the post, whatever its permalink setting was."""
-    base = urlsplit(site).path.rstrip("/")
+    base = site_path(site)
     paths = [f"/?p={item.wordpress_id}"]
     if item.name and item.date:
         day = timezone.localtime(item.date) if timezone.is_aware(item.date) else item.date
         paths += [f"{base}/{day:%Y/%m/%d}/{item.name}/", f"{base}/{day:%Y/%m}/{item.name}/", f"{base}/{item.name}/"]
-    link = urlsplit(item.link)
-    if link.path and link.path != "/" and not link.query:
-        paths.append(unquote(link.path))
-    return list(dict.fromkeys(path for path in paths if len(path) <= Redirect._meta.get_field("old_path").max_length))
-
-
-def _write_redirects(item, post, export, report):
-    for path in _old_paths(item, export.site):
-        if path == post.get_absolute_url():
-            continue
-        existing = Redirect.objects.filter(old_path=path).first()
-        if existing is not None and existing.post_id not in (None, post.pk):
-            # Another post's old address (another site's /?p=ID, a slug renamed here): never taken over.
-            report.skipped.append(f"redirect {path}: already leads to {existing.target()}, left as it is")
-            continue
-        existed = existing is not None
-        _redirect, changed = Redirect.objects.record(path, post=post)
-        if changed:
-            report.updated["redirects"] += existed
-            report.created["redirects"] += not existed
+    return [*paths, link_path(item)]
 
 
 # What the comment form accepts: a website is an http(s) address (never javascript: or mailto:).

@@ -1,7 +1,9 @@
 """Reading a WXR file into an Export: every item and comment, with the line each came from for the messages."""
 
 import hashlib
+import html
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import unquote
@@ -12,18 +14,29 @@ from django.utils import timezone
 
 from blog.models import POST_YEARS
 
+VERSIONS = ("1.0", "1.1", "1.2")
 NAMESPACES = {
     # Checked in this order: the excerpt namespace lives under the wp one.
-    "http://wordpress.org/export/1.0/excerpt/": "excerpt",
-    "http://wordpress.org/export/1.1/excerpt/": "excerpt",
-    "http://wordpress.org/export/1.2/excerpt/": "excerpt",
-    "http://wordpress.org/export/1.0/": "wp",
-    "http://wordpress.org/export/1.1/": "wp",
-    "http://wordpress.org/export/1.2/": "wp",
+    **{f"{scheme}://wordpress.org/export/{v}/excerpt/": "excerpt" for scheme in ("http", "https") for v in VERSIONS},
+    # WordPress.com writes https:// (the theme unit test data does); WordPress's importer reads both.
+    **{f"{scheme}://wordpress.org/export/{v}/": "wp" for scheme in ("http", "https") for v in VERSIONS},
     "http://purl.org/rss/1.0/modules/content/": "content",
     "http://purl.org/dc/elements/1.1/": "dc",
 }
+NAMESPACE_HINT = 'xmlns:wp="http://wordpress.org/export/1.2/"'
 NO_DATE = "0000-00-00 00:00:00"
+# The largest id the mapping tables hold (PositiveBigIntegerField, a signed 64-bit column on every database).
+ID_MAX = 2**63 - 1
+# A page's position (PositiveSmallIntegerField): WordPress's menu_order is any integer.
+ORDER_MAX = 32767
+DIGITS = re.compile(r"^[0-9]+$")
+INTEGER = re.compile(r"^-?[0-9]{1,30}$")
+DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+# The first bytes of a UTF-32 file, with or without its byte order mark (XML 1.0, appendix F); expat reads no UTF-32.
+UTF32_STARTS = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\x00\x00\x00<", b"<\x00\x00\x00")
+
+
+UTF8_PLEASE = "convert it to UTF-8 (iconv -f ENCODING -t UTF-8) and import it again; nothing was imported."
 
 
 class WxrError(Exception):
@@ -60,6 +73,9 @@ class WxrItem:
     categories: list = field(default_factory=list)
     comments: list = field(default_factory=list)
     attachment_url: str = ""
+    password: str = ""
+    parent: int = 0
+    menu_order: int = 0
 
     def describe(self):
         return f'{self.post_type} {self.wordpress_id} "{self.title}"'
@@ -68,6 +84,9 @@ class WxrItem:
         """What the post takes from the file, so an unchanged item is told apart from an edited one."""
         fields = [self.status, self.title, self.name, self.content, self.excerpt, self.comment_status,
                   str(self.date), str(self.date_gmt), sorted(self.categories)]  # fmt: skip
+        if self.password or self.parent or self.menu_order:
+            # Only when set: the digests of posts imported before these were read stay as they were.
+            fields.append([bool(self.password), self.parent, self.menu_order])
         return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
@@ -81,16 +100,33 @@ class Export:
 def parse(path):
     """Export read from a WXR file; WxrError (element and line) if it is malformed, truncated or not WXR."""
     reader = _Reader()
+    declared, line_read = None, b""
     try:
         with open(path, "rb") as source:
+            head = source.read(4)
+            if head in UTF32_STARTS:
+                raise WxrError(f"line 1: the file is in UTF-32, which no WordPress writes; {_please('UTF-32')}")
+            source.seek(0)
             # Fed line by line so every element's line is known for the messages.
-            for number, line in enumerate(source, start=1):
-                reader.feed(line, number)
+            for number, line_read in enumerate(source, start=1):
+                if number == 1:
+                    declared = DECLARED_ENCODING.match(line_read)
+                reader.feed(line_read, number)
             reader.close()
+    except WxrError as error:
+        raise WxrError(f"{path}: {error}") from None
+    except ValueError as error:
+        # expat reads UTF-8, UTF-16 and the one-byte encodings; for others (shift_jis, gb2312) it cannot start.
+        name = declared.group(1).decode() if declared else "an encoding"
+        raise WxrError(f"{path}: line 1: the XML declaration names {name}, which this importer cannot read "
+                       f"({error}); {_please(name)}") from None  # fmt: skip
     except ElementTree.ParseError as error:
         line, column = error.position
         where = f", inside {reader.open_elements()}" if reader.stack else ""
         reason = ErrorString(error.code)
+        if declared is None and reason.startswith("not well-formed") and not _utf8(line_read):
+            raise WxrError(f"{path}: line {line} is not UTF-8, and no XML declaration names another encoding; "
+                           f"{UTF8_PLEASE}") from None  # fmt: skip
         if reason == "no element found" and reader.stack:
             raise WxrError(
                 f"{path}: the file ends at line {line}{where}: it is truncated (nothing was imported)."
@@ -169,7 +205,8 @@ class _Reader:
         for child in element:
             name = _name(child.tag)
             if name == "category":
-                text = " ".join((child.text or "").split())
+                # WordPress keeps term names with their & as &amp;: read once, shown as the author named them.
+                text = html.unescape(" ".join((child.text or "").split()))
                 if text:
                     categories.append((child.get("domain", ""), child.get("nicename", ""), text))
             elif name == "wp:comment":
@@ -181,10 +218,16 @@ class _Reader:
             return values.get(key, (default, line))[0].strip()
 
         def number(key):
-            value, at = values.get(key, ("", line))
-            if not value.strip().isdigit():
-                raise WxrError(f"line {at}: <{key}> of the item at line {line} is not a number: {value.strip()!r}.")
-            return int(value)
+            if key not in values:
+                raise WxrError(f"line {line}: the item has no <{key}> in WordPress's namespace ({NAMESPACE_HINT}).")
+            value, at = values[key]
+            return _id(value, f"line {at}: <{key}> of the item at line {line}")
+
+        def order(key):
+            # WordPress's menu_order and post_parent: absent, empty or odd means none.
+            value = text(key)
+            highest = ORDER_MAX if key == "wp:menu_order" else ID_MAX
+            return max(0, min(int(value), highest)) if INTEGER.match(value) else 0
 
         def date(key, utc):
             value, at = values.get(key, (NO_DATE, line))
@@ -195,7 +238,8 @@ class _Reader:
             wordpress_id=number("wp:post_id"),
             post_type=text("wp:post_type", "post"),
             status=text("wp:status", "publish"),
-            title=text("title"),
+            # What WordPress stored, entities and all (its editor saves & as &amp;): unescaped once, here.
+            title=html.unescape(text("title")),
             name=unquote(text("wp:post_name")),
             link=text("link"),
             date=date("wp:post_date", utc=False),
@@ -206,20 +250,21 @@ class _Reader:
             categories=categories,
             comments=comments,
             attachment_url=text("wp:attachment_url"),
+            password=text("wp:post_password"),
+            parent=order("wp:post_parent"),
+            menu_order=order("wp:menu_order"),
         )
 
     def _comment(self, element):
         line = self.lines.get(element, 0)
         values = {_name(child.tag): (child.text or "") for child in element}
         where = f"line {line}: the <wp:comment>"
-        wordpress_id = values.get("wp:comment_id", "").strip()
-        if not wordpress_id.isdigit():
-            raise WxrError(f"{where} has no number in <wp:comment_id>: {wordpress_id!r}.")
+        wordpress_id = _id(values.get("wp:comment_id", ""), f"{where}'s <wp:comment_id>")
         moment = _date(values.get("wp:comment_date_gmt", NO_DATE), True, f"{where} {wordpress_id}'s date")
         moment = moment or _date(values.get("wp:comment_date", NO_DATE), False, f"{where} {wordpress_id}'s date")
         return WxrComment(
-            wordpress_id=int(wordpress_id),
-            author=" ".join(values.get("wp:comment_author", "").split()),
+            wordpress_id=wordpress_id,
+            author=html.unescape(" ".join(values.get("wp:comment_author", "").split())),
             email=values.get("wp:comment_author_email", "").strip(),
             url=values.get("wp:comment_author_url", "").strip(),
             ip=values.get("wp:comment_author_IP", "").strip(),
@@ -237,6 +282,29 @@ class _Reader:
 
     def prefixes_found(self):
         return (NAMESPACES.get(uri) for uri in self.prefixes)
+
+
+def _id(value, where):
+    """A WordPress id as a number the database holds; WxrError naming where it is otherwise."""
+    value = value.strip()
+    if not DIGITS.match(value):
+        raise WxrError(f"{where} is not a number: {value[:40]!r}.")
+    # Compared as text: int() of a 100,000-digit string is refused (or slow) before it can be compared.
+    if len(value.lstrip("0")) > len(str(ID_MAX)) or int(value) > ID_MAX:
+        raise WxrError(f"{where} is larger than any WordPress id ({ID_MAX}): {value[:40]!r}.")
+    return int(value)
+
+
+def _please(encoding):
+    return UTF8_PLEASE.replace("ENCODING", encoding)
+
+
+def _utf8(data):
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _name(tag):

@@ -7,7 +7,7 @@ from moving.wordpress.reader import WxrError, parse
 
 
 class Command(BaseCommand):
-    help = "Imports a WordPress export (WXR): posts, tags, comments, and redirects from the old addresses."
+    help = "Imports a WordPress export (WXR): posts, pages, tags, comments, and redirects from the old addresses."
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The WXR file (Tools > Export in WordPress).")
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         try:
             report = import_wxr(export, user, dry_run=dry_run)
         except WxrError as error:
-            raise CommandError(str(error)) from None
+            raise CommandError(f"{file}: {error} Nothing was imported.") from None
         except DatabaseError as error:
             raise CommandError(f"The database refused the import, so nothing was imported: {error}") from None
         self.print_report(report, export, file, dry_run)
@@ -47,19 +47,22 @@ class Command(BaseCommand):
         created, updated, unchanged = report.created, report.updated, report.unchanged
         self.stdout.write(
             f"Posts: {created['posts']} created, {updated['posts']} updated, {unchanged['posts']} unchanged.\n"
+            f"Pages: {created['pages']} created, {updated['pages']} updated, {unchanged['pages']} unchanged.\n"
             f"Comments: {created['comments']} created ({report.spam} spam, counted), "
             f"{unchanged['comments']} already imported.\n"
             f"Tags: {created['tags']} created.\n"
             f"Redirects from old addresses: {created['redirects']} created, {updated['redirects']} updated."
         )
-        if report.skipped:
-            self.stdout.write(f"Skipped ({len(report.skipped)}):")
-            for line in report.skipped:
-                self.stdout.write(f"  {line}")
-        if report.notes:
-            self.stdout.write(f"To look at ({len(report.notes)}):")
-            for line in report.notes:
-                self.stdout.write(f"  {line}")
+        # First what only the author can settle: posts and pages WordPress kept from the public.
+        for heading, lines in [
+            ("Needs your decision", report.decisions),
+            ("Skipped", report.skipped),
+            ("To look at", report.notes),
+        ]:
+            if lines:
+                self.stdout.write(f"{heading} ({len(lines)}):")
+                for line in lines:
+                    self.stdout.write(f"  {line}")
         source = f"{file} (WXR {export.version or 'of unknown version'}, {export.site or 'no site address'})"
         if dry_run:
             self.stdout.write(self.style.SUCCESS(f"Dry run of {source}: nothing was written."))
