@@ -326,7 +326,7 @@ GOOD = '---\ntitle: "Good"\ndate: 2020-01-01T00:00:00+00:00\n---\n\nFine.\n'
         ("2020-01-02-yaml.md", "---\ntitle: [unclosed\n---\n", r"2020-01-02-yaml\.md: not valid YAML"),
         ("hugo.md", '+++\ntitle = "no closing quote\n+++\n', r"hugo\.md: not valid TOML"),
         ("hugo.md", '+++\ntitle = "never closed"\n', r"hugo\.md: the TOML front matter .* never closed"),
-        ("2020-01-02-when.md", '---\ntitle: "When"\ndate: next Tuesday\n---\n', r"when\.md: 'date' is not a date"),
+        ("2020-01-02-when.md", '---\ntitle: When\ndate: next Tuesday\n---\n', r"when\.md: line 3: 'date' is not"),
         ("undated.md", '---\ntitle: "Undated"\n---\n', r"undated\.md: no date"),
         ("2020-01-02-long.md", f'---\ntitle: "{"x" * 201}"\n---\n', r"long\.md: title: Ensure this value"),
         ("2020-01-02-tag.md", f'---\ntitle: "Tag"\ntags: [{"t" * 61}]\n---\n', r"tag\.md: the tag name 't+' is longer"),

@@ -167,3 +167,12 @@ def test_hugo_front_matter_in_toml_yaml_and_json_with_its_dates(tmp_path):
     assert posts["gone"].status == Post.Status.DRAFT and "gone.md: expired on" in err
     assert posts["json"].status == Post.Status.DRAFT and posts["json"].title == "JSON"
     assert posts["bundle"].status == Post.Status.PUBLISHED
+
+
+def test_a_jekyll_sites_excluded_and_underscore_folders_are_not_read_for_posts(tmp_path):
+    write(tmp_path, "_posts/2020-01-01-mine.md", "---\ntitle: Mine\n---\nMine.\n")
+    # A theme gem's own test posts, and the built site: Jekyll reads neither.
+    write(tmp_path, "vendor/bundle/gems/theme/_posts/2020-01-02-theirs.md", "---\ntitle: Theirs\n---\nT.\n")
+    write(tmp_path, "_site/_posts/2020-01-03-built.md", "---\ntitle: Built\n---\nB.\n")
+    run(tmp_path)
+    assert list(Post.objects.values_list("slug", flat=True)) == ["mine"]

@@ -117,7 +117,7 @@ def test_every_problem_of_the_folder_is_named_in_one_run_one_a_line(tmp_path):
     lines = str(raised.value).splitlines()
     assert lines[0] == "3 problems:" and lines[-1] == "Nothing was imported."
     assert "2020-01-02-yaml.md: not valid YAML, line 3:" in lines[1]
-    assert "2020-01-03-when.md: 'date' is not a date" in lines[2]
+    assert "2020-01-03-when.md: line 3: 'date' is not a date" in lines[2]
     assert "2020-13-45-calendar.md: the file name's date 2020-13-45 is not a day of the calendar." in lines[3]
     assert not Post.objects.exists()
     # Those fixed, what only writing finds comes next, all of it at once too.

@@ -113,6 +113,16 @@ def read_other_engine(path, default_tz, root=None) -> tuple[PostFile, list[str]]
         notes.append(f"{name}: no front matter; read as Jekyll and Hugo read such a file, a post named by its file.")
         meta = {}
     keys = {str(key).lower(): value for key, value in meta.items()}
+    head = text[: len(text) - len(body)]
+
+    def at(*names):
+        """The file's name and the line of the first of `names` in its front matter, for a problem with it."""
+        for key in names:
+            found = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[:=]", head, re.MULTILINE | re.IGNORECASE)
+            if found:
+                return f"{name}: line {head[: found.start()].count(chr(10)) + 1}"
+        return name
+
     stem = path.parent.name if path.stem in ("index", "_index") else path.stem
     dated = _DATED_NAME_RE.fullmatch(stem)
     # Jekyll's populate_title: the name's slug without trailing periods ("trailing-dots...markdown").
@@ -131,7 +141,7 @@ def read_other_engine(path, default_tz, root=None) -> tuple[PostFile, list[str]]
         title = " ".join(word.capitalize() for word in file_slug.split("-") if word)
         notes.append(f"{name}: no title; titled {title!r} from the file name, as Jekyll does.")
     if not isinstance(title, str) or not title.strip():
-        raise FrontMatterError(f'{name}: needs a title (title: "..." in the front matter), not {title!r}.')
+        raise FrontMatterError(f'{at("title")}: needs a title (title: "..." in the front matter), not {title!r}.')
 
     moment = _first(keys, "date")
     publish = _first(keys, "publish")
@@ -146,17 +156,17 @@ def read_other_engine(path, default_tz, root=None) -> tuple[PostFile, list[str]]
         moment = datetime.fromtimestamp(path.lstat().st_mtime, tz=default_tz).replace(microsecond=0)
     if moment is None:
         raise FrontMatterError(f"{name}: no date (neither 'date' in the front matter nor a YYYY-MM-DD- file name).")
-    published_at = _other_moment(moment, "date", name, default_tz)
-    draft = in_drafts or _other_draft(keys, name)
+    published_at = _other_moment(moment, "date", at("date", *_OTHER_FIELDS["publish"], "published"), default_tz)
+    draft = in_drafts or _other_draft(keys, at("draft"))
     if publish is not None:
-        publish_at = _other_moment(publish, "publishDate", name, default_tz)
+        publish_at = _other_moment(publish, "publishDate", at(*_OTHER_FIELDS["publish"], "published"), default_tz)
         if publish_at > timezone.now() and publish_at > published_at:
             # Hugo keeps it hidden until then: so does a post scheduled for that time here.
             published_at = publish_at
             notes.append(f"{name}: publishDate {publish_at.isoformat()} is to come; scheduled for then.")
     expiry = _first(keys, "expiry")
     if expiry is not None:
-        expiry_at = _other_moment(expiry, "expiryDate", name, default_tz)
+        expiry_at = _other_moment(expiry, "expiryDate", at(*_OTHER_FIELDS["expiry"]), default_tz)
         if expiry_at <= timezone.now():
             draft = True
             notes.append(f"{name}: expired on {expiry_at.isoformat()}, so Hugo no longer showed it; a draft here.")
@@ -177,13 +187,15 @@ def read_other_engine(path, default_tz, root=None) -> tuple[PostFile, list[str]]
     return (
         PostFile(
             title=title,
-            slug=_other_slug(keys, file_slug, name),
+            slug=_other_slug(keys, file_slug, at(*_OTHER_FIELDS["slug"])),
             date=published_at,
-            updated=None if updated is None else _other_moment(updated, "updated", name, default_tz),
-            tags=_other_tags(keys, list(parts[:special]), name),
-            summary=_other_text(keys, "summary", name),
+            updated=None
+            if updated is None
+            else _other_moment(updated, "updated", at(*_OTHER_FIELDS["updated"]), default_tz),
+            tags=_other_tags(keys, list(parts[:special]), at),
+            summary=_other_text(keys, "summary", at(*_OTHER_FIELDS["summary"])),
             draft=draft,
-            comments=read_flag({"comments": keys.get("comments", True)}, "comments", name, default=True),
+            comments=read_flag({"comments": keys.get("comments", True)}, "comments", at("comments"), default=True),
             body=body,
         ),
         notes,
@@ -269,7 +281,7 @@ def _other_slug(meta, from_path, name):
     return slug
 
 
-def _other_tags(meta, from_path, name):
+def _other_tags(meta, from_path, at):
     """Jekyll's categories (the folders above _posts, then categories and category) and tags, as tags."""
     names = list(from_path)
     for key in _OTHER_FIELDS["tags"]:
@@ -282,7 +294,7 @@ def _other_tags(meta, from_path, name):
         elif isinstance(value, (int, float)):
             value = [value]  # `category: 2013`
         if not isinstance(value, list) or not all(isinstance(item, (str, int, float, type(None))) for item in value):
-            raise FrontMatterError(f"{name}: {key!r} must be a list of names, not {value!r}.")
+            raise FrontMatterError(f"{at(key)}: {key!r} must be a list of names, not {value!r}.")
         names += [str(item).strip() for item in value if item is not None and str(item).strip()]
     unique = {}
     for tag in names:

@@ -22,7 +22,9 @@ from moving.markdown.problems import Problems
 
 OTHER_ENGINE_SUFFIXES = (*MARKDOWN_SUFFIXES, ".html", ".htm")
 POST_FOLDERS = ("_posts", "_drafts")
-HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml", "config.json")
+HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml", "config.json", "config")
+# Jekyll's default exclude: a theme gem under vendor/ may hold test posts of its own.
+JEKYLL_EXCLUDED = ("node_modules", "vendor")
 # Jekyll's DATE_FILENAME_MATCHER, for a file's name (four-digit years: Jekyll's two-digit ones are not read).
 _JEKYLL_POST_NAME_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}-[^/]*\.[^.]+")
 DATA_SUFFIXES = (".yml", ".yaml")
@@ -54,7 +56,9 @@ def _jekyll_posts(source, problems, notes):
     def enter(path):
         inside = any(part in POST_FOLDERS for part in path.relative_to(source).parts)
         # Jekyll skips folders named _x or .x (_site, _layouts...) but its _posts and _drafts.
-        return not path.name.startswith(".") and (inside or path.name in POST_FOLDERS or path.name[0] != "_")
+        if path.name.startswith(".") or (path.parent == source and path.name in JEKYLL_EXCLUDED):
+            return False
+        return inside or path.name in POST_FOLDERS or path.name[0] != "_"
 
     files, links = safe_files.walk(source, enter)
     in_post_folders = [path for path in files if set(path.relative_to(source).parts[:-1]) & set(POST_FOLDERS)]
@@ -85,7 +89,7 @@ def _jekyll_posts(source, problems, notes):
 def _hugo_posts(source, problems, notes):
     """Every Markdown or HTML file of a Hugo content folder (of the site's content/ when given the site)."""
     root = source
-    if (source / "content").is_dir() and any((source / name).is_file() for name in HUGO_CONFIGS):
+    if (source / "content").is_dir() and any((source / name).exists() for name in HUGO_CONFIGS):
         root = source / "content"
     files, links = safe_files.walk(root, lambda path: not path.name.startswith("."))
     for link in links:
