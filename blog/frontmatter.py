@@ -47,6 +47,8 @@ class FrontMatterError(ValueError):
 # A YAML alias repeats a whole subtree; nested aliases multiply (nine levels of nine make 387 million
 # values from a few hundred bytes). Front matter and the data files beside posts hold a few hundred.
 MAX_YAML_VALUES = 100_000
+# Deeper flow collections (`[[[[...`) than any front matter has; past it PyYAML would scan on for seconds.
+MAX_YAML_DEPTH = 100
 
 
 class _Loader(yaml.SafeLoader):
@@ -55,6 +57,11 @@ class _Loader(yaml.SafeLoader):
     def __init__(self, stream):
         super().__init__(stream)
         self.expanded, self.sizes, self.first_line = 0, {}, 1
+
+    def fetch_flow_collection_start(self, TokenClass):  # noqa: N803 (PyYAML's name)
+        if self.flow_level >= MAX_YAML_DEPTH:
+            raise yaml.YAMLError(f"line {self.line + self.first_line}: nested more than {MAX_YAML_DEPTH} deep; refused")
+        super().fetch_flow_collection_start(TokenClass)
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):

@@ -161,7 +161,7 @@ def test_ordinary_aliases_are_still_read(tmp_path):
     ("name", "text", "match"),
     [
         ("deep.md", "+++\na = " + "[" * 100_000 + "\n+++\n", r"deep\.md: line 2: the TOML is nested too deeply"),
-        ("deep.md", "---\na: " + "[" * 100_000 + "\n---\n", r"deep\.md: the YAML is nested too deeply"),
+        ("deep.md", "---\na: " + "[" * 100_000 + "\n---\n", r"deep\.md: line 2: nested more than 100 deep"),
         ("deep.md", '{"a": ' + "[" * 100_000 + "}\n", r"deep\.md: line 1: the JSON is nested too deeply"),
     ],
     ids=["toml", "yaml", "json"],
