@@ -163,8 +163,10 @@ def test_ordinary_aliases_are_still_read(tmp_path):
         ("deep.md", "+++\na = " + "[" * 100_000 + "\n+++\n", r"deep\.md: line 2: the TOML is nested too deeply"),
         ("deep.md", "---\na: " + "[" * 100_000 + "\n---\n", r"deep\.md: line 2: nested more than 100 deep"),
         ("deep.md", '{"a": ' + "[" * 100_000 + "}\n", r"deep\.md: line 1: the JSON is nested too deeply"),
+        # Block sequences on one line nest too, without a bracket: PyYAML's composer recurses.
+        ("deep.md", "---\n" + "- " * 20_000 + "x\n---\n", r"deep\.md: the YAML is nested too deeply"),
     ],
-    ids=["toml", "yaml", "json"],
+    ids=["toml", "yaml", "json", "yaml-blocks"],
 )
 def test_deeply_nested_front_matter_is_refused_at_once(tmp_path, name, text, match):
     write(tmp_path, "fine.md", "---\ntitle: Fine\ndate: 2020-01-01\n---\nFine.\n")
