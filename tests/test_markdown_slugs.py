@@ -68,6 +68,16 @@ def test_a_second_run_changes_nothing_and_finds_each_renamed_post_by_its_file(tm
     assert Post.objects.count() == 4 and MarkdownSource.objects.count() == 4
 
 
+def test_the_same_folder_moved_elsewhere_finds_its_posts_again(tmp_path):
+    links_blog(tmp_path / "here")
+    run(tmp_path / "here")
+    (tmp_path / "here").rename(tmp_path / "there")
+    out, _ = run(tmp_path / "there")
+    # Its files are new at that place; their posts are found by slug, title and date, renamed ones too.
+    assert out.splitlines()[-1].endswith(": 0 created, 0 updated, 4 skipped.")
+    assert Post.objects.count() == 4
+
+
 def test_an_earlier_file_added_later_does_not_move_the_slugs_already_given(tmp_path):
     links_blog(tmp_path)
     run(tmp_path)

@@ -45,13 +45,20 @@ def plan(folder):
     existing = dict(Post.objects.values_list("slug", "pk"))
     wanted = {post_file.slug for _, post_file in new}
     for path, post_file in new:
-        slug, post = post_file.slug, None
-        if slug not in holders and slug in existing and existing[slug] not in claimed:
-            post = _same_post(existing[slug], post_file)
-        if slug in holders or (slug in existing and post is None):
+        slug = post_file.slug
+        # Imported before from this folder elsewhere, or before files were recorded: the same post, found again.
+        post = _adoptable(slug, post_file, holders, existing, claimed)
+        if post is None and (slug in holders or slug in existing):
             holder = holders.get(slug) or _describe(existing[slug])
-            post_file.slug = _free(slug, holders, existing, wanted)
-            renames.append(f"slug {slug!r} of {path} is taken by {holder}: imported as {post_file.slug!r}.")
+            number = 2
+            while True:
+                candidate = f"{slug[: 200 - len(str(number)) - 1]}-{number}"
+                post = _adoptable(candidate, post_file, holders, existing, claimed)
+                if post is not None or not (candidate in holders or candidate in existing or candidate in wanted):
+                    break
+                number += 1
+            post_file.slug = candidate
+            renames.append(f"slug {slug!r} of {path} is taken by {holder}: imported as {candidate!r}.")
         holders[post_file.slug] = path
         if post is not None:
             claimed.add(post.pk)
@@ -70,21 +77,14 @@ def relative(folder, path):
     return path.relative_to(folder.source).as_posix()
 
 
-def _same_post(pk, post_file):
-    """The post already here that is this file's, imported before files were recorded: same title and date."""
-    post = Post.objects.get(pk=pk)
+def _adoptable(slug, post_file, holders, existing, claimed):
+    """The post already here under `slug` that is this file's (same title and date), claimed by no other file."""
+    if slug in holders or slug not in existing or existing[slug] in claimed:
+        return None
+    post = Post.objects.get(pk=existing[slug])
     return post if (post.title, post.published_at) == (post_file.title, post_file.date) else None
 
 
 def _describe(pk):
     post = Post.objects.get(pk=pk)
     return f"the post {post.title!r} already here"
-
-
-def _free(slug, holders, existing, wanted):
-    number = 2
-    while (candidate := f"{slug[: 200 - len(str(number)) - 1]}-{number}") in holders or (
-        candidate in existing or candidate in wanted
-    ):
-        number += 1
-    return candidate
