@@ -18,7 +18,8 @@ One blank line follows the closing `---`; everything after it is the body,
 byte for byte (so a body round-trips exactly). Strings are written as
 double-quoted YAML scalars (valid JSON strings for ordinary text) or, when
 they span lines, as literal blocks. This is also the only module that
-imports `yaml`, and it only ever calls `safe_load`.
+imports `yaml`, and it only ever loads with a SafeLoader that refuses alias
+bombs ("billion laughs") and nesting deep enough to exhaust the stack.
 
 Other engines' post files (Jekyll, Octopress, Hugo) are read by the
 moving app (moving/markdown/dialects.py) into the same PostFile.
@@ -41,6 +42,54 @@ _FRONT_MATTER_RE = re.compile(r"---[ \t]*\n(?P<yaml>(?:.*?\n)??)---[ \t]*(?:\n|\
 
 class FrontMatterError(ValueError):
     """A file that is not a valid post file; the message starts with the file's name."""
+
+
+# A YAML alias repeats a whole subtree; nested aliases multiply (nine levels of nine make 387 million
+# values from a few hundred bytes). Front matter and the data files beside posts hold a few hundred.
+MAX_YAML_VALUES = 100_000
+# Deeper flow collections (`[[[[...`) than any front matter has; past it PyYAML would scan on for seconds.
+MAX_YAML_DEPTH = 100
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, counting what aliases expand to and refusing past MAX_YAML_VALUES."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.expanded, self.sizes, self.first_line = 0, {}, 1
+
+    def fetch_flow_collection_start(self, TokenClass):  # noqa: N803 (PyYAML's name)
+        if self.flow_level >= MAX_YAML_DEPTH:
+            raise yaml.YAMLError(f"line {self.line + self.first_line}: nested more than {MAX_YAML_DEPTH} deep; refused")
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                self.expanded += _size(node, self.sizes)
+                if self.expanded > MAX_YAML_VALUES:
+                    raise yaml.YAMLError(
+                        f"line {event.start_mark.line + self.first_line}: its aliases expand to more than "
+                        f"{MAX_YAML_VALUES:,} values (an alias bomb?); refused"
+                    )
+        return super().compose_node(parent, index)
+
+
+def _size(node, sizes):
+    """How many values `node` stands for once every alias in it is expanded (counted once per node)."""
+    key = id(node)
+    if key not in sizes:
+        sizes[key] = 1  # a node that contains itself (`&a [*a]`) counts once
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = []
+        sizes[key] = 1 + sum(_size(child, sizes) for child in children)
+    return sizes[key]
 
 
 class _Plain(str):
@@ -113,7 +162,7 @@ def loads(text: str, name: str = "<string>") -> tuple[dict, str]:
         raise FrontMatterError(
             f"{name}: no front matter (the file must start with a '---' line and close it with one)."
         )
-    meta = _safe_load(match["yaml"], name)
+    meta = load_yaml(match["yaml"], name, first_line=2)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -132,14 +181,29 @@ def read(path) -> tuple[dict, str]:
 def read_yaml(path):
     """The data in a YAML file (tags, comments, counters beside the posts), loaded safely; errors name the file."""
     path = Path(path)
-    return _safe_load(path.read_text(encoding="utf-8"), str(path))
+    return load_yaml(path.read_text(encoding="utf-8"), str(path))
 
 
-def _safe_load(text, name):
+def load_yaml(text, name, first_line=1):
+    """The data in YAML `text`, loaded safely (no objects, no alias bombs); errors name `name` and the line.
+
+    `first_line` is the line of the file the text starts on, so a message names the file's own line.
+    """
+    loader = _Loader(text)
+    loader.first_line = first_line
     try:
-        return yaml.safe_load(text)
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f", line {mark.line + first_line}" if mark is not None else ""
+        what = ", ".join(part for part in (error.context, error.problem) if part)
+        raise FrontMatterError(f"{name}: not valid YAML{where}: {what}.") from error
     except yaml.YAMLError as error:
-        raise FrontMatterError(f"{name}: not valid YAML: {error}") from error
+        raise FrontMatterError(f"{name}: {error}.") from error
+    except RecursionError as error:
+        raise FrontMatterError(f"{name}: the YAML is nested too deeply to be read; refused.") from error
+    finally:
+        loader.dispose()
 
 
 @dataclass

@@ -102,3 +102,25 @@ class DemoItem(models.Model):
 
     def __str__(self):
         return f"{self.content_type.model} {self.object_id} from the demo"
+
+
+class MarkdownSource(models.Model):
+    """A post imported from another engine's file (Jekyll, Octopress, Hugo), by the file's place in its folder.
+
+    A second import finds the post its file made, whatever slug it was given
+    (links-2 when links was taken); the post is None once deleted here, so no
+    import brings it back.
+    """
+
+    folder = models.CharField(max_length=500, help_text="The folder imported, as an absolute path.")
+    path = models.CharField(max_length=500, help_text="The file, relative to the folder.")
+    post = models.ForeignKey("blog.Post", null=True, on_delete=models.SET_NULL, related_name="+")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "post from a Markdown file"
+        verbose_name_plural = "posts from Markdown files"
+        constraints = [models.UniqueConstraint(fields=["folder", "path"], name="moving_markdown_source_once")]
+
+    def __str__(self):
+        return f"{self.folder}/{self.path}"

@@ -17,6 +17,7 @@ from blog import frontmatter
 from blog.frontmatter import FrontMatterError
 from blog.models import Upload
 from blog.site import SiteSettings, current
+from moving import safe_files
 
 SITE_FILE = "site.yaml"
 # In the admin's order. share_image is the upload's file name in the folder.
@@ -32,7 +33,8 @@ def read(source):
     path = source / SITE_FILE
     if not path.exists():
         return None
-    data = frontmatter.read_yaml(path)
+    # Read without following a link: the folder may be someone else's (moving/safe_files.py).
+    data = frontmatter.load_yaml(safe_files.read_text(path, source), str(path))
     if not isinstance(data, dict) or not set(data) <= set(FIELDS):
         known = ", ".join(FIELDS)
         raise FrontMatterError(f"{path}: must be a mapping of site settings ({known}), not {data!r}.")

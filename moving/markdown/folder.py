@@ -10,8 +10,9 @@ from django.utils import timezone
 from blog import frontmatter
 from blog.frontmatter import FrontMatterError, PostFile
 from comments.models import Comment
-from moving import site_file
+from moving import safe_files, site_file
 from moving.markdown.other_engines import read_other_folder
+from moving.markdown.problems import Problems
 
 BLOG_FILE = "blog.yaml"
 SPAM_REPORT_FILE = "spam-report.yaml"
@@ -52,25 +53,42 @@ class Folder:
 
 
 def read_folder(source, default_tz=None) -> Folder:
-    """Read and check every file of the folder `source`; raises FrontMatterError naming the first bad file."""
+    """Read and check every file of the folder `source`; raises FrontMatterError naming every bad file, one a line.
+
+    Another engine's repeated slugs are no problem here: the import gives them the next free one.
+    """
     source = Path(source)
     if not source.is_dir():
         raise FrontMatterError(f"{source}: not a folder.")
-    if (source / BLOG_FILE).exists():
-        folder = _read_own_folder(source)
-    else:
-        folder = read_other_folder(source, default_tz or timezone.get_current_timezone())
-    seen = {}
-    for path, post in folder.posts:
-        if post.slug in seen:
-            raise FrontMatterError(f"{path}: the slug {post.slug!r} is also the slug of {seen[post.slug]}.")
-        seen[post.slug] = path
-    return folder
+    if (source / BLOG_FILE).exists() or (source / BLOG_FILE).is_symlink():
+        return _read_own_folder(source)
+    return read_other_folder(source, default_tz or timezone.get_current_timezone())
 
 
 def _read_own_folder(source):
+    problems = Problems()
+    # The folder is E-Scribe's own export: a link anywhere in it (media/ included) is someone's doing.
+    for link in safe_files.walk(source)[1]:
+        problems.add(safe_files.refuse_link(link))
+    folder = Folder(source, True, [])
+    for step in (_read_blog_file, _read_blurbs, _read_pages, _read_posts, _read_comments, _read_extras):
+        step(folder, problems)
+    problems.raise_any()
+    return folder
+
+
+def _text(source, path):
+    return safe_files.read_text(path, source)
+
+
+def _read_blog_file(folder, problems):
+    with problems.collect():
+        folder.tags, folder.as_of = _blog_file(folder.source)
+
+
+def _blog_file(source):
     name = str(source / BLOG_FILE)
-    blog = frontmatter.read_yaml(source / BLOG_FILE)
+    blog = frontmatter.load_yaml(_text(source, source / BLOG_FILE), name)
     if not isinstance(blog, dict) or not set(blog) <= {"as_of", "tags"}:
         raise FrontMatterError(f"{name}: must hold 'tags' (and, for the demo, 'as_of') and nothing else.")
     as_of = blog.get("as_of")
@@ -81,50 +99,72 @@ def _read_own_folder(source):
         if not (isinstance(tag, dict) and isinstance(tag.get("name"), str) and isinstance(tag.get("featured"), bool)):
             raise FrontMatterError(f"{name}: each tag needs a name and featured: true or false, not {tag!r}.")
         tags.append((tag["name"], tag["featured"]))
+    return tags, as_of
 
-    blurbs = []
-    for path in sorted((source / BLURBS_DIR).glob("*.md")):
-        meta, body = frontmatter.read(path)
-        if not (set(meta) <= {"title", "position", "visible"} and isinstance(meta.get("title"), str)):
-            raise FrontMatterError(f"{path}: a blurb has a title, a position and optionally visible: false.")
-        position, visible = meta.get("position"), meta.get("visible", True)
-        if not isinstance(position, int) or isinstance(position, bool) or not isinstance(visible, bool):
-            raise FrontMatterError(f"{path}: position must be a whole number and visible true or false.")
-        blurbs.append((path, meta, body))
 
-    pages = [_page(path) for path in sorted((source / PAGES_DIR).glob("*.md"))]
-    slugs = Counter(meta["slug"] for _, meta, _ in pages)
-    for path, meta, _ in pages:
+def _read_blurbs(folder, problems):
+    for path in sorted((folder.source / BLURBS_DIR).glob("*.md")):
+        with problems.collect():
+            meta, body = frontmatter.loads(_text(folder.source, path), str(path))
+            if not (set(meta) <= {"title", "position", "visible"} and isinstance(meta.get("title"), str)):
+                raise FrontMatterError(f"{path}: a blurb has a title, a position and optionally visible: false.")
+            position, visible = meta.get("position"), meta.get("visible", True)
+            if not isinstance(position, int) or isinstance(position, bool) or not isinstance(visible, bool):
+                raise FrontMatterError(f"{path}: position must be a whole number and visible true or false.")
+            folder.blurbs.append((path, meta, body))
+
+
+def _read_pages(folder, problems):
+    for path in sorted((folder.source / PAGES_DIR).glob("*.md")):
+        with problems.collect():
+            folder.pages.append(_page(folder.source, path))
+    slugs = Counter(meta["slug"] for _, meta, _ in folder.pages)
+    for path, meta, _ in folder.pages:
         if slugs[meta["slug"]] > 1:
-            raise FrontMatterError(f"{path}: another file in {PAGES_DIR}/ has the slug {meta['slug']!r} too.")
+            problems.add(f"{path}: another file in {PAGES_DIR}/ has the slug {meta['slug']!r} too.")
 
-    posts = [(path, PostFile.read(path)) for path in sorted(source.glob(POST_FILES))]
-    if not posts:
-        raise FrontMatterError(f"{source}: no post files (named YYYY-MM-DD-slug.md).")
 
-    comments = {}
-    for path in sorted(source.glob("*" + COMMENTS_SUFFIX)):
-        post_path = path.with_name(path.name.removesuffix(COMMENTS_SUFFIX) + ".md")
-        post = next((post for candidate, post in posts if candidate == post_path), None)
-        if post is None:
-            raise FrontMatterError(f"{path}: there is no post file {post_path.name} beside it.")
-        data = frontmatter.read_yaml(path) or []
-        if not isinstance(data, list):
-            raise FrontMatterError(f"{path}: must be a list of comments.")
-        comments[post.slug] = (path, [_comment(item, path) for item in data])
+def _read_posts(folder, problems):
+    seen = {}
+    for path in sorted(folder.source.glob(POST_FILES)):
+        with problems.collect():
+            post = PostFile.from_text(_text(folder.source, path), str(path))
+            folder.posts.append((path, post))
+            if post.slug in seen:
+                # An own folder is an export: its slugs are the posts' addresses, one each.
+                raise FrontMatterError(f"{path}: the slug {post.slug!r} is also the slug of {seen[post.slug]}.")
+            seen[post.slug] = path
+    if not folder.posts and not problems.lines:
+        problems.add(f"{folder.source}: no post files (named YYYY-MM-DD-slug.md).")
 
-    spam_report = None
+
+def _read_comments(folder, problems):
+    for path in sorted(folder.source.glob("*" + COMMENTS_SUFFIX)):
+        with problems.collect():
+            post_path = path.with_name(path.name.removesuffix(COMMENTS_SUFFIX) + ".md")
+            post = next((post for candidate, post in folder.posts if candidate == post_path), None)
+            if post is None:
+                raise FrontMatterError(f"{path}: there is no post file {post_path.name} beside it.")
+            data = frontmatter.load_yaml(_text(folder.source, path), str(path)) or []
+            if not isinstance(data, list):
+                raise FrontMatterError(f"{path}: must be a list of comments.")
+            folder.comments[post.slug] = (path, [_comment(item, path) for item in data])
+
+
+def _read_extras(folder, problems):
+    source = folder.source
     if (source / SPAM_REPORT_FILE).exists():
-        spam_report = _spam_report(source / SPAM_REPORT_FILE)
-    folder = Folder(source, True, posts, tags, blurbs, pages, comments, spam_report, as_of)
+        with problems.collect():
+            folder.spam_report = _spam_report(source, source / SPAM_REPORT_FILE)
     if (source / UPLOADS_FILE).exists():
-        folder.uploads = _uploads(source)
-    folder.site = site_file.read(source)
-    return folder
+        with problems.collect():
+            folder.uploads = _uploads(source)
+    with problems.collect():
+        folder.site = site_file.read(source)
 
 
-def _page(path):
-    meta, body = frontmatter.read(path)
+def _page(source, path):
+    meta, body = frontmatter.loads(_text(source, path), str(path))
     if not (set(meta) <= PAGE_FIELDS and isinstance(meta.get("title"), str) and isinstance(meta.get("slug"), str)):
         raise FrontMatterError(f"{path}: a page has a title, a slug, a position and optionally navigation and draft.")
     position = meta.get("position")
@@ -138,7 +178,7 @@ def _page(path):
 
 def _uploads(source):
     path = source / UPLOADS_FILE
-    data = frontmatter.read_yaml(path) or []
+    data = frontmatter.load_yaml(_text(source, path), str(path)) or []
     if not isinstance(data, list):
         raise FrontMatterError(f"{path}: must be a list of uploads.")
     for item in data:
@@ -152,6 +192,7 @@ def _uploads(source):
         for name in [item["file"], *(copy["file"] for copy in copies)]:
             if not isinstance(name, str) or outside(name):
                 raise FrontMatterError(f"{path}: the file name {name!r} leads outside the media folder.")
+            safe_files.check(source / MEDIA_DIR / name, source)
             if not (source / MEDIA_DIR / name).is_file():
                 raise FrontMatterError(f"{path}: {MEDIA_DIR}/{name} is missing.")
     return data
@@ -178,8 +219,8 @@ def _comment(data, path):
     return {**data, "website": data.get("website", "")}
 
 
-def _spam_report(path):
-    data = frontmatter.read_yaml(path)
+def _spam_report(source, path):
+    data = frontmatter.load_yaml(_text(source, path), str(path))
     if (
         not isinstance(data, dict)
         or set(data) != {"killed", "since_year"}

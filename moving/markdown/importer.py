@@ -1,6 +1,7 @@
 """Writing a read Folder into the blog, in one transaction, with a Report of what changed and why."""
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import PurePosixPath
@@ -13,10 +14,12 @@ from django.utils import timezone
 
 from blog import uploads
 from blog.changes import content_changed
+from blog.frontmatter import FrontMatterError
 from blog.models import Blurb, Page, Post, Tag, Upload
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
-from moving import site_file
+from moving import safe_files, site_file
+from moving.markdown import sources
 from moving.markdown.folder import BLOG_FILE, MEDIA_DIR, UPLOADS_FILE, ImportProblem
 
 
@@ -27,6 +30,8 @@ class Report:
     lines: list[tuple[str, str, str]] = field(default_factory=list)
     # Worth the author's eye, nothing wrong: ignored fields, tags left as text, render warnings.
     notes: list[str] = field(default_factory=list)
+    # Another engine's posts whose slug was taken: "slug 'links' of FILE is taken by FILE: imported as 'links-2'".
+    renamed: list[str] = field(default_factory=list)
 
     def add(self, action, what, why=""):
         self.lines.append((action, what, why))
@@ -42,8 +47,9 @@ class Report:
 def import_folder(folder, *, dry_run=False, shift=None, author=None) -> Report:
     """Create or update what `folder` holds, in one transaction (rolled back when `dry_run`); returns the Report.
 
-    Matching is by name, so a second run changes nothing: posts by slug, tags
-    by name ignoring case, blurbs by title, comments by post, author and
+    Matching is by name, so a second run changes nothing: posts by slug
+    (another engine's by their file, moving/markdown/sources.py), tags by
+    name ignoring case, blurbs by title, comments by post, author and
     time. `shift` moves every date (the demo's, see seed_demo); comments
     are then never later than now. Imported comments are stored as they
     are, never sent to Akismet nor mailed about.
@@ -67,22 +73,45 @@ class _Importer:
         self.report = Report(notes=list(folder.notes))
         self.tags = {}
         self.written = []
+        self.problems = []
+
+    @contextmanager
+    def each(self):
+        """Note a problem of one thing and go on with the next, so one run names them all; none is saved."""
+        try:
+            yield
+        except (ImportProblem, FrontMatterError) as error:
+            self.problems.append(str(error))
 
     def run(self):
         # Uploads first: the posts that show them are rendered with their sizes and copies.
-        new_uploads = {data["file"]: self.upload(data) for data in self.folder.uploads}
+        new_uploads = {}
+        for data in self.folder.uploads:
+            with self.each():
+                new_uploads[data["file"]] = self.upload(data)
         for name, featured in self.folder.tags:
-            self.tag(name, self.folder.source / BLOG_FILE, featured=featured)
+            with self.each():
+                self.tag(name, self.folder.source / BLOG_FILE, featured=featured)
         for path, meta, body in self.folder.blurbs:
-            self.blurb(path, meta, body)
+            with self.each():
+                self.blurb(path, meta, body)
         for path, meta, body in self.folder.pages:
-            self.page(path, meta, body)
+            with self.each():
+                self.page(path, meta, body)
         posts = {}
-        for path, post_file in self.folder.posts:
-            posts[post_file.slug] = self.post(path, post_file)
+        if self.folder.own_format:
+            for path, post_file in self.folder.posts:
+                with self.each():
+                    posts[post_file.slug] = self.post(path, post_file, Post.objects.filter(slug=post_file.slug).first())
+        else:
+            self.other_posts()
         for slug, (path, comments) in self.folder.comments.items():
-            for data in comments:
-                self.comment(path, posts[slug], data)
+            for data in comments if slug in posts else []:
+                with self.each():
+                    self.comment(path, posts[slug], data)
+        if self.problems:
+            # Every problem at once, one a line; raised inside the transaction, so nothing stays.
+            raise ImportProblem("\n".join(self.problems))
         if self.folder.spam_report is not None:
             self.spam_report(*self.folder.spam_report)
         for data in self.folder.uploads:
@@ -108,7 +137,7 @@ class _Importer:
                 self.report.add("skipped", f"upload {name!r}", "unchanged")
             return None
         original = self.folder.source / MEDIA_DIR / name
-        with open(original, "rb") as content:
+        with safe_files.open_binary(original, self.folder.source) as content:
             try:
                 inspected = uploads.inspect(File(content, name=original.name))
             except ValidationError as error:
@@ -141,11 +170,11 @@ class _Importer:
         source = self.folder.source / MEDIA_DIR / name
         if default_storage.exists(name):
             # Left behind by a deleted upload, say: the same bytes are as good as a copy.
-            with default_storage.open(name, "rb") as stored:
-                if stored.read() == source.read_bytes():
+            with default_storage.open(name, "rb") as stored, safe_files.open_binary(source, self.folder.source) as new:
+                if stored.read() == new.read():
                     return
             raise ImportProblem(f"{path}: another file is stored as {name} already.")
-        with open(source, "rb") as content:
+        with safe_files.open_binary(source, self.folder.source) as content:
             stored = default_storage.save(name, File(content))
         self.written.append(stored)
         if stored != name:
@@ -208,7 +237,19 @@ class _Importer:
         else:
             self.report.add("skipped", f"page {page.slug!r}", "unchanged")
 
-    def post(self, path, post_file):
+    def other_posts(self):
+        """Another engine's posts, each matched by its file (sources.py); a taken slug gives the next free one."""
+        planned, self.report.renamed = sources.plan(self.folder)
+        for item in planned:
+            if item.record is not None and item.post is None:
+                self.report.add("skipped", f"post from {item.path.name}", "deleted here since it was imported")
+                continue
+            with self.each():
+                post = self.post(item.path, item.post_file, item.post)
+                sources.remember(self.folder, item, post)
+
+    def post(self, path, post_file, post):
+        """Create the post of `post_file`, or update `post` (the one it matched) where the file differs."""
         fields = {
             "title": post_file.title,
             "body": post_file.body,
@@ -219,7 +260,6 @@ class _Importer:
         }
         updated_at = None if post_file.updated is None else post_file.updated + self.shift
         tags = [self.tag(name, path) for name in post_file.tags]
-        post = Post.objects.filter(slug=post_file.slug).first()
         if post is None:
             post = Post(slug=post_file.slug, author=self.author, **fields)
             changed = None

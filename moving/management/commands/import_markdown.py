@@ -29,6 +29,11 @@ class Command(BaseCommand):
         try:
             report = import_folder(read_folder(directory), dry_run=dry_run, author=user)
         except (FrontMatterError, ImportProblem, OSError, UnicodeDecodeError) as error:
+            problems = str(error).splitlines()
+            if len(problems) > 1:
+                # Every problem of the folder, one a line, so the author fixes them all before the next run.
+                lines = [f"{len(problems)} problems:", *problems, "Nothing was imported."]
+                raise CommandError("\n".join(lines)) from error
             raise CommandError(f"{error} Nothing was imported.") from error
         print_report(self, report, verbosity)
         prefix = "Dry run, nothing changed: would have" if dry_run else "Imported from"
@@ -40,5 +45,7 @@ def print_report(command, report, verbosity):
     if verbosity >= 1:
         for action, what, why in report.lines:
             command.stdout.write(f"{action} {what}" + (f" ({why})" if why else ""))
+    for line in report.renamed:
+        command.stdout.write(command.style.WARNING(f"renamed: {line}"))
     for note in report.notes:
         command.stderr.write(command.style.WARNING(note))
