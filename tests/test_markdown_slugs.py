@@ -120,7 +120,7 @@ def test_every_problem_of_the_folder_is_named_in_one_run_one_a_line(tmp_path):
     write(tmp_path, "_posts/2020-01-02-yaml.md", "---\ntitle: [unclosed\n---\n")
     write(tmp_path, "_posts/2020-01-03-when.md", "---\ntitle: When\ndate: next Tuesday\n---\n")
     write(tmp_path, "_posts/2020-13-45-calendar.md", "---\ntitle: Calendar\n---\nNo such day.\n")
-    write(tmp_path, "_posts/2020-01-05-long.md", f"---\ntitle: {'x' * 201}\n---\nLong.\n")
+    write(tmp_path, "_posts/2020-01-05-long.md", f"---\ntitle: {'x' * 1001}\n---\nLong.\n")
     write(tmp_path, "_posts/2020-01-06-tag.md", f"---\ntitle: Tag\ntags: [{'t' * 61}]\n---\nTag.\n")
     with pytest.raises(CommandError) as raised:
         run(tmp_path)
