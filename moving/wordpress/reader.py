@@ -60,6 +60,9 @@ class WxrItem:
     categories: list = field(default_factory=list)
     comments: list = field(default_factory=list)
     attachment_url: str = ""
+    # For attachments.py: the item's wp:postmeta (key -> value, the first of a repeated key) and wp:post_parent.
+    meta: dict = field(default_factory=dict)
+    parent: int = 0
 
     def describe(self):
         return f'{self.post_type} {self.wordpress_id} "{self.title}"'
@@ -165,7 +168,7 @@ class _Reader:
 
     def _item(self, element):
         line = self.lines.get(element, 0)
-        values, categories, comments = {}, [], []
+        values, categories, comments, meta = {}, [], [], {}
         for child in element:
             name = _name(child.tag)
             if name == "category":
@@ -174,6 +177,9 @@ class _Reader:
                     categories.append((child.get("domain", ""), child.get("nicename", ""), text))
             elif name == "wp:comment":
                 comments.append(self._comment(child))
+            elif name == "wp:postmeta":
+                pair = {_name(part.tag): part.text or "" for part in child}
+                meta.setdefault(pair.get("wp:meta_key", "").strip(), pair.get("wp:meta_value", ""))
             else:
                 values[name] = (child.text or "", self.lines.get(child, line))
 
@@ -190,6 +196,7 @@ class _Reader:
             value, at = values.get(key, (NO_DATE, line))
             return _date(value, utc, f"line {at}: <{key}> of the item at line {line}")
 
+        parent = text("wp:post_parent")
         return WxrItem(
             line=line,
             wordpress_id=number("wp:post_id"),
@@ -206,6 +213,9 @@ class _Reader:
             categories=categories,
             comments=comments,
             attachment_url=text("wp:attachment_url"),
+            meta=meta,
+            # Beyond the database's integers (19 digits) it can be no imported post.
+            parent=int(parent) if parent.isascii() and parent.isdigit() and len(parent) < 19 else 0,
         )
 
     def _comment(self, element):
