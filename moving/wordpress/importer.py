@@ -14,6 +14,8 @@ from comments import moderation
 from comments.changes import spam_counted
 from comments.models import Comment, CommentEvent
 from moving.models import WordPressComment, WordPressPost
+from moving.wordpress import attachments
+from moving.wordpress.links import rewrite
 from moving.wordpress.markup import comment_text, convert
 
 DRAFT_STATUSES = {"draft", "pending", "private"}
@@ -38,14 +40,17 @@ class Report:
     skipped: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     spam: int = 0
+    uploads: dict = field(default_factory=attachments.tally)
 
 
-def import_wxr(export, author, dry_run=False):
+def import_wxr(export, author, dry_run=False, uploads_dir=None):
     """Report of importing an Export, in one transaction; with dry_run the transaction is rolled back."""
     report = Report()
-    with transaction.atomic():
+    with attachments.Media(export, uploads_dir, report, dry_run) as media, transaction.atomic():
+        media.bring()  # attachments first: the posts link to them
         for item in export.items:
             _import_item(export, item, author, report)
+        media.finish()
         spam_counted(report.spam)
         if dry_run:
             transaction.set_rollback(True)
@@ -57,8 +62,7 @@ def _import_item(export, item, author, report):
         report.skipped.append(f"{item.describe()} ({item.link}): this blog has no pages yet")
         return
     if item.post_type == "attachment":
-        report.skipped.append(f"{item.describe()} ({item.attachment_url or item.link}): this blog has no media yet")
-        return
+        return  # brought in by attachments.Media, before the posts
     if item.post_type != "post":
         report.skipped.append(f"{item.describe()}: not a post")
         return
@@ -87,6 +91,9 @@ def _write_post(item, known, export, author, report):
         return known.post
     body, notes = convert(item.content)
     summary, summary_notes = convert(item.excerpt) if item.excerpt else ("", [])
+    # Links to the old blog's uploads lead to the ones imported from them (links.py).
+    (body, body_links), (summary, summary_links) = rewrite(body), rewrite(summary)
+    notes = [*notes, *body_links, *summary_links]
     post = known.post if known is not None else Post(author=author)
     post.title = item.title[:TITLE_MAX] or f"Untitled ({item.wordpress_id})"
     post.slug = _free_slug(item, post)
