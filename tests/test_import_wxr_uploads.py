@@ -3,6 +3,7 @@
 import io
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,23 @@ def test_uploads_must_name_a_folder(author, export, tmp_path):
         run(export, "--uploads", str(tmp_path / "nowhere"))
 
 
+def test_a_file_that_cannot_be_stored_is_listed_and_the_rest_is_imported(author, export, folder, monkeypatch):
+    real_save = Upload.save
+
+    def save(upload, *args, **kwargs):
+        if upload.file.name == "photo.jpg":
+            raise OSError(28, "No space left on device")
+        return real_save(upload, *args, **kwargs)
+
+    monkeypatch.setattr(Upload, "save", save)
+    out = run(export, "--uploads", str(folder))
+    assert (
+        "(https://old.example.org/wp-content/uploads/2020/05/photo.jpg): refused: it could not be stored: No space"
+        in out
+    )
+    assert Upload.objects.get().original_name == "chart.png"
+
+
 # --- Once, or not at all ---------------------------------------------------------------------------
 
 
@@ -335,12 +353,14 @@ def test_every_image_link_of_the_theme_unit_test_leads_to_its_imported_upload(au
     posts = [entry for entry in export.items if entry.post_type == "post"]
     # In the bodies as converted (the block editor's comments, which name images too, go).
     linked = [url for entry in posts for url in THEME_UNIT_UPLOADS.findall(convert(entry.content)[0] + entry.excerpt)]
+    started = time.perf_counter()
     out = run(path, "--uploads", str(folder))
+    seconds = time.perf_counter() - started
     bodies = [post.body + post.summary for post in Post.objects.all()]
     left = [url for body in bodies for url in THEME_UNIT_UPLOADS.findall(body)]
     new = sum(body.count(default_storage.url("uploads/")) for body in bodies)
     print(f"\n{len(images)} image attachments, {len(others)} others; {len(linked)} links to the old uploads in posts")
-    print(f"{new} links to the new uploads, {len(left)} old ones left: {sorted(set(left))}")
+    print(f"{new} links to the new uploads, {len(left)} old ones left: {sorted(set(left))}; {seconds:.1f} s")
     assert f"Uploads: {len(images)} created, 0 unchanged, 0 missing, {len(others)} refused." in out
     assert linked and not [url for url in left if url.rpartition(".")[2].lower() in IMAGE_FORMATS]
     assert new == len(linked) - len(left)

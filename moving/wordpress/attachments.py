@@ -170,7 +170,11 @@ class Media:
             return upload
         upload = Upload(file=content, **fields)
         upload.full_clean(exclude=["post"])
-        upload.save()
+        try:
+            upload.save()
+        except OSError as error:
+            # Upload.save() removed what it had written (a full disk, an unwritable media folder).
+            raise Unusable(f"it could not be stored: {error.strerror or error}") from None
         self.written += upload.stored_names()
         return upload
 
