@@ -197,7 +197,8 @@ class Media:
                 known.imported_at = timezone.now()
                 known.save(update_fields=["imported_at"])
             self.report.uploads["relinked"] += 1
-            self.report.notes += [f"post {post.slug!r}: {note}" for note in [*notes, *summary_notes]]
+            where = f'post {known.wordpress_id} "{post.title}"'  # as the importer names a post
+            self.report.notes += [f"{where}: {note}" for note in [*notes, *summary_notes]]
 
 
 def relative_paths(item):
