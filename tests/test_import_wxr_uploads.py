@@ -105,8 +105,12 @@ def test_attachments_become_uploads_with_alt_text_caption_and_parent_post(author
     assert "Uploads: 2 created, 0 unchanged, 0 missing, 0 refused." in out
 
 
-def test_the_file_is_found_by_wp_attached_file_when_its_address_has_no_uploads_folder(author, tmp_path, folder):
-    path = export_with(tmp_path, [attachment(20, "https://cdn.example.net/x/photo.jpg", attached="2020/05/photo.jpg")])
+# Before WordPress 2.7, _wp_attached_file held the whole path on the old server.
+@pytest.mark.parametrize("attached", ["2020/05/photo.jpg", "/home/old/www/wp-content/uploads/2020/05/photo.jpg"])
+def test_the_file_is_found_by_wp_attached_file_when_its_address_has_no_uploads_folder(
+    author, tmp_path, folder, attached
+):
+    path = export_with(tmp_path, [attachment(20, "https://cdn.example.net/x/photo.jpg", attached=attached)])
     run(path, "--uploads", str(folder))
     assert WordPressAttachment.objects.get().upload.width == 2000
 
@@ -301,6 +305,7 @@ def test_a_symbolic_link_in_the_folder_is_refused(author, tmp_path, folder):
 
 @pytest.mark.parametrize("url, attached", [
     (f"{OLD}/../../secret.jpg", ""),
+    (f"{OLD}/%2e%2e/%2E%2E/secret.jpg", ""),
     ("https://cdn.example.net/secret.jpg", "/etc/secret.jpg"),
     ("https://cdn.example.net/secret.jpg", "2020/../../secret.jpg"),
 ])  # fmt: skip
