@@ -59,6 +59,29 @@ class WordPressComment(models.Model):
         return f"{self.site} comment {self.wordpress_id}"
 
 
+class WordPressAttachment(models.Model):
+    """An upload brought in from a WordPress attachment; the upload is None once deleted here, and stays so."""
+
+    site = models.CharField(max_length=500)
+    wordpress_id = models.PositiveBigIntegerField()
+    upload = models.OneToOneField("blog.Upload", null=True, on_delete=models.SET_NULL, related_name="+")
+    # What the posts' old links name: the file's path under wp-content/uploads, and where that folder was served.
+    path = models.CharField(max_length=500, db_index=True)
+    base = models.CharField(max_length=500, blank=True, help_text="The old uploads folder's address, without scheme.")
+    caption = models.TextField(blank=True, help_text="The attachment's caption in WordPress (its excerpt).")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "upload from WordPress"
+        verbose_name_plural = "uploads from WordPress"
+        constraints = [
+            models.UniqueConstraint(fields=["site", "wordpress_id"], name="moving_wordpress_attachment_once")
+        ]
+
+    def __str__(self):
+        return f"{self.site} attachment {self.wordpress_id}"
+
+
 class DemoLoad(models.Model):
     """One load of the demo by seed_demo, and what it did to the spam counter; remove_demo sets removed_at.
 

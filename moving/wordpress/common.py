@@ -26,6 +26,7 @@ class Report:
     # What WordPress kept from the public (a password, "private"): imported as drafts, for the author to decide.
     decisions: list = field(default_factory=list)
     spam: int = 0
+    uploads: dict = field(default_factory=dict)  # attachments.tally(): what --uploads brought
 
 
 def hidden_because(item):

@@ -11,6 +11,7 @@ from comments import moderation
 from comments.changes import spam_counted
 from comments.models import Comment, CommentEvent
 from moving.models import WordPressComment, WordPressPost
+from moving.wordpress import attachments
 from moving.wordpress.common import (
     DRAFT_STATUSES,
     PUBLISHED_STATUSES,
@@ -22,6 +23,7 @@ from moving.wordpress.common import (
     title,
     write_redirects,
 )
+from moving.wordpress.links import rewrite
 from moving.wordpress.markup import comment_text, convert
 from moving.wordpress.pages import import_page
 
@@ -36,14 +38,16 @@ URL_MAX = Comment._meta.get_field("author_url").max_length
 IMPORTED = "Imported from WordPress"
 
 
-def import_wxr(export, author, dry_run=False):
+def import_wxr(export, author, dry_run=False, uploads_dir=None):
     """Report of importing an Export, in one transaction; with dry_run the transaction is rolled back."""
-    report = Report()
+    report = Report(uploads=attachments.tally())
     # A child page's old address is its ancestors' slugs and its own: /parent/child/.
     pages = {item.wordpress_id: item for item in export.items if item.post_type == "page"}
-    with transaction.atomic():
+    with attachments.Media(export, uploads_dir, report, dry_run) as media, transaction.atomic():
+        media.bring()  # attachments first: the posts and pages link to them
         for item in export.items:
             _import_item(export, item, author, report, pages)
+        media.finish()
         spam_counted(report.spam)
         if dry_run:
             transaction.set_rollback(True)
@@ -55,8 +59,7 @@ def _import_item(export, item, author, report, pages):
         import_page(export, item, report, pages)
         return
     if item.post_type == "attachment":
-        report.skipped.append(f"{item.describe()} ({item.attachment_url or item.link}): this blog has no media yet")
-        return
+        return  # brought in by attachments.Media, before the posts
     if item.post_type != "post":
         report.skipped.append(f"{item.describe()}: not a post")
         return
@@ -85,6 +88,9 @@ def _write_post(item, known, export, author, report):
         return known.post
     body, notes = convert(item.content)
     summary, summary_notes = convert(item.excerpt) if item.excerpt else ("", [])
+    # Links to the old blog's uploads lead to the ones imported from them (links.py).
+    (body, body_links), (summary, summary_links) = rewrite(body), rewrite(summary)
+    notes = [*notes, *body_links, *summary_links]
     post = known.post if known is not None else Post(author=author)
     post.title = title(item)
     post.slug = _free_slug(item, post)

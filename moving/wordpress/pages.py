@@ -15,6 +15,7 @@ from moving.wordpress.common import (
     title,
     write_redirects,
 )
+from moving.wordpress.links import rewrite
 from moving.wordpress.markup import convert
 
 SLUG_MAX = Page._meta.get_field("slug").max_length
@@ -48,6 +49,9 @@ def _write_page(item, known, export, report, pages):
         report.skipped.append(f"{item.describe()}: changed in WordPress, but edited here since; left as it is")
         return known.page
     body, notes = convert(item.content)
+    # Links to the old blog's uploads lead to the ones imported from them, as in posts.
+    body, links = rewrite(body)
+    notes = [*notes, *links]
     page = known.page if known is not None else Page()
     page.title = title(item)
     wanted = _slug(item)

@@ -76,6 +76,8 @@ class WxrItem:
     password: str = ""
     parent: int = 0
     menu_order: int = 0
+    # For attachments.py: the item's wp:postmeta (key -> value, the first of a repeated key).
+    meta: dict = field(default_factory=dict)
 
     def describe(self):
         return f'{self.post_type} {self.wordpress_id} "{self.title}"'
@@ -201,7 +203,7 @@ class _Reader:
 
     def _item(self, element):
         line = self.lines.get(element, 0)
-        values, categories, comments = {}, [], []
+        values, categories, comments, meta = {}, [], [], {}
         for child in element:
             name = _name(child.tag)
             if name == "category":
@@ -211,6 +213,9 @@ class _Reader:
                     categories.append((child.get("domain", ""), child.get("nicename", ""), text))
             elif name == "wp:comment":
                 comments.append(self._comment(child))
+            elif name == "wp:postmeta":
+                pair = {_name(part.tag): part.text or "" for part in child}
+                meta.setdefault(pair.get("wp:meta_key", "").strip(), pair.get("wp:meta_value", ""))
             else:
                 values[name] = (child.text or "", self.lines.get(child, line))
 
@@ -253,6 +258,7 @@ class _Reader:
             password=text("wp:post_password"),
             parent=order("wp:post_parent"),
             menu_order=order("wp:menu_order"),
+            meta=meta,
         )
 
     def _comment(self, element):

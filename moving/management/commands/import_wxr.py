@@ -1,21 +1,34 @@
+import os
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from moving.wordpress import attachments
 from moving.wordpress.importer import import_wxr
 from moving.wordpress.reader import WxrError, parse
 
 
 class Command(BaseCommand):
-    help = "Imports a WordPress export (WXR): posts, pages, tags, comments, and redirects from the old addresses."
+    help = (
+        "Imports a WordPress export (WXR): posts, pages, tags, comments, redirects from the old addresses, "
+        "and with --uploads its attachments as uploads."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The WXR file (Tools > Export in WordPress).")
         parser.add_argument("--author", metavar="USERNAME", help="The posts' author (default: the only superuser).")
         parser.add_argument("--dry-run", action="store_true", help="Report what would be imported; write nothing.")
+        parser.add_argument(
+            "--uploads", metavar="DIR",
+            help="A copy of the old blog's wp-content/uploads folder: attachments found there become uploads, "
+            "and the posts' links to them are rewritten. Without it attachments are listed as skipped.",
+        )  # fmt: skip
 
-    def handle(self, *args, file, author, dry_run, **options):
+    def handle(self, *args, file, author, dry_run, uploads=None, **options):
         user = self.author(author)
+        if uploads is not None and not os.path.isdir(uploads):
+            raise CommandError(f"--uploads {uploads}: no such folder (a copy of the old wp-content/uploads).")
         try:
             export = parse(file)
         except OSError as error:
@@ -23,7 +36,7 @@ class Command(BaseCommand):
         except WxrError as error:
             raise CommandError(str(error)) from None
         try:
-            report = import_wxr(export, user, dry_run=dry_run)
+            report = import_wxr(export, user, dry_run=dry_run, uploads_dir=uploads)
         except WxrError as error:
             raise CommandError(f"{file}: {error} Nothing was imported.") from None
         except DatabaseError as error:
@@ -53,6 +66,7 @@ class Command(BaseCommand):
             f"Tags: {created['tags']} created.\n"
             f"Redirects from old addresses: {created['redirects']} created, {updated['redirects']} updated."
         )
+        self.stdout.write(attachments.summary(report.uploads))
         # First what only the author can settle: posts and pages WordPress kept from the public.
         for heading, lines in [
             ("Needs your decision", report.decisions),
