@@ -48,8 +48,8 @@ def loads_any(text: str, name: str = "<string>") -> tuple[dict, str]:
     return meta, text[match.end() :].removeprefix("\n")
 
 
-def read_other_engine(path, default_tz) -> tuple[PostFile, list[str]]:
-    """A Jekyll, Octopress or Hugo post file as a PostFile, and notes on what was ignored or left as text.
+def read_other_engine(path, default_tz) -> tuple[PostFile, list[str], dict]:
+    """A Jekyll, Octopress or Hugo post file as a PostFile, notes on what was ignored or left as text, the front matter.
 
     What the front matter leaves out comes from the path as those engines
     take it: the date and slug from Jekyll's YYYY-MM-DD-slug.md, the slug from
@@ -101,6 +101,7 @@ def read_other_engine(path, default_tz) -> tuple[PostFile, list[str]]:
             body=body,
         ),
         notes,
+        meta,
     )
 
 

@@ -17,6 +17,8 @@ from blog.models import Blurb, Page, Post, Tag, Upload
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
 from moving import site_file
+from moving.markdown import permalinks
+from moving.markdown.assets import Assets
 from moving.markdown.folder import BLOG_FILE, MEDIA_DIR, UPLOADS_FILE, ImportProblem
 
 
@@ -39,16 +41,19 @@ class Report:
         return ", ".join(f"{counts[action]} {action}" for action in ("created", "updated", "skipped"))
 
 
-def import_folder(folder, *, dry_run=False, shift=None, author=None) -> Report:
+def import_folder(folder, *, dry_run=False, shift=None, author=None, old_site=None) -> Report:
     """Create or update what `folder` holds, in one transaction (rolled back when `dry_run`); returns the Report.
 
     Matching is by name, so a second run changes nothing: posts by slug, tags
     by name ignoring case, blurbs by title, comments by post, author and
     time. `shift` moves every date (the demo's, see seed_demo); comments
     are then never later than now. Imported comments are stored as they
-    are, never sent to Akismet nor mailed about.
+    are, never sent to Akismet nor mailed about. With `old_site` (another
+    engine's, moving/markdown/permalinks.py) its files become uploads and
+    its addresses redirects.
     """
     importer = _Importer(folder, shift or timedelta(0), author, dry_run)
+    importer.old_site = old_site
     try:
         with transaction.atomic():
             importer.run()
@@ -67,6 +72,7 @@ class _Importer:
         self.report = Report(notes=list(folder.notes))
         self.tags = {}
         self.written = []
+        self.old_site = None
 
     def run(self):
         # Uploads first: the posts that show them are rendered with their sizes and copies.
@@ -78,8 +84,12 @@ class _Importer:
         for path, meta, body in self.folder.pages:
             self.page(path, meta, body)
         posts = {}
+        assets = self.old_site and Assets(self.old_site, self.folder, self.report, self.written, self.dry_run)
         for path, post_file in self.folder.posts:
-            posts[post_file.slug] = self.post(path, post_file)
+            post_file = assets.rewrite(path, post_file) if assets else post_file
+            post = posts[post_file.slug] = self.post(path, post_file)
+            if self.old_site:
+                permalinks.record_redirects(self.old_site, self.folder, path, post, post_file, self.report)
         for slug, (path, comments) in self.folder.comments.items():
             for data in comments:
                 self.comment(path, posts[slug], data)

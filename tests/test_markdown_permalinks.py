@@ -1,0 +1,155 @@
+"""import_markdown keeps a Jekyll, Octopress or Hugo blog's old addresses: each answers 301 to the imported post."""
+
+import os
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from blog.models import Post, Redirect
+from tests.factories import make_post
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("import_markdown", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def write(folder, name, text):
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def assert_leads_to(client, paths, post):
+    for path in paths:
+        response = client.get(path)
+        assert (path, response.status_code, response.get("Location")) == (path, 301, post.get_absolute_url())
+
+
+def marathon(folder, front=""):
+    write(
+        folder,
+        "_posts/2000-10-23-marathon.markdown",
+        f'---\ntitle: "Ran it"\ndate: 2000-10-23 09:00\n{front}---\nPhew.\n',
+    )
+
+
+def test_octopress_addresses_from_config_two_levels_up_answer_301_in_every_form(tmp_path, client):
+    write(tmp_path, "_config.yml", "root: /\npermalink: /blog/:year/:month/:day/:title/\n")
+    marathon(tmp_path / "source")
+    out, _ = run(tmp_path / "source")
+    post = Post.objects.get()
+    assert f"from {tmp_path.resolve() / '_config.yml'}" in out
+    assert "created redirect /blog/2000/10/23/marathon/ (to 'marathon')" in out
+    base = "/blog/2000/10/23/marathon"
+    assert_leads_to(client, [f"{base}/", base, f"{base}.html", f"{base}/index.html"], post)
+    assert client.get("/blog/2000/10/23/").status_code == 404
+
+
+def test_without_a_config_jekylls_default_pattern_with_its_categories_is_kept(tmp_path, client):
+    write(tmp_path, "_posts/2013-01-05-Hello-World.md", (
+        "---\ntitle: Hello\ndate: 2013-01-05 10:00:00 -0500\ncategories: [Python, Ruby on Rails]\n---\nHi.\n"
+    ))  # fmt: skip
+    out, _ = run(tmp_path)
+    post = Post.objects.get()
+    assert "Jekyll's default" in out
+    # :title is the file name's own spelling; categories are lower-cased as Jekyll writes them, and slugified.
+    for categories in ("python/ruby on rails", "python/ruby-on-rails"):
+        base = f"/{categories}/2013/01/05/Hello-World"
+        assert_leads_to(client, [f"{base}.html", base, f"{base}/"], post)
+
+
+@pytest.mark.parametrize(
+    "style, path",
+    [
+        ("pretty", "/life/2000/10/23/marathon/"),
+        ("ordinal", "/life/2000/297/marathon.html"),
+        ("none", "/life/marathon.html"),
+        ("date", "/life/2000/10/23/marathon.html"),
+        ("/:short_year/:i_month/:i_day/:slug", "/00/10/23/marathon"),
+    ],
+)
+def test_jekylls_named_styles_and_placeholders(tmp_path, client, style, path):
+    write(tmp_path, "_config.yml", f"permalink: {style}\n")
+    marathon(tmp_path, "category: Life\n")
+    run(tmp_path)
+    assert_leads_to(client, [path], Post.objects.get())
+
+
+def test_the_permalink_option_wins_over_the_config_and_the_posts_own_permalink_over_both(tmp_path, client):
+    write(tmp_path, "_config.yml", "permalink: pretty\n")
+    marathon(tmp_path)
+    write(tmp_path, "_posts/2001-01-01-moved.md", "---\ntitle: Moved\npermalink: /archives/:year/moved.html\n---\nx\n")
+    run(tmp_path, "--permalink", "/:year/:title/")
+    assert_leads_to(client, ["/2000/marathon/"], Post.objects.get(slug="marathon"))
+    assert_leads_to(client, ["/archives/2001/moved.html", "/archives/2001/moved/"], Post.objects.get(slug="moved"))
+    assert not Redirect.objects.filter(old_path__startswith="/2001/").exists()
+
+
+def test_an_unknown_placeholder_is_refused_in_one_line_and_nothing_is_imported(tmp_path):
+    marathon(tmp_path)
+    with pytest.raises(CommandError, match=r"^--permalink: the permalink '/:yr/:title/' has :yr, which Jekyll"):
+        run(tmp_path, "--permalink", "/:yr/:title/")
+    assert not Post.objects.exists()
+
+
+def test_hugo_permalinks_section_url_and_aliases(tmp_path, client):
+    write(tmp_path, "hugo.toml", 'baseURL = "https://example.net/"\n[permalinks]\nposts = "/:year/:month/:title/"\n')
+    write(tmp_path, "content/posts/first/index.md", '+++\ntitle = "A First Post"\ndate = 2019-05-06\n+++\nx\n')
+    write(tmp_path, "content/posts/second.md", (
+        "---\ntitle: Second\ndate: 2019-06-01\nurl: /custom/second/\naliases: [/old/second/, old/two.html]\n---\ny\n"
+    ))  # fmt: skip
+    run(tmp_path / "content" / "posts")
+    assert_leads_to(client, ["/2019/05/a-first-post/", "/2019/05/a-first-post"], Post.objects.get(title="A First Post"))
+    second = Post.objects.get(title="Second")
+    assert_leads_to(client, ["/custom/second/", "/old/second", "/old/two.html", "/old/two/"], second)
+    assert not Redirect.objects.filter(old_path__startswith="/2019/06/").exists()
+
+
+def test_a_blog_under_a_path_keeps_its_addresses_with_and_without_it_and_says_so(tmp_path, client):
+    write(tmp_path, "_config.yml", "baseurl: /journal\npermalink: /:year/:title/\n")
+    marathon(tmp_path)
+    out, _ = run(tmp_path)
+    assert "The old site lived under /journal" in out
+    assert_leads_to(client, ["/journal/2000/marathon/", "/2000/marathon/"], Post.objects.get())
+
+
+def test_another_posts_old_address_is_never_taken_over(tmp_path, client):
+    other = make_post(slug="older")
+    Redirect.objects.record("/2000/marathon/", post=other)
+    write(tmp_path, "_config.yml", "permalink: /:year/:title/\n")
+    marathon(tmp_path)
+    _, err = run(tmp_path)
+    assert "/2000/marathon/ already leads to /post/older/; left so." in err
+    assert_leads_to(client, ["/2000/marathon/"], other)
+    assert_leads_to(client, ["/2000/marathon.html"], Post.objects.get(slug="marathon"))
+
+
+def test_a_second_run_changes_no_redirect_and_drafts_get_none(tmp_path):
+    write(tmp_path, "_config.yml", "permalink: /:year/:title/\n")
+    marathon(tmp_path)
+    write(tmp_path, "_drafts/plan.md", "---\ntitle: Plan\n---\nx\n")
+    write(tmp_path, "_posts/2002-02-02-hidden.md", "---\ntitle: Hidden\npublished: false\n---\nx\n")
+    run(tmp_path)
+    before = list(Redirect.objects.values_list("old_path", "post_id", "created_at"))
+    out, _ = run(tmp_path)
+    assert list(Redirect.objects.values_list("old_path", "post_id", "created_at")) == before
+    assert "skipped redirect /2000/marathon/ (unchanged)" in out
+    assert not Redirect.objects.filter(old_path__contains="hidden").exists()
+    assert not Redirect.objects.filter(old_path__contains="plan").exists()
+
+
+def test_a_config_that_is_a_symbolic_link_is_refused(tmp_path):
+    secret = write(tmp_path, "secret.yml", "permalink: /:title/\n")
+    site = tmp_path / "site"
+    marathon(site)
+    os.symlink(secret, site / "_config.yml")
+    with pytest.raises(CommandError, match=r"_config.yml: cannot be read: .*symbolic link"):
+        run(site)
+    assert not Post.objects.exists()
