@@ -65,6 +65,14 @@ def test_without_a_config_jekylls_default_pattern_with_its_categories_is_kept(tm
         assert_leads_to(client, [f"{base}.html", base, f"{base}/"], post)
 
 
+def test_without_categories_the_default_address_starts_with_the_year_and_drops_the_names_trailing_dots(
+    tmp_path, client
+):
+    write(tmp_path, "_posts/2018-10-12-trailing-dots...markdown", "---\ntitle: Ellipsis\n---\nx\n")
+    run(tmp_path)
+    assert_leads_to(client, ["/2018/10/12/trailing-dots.html", "/2018/10/12/trailing-dots"], Post.objects.get())
+
+
 @pytest.mark.parametrize(
     "style, path",
     [
@@ -153,3 +161,41 @@ def test_a_config_that_is_a_symbolic_link_is_refused(tmp_path):
     with pytest.raises(CommandError, match=r"_config.yml: cannot be read: .*symbolic link"):
         run(site)
     assert not Post.objects.exists()
+
+
+REAL_FIXTURES = os.environ.get("ESCRIBE_REAL_FIXTURES", "")
+JEKYLL = Path(REAL_FIXTURES, "jekyll", "test", "source")
+# Jekyll's own test posts and the addresses Jekyll's own tests assert for them (default permalink style "date").
+JEKYLL_ADDRESSES = {
+    # test/test_excerpt.rb: categories from the front matter, lower-cased, not slugified.
+    "_posts/2013-07-22-post-excerpt-with-layout.markdown": "/bar/baz/z_category/mixedcase/2013/07/22/post-excerpt-with-layout.html",  # noqa: E501
+    # test/test_document.rb: a file name's trailing dots are dropped.
+    "_posts/2018-10-12-trailing-dots...markdown": "/2018/10/12/trailing-dots.html",
+    # test/test_generated_site.rb: a category from the front matter.
+    "_posts/2008-02-02-published.markdown": "/publish_test/2008/02/02/published.html",
+    # test/test_tag_post_url.rb asserts /2016/11/26/special-chars-(+)/ under "pretty": the same :title.
+    "_posts/2016-11-26-special-chars-(+).markdown": "/2016/11/26/special-chars-(+).html",
+}
+# A category from the folder above _posts (test/test_site.rb lists "z_category" among the site's categories).
+JEKYLL_FOLDER_CATEGORY = ("z_category/_posts/2008-09-23-categories.markdown", "/z_category/2008/09/23/categories.html")
+
+
+@pytest.mark.skipif(
+    not REAL_FIXTURES, reason="ESCRIBE_REAL_FIXTURES is unset (a folder holding jekyll/, a copy of jekyll/jekyll)"
+)
+def test_jekylls_own_test_posts_keep_the_addresses_jekylls_own_tests_give_them(tmp_path, client):
+    for name in JEKYLL_ADDRESSES:
+        write(tmp_path, name, (JEKYLL / name).read_text(encoding="utf-8"))
+    run(tmp_path)
+    # Posts in a category's own _posts are read when the folder has no _posts of its own (other_engines.py).
+    name, address = JEKYLL_FOLDER_CATEGORY
+    write(tmp_path / "categorised", name, (JEKYLL / name).read_text(encoding="utf-8"))
+    run(tmp_path / "categorised")
+    for name, address in [*JEKYLL_ADDRESSES.items(), JEKYLL_FOLDER_CATEGORY]:
+        post = Post.objects.get(title=frontmatter_title(JEKYLL / name))
+        stem = address.removesuffix(".html")
+        assert_leads_to(client, [address, stem, f"{stem}/"], post)
+
+
+def frontmatter_title(path):
+    return next(line.partition(":")[2].strip() for line in path.read_text().splitlines() if line.startswith("title:"))

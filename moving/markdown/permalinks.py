@@ -11,6 +11,7 @@ server answered /x/, /x, /x.html and /x/index.html alike; each is kept
 import re
 import tomllib
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +39,8 @@ HUGO_DEFAULT = "/:sections/:slugorfilename/"
 PLACEHOLDER = re.compile(r":([a-z_]+)")
 # An address ending in one of these was a file of that kind: kept as it is, without the other forms.
 OTHER_EXTENSIONS = (".htm", ".php", ".asp", ".aspx", ".shtml", ".xml", ".txt", ".cgi")
-_DATED_NAME = re.compile(r"\d{4}-\d{2}-\d{2}-(?P<slug>.+)")
+# Jekyll's DATE_FILENAME_MATCHER: 2017-2-5-name is dated too.
+_DATED_NAME = re.compile(r"(?P<year>\d{2,4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})-(?P<slug>.+)")
 OLD_PATH_MAX = Redirect._meta.get_field("old_path").max_length
 FORMS = "each with and without the slash, .html and /index.html"
 
@@ -168,7 +170,8 @@ def old_addresses(site, folder, path, post_file, meta) -> list[str]:
     addresses += [alias for alias in (aliases if isinstance(aliases, list) else [aliases]) if isinstance(alias, str)]
     paths = []
     for address in addresses:
-        address = "/" + re.sub(r"/{2,}", "/", urlsplit(address.strip()).path).lstrip("/")
+        # Collapsed first: //2018/... (no categories) is a path here, not a host.
+        address = "/" + urlsplit(re.sub(r"/{2,}", "/", address.strip())).path.lstrip("/")
         if address != "/":
             paths += [f"{site.prefix}{address}", address] if site.prefix else [address]
     return list(dict.fromkeys(paths))
@@ -216,22 +219,25 @@ def _dates(site, path, moment):
     moments = [moment]
     if site.time_zone is not None:
         moments.append(moment.astimezone(site.time_zone))
-    dated = re.match(r"(\d{4})-(\d{2})-(\d{2})-", path.name)
+    dated = _DATED_NAME.fullmatch(path.stem)
     if dated:
-        moments.append(datetime(*map(int, dated.groups())))
+        with suppress(ValueError):
+            moments.append(datetime(int(dated["year"]), int(dated["month"]), int(dated["day"])))
     return list(dict.fromkeys(moments))
 
 
 def _jekyll_slugify(text, keep="", cased=False):
-    slug = "".join(ch if ch.isalnum() or ch in keep else "-" for ch in text)
-    slug = re.sub(r"-+", "-", slug).strip("-")
+    """Jekyll's Utils.slugify: each run of other characters becomes one hyphen, one hyphen trimmed at each end."""
+    slug = re.sub("\0+", "-", "".join(ch if ch.isalnum() or ch in keep else "\0" for ch in text))
+    slug = slug.removeprefix("-").removesuffix("-")
     return slug if cased else slug.lower()
 
 
 def _jekyll_values(site, folder, path, post_file, meta):
     stem = path.parent.name if path.stem == "index" else path.stem
     dated = _DATED_NAME.fullmatch(stem)
-    slug = str(meta.get("slug") or (dated["slug"] if dated else stem))
+    # Jekyll drops a file name's trailing dots (2018-10-12-trailing-dots...markdown).
+    slug = str(meta.get("slug") or (dated["slug"] if dated else stem).rstrip("."))
     titles = [_jekyll_slugify(slug, "._~!$&'()+,;=@", cased=True), slug]
     categories = _jekyll_categories(path.relative_to(folder.source).parts, meta)
     values = []
