@@ -86,6 +86,7 @@ def test_every_kind_of_link_to_a_site_file_is_relinked_to_one_upload_per_file(tm
     assert Post.objects.get(slug="second").body == f"![Again]({a.url})\n"
     assert f'srcset="{a.url} 1x, {big.url} 2x"' in body
     assert "{% img" not in err  # converted, so not listed as a tag left as text
+    assert "missing" not in err  # nor the link it became taken for a file of the old site
     for upload in (a, big, pdf):
         assert upload.url.startswith("/media/uploads/imported/")
         assert Path(settings.MEDIA_ROOT, upload.file.name).is_file()

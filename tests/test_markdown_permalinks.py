@@ -139,6 +139,21 @@ def test_another_posts_old_address_is_never_taken_over(tmp_path, client):
     assert_leads_to(client, ["/2000/marathon.html"], Post.objects.get(slug="marathon"))
 
 
+def test_a_redirect_that_led_to_an_old_address_now_leads_to_the_post_in_one_step(tmp_path, client):
+    Redirect.objects.record("/even-older/", new_path="/2000/marathon/")
+    write(tmp_path, "_config.yml", "permalink: /:year/:title/\n")
+    marathon(tmp_path)
+    run(tmp_path)
+    assert_leads_to(client, ["/even-older/"], Post.objects.get())
+
+
+def test_an_old_address_too_long_to_keep_is_reported(tmp_path):
+    marathon(tmp_path, f"permalink: /{'x' * 600}/\n")
+    _, err = run(tmp_path)
+    assert f"the old address /{'x' * 600}/ is too long to keep; readers of it get a 404." in err
+    assert Post.objects.exists() and not Redirect.objects.exists()
+
+
 def test_a_second_run_changes_no_redirect_and_drafts_get_none(tmp_path):
     write(tmp_path, "_config.yml", "permalink: /:year/:title/\n")
     marathon(tmp_path)
