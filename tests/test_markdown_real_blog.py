@@ -70,6 +70,8 @@ def test_an_octopress_blog_of_319_posts_comes_in_whole_with_its_addresses_and_im
     blog = octopress_blog(tmp_path, repeated_slugs=REPEATED_SLUGS)
     assert len([post for post in blog.posts if "_posts" in post.path.parts]) == 319
     out, err = run(blog.root)
+    # source/ is both the folder imported and the site folder _config.yml names: looked in once.
+    assert f"Images and files: under {blog.root} and beside posts." in out
     check(client, blog, out, err)
     assert sum(post.missing != [] for post in blog.posts) >= 5
     before = snapshot()

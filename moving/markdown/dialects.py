@@ -31,7 +31,8 @@ _OTHER_FIELDS = {
     "draft": ("draft", "published"),
     "comments": ("comments",),
 }
-_READ_FIELDS = {key for keys in _OTHER_FIELDS.values() for key in keys}
+# aliases: the old addresses moving/markdown/permalinks.py keeps.
+_READ_FIELDS = {key for keys in _OTHER_FIELDS.values() for key in keys} | {"aliases"}
 
 
 def loads_any(text: str, name: str = "<string>") -> tuple[dict, str]:

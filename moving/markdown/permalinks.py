@@ -150,7 +150,9 @@ def _static_folders(source, config, data, engine):
     elif config is not None:
         named = data.get("staticDir") or "static"
         folders += [config.parent / str(name) for name in (named if isinstance(named, list) else [named])]
-    return [folder for folder in dict.fromkeys(folders) if folder.is_dir()]
+    # The same folder named twice (source, and /site/source from the config) is looked in once.
+    unique = {folder.resolve(): folder for folder in reversed(folders) if folder.is_dir()}
+    return list(reversed(unique.values()))
 
 
 def old_addresses(site, folder, path, post_file, meta) -> list[str]:
