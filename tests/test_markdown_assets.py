@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from PIL import Image
 
 from blog.models import Post, Upload
@@ -154,3 +154,14 @@ def test_the_static_option_names_where_site_files_are_and_page_bundles_bring_the
     assert f"Images and files: under {tmp_path / 'static'} and beside posts." in out
     banner, map_ = Upload.objects.get(original_name="banner.png"), Upload.objects.get(original_name="map.png")
     assert Post.objects.get().body == f"![]({banner.url}) ![]({map_.url})\n"
+
+
+def test_a_file_that_stops_the_import_takes_the_uploads_already_written_with_it(tmp_path):
+    write(tmp_path, "images/a.png", png((7, 7, 7), (900, 600)))
+    post(tmp_path, "2020-01-01-first", "![A](/images/a.png)\n")
+    post(tmp_path, "2020-01-02-second", "Too long a title.\n", title="x" * 300)
+    before = media_files()
+    with pytest.raises(CommandError, match="second.md: title: "):
+        run(tmp_path)
+    assert media_files() == before
+    assert not Upload.objects.exists()

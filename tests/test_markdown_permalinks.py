@@ -214,3 +214,11 @@ def test_jekylls_own_test_posts_keep_the_addresses_jekylls_own_tests_give_them(t
 
 def frontmatter_title(path):
     return next(line.partition(":")[2].strip() for line in path.read_text().splitlines() if line.startswith("title:"))
+
+
+def test_hugos_yaml_config_names_the_pattern_of_its_section(tmp_path, client):
+    write(tmp_path, "config.yaml", "baseURL: https://example.net/blog/\npermalinks:\n  post: /:year/:slug/\n")
+    write(tmp_path, "content/post/trip.md", "---\ntitle: Trip\nslug: the-trip\ndate: 2021-03-04\n---\nx\n")
+    out, _ = run(tmp_path / "content" / "post")
+    assert "Old addresses: post: /:year/:slug/" in out
+    assert_leads_to(client, ["/blog/2021/the-trip/", "/2021/the-trip"], Post.objects.get())
