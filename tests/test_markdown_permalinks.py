@@ -222,3 +222,15 @@ def test_hugos_yaml_config_names_the_pattern_of_its_section(tmp_path, client):
     out, _ = run(tmp_path / "content" / "post")
     assert "Old addresses: post: /:year/:slug/" in out
     assert_leads_to(client, ["/blog/2021/the-trip/", "/2021/the-trip"], Post.objects.get())
+
+
+def test_an_address_written_with_its_host_or_percent_encoded_is_kept_as_a_browser_asks_for_it(tmp_path, client):
+    write(
+        tmp_path,
+        "_posts/2010-05-01-hello.md",
+        "---\ntitle: Hello\nurl: https://old.example.org/2010/05/hello/\n---\nx\n",
+    )
+    write(tmp_path, "_posts/2010-05-02-cafe.md", "---\ntitle: Café\npermalink: /caf%C3%A9/./menu/\n---\ny\n")
+    run(tmp_path)
+    assert_leads_to(client, ["/2010/05/hello/"], Post.objects.get(title="Hello"))
+    assert_leads_to(client, ["/café/menu/", "/caf%C3%A9/menu.html"], Post.objects.get(title="Café"))

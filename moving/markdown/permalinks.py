@@ -8,6 +8,7 @@ server answered /x/, /x, /x.html and /x/index.html alike; each is kept
 (the middleware finds /x through /x/).
 """
 
+import posixpath
 import re
 import tomllib
 import unicodedata
@@ -15,7 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.text import slugify
@@ -157,26 +158,31 @@ def _static_folders(source, config, data, engine):
 
 def old_addresses(site, folder, path, post_file, meta) -> list[str]:
     """The addresses (each in its main form) the old site gave the post file at `path`."""
-    addresses = []
-    for key in ("permalink", "url"):
-        value = meta.get(key)
-        if isinstance(value, str) and value.strip() and key == "permalink":
-            addresses += _expanded(site, folder, value.strip(), path, post_file, meta)
-            break
-        if isinstance(value, str) and value.strip():
-            addresses.append(value)
-            break
+    permalink, url = meta.get("permalink"), meta.get("url")
+    if isinstance(permalink, str) and permalink.strip():
+        addresses = _expanded(site, folder, permalink.strip(), path, post_file, meta)
+    elif isinstance(url, str) and url.strip():
+        addresses = [url]
     else:
-        addresses += _expanded(site, folder, _pattern(site, path, folder), path, post_file, meta)
+        addresses = _expanded(site, folder, _pattern(site, path, folder), path, post_file, meta)
     aliases = meta.get("aliases") or []
     addresses += [alias for alias in (aliases if isinstance(aliases, list) else [aliases]) if isinstance(alias, str)]
     paths = []
-    for address in addresses:
-        # Collapsed first: //2018/... (no categories) is a path here, not a host.
-        address = "/" + urlsplit(re.sub(r"/{2,}", "/", address.strip())).path.lstrip("/")
+    for address in map(_path, addresses):
         if address != "/":
             paths += [f"{site.prefix}{address}", address] if site.prefix else [address]
     return list(dict.fromkeys(paths))
+
+
+def _path(address):
+    """The path a reader's browser asks for: decoded, without the host, doubled slashes or dot segments."""
+    address = address.strip()
+    if re.match(r"[a-z][a-z0-9+.-]*://", address, re.IGNORECASE):
+        address = urlsplit(address).path
+    # Collapsed before anything else: //2018/... (a pattern whose categories are empty) is a path, not a host.
+    address = unquote(re.sub(r"/{2,}", "/", address).partition("?")[0].partition("#")[0])
+    normal = posixpath.normpath("/" + address.lstrip("/"))
+    return "/" if normal == "/" else normal + ("/" if address.endswith("/") else "")
 
 
 def forms(address):
