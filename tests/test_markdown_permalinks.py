@@ -234,3 +234,10 @@ def test_an_address_written_with_its_host_or_percent_encoded_is_kept_as_a_browse
     run(tmp_path)
     assert_leads_to(client, ["/2010/05/hello/"], Post.objects.get(title="Hello"))
     assert_leads_to(client, ["/café/menu/", "/caf%C3%A9/menu.html"], Post.objects.get(title="Café"))
+
+
+def test_an_own_folder_with_static_or_permalink_is_refused(tmp_path):
+    make_post(slug="kept")
+    call_command("export_markdown", str(tmp_path / "out"), stdout=StringIO())
+    with pytest.raises(CommandError, match=r"is E-Scribe's own folder: --static and --permalink are for other"):
+        run(tmp_path / "out", "--permalink", "/:title/")

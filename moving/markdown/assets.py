@@ -19,6 +19,8 @@ import posixpath
 import re
 import stat
 from dataclasses import replace
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -84,8 +86,8 @@ class Assets:
 
     def __init__(self, site, folder, report, written, dry_run):
         self.site, self.folder, self.report, self.written, self.dry_run = site, folder, report, written, dry_run
-        self.found = {}  # (root, relative path) -> the upload's URL, or the reason it has none
-        self.named = {}  # storage name -> URL, for names already reported in this run
+        self.found = {}  # (root, relative path) -> (the upload's URL, None) or (None, why it has none)
+        self.named = {}  # storage name -> the same, for names already reported in this run
 
     def rewrite(self, path, post_file):
         """The post file with its links to found files pointing at their uploads."""
@@ -94,28 +96,21 @@ class Assets:
         return replace(post_file, body=body, summary=summary)
 
     def _relinked(self, path, post_file, text):
-        if not text:
-            return text
-        out, fence = [], None
+        """`text` relinked outside its fenced code blocks (a post about Markdown shows links it does not mean)."""
+        lines, fence = [], None
         for line in text.splitlines(keepends=True):
             opening = _FENCE.match(line)
+            closing = fence is not None and opening and opening[1][0] == fence[0] and len(opening[1]) >= len(fence)
             if fence is None and opening:
                 fence = opening[1]
-            elif fence is not None and opening and opening[1][0] == fence[0] and len(opening[1]) >= len(fence):
+            lines.append((fence is not None, line))
+            if closing:
                 fence = None
-                out.append(("code", line))
-                continue
-            out.append(("code" if fence else "text", line))
-        parts, current = [], None
-        for kind, line in out:
-            if parts and kind == current:
-                parts[-1][1].append(line)
-            else:
-                parts.append((kind, [line]))
-                current = kind
         return "".join(
-            self._relinked_text(path, post_file, "".join(lines)) if kind == "text" else "".join(lines)
-            for kind, lines in parts
+            "".join(line for _, line in group)
+            if code
+            else self._relinked_text(path, post_file, "".join(line for _, line in group))
+            for code, group in groupby(lines, key=itemgetter(0))
         )
 
     def _relinked_text(self, path, post_file, text):

@@ -40,6 +40,11 @@ class Command(BaseCommand):
         try:
             folder = read_folder(directory)
             old_site = None
+            if folder.own_format and (static or permalink):
+                # Its posts link to /media/... and live at /post/slug/ already: nothing to look for.
+                raise CommandError(
+                    f"{directory} is E-Scribe's own folder: --static and --permalink are for other engines'."
+                )
             if not folder.own_format:
                 old_site = read_old_site(directory, static=static, permalink=permalink)
                 self.stdout.write(describe(old_site))
