@@ -144,16 +144,18 @@ def test_a_symbolic_link_or_a_path_out_of_the_folder_is_refused(tmp_path):
 
 def test_the_static_option_names_where_site_files_are_and_page_bundles_bring_their_own(tmp_path):
     write(tmp_path, "static/images/banner.png", png((5, 5, 5)))
-    write(
-        tmp_path,
-        "posts/trip/index.md",
-        "---\ntitle: Trip\ndate: 2020-05-05\n---\n![](/images/banner.png) ![](map.png)\n",
-    )
+    write(tmp_path, "posts/trip/index.md", (
+        "---\ntitle: Trip\ndate: 2020-05-05\n---\n![](/images/banner.png) ![](map.png)\n\n"
+        '{{< figure src="map.png" alt="The map" caption="Where we went" >}}\n\n{{< figure src="gone.png" >}}\n'
+    ))  # fmt: skip
     write(tmp_path, "posts/trip/map.png", png((6, 6, 6)))
-    out, _ = run(tmp_path / "posts", "--static", tmp_path / "static")
+    out, err = run(tmp_path / "posts", "--static", tmp_path / "static")
     assert f"Images and files: under {tmp_path / 'static'} and beside posts." in out
     banner, map_ = Upload.objects.get(original_name="banner.png"), Upload.objects.get(original_name="map.png")
-    assert Post.objects.get().body == f"![]({banner.url}) ![]({map_.url})\n"
+    assert Post.objects.get().body == (
+        f"![]({banner.url}) ![]({map_.url})\n\n![The map]({map_.url})\n\n*Where we went*\n\n![](gone.png)\n"
+    )
+    assert err.count("gone.png is missing") == 1 and "shortcode" not in err
 
 
 def test_a_file_that_stops_the_import_takes_the_uploads_already_written_with_it(tmp_path):

@@ -55,6 +55,9 @@ _IMG_MARKUP = re.compile(
     r"(?P<cls>\S.*\s+)?(?P<src>(?:https?://|/|\S+/)\S+)(?:\s+(?P<width>\d+))?(?:\s+(?P<height>\d+))?(?P<title>\s+.+)?",
     re.IGNORECASE,
 )
+# Hugo's {{< figure src="..." alt="..." title="..." caption="..." >}}, its named parameters.
+_FIGURE = re.compile(r"\{\{[<%]\s*figure\s+(?P<params>.*?)\s*/?[>%]\}\}")
+_FIGURE_PARAM = re.compile(r"(?P<key>\w+)=(?:\"(?P<double>[^\"]*)\"|'(?P<single>[^']*)'|(?P<bare>\S+))")
 _IMG_TITLE_ALT = re.compile(r"[\"'](?P<title>[^\"']+)?[\"']\s+[\"'](?P<alt>[^\"']+)?[\"']")
 
 
@@ -88,6 +91,7 @@ class Assets:
         self.site, self.folder, self.report, self.written, self.dry_run = site, folder, report, written, dry_run
         self.found = {}  # (root, relative path) -> (the upload's URL, None) or (None, why it has none)
         self.named = {}  # storage name -> the same, for names already reported in this run
+        self.noted = set()
 
     def rewrite(self, path, post_file):
         """The post file with its links to found files pointing at their uploads."""
@@ -122,6 +126,7 @@ class Assets:
 
         text = _CODE_SPAN.sub(hide, text)
         text = _IMG_TAG.sub(lambda match: self._img_tag(path, post_file, match), text)
+        text = _FIGURE.sub(lambda match: self._figure(path, post_file, match), text)
 
         def one(match):
             url = self.url(path, post_file, match["url"])
@@ -153,10 +158,20 @@ class Assets:
             title, alt = both["title"] or "", both["alt"] or ""
         else:
             title = alt
-        src = self.url(path, post_file, markup["src"]) or markup["src"]
-        alt = alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-        title = f' "{title.replace(chr(34), chr(39))}"' if title else ""
-        return f"![{alt}]({src}{title})"
+        return _markdown_image(alt, self.url(path, post_file, markup["src"]) or markup["src"], title)
+
+    def _figure(self, path, post_file, match):
+        """Hugo's figure shortcode as a Markdown image, its caption the paragraph below it."""
+        params = {
+            m["key"]: m["double"] or m["single"] or m["bare"] or "" for m in _FIGURE_PARAM.finditer(match["params"])
+        }
+        if not params.get("src"):
+            self.report.notes.append(f"{path}: {match[0]} names no image; left as text.")
+            return match[0]
+        src = self.url(path, post_file, params["src"]) or params["src"]
+        image = _markdown_image(params.get("alt") or params.get("caption") or "", src, params.get("title", ""))
+        caption = params.get("caption", "").strip()
+        return f"{image}\n\n*{caption}*" if caption else image
 
     def url(self, path, post_file, written):
         """The upload's URL for a link as written, or None to leave it (not a file, elsewhere, missing)."""
@@ -190,11 +205,17 @@ class Assets:
             if problem is FileNotFoundError:
                 continue
             if problem:
-                self.report.notes.append(f"{path}: {local}: {problem}; the link is left as it is.")
+                self.note(f"{path}: {local}: {problem}; the link is left as it is.")
             return url
         where = " or ".join(str(root) for root in dict.fromkeys(root for root, _ in places)) or "(no static folder)"
-        self.report.notes.append(f"{path}: {local} is missing (looked under {where}); the link is left as it is.")
+        self.note(f"{path}: {local} is missing (looked under {where}); the link is left as it is.")
         return None
+
+    def note(self, text):
+        # Once, though a post links the file twice (or {% img %} became an image that is looked at again).
+        if text not in self.noted:
+            self.noted.add(text)
+            self.report.notes.append(text)
 
     def _stored(self, root, relative, post_file):
         """(URL of the upload holding root/relative, made now if need be, None) or (None, why not)."""
@@ -253,3 +274,9 @@ def _with_url(match, url):
     """The match with its "url" group replaced by `url`."""
     start, end = match.start("url") - match.start(), match.end("url") - match.start()
     return match[0][:start] + url + match[0][end:]
+
+
+def _markdown_image(alt, src, title):
+    alt = alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    title = f' "{title.replace(chr(34), chr(39))}"' if title else ""
+    return f"![{alt}]({src}{title})"
