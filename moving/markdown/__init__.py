@@ -22,5 +22,6 @@ Everything is read and checked before anything is written, and written in one
 transaction: a bad file imports nothing.
 
 reading: folder.py (own format), other_engines.py and dialects.py (Jekyll, Octopress,
-Hugo), code_blocks.py; writing: importer.py; export: exporter.py.
+Hugo), code_blocks.py; writing: importer.py, with permalinks.py (other engines' old
+addresses as redirects) and assets.py (their images and files as uploads); export: exporter.py.
 """

@@ -15,6 +15,8 @@ _CODE_BLOCK_END_RE = {
     "hugo": re.compile(r"[ \t]*\{\{[<%][ \t]*/highlight[ \t]*[>%]\}\}[ \t]*"),
 }
 _LIQUID_TAG_RE = re.compile(r"\{%-?[ \t]*(?P<name>\w+)[^%]*?-?%\}")
+# Converted elsewhere: Octopress's {% img %} and Hugo's figure by moving/markdown/assets.py, which notes what it cannot.
+_CONVERTED_ELSEWHERE = {"img", "figure"}
 _SHORTCODE_RE = re.compile(r"\{\{[<%][ \t]*(?P<name>/?[\w./-]+)[^}]*?[>%]\}\}")
 
 
@@ -57,8 +59,12 @@ def convert_code_blocks(body: str, first_line: int = 1) -> tuple[str, list[str]]
                 continue
             notes.append(f"line {number + first_line - 1}: {text.strip()} is never closed; left as text.")
         for tag in _LIQUID_TAG_RE.finditer(text):
+            if tag["name"] in _CONVERTED_ELSEWHERE:
+                continue
             notes.append(f"line {number + first_line - 1}: unknown Liquid tag {tag[0]} left as text.")
         for shortcode in _SHORTCODE_RE.finditer(text):
+            if shortcode["name"] in _CONVERTED_ELSEWHERE:
+                continue
             notes.append(f"line {number + first_line - 1}: Hugo shortcode {shortcode[0]} left as text.")
         out.append(line)
     return "".join(out), notes

@@ -52,7 +52,8 @@ _OTHER_FIELDS = {
     "draft": ("draft", "published"),
     "comments": ("comments",),
 }
-_READ_FIELDS = {key for keys in _OTHER_FIELDS.values() for key in keys}
+# aliases: the old addresses moving/markdown/permalinks.py keeps.
+_READ_FIELDS = {key for keys in _OTHER_FIELDS.values() for key in keys} | {"aliases"}
 
 
 def split_front_matter(text: str, name: str = "<string>") -> tuple[dict | None, str]:
@@ -92,8 +93,8 @@ def split_front_matter(text: str, name: str = "<string>") -> tuple[dict | None, 
     return meta or {}, text[match.end() :].removeprefix("\n")
 
 
-def read_other_engine(path, default_tz, root=None) -> tuple[PostFile, list[str]]:
-    """A Jekyll, Octopress or Hugo post file as a PostFile, and notes on what was ignored or left as text.
+def read_other_engine(path, default_tz, root=None) -> tuple[PostFile, list[str], dict]:
+    """A Jekyll, Octopress or Hugo post file as a PostFile, notes on what was ignored or left as text, the front matter.
 
     What the front matter leaves out comes from the path as those engines
     take it: the date, slug and title from Jekyll's YYYY-MM-DD-slug.md, the
@@ -199,6 +200,7 @@ def read_other_engine(path, default_tz, root=None) -> tuple[PostFile, list[str]]
             body=body,
         ),
         notes,
+        meta,
     )
 
 

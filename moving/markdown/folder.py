@@ -50,6 +50,8 @@ class Folder:
     uploads: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     site: dict | None = None  # what site.yaml gives, when there is one
+    # Other engines: each post file's front matter as written (its permalink, url, aliases, categories).
+    front_matter: dict[Path, dict] = field(default_factory=dict)
 
 
 def read_folder(source, default_tz=None) -> Folder:

@@ -19,7 +19,8 @@ from blog.models import Blurb, Page, Post, Tag, Upload
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
 from moving import safe_files, site_file
-from moving.markdown import sources
+from moving.markdown import permalinks, sources
+from moving.markdown.assets import Assets
 from moving.markdown.folder import BLOG_FILE, MEDIA_DIR, UPLOADS_FILE, ImportProblem
 
 
@@ -44,7 +45,7 @@ class Report:
         return ", ".join(f"{counts[action]} {action}" for action in ("created", "updated", "skipped"))
 
 
-def import_folder(folder, *, dry_run=False, shift=None, author=None) -> Report:
+def import_folder(folder, *, dry_run=False, shift=None, author=None, old_site=None) -> Report:
     """Create or update what `folder` holds, in one transaction (rolled back when `dry_run`); returns the Report.
 
     Matching is by name, so a second run changes nothing: posts by slug
@@ -52,9 +53,12 @@ def import_folder(folder, *, dry_run=False, shift=None, author=None) -> Report:
     name ignoring case, blurbs by title, comments by post, author and
     time. `shift` moves every date (the demo's, see seed_demo); comments
     are then never later than now. Imported comments are stored as they
-    are, never sent to Akismet nor mailed about.
+    are, never sent to Akismet nor mailed about. With `old_site` (another
+    engine's, moving/markdown/permalinks.py) its files become uploads and
+    its addresses redirects.
     """
     importer = _Importer(folder, shift or timedelta(0), author, dry_run)
+    importer.old_site = old_site
     try:
         with transaction.atomic():
             importer.run()
@@ -74,6 +78,7 @@ class _Importer:
         self.tags = {}
         self.written = []
         self.problems = []
+        self.old_site = None
 
     @contextmanager
     def each(self):
@@ -240,13 +245,18 @@ class _Importer:
     def other_posts(self):
         """Another engine's posts, each matched by its file (sources.py); a taken slug gives the next free one."""
         planned, self.report.renamed = sources.plan(self.folder)
+        # The old site's files become uploads as the posts that link to them are written (assets.py).
+        self.assets = self.old_site and Assets(self.old_site, self.folder, self.report, self.written, self.dry_run)
         for item in planned:
             if item.record is not None and item.post is None:
                 self.report.add("skipped", f"post from {item.path.name}", "deleted here since it was imported")
                 continue
             with self.each():
-                post = self.post(item.path, item.post_file, item.post)
+                post_file = self.assets.rewrite(item.path, item.post_file) if self.assets else item.post_file
+                post = self.post(item.path, post_file, item.post)
                 sources.remember(self.folder, item, post)
+                if self.old_site:
+                    permalinks.record_redirects(self.old_site, self.folder, item.path, post, post_file, self.report)
 
     def post(self, path, post_file, post):
         """Create the post of `post_file`, or update `post` (the one it matched) where the file differs."""

@@ -32,14 +32,14 @@ DATA_SUFFIXES = (".yml", ".yaml")
 
 def read_other_folder(source, default_tz):
     """The posts of a Jekyll site or Hugo content folder, read and checked; every problem named in one error."""
-    problems, notes = Problems(), []
+    problems, notes, front_matter = Problems(), [], {}
     candidates = _jekyll_posts(source, problems, notes)
     if candidates is None:
         candidates = _hugo_posts(source, problems, notes)
     posts = []
     for path in candidates:
         with problems.collect():
-            post, file_notes = read_other_engine(path, default_tz, root=source)
+            post, file_notes, front_matter[path] = read_other_engine(path, default_tz, root=source)
             posts.append((path, post))
             notes += file_notes
     if not posts and not problems.lines:
@@ -47,7 +47,7 @@ def read_other_folder(source, default_tz):
     problems.raise_any()
     from moving.markdown.folder import Folder
 
-    return Folder(source, False, posts, notes=notes)
+    return Folder(source, False, posts, notes=notes, front_matter=front_matter)
 
 
 def _jekyll_posts(source, problems, notes):
