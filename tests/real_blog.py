@@ -77,7 +77,7 @@ def _write(path, text):
     path.write_text(text, encoding="utf-8")
 
 
-def octopress_blog(folder, *, posts=319, seed=18, repeated_slugs=True) -> Blog:
+def octopress_blog(folder, *, posts=319, seed=18) -> Blog:
     """An Octopress site in `folder`: _config.yml at the top, posts in source/_posts; import source/."""
     rng = random.Random(seed)
     folder = Path(folder)
@@ -114,7 +114,7 @@ def octopress_blog(folder, *, posts=319, seed=18, repeated_slugs=True) -> Blog:
     days = sorted([(day, True) for day in weekly] + [(start + timedelta(days=n), False) for n in other_days])
     for index, (day, links) in enumerate(days):
         if links:
-            slug = "links" if repeated_slugs else f"links-{day:%Y%m%d}"
+            slug = "links"  # weekly, as real blogs name them: the same slug on many days
             title = f"Links for the week of {day:%B} {day.day}, {day.year}"
         else:
             words = rng.sample(WORDS, 3)

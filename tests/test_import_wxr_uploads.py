@@ -340,7 +340,7 @@ IMAGE_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "gif": "GIF"}
 THEME_UNIT_UPLOADS = re.compile(r"(?:https?:)?//wpthemetestdata\.files\.wordpress\.com/([^\s\"'<>()\[\]?#&]+)")
 
 
-@pytest.mark.skipif(not REAL_FIXTURES, reason="ESCRIBE_REAL_FIXTURES is unset (a folder with wordpress-importer/theme-unit-test-data.xml)")
+@pytest.mark.skipif(not REAL_FIXTURES, reason="ESCRIBE_REAL_FIXTURES is unset (needs wordpress-importer/)")
 def test_every_image_link_of_the_theme_unit_test_leads_to_its_imported_upload(author, tmp_path):
     """WordPress's theme unit test, with an uploads folder made of its attachments' addresses (generated images)."""
     path = Path(REAL_FIXTURES) / "wordpress-importer" / "theme-unit-test-data.xml"

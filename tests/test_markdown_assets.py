@@ -161,7 +161,7 @@ def test_the_static_option_names_where_site_files_are_and_page_bundles_bring_the
 def test_a_file_that_stops_the_import_takes_the_uploads_already_written_with_it(tmp_path):
     write(tmp_path, "images/a.png", png((7, 7, 7), (900, 600)))
     post(tmp_path, "2020-01-01-first", "![A](/images/a.png)\n")
-    post(tmp_path, "2020-01-02-second", "Too long a title.\n", title="x" * 300)
+    post(tmp_path, "2020-01-02-second", "Too long a title.\n", title="x" * 1001)
     before = media_files()
     with pytest.raises(CommandError, match="second.md: title: "):
         run(tmp_path)

@@ -13,10 +13,6 @@ from tests.real_blog import hugo_blog, octopress_blog
 
 pytestmark = pytest.mark.django_db
 
-# Weekly posts all named YYYY-MM-DD-links.markdown need the repeated-slug half of issue 18 (links -> links-2),
-# built beside this; until it is merged they are named links-YYYYMMDD. The checks below hold either way.
-REPEATED_SLUGS = False
-
 
 def run(*args):
     out, err = StringIO(), StringIO()
@@ -67,7 +63,7 @@ def check(client, blog, out, err):
 
 
 def test_an_octopress_blog_of_319_posts_comes_in_whole_with_its_addresses_and_images(tmp_path, client):
-    blog = octopress_blog(tmp_path, repeated_slugs=REPEATED_SLUGS)
+    blog = octopress_blog(tmp_path)
     assert len([post for post in blog.posts if "_posts" in post.path.parts]) == 319
     out, err = run(blog.root)
     # source/ is both the folder imported and the site folder _config.yml names: looked in once.
