@@ -212,9 +212,9 @@ def test_code_shortcodes_become_fences_with_language_and_file_name():
     assert "```sql\nSELECT 1;\n```" in source
 
 
-def test_a_fence_is_longer_than_any_backticks_in_the_code():
-    source, _notes = convert("[code]say ```hi```[/code]")
-    assert source == "````\nsay ```hi```\n````\n"
+def test_a_fence_is_longer_than_any_backticks_starting_a_line_of_the_code():
+    source, _notes = convert("[code]```\nsay ```hi```[/code]")
+    assert source == "````\n```\nsay ```hi```\n````\n"
 
 
 def test_a_caption_becomes_a_figure():

@@ -5,6 +5,8 @@ import re
 
 from django.utils.html import strip_tags
 
+from moving.fences import fence_for
+
 BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->[ \t]*\n?", re.DOTALL)
 CODE_SHORTCODE = re.compile(r"\[(code|sourcecode)\b([^\]]*)\](.*?)\[/\1\]", re.DOTALL | re.IGNORECASE)
 CAPTION_SHORTCODE = re.compile(r"\[caption\b([^\]]*)\](.*?)\[/caption\]", re.DOTALL | re.IGNORECASE)
@@ -41,8 +43,7 @@ def _fence(match):
     title = " ".join(attributes.get("title", "").split())
     # The classic editor stores the code's < and & as entities; in a fence they would show as written.
     code = html.unescape(match.group(3)).strip("\n")
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    fence = "`" * max(3, longest + 1)
+    fence = fence_for(code)
     opening = fence + (language if LANGUAGE.match(language) else "")
     if title and FILENAME.match(title) and LANGUAGE.match(language):
         opening += f" {title}"
