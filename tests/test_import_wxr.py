@@ -223,9 +223,10 @@ def test_a_caption_becomes_a_figure():
     assert "<figcaption>The cat</figcaption></figure>" in source
 
 
-def test_shortcodes_it_cannot_convert_are_reported(author, export):
+def test_shortcodes_it_converts_or_cannot_convert_are_reported(author, export):
     out = run(export)
-    assert 'post 1 "Hello world": [gallery] shortcode left as text' in out
+    assert 'post 1 "Hello world": [gallery] (WordPress attachments 1, 2) left as a note' in out
+    assert convert("[playlist ids='1,2']")[1] == ["[playlist] shortcode left as text"]
 
 
 def test_the_imported_body_renders_highlighted_code_and_the_figure(author, export):

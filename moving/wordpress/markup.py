@@ -6,6 +6,9 @@ import re
 from django.utils.html import strip_tags
 
 from moving.fences import fence_for
+from moving.imported_html import neutralise
+from moving.wordpress import embeds
+from moving.wordpress.autop import autop
 
 BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->[ \t]*\n?", re.DOTALL)
 CODE_SHORTCODE = re.compile(r"\[(code|sourcecode)\b([^\]]*)\](.*?)\[/\1\]", re.DOTALL | re.IGNORECASE)
@@ -15,22 +18,48 @@ CAPTIONED_IMAGE = re.compile(r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(
 LANGUAGE = re.compile(r"^[\w#+.-]+$")
 FILENAME = re.compile(r"^[^`\n]+$")
 CSS_CLASS = re.compile(r"^[\w-]+$")
-OTHER_SHORTCODES = re.compile(r"\[(gallery|embed|audio|video|playlist|youtube)\b", re.IGNORECASE)
+# Shortcodes embeds.py could not turn into anything (a [video] without an address, say).
+OTHER_SHORTCODES = re.compile(r"\[(gallery|embed|audio|video|playlist|youtube|wpvideo)\b", re.IGNORECASE)
 EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
+# A backslash that Markdown reads as an escape: one before ASCII punctuation.
+MARKDOWN_ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
+HELD = re.compile(r"(?:<p>)?<pre wp-escribe-held-(\d+)></pre>(?:</p>)?")
 
 
-def convert(content):
-    """(source, notes): a WordPress post's HTML as the engine's source, and what could not be converted.
+def convert(content, attachments=None, old_url=""):
+    """(source, notes): a WordPress post's HTML as the engine's source, and what was changed or not converted.
 
-    HTML stays HTML (the Markdown renderer passes it through, <pre> included);
-    block-editor comments go; [code] and [sourcecode] become fences with
-    their language and title, [caption] a <figure>.
+    The source reads as WordPress showed it: HTML stays HTML (the Markdown
+    renderer passes HTML blocks through, so backslashes, * and _ are
+    kept), a classic-editor post gets wpautop's paragraphs and <br />
+    (block-editor posts have theirs), block-editor comments go, [code] and
+    [sourcecode] become fences with their language and title, [caption] a
+    <figure>, embeds links or players (moving/wordpress/embeds.py: a
+    [gallery] shows the images of `attachments`, a mapping of attachment id
+    to embeds.Attachment, else a note linking to old_url), and what cannot
+    work under the site's CSP is dropped (moving/imported_html.py).
     """
-    text = BLOCK_COMMENT.sub("", content.replace("\r\n", "\n"))
-    text = CODE_SHORTCODE.sub(_fence, text)
-    text = CAPTION_SHORTCODE.sub(_figure, text)
-    notes = sorted({f"[{name.lower()}] shortcode left as text" for name in OTHER_SHORTCODES.findall(text)})
-    return EXTRA_BLANK_LINES.sub("\n\n", text).strip() + "\n", notes
+    held = []
+
+    def hold(block):
+        # Kept out of wpautop, which leaves a <pre> as it is, and put back after it.
+        held.append(block)
+        return f"\n\n<pre wp-escribe-held-{len(held) - 1}></pre>\n\n"
+
+    text = content.replace("\r\n", "\n").replace("\r", "\n")
+    block_editor = "<!-- wp:" in text
+    text, notes = embeds.embed_blocks(text, hold)
+    text = BLOCK_COMMENT.sub("", text)
+    text = CODE_SHORTCODE.sub(lambda match: hold(_fence(match)), text)
+    text = CAPTION_SHORTCODE.sub(lambda match: _figure(match, hold), text)
+    text, embed_notes = embeds.embeds(text, hold, attachments, old_url)
+    notes += embed_notes
+    notes += sorted({f"[{name.lower()}] shortcode left as text" for name in OTHER_SHORTCODES.findall(text)})
+    if not block_editor:
+        text = autop(text)
+    text = HELD.sub(lambda match: f"\n\n{held[int(match.group(1))]}\n\n", text)
+    text, html_notes = neutralise(EXTRA_BLANK_LINES.sub("\n\n", text).strip() + "\n")
+    return EXTRA_BLANK_LINES.sub("\n\n", text), notes + html_notes
 
 
 def _attributes(text):
@@ -47,10 +76,10 @@ def _fence(match):
     opening = fence + (language if LANGUAGE.match(language) else "")
     if title and FILENAME.match(title) and LANGUAGE.match(language):
         opening += f" {title}"
-    return f"\n\n{opening}\n{code}\n{fence}\n\n"
+    return f"{opening}\n{code}\n{fence}"
 
 
-def _figure(match):
+def _figure(match, hold):
     attributes = _attributes(match.group(1))
     image = CAPTIONED_IMAGE.match(match.group(2))
     if image is None:
@@ -59,9 +88,14 @@ def _figure(match):
     align = attributes.get("align", "")
     classes = "wp-caption" + (f" {align}" if CSS_CLASS.match(align) else "")
     figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
-    return f'\n\n<figure class="{classes}">{image.group(1).strip()}{figcaption}</figure>\n\n'
+    return hold(f'<figure class="{classes}">{image.group(1).strip()}{figcaption}</figure>')
 
 
 def comment_text(content):
-    """A WordPress comment (a little HTML) as the plain text the engine keeps: tags go, entities are read."""
-    return html.unescape(strip_tags(content.replace("\r\n", "\n"))).strip()
+    """A WordPress comment (a little HTML) as the plain text the engine keeps: tags go, entities are read.
+
+    A backslash before punctuation is doubled: comments are rendered as a
+    little Markdown, which would take it as an escape and drop it (¯\\_(ツ)_/¯).
+    """
+    text = html.unescape(strip_tags(content.replace("\r\n", "\n"))).strip()
+    return MARKDOWN_ESCAPE.sub(r"\\\\", text)

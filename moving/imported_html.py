@@ -1,0 +1,263 @@
+"""The HTML in imported posts, as far as it can work here: what the site's CSP stops or what sends readers away goes.
+
+Both importers pass every body through neutralise(). Scripts and event
+handlers could never run under the site's Content-Security-Policy
+(script-src 'none'), frames and plugins could not load (default-src 'self',
+object-src 'none'), a <meta http-equiv="refresh"> would send readers to
+another site (a CSP does not cover navigation), a <base> would move every
+relative link and a <form> would post a reader's input elsewhere. Each is
+dropped or turned into a link, and listed, so the author can review it.
+Everything else is kept byte for byte, and so is code: Markdown's fences,
+indented blocks and code spans show <script> as text, so they are left alone.
+"""
+
+import html
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+# Attributes whose value a browser loads or follows as an address.
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "data", "background", "cite"}
+# After the characters a browser ignores in an address: its scheme.
+_IGNORED_IN_URL = re.compile(r"[\x00-\x20]")
+_RUNNING_SCHEMES = ("javascript:", "vbscript:")
+# Elements dropped whole, their content with them (an <iframe>'s is fallback text; a browser shows it never).
+_DROPPED_WHOLE = {"script", "iframe", "object"}
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_INDENTED = re.compile(r"^(?: {4}|\t)")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]")
+_MARKDOWN_SCRIPT_LINK = re.compile(
+    r"!?\[(?P<text>[^\]\n]*)\]\(\s*<?(?P<url>(?:javascript|vbscript):(?:[^()\n]|\([^()\n]*\))*)\)"
+    r"|^ {0,3}\[[^\]\n]+\]:[ \t]*<?(?P<ref>(?:javascript|vbscript):.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+# Known oEmbed providers: what a link to them is called.
+_PROVIDERS = [
+    (re.compile(r"(?:www\.|m\.)?(?:youtube\.com|youtu\.be|youtube-nocookie\.com)$"), "YouTube video"),
+    (re.compile(r"(?:www\.|player\.)?vimeo\.com$"), "Vimeo video"),
+    (re.compile(r"(?:www\.)?dailymotion\.com|dai\.ly$"), "Dailymotion video"),
+    (re.compile(r"(?:www\.|embed\.)?ted\.com$"), "TED talk"),
+    (re.compile(r"(?:video\.wordpress\.com|videopress\.com)$"), "VideoPress video"),
+    (re.compile(r"(?:www\.)?soundcloud\.com|w\.soundcloud\.com$"), "SoundCloud audio"),
+    (re.compile(r"(?:open\.)?spotify\.com$"), "Spotify audio"),
+    (re.compile(r"(?:www\.)?mixcloud\.com$"), "Mixcloud audio"),
+    (re.compile(r"(?:www\.)?(?:twitter\.com|x\.com)$"), "Post on X (Twitter)"),
+    (re.compile(r"(?:www\.)?instagram\.com$"), "Instagram post"),
+    (re.compile(r"(?:www\.)?flickr\.com|flic\.kr$"), "Flickr photo"),
+    (re.compile(r"(?:www\.)?slideshare\.net$"), "SlideShare presentation"),
+    (re.compile(r"(?:www\.)?(?:speakerdeck\.com)$"), "Speaker Deck presentation"),
+]
+_YOUTUBE_PLAYER = re.compile(r"/(?:embed|v)/([\w-]{6,})")
+
+
+def provider(url: str) -> str | None:
+    """What a known oEmbed provider's address holds ("YouTube video"), or None for any other address."""
+    host = (urlsplit(url).hostname or "").lower()
+    return next((name for pattern, name in _PROVIDERS if pattern.fullmatch(host)), None)
+
+
+def page_url(url: str) -> str:
+    """The page a player's address belongs to: YouTube's /embed/ID and /v/ID become its watch page."""
+    parts = urlsplit(url)
+    player = _YOUTUBE_PLAYER.match(parts.path)
+    if provider(url) == "YouTube video" and player:
+        return f"https://www.youtube.com/watch?v={player.group(1)}"
+    if (parts.hostname or "") == "player.vimeo.com" and parts.path.startswith("/video/"):
+        return f"https://vimeo.com/{parts.path.removeprefix('/video/')}"
+    return url
+
+
+def web_address(url: str) -> str | None:
+    """url as a browser reads it, if it is an http(s) address (scheme-relative ones read as https)."""
+    url = _IGNORED_IN_URL.sub("", url or "")
+    if url.startswith("//"):
+        url = f"https:{url}"
+    return url if urlsplit(url).scheme.lower() in ("http", "https") else None
+
+
+def embed_link(url: str, title: str = "", kind: str = "") -> str:
+    """A link a reader can follow instead of an embedded player: "YouTube video: <title or address>"."""
+    kind = kind or provider(url) or "Embedded content"
+    return f'<a href="{html.escape(url)}">{html.escape(kind)}: {html.escape(title or url)}</a>'
+
+
+def neutralise(source: str) -> tuple[str, list[str]]:
+    """(source, notes): Markdown or HTML source without what cannot work here, and what was done, one note each.
+
+    Unchanged, byte for byte, when there is nothing to do.
+    """
+    if "<" not in source and not _MARKDOWN_SCRIPT_LINK.search(source):
+        return source, []
+    finder = _Finder(_mask_code(source))
+    finder.feed(finder.text)
+    finder.close()
+    edits = finder.edits
+    for link in _MARKDOWN_SCRIPT_LINK.finditer(finder.text):
+        # [text](javascript:...) keeps its text; a reference definition [id]: javascript:... goes.
+        edits.append((*link.span(), source[link.start("text") : link.end("text")] if link["text"] else ""))
+        finder.notes.append(f"Markdown link to {(link['url'] or link['ref']).strip()[:60]!r} unlinked: scripts do not run here")
+    for start, end, replacement in sorted(edits, reverse=True):
+        source = source[:start] + replacement + source[end:]
+    return source, finder.notes
+
+
+def _running(url):
+    return _IGNORED_IN_URL.sub("", url or "").lower().startswith(_RUNNING_SCHEMES)
+
+
+class _Finder(HTMLParser):
+    """Finds what to drop or rewrite in `text` (code already masked): edits (start, end, replacement) and notes."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.text = text
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        self.edits, self.notes = [], []
+        # The element being dropped whole: (tag, where it starts, its attributes, nesting depth, addresses inside).
+        self.dropping = None
+        self.forms = 0
+
+    def where(self):
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        self._start(tag, attrs, self.get_starttag_text())
+
+    def handle_startendtag(self, tag, attrs):
+        self._start(tag, attrs, self.get_starttag_text())
+        if tag in _DROPPED_WHOLE:
+            self.handle_endtag(tag)
+
+    def _start(self, tag, attrs, text):
+        start = self.where()
+        end = start + len(text)
+        attributes = dict(attrs)
+        if self.dropping is not None:
+            if tag == self.dropping["tag"]:
+                self.dropping["depth"] += 1
+            self.dropping["urls"] += [attributes.get("src"), attributes.get("data")]
+            if tag == "param" and (attributes.get("name") or "").lower() in ("movie", "src", "url"):
+                self.dropping["urls"].append(attributes.get("value"))
+            return
+        if tag in _DROPPED_WHOLE:
+            self.dropping = {"tag": tag, "start": start, "attrs": attributes, "depth": 1, "urls": []}
+            self.dropping["urls"] += [attributes.get("src"), attributes.get("data")]
+        elif tag == "embed":
+            self.edits.append((start, end, self._link_for("embed", attributes, [attributes.get("src")])))
+        elif tag == "meta" and "http-equiv" in attributes:
+            self.edits.append((start, end, ""))
+            self.notes.append(f'<meta http-equiv="{attributes["http-equiv"]}"> dropped: it would act on the page')
+        elif tag == "base":
+            self.edits.append((start, end, ""))
+            self.notes.append("<base> dropped: it would move every relative link of the page")
+        elif tag == "form":
+            self.forms += 1
+            self.edits.append((start, end, ""))
+            self.notes.append("<form> unwrapped: its fields are kept, it sends nothing")
+        else:
+            self._clean_attributes(tag, attrs, start, end, text)
+
+    def _clean_attributes(self, tag, attrs, start, end, text):
+        kept = []
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.notes.append(f"{name} attribute dropped from <{tag}>: scripts do not run here")
+            elif name in URL_ATTRIBUTES and _running(value):
+                self.notes.append(f"{name}={value.strip()[:60]!r} dropped from <{tag}>: scripts do not run here")
+            else:
+                kept.append((name, value))
+        if len(kept) == len(attrs):
+            return
+        written = "".join(f" {name}" if value is None else f' {name}="{html.escape(value)}"' for name, value in kept)
+        closing = " />" if text.endswith("/>") else ">"
+        self.edits.append((start, end, f"<{tag}{written}{closing}"))
+
+    def handle_endtag(self, tag):
+        start = self.where()
+        end = self.text.find(">", start) + 1 or len(self.text)
+        if self.dropping is not None:
+            if tag == self.dropping["tag"]:
+                self.dropping["depth"] -= 1
+                if self.dropping["depth"] == 0:
+                    self._drop(end)
+            return
+        if tag == "form" and self.forms:
+            self.forms -= 1
+            self.edits.append((start, end, ""))
+
+    def close(self):
+        super().close()
+        if self.dropping is not None:
+            # Never closed: a browser takes the rest of the page as its content, and shows none of it.
+            self.notes.append(f"<{self.dropping['tag']}> never closed: the text after it was not shown either")
+            self._drop(len(self.text))
+
+    def _drop(self, end):
+        dropping, self.dropping = self.dropping, None
+        if dropping["tag"] == "script":
+            self.edits.append((dropping["start"], end, ""))
+            self.notes.append("<script> dropped: scripts do not run here")
+            return
+        link = self._link_for(dropping["tag"], dropping["attrs"], dropping["urls"])
+        self.edits.append((dropping["start"], end, link))
+
+    def _link_for(self, tag, attributes, urls):
+        """A link to the first web address of an embedded frame or plugin (none: it goes), and the note."""
+        url = next((web_address(url) for url in urls if url and web_address(url)), None)
+        if url is None:
+            self.notes.append(f"<{tag}> dropped: it cannot load here, and it names no address to link to")
+            return ""
+        url = page_url(url)
+        self.notes.append(f"<{tag}> turned into a link: {url}")
+        return embed_link(url, attributes.get("title") or "")
+
+
+def _mask_code(text):
+    """text with Markdown's code (fences, indented blocks, code spans) blanked out, every offset kept."""
+    chars = list(text)
+    lines = text.split("\n")
+    position, fence, previous_blank, in_list = 0, None, True, False
+    masked_lines = []
+    for line in lines:
+        span = (position, position + len(line))
+        position += len(line) + 1
+        if fence is not None:
+            masked_lines.append(span)
+            if re.fullmatch(rf"[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*", line):
+                fence = None
+            continue
+        opening = _FENCE_OPEN.match(line)
+        if opening:
+            fence = opening.group(1)
+            masked_lines.append(span)
+            continue
+        if not line.strip():
+            previous_blank = True
+            continue
+        if _INDENTED.match(line) and previous_blank and not in_list:
+            masked_lines.append(span)
+            continue
+        if not _INDENTED.match(line):
+            in_list = bool(_LIST_ITEM.match(line))
+        previous_blank = False
+    if fence is not None:
+        # Never closed: the renderer shows those lines as text, HTML and all.
+        opened = _last_fence_start(text, masked_lines)
+        masked_lines = [span for span in masked_lines if span[0] < opened]
+    for start, end in masked_lines:
+        chars[start:end] = " " * (end - start)
+    unmasked = "".join(chars)
+    for match in _CODE_SPAN.finditer(unmasked):
+        start, end = match.span()
+        chars[start:end] = [" " if char != "\n" else "\n" for char in match.group()]
+    return "".join(chars)
+
+
+def _last_fence_start(text, masked_lines):
+    """Where the last fence opened, of the masked lines (the fence that is never closed)."""
+    for start, end in reversed(masked_lines):
+        if _FENCE_OPEN.match(text[start:end]):
+            return start
+    return 0
