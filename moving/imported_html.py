@@ -96,7 +96,8 @@ def neutralise(source: str) -> tuple[str, list[str]]:
     for link in _MARKDOWN_SCRIPT_LINK.finditer(finder.text):
         # [text](javascript:...) keeps its text; a reference definition [id]: javascript:... goes.
         edits.append((*link.span(), source[link.start("text") : link.end("text")] if link["text"] else ""))
-        finder.notes.append(f"Markdown link to {(link['url'] or link['ref']).strip()[:60]!r} unlinked: scripts do not run here")
+        url = (link["url"] or link["ref"]).strip()[:60]
+        finder.notes.append(f"Markdown link to {url!r} unlinked: scripts do not run here")
     for start, end, replacement in sorted(edits, reverse=True):
         source = source[:start] + replacement + source[end:]
     return source, finder.notes
@@ -165,7 +166,8 @@ class _Finder(HTMLParser):
             if name.startswith("on"):
                 self.notes.append(f"{name} attribute dropped from <{tag}>: scripts do not run here")
             elif name in URL_ATTRIBUTES and _running(value):
-                self.notes.append(f"{name}={value.strip()[:60]!r} dropped from <{tag}>: scripts do not run here")
+                seen = _IGNORED_IN_URL.sub("", value)[:60]
+                self.notes.append(f"{name}={seen!r} dropped from <{tag}>: scripts do not run here")
             else:
                 kept.append((name, value))
         if len(kept) == len(attrs):
