@@ -32,36 +32,45 @@ _MARKDOWN_SCRIPT_LINK = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
-# Known oEmbed providers: what a link to them is called.
+# Known oEmbed providers by host: the provider's name and what a link to it leads to.
 _PROVIDERS = [
-    (re.compile(r"(?:www\.|m\.)?(?:youtube\.com|youtu\.be|youtube-nocookie\.com)$"), "YouTube video"),
-    (re.compile(r"(?:www\.|player\.)?vimeo\.com$"), "Vimeo video"),
-    (re.compile(r"(?:www\.)?dailymotion\.com|dai\.ly$"), "Dailymotion video"),
-    (re.compile(r"(?:www\.|embed\.)?ted\.com$"), "TED talk"),
-    (re.compile(r"(?:video\.wordpress\.com|videopress\.com)$"), "VideoPress video"),
-    (re.compile(r"(?:www\.)?soundcloud\.com|w\.soundcloud\.com$"), "SoundCloud audio"),
-    (re.compile(r"(?:open\.)?spotify\.com$"), "Spotify audio"),
-    (re.compile(r"(?:www\.)?mixcloud\.com$"), "Mixcloud audio"),
-    (re.compile(r"(?:www\.)?(?:twitter\.com|x\.com)$"), "Post on X (Twitter)"),
-    (re.compile(r"(?:www\.)?instagram\.com$"), "Instagram post"),
-    (re.compile(r"(?:www\.)?flickr\.com|flic\.kr$"), "Flickr photo"),
-    (re.compile(r"(?:www\.)?slideshare\.net$"), "SlideShare presentation"),
-    (re.compile(r"(?:www\.)?(?:speakerdeck\.com)$"), "Speaker Deck presentation"),
+    (r"(?:www\.|m\.)?(?:youtube\.com|youtu\.be|youtube-nocookie\.com)", "YouTube", "video"),
+    (r"(?:www\.|player\.)?vimeo\.com", "Vimeo", "video"),
+    (r"(?:www\.)?dailymotion\.com|dai\.ly", "Dailymotion", "video"),
+    (r"(?:www\.|embed\.)?ted\.com", "TED", "talk"),
+    (r"video\.wordpress\.com|videopress\.com", "VideoPress", "video"),
+    (r"wordpress\.tv", "WordPress.tv", "video"),
+    (r"(?:www\.)?tiktok\.com", "TikTok", "video"),
+    (r"(?:www\.|w\.)?soundcloud\.com", "SoundCloud", "audio"),
+    (r"(?:open\.)?spotify\.com", "Spotify", "audio"),
+    (r"(?:www\.)?mixcloud\.com", "Mixcloud", "audio"),
+    (r"(?:www\.)?(?:twitter\.com|x\.com)", "X (Twitter)", "post"),
+    (r"(?:www\.)?facebook\.com", "Facebook", "post"),
+    (r"(?:www\.)?instagram\.com", "Instagram", "post"),
+    (r"(?:www\.)?flickr\.com|flic\.kr", "Flickr", "photo"),
+    (r"(?:www\.)?slideshare\.net", "SlideShare", "presentation"),
+    (r"speakerdeck\.com", "Speaker Deck", "presentation"),
 ]
 _YOUTUBE_PLAYER = re.compile(r"/(?:embed|v)/([\w-]{6,})")
 
 
-def provider(url: str) -> str | None:
-    """What a known oEmbed provider's address holds ("YouTube video"), or None for any other address."""
+def provider(url: str) -> tuple[str, str] | None:
+    """(name, what a link to it leads to) of a known oEmbed provider's address: ("YouTube", "video"); else None."""
     host = (urlsplit(url).hostname or "").lower()
-    return next((name for pattern, name in _PROVIDERS if pattern.fullmatch(host)), None)
+    return next(((name, thing) for pattern, name, thing in _PROVIDERS if re.fullmatch(pattern, host)), None)
+
+
+def link_label(url: str) -> str:
+    """What a link to an embedded address says it leads to: "YouTube video", "Embedded content"."""
+    known = provider(url)
+    return f"{known[0]} {known[1]}" if known else "Embedded content"
 
 
 def page_url(url: str) -> str:
     """The page a player's address belongs to: YouTube's /embed/ID and /v/ID become its watch page."""
     parts = urlsplit(url)
     player = _YOUTUBE_PLAYER.match(parts.path)
-    if provider(url) == "YouTube video" and player:
+    if (provider(url) or ("",))[0] == "YouTube" and player:
         return f"https://www.youtube.com/watch?v={player.group(1)}"
     if (parts.hostname or "") == "player.vimeo.com" and parts.path.startswith("/video/"):
         return f"https://vimeo.com/{parts.path.removeprefix('/video/')}"
@@ -78,7 +87,7 @@ def web_address(url: str) -> str | None:
 
 def embed_link(url: str, title: str = "", kind: str = "") -> str:
     """A link a reader can follow instead of an embedded player: "YouTube video: <title or address>"."""
-    kind = kind or provider(url) or "Embedded content"
+    kind = kind or link_label(url)
     return f'<a href="{html.escape(url)}">{html.escape(kind)}: {html.escape(title or url)}</a>'
 
 
@@ -212,7 +221,10 @@ class _Finder(HTMLParser):
             self.notes.append(f"<{tag}> dropped: it cannot load here, and it names no address to link to")
             return ""
         url = page_url(url)
-        self.notes.append(f"<{tag}> turned into a link: {url}")
+        known = provider(url)
+        self.notes.append(
+            f"{known[0] + ' embed (' if known else ''}<{tag}>{')' if known else ''} turned into a link: {url}"
+        )
         return embed_link(url, attributes.get("title") or "")
 
 

@@ -34,7 +34,7 @@ NEUTRALISED = {
     "iframe": (
         '<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="A song">fallback</iframe>',
         '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">YouTube video: A song</a>',
-        "<iframe> turned into a link: https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "YouTube embed (<iframe>) turned into a link: https://www.youtube.com/watch?v=dQw4w9WgXcQ",
     ),
     "iframe without an address": ("<p>a<iframe srcdoc='x'></iframe>b</p>", "<p>ab</p>", "<iframe> dropped"),
     "object with param and embed": (
@@ -43,7 +43,7 @@ NEUTRALISED = {
         "</object>",
         '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">YouTube video: '
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ</a>",
-        "<object> turned into a link",
+        "YouTube embed (<object>) turned into a link",
     ),
     "embed": (
         '<embed src="https://old.example/movie.swf">',
@@ -129,7 +129,7 @@ def test_the_markdown_import_neutralises_posts_summaries_pages_and_blurbs_and_li
     assert '2020-01-02-moved.md: <meta http-equiv="refresh"> dropped' in report
     assert "2020-01-02-moved.md: onmouseover attribute dropped from <b>" in report
     assert "01-about.md: <script> dropped" in report
-    assert "01-me.md: <iframe> turned into a link: https://vimeo.com/1" in report
+    assert "01-me.md: Vimeo embed (<iframe>) turned into a link: https://vimeo.com/1" in report
     # A second run finds the same text: nothing changes.
     out = StringIO()
     call_command("import_markdown", str(tmp_path), stdout=out, stderr=StringIO())

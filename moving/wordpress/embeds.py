@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from moving.imported_html import embed_link, page_url, provider, web_address
+from moving.imported_html import embed_link, link_label, page_url, provider, web_address
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ YOUTUBE_ID = re.compile(r"^[\w-]{6,20}$")
 
 
 def _attributes(text):
-    found = {name.lower(): next(v for v in values if v is not None) for name, *values in ATTRIBUTE.findall(text)}
+    found = {name.lower(): "".join(values) for name, *values in ATTRIBUTE.findall(text)}
     # [youtube=URL] and [embed URL]: a value with no name.
     bare = text.strip()
     if bare.startswith(("=", "http://", "https://")) or (bare and "=" not in bare.split()[0]):
@@ -58,9 +58,11 @@ def _attributes(text):
 
 
 def _link_block(url, notes, title="", kind="", caption=""):
-    url = page_url(url)
-    kind = kind or provider(url) or "Embedded content"
-    notes.append(f"{kind.split()[0]} embed turned into a link: {url}")
+    # Read from HTML: an address's & is written &amp; there.
+    url = page_url(html.unescape(url))
+    kind = kind or link_label(url)
+    name = provider(url)[0] if provider(url) else "" if kind == "Embedded content" else kind
+    notes.append(f"{name} embed turned into a link: {url}".lstrip())
     link = embed_link(url, title, kind)
     if caption:
         return f'<figure class="embed">{link}<figcaption>{caption}</figcaption></figure>'
@@ -74,15 +76,18 @@ def embed_blocks(text: str, hold: Callable[[str], str]) -> tuple[str, list[str]]
     def replace(match):
         try:
             settings = json.loads(match.group(1) or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             settings = {}
-        url = settings.get("url") if isinstance(settings, dict) else None
+        if not isinstance(settings, dict):
+            settings = {}
+        url = settings.get("url")
         url = web_address(url if isinstance(url, str) else "") or next(iter(URL_IN_TEXT.findall(match.group(2))), "")
         if not web_address(url):
             notes.append("embed block without an address left out")
             return ""
         caption = FIGCAPTION.search(match.group(2))
-        return hold(_link_block(url, notes, caption=caption.group(1).strip() if caption else ""))
+        kind = "" if provider(url) or settings.get("type") != "video" else "Video"
+        return hold(_link_block(url, notes, kind=kind, caption=caption.group(1).strip() if caption else ""))
 
     return EMBED_BLOCK.sub(replace, text), notes
 
@@ -122,7 +127,8 @@ def _shortcode(match, hold, attachments, old_url, notes):
         return hold(_link_block(f"https://videopress.com/v/{video_id}", notes, kind="VideoPress video"))
     if name in ("video", "audio"):
         formats = VIDEO_FORMATS if name == "video" else AUDIO_FORMATS
-        url = next((attributes[key] for key in formats if attributes.get(key)), "") or content
+        url = next((attributes[key] for key in formats if attributes.get(key)), "") or attributes.get("") or content
+        url = html.unescape(url)
         return hold(_media(name, url, notes)) if web_address(url) or url.startswith("/") else match.group()
     url = content or attributes.get("", "") or attributes.get("url", "")
     if name == "youtube" and YOUTUBE_ID.match(url):

@@ -85,7 +85,7 @@ def _write_post(item, known, export, author, report):
     if known is not None and known.post.updated_at > known.imported_at:
         report.skipped.append(f"{item.describe()}: changed in WordPress, but edited here since; left as it is")
         return known.post
-    body, notes = convert(item.content)
+    body, notes = convert(item.content, old_url=item.link)
     summary, summary_notes = convert(item.excerpt) if item.excerpt else ("", [])
     post = known.post if known is not None else Post(author=author)
     post.title = item.title[:TITLE_MAX] or f"Untitled ({item.wordpress_id})"

@@ -2,6 +2,7 @@
 
 import html
 import re
+from collections import Counter
 
 from django.utils.html import strip_tags
 
@@ -21,8 +22,9 @@ CSS_CLASS = re.compile(r"^[\w-]+$")
 # Shortcodes embeds.py could not turn into anything (a [video] without an address, say).
 OTHER_SHORTCODES = re.compile(r"\[(gallery|embed|audio|video|playlist|youtube|wpvideo)\b", re.IGNORECASE)
 EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
-# A backslash that Markdown reads as an escape: one before ASCII punctuation.
-MARKDOWN_ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
+# What a comment's Markdown would take for an escape, emphasis, code or a link; and web addresses, kept as they are.
+MARKDOWN_ACTIVE = re.compile(r"[\\*_`\[]")
+WEB_ADDRESS = re.compile(r"((?:https?://|www\.)\S+)", re.IGNORECASE)
 HELD = re.compile(r"(?:<p>)?<pre wp-escribe-held-(\d+)></pre>(?:</p>)?")
 
 
@@ -54,16 +56,20 @@ def convert(content, attachments=None, old_url=""):
     text = CAPTION_SHORTCODE.sub(lambda match: _figure(match, hold), text)
     text, embed_notes = embeds.embeds(text, hold, attachments, old_url)
     notes += embed_notes
-    notes += sorted({f"[{name.lower()}] shortcode left as text" for name in OTHER_SHORTCODES.findall(text)})
+    outside_pre = "".join(embeds.PRE.split(text)[::2])
+    notes += sorted({f"[{name.lower()}] shortcode left as text" for name in OTHER_SHORTCODES.findall(outside_pre)})
     if not block_editor:
         text = autop(text)
     text = HELD.sub(lambda match: f"\n\n{held[int(match.group(1))]}\n\n", text)
     text, html_notes = neutralise(EXTRA_BLANK_LINES.sub("\n\n", text).strip() + "\n")
-    return EXTRA_BLANK_LINES.sub("\n\n", text), notes + html_notes
+    # One line per kind of change: a page of eleven galleries is one note.
+    counted = Counter(notes + html_notes)
+    notes = [note if count == 1 else f"{note} ({count} times)" for note, count in counted.items()]
+    return EXTRA_BLANK_LINES.sub("\n\n", text), notes
 
 
 def _attributes(text):
-    return {name.lower(): next(v for v in values if v is not None) for name, *values in ATTRIBUTE.findall(text)}
+    return {name.lower(): "".join(values) for name, *values in ATTRIBUTE.findall(text)}
 
 
 def _fence(match):
@@ -94,8 +100,11 @@ def _figure(match, hold):
 def comment_text(content):
     """A WordPress comment (a little HTML) as the plain text the engine keeps: tags go, entities are read.
 
-    A backslash before punctuation is doubled: comments are rendered as a
-    little Markdown, which would take it as an escape and drop it (¯\\_(ツ)_/¯).
+    WordPress showed a comment's \\ * _ ` [ as typed; the engine reads a
+    comment as a little Markdown, so they are escaped (¯\\_(ツ)_/¯ stays
+    whole), except inside web addresses, which the engine links as written.
     """
     text = html.unescape(strip_tags(content.replace("\r\n", "\n"))).strip()
-    return MARKDOWN_ESCAPE.sub(r"\\\\", text)
+    parts = WEB_ADDRESS.split(text)
+    parts[::2] = [MARKDOWN_ACTIVE.sub(r"\\\g<0>", part) for part in parts[::2]]
+    return "".join(parts)
