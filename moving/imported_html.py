@@ -14,6 +14,7 @@ indented blocks and code spans show <script> as text, so they are left alone.
 import html
 import re
 from html.parser import HTMLParser
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 # Attributes whose value a browser loads or follows as an address.
@@ -22,7 +23,8 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster",
 _IGNORED_IN_URL = re.compile(r"[\x00-\x20]")
 _RUNNING_SCHEMES = ("javascript:", "vbscript:")
 # Elements dropped whole, their content with them (an <iframe>'s is fallback text; a browser shows it never).
-_DROPPED_WHOLE = {"script", "iframe", "object"}
+_DROPPED_WHOLE = {"script", "iframe", "object", "form"}
+_MEDIA = {"video", "audio"}
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INDENTED = re.compile(r"^(?: {4}|\t)")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]")
@@ -107,7 +109,12 @@ def neutralise(source: str) -> tuple[str, list[str]]:
         edits.append((*link.span(), source[link.start("text") : link.end("text")] if link["text"] else ""))
         url = (link["url"] or link["ref"]).strip()[:60]
         finder.notes.append(f"Markdown link to {url!r} unlinked: scripts do not run here")
-    for start, end, replacement in sorted(edits, reverse=True):
+    kept = []
+    for edit in sorted(edits, key=lambda edit: (edit[0], -edit[1])):
+        # An edit inside one already made (an attribute of a <source> in a <video> turned into a link) is moot.
+        if not kept or edit[0] >= kept[-1][1]:
+            kept.append(edit)
+    for start, end, replacement in reversed(kept):
         source = source[:start] + replacement + source[end:]
     return source, finder.notes
 
@@ -126,7 +133,8 @@ class _Finder(HTMLParser):
         self.edits, self.notes = [], []
         # The element being dropped whole: (tag, where it starts, its attributes, nesting depth, addresses inside).
         self.dropping = None
-        self.forms = 0
+        # The <video> and <audio> elements open here: (tag, where it starts, its addresses, those of its <source>s).
+        self.media = []
 
     def where(self):
         line, column = self.getpos()
@@ -162,11 +170,11 @@ class _Finder(HTMLParser):
         elif tag == "base":
             self.edits.append((start, end, ""))
             self.notes.append("<base> dropped: it would move every relative link of the page")
-        elif tag == "form":
-            self.forms += 1
-            self.edits.append((start, end, ""))
-            self.notes.append("<form> unwrapped: its fields are kept, it sends nothing")
         else:
+            if tag in _MEDIA:
+                self.media.append({"tag": tag, "start": start, "urls": [attributes.get("src")]})
+            elif tag == "source" and self.media:
+                self.media[-1]["urls"].append(attributes.get("src"))
             self._clean_attributes(tag, attrs, start, end, text)
 
     def _clean_attributes(self, tag, attrs, start, end, text):
@@ -194,9 +202,8 @@ class _Finder(HTMLParser):
                 if self.dropping["depth"] == 0:
                     self._drop(end)
             return
-        if tag == "form" and self.forms:
-            self.forms -= 1
-            self.edits.append((start, end, ""))
+        if tag in _MEDIA and self.media and self.media[-1]["tag"] == tag:
+            self._media(self.media.pop(), end)
 
     def close(self):
         super().close()
@@ -211,8 +218,25 @@ class _Finder(HTMLParser):
             self.edits.append((dropping["start"], end, ""))
             self.notes.append("<script> dropped: scripts do not run here")
             return
+        if dropping["tag"] == "form":
+            # The CSP's form-action 'self' stops it sending anywhere else, and nothing here answers it.
+            self.edits.append((dropping["start"], end, ""))
+            action = dropping["attrs"].get("action") or "this page"
+            self.notes.append(f"<form> dropped, fields and all: it could not send to {action[:80]} from here")
+            return
         link = self._link_for(dropping["tag"], dropping["attrs"], dropping["urls"])
         self.edits.append((dropping["start"], end, link))
+
+    def _media(self, media, end):
+        """A <video> or <audio> playing another site's file: a link to it (the CSP's media-src is 'self')."""
+        urls = [url for url in media["urls"] if url]
+        elsewhere = next((web_address(url) for url in urls if web_address(url)), None)
+        if elsewhere is None:
+            return
+        name = PurePosixPath(urlsplit(elsewhere).path).name or elsewhere
+        label = f"{media['tag'].capitalize()}: {name}"
+        self.edits.append((media["start"], end, f'<a href="{html.escape(elsewhere)}">{html.escape(label)}</a>'))
+        self.notes.append(f"<{media['tag']}> from another site turned into a link (it cannot play here): {elsewhere}")
 
     def _link_for(self, tag, attributes, urls):
         """A link to the first web address of an embedded frame or plugin (none: it goes), and the note."""

@@ -52,9 +52,19 @@ NEUTRALISED = {
     ),
     "base": ('<base href="https://elsewhere.example/"><a href="x">x</a>', '<a href="x">x</a>', "<base> dropped"),
     "form": (
-        '<form action="https://elsewhere.example/"><input name="q" aria-label="Q"></form>',
-        '<input name="q" aria-label="Q">',
-        "<form> unwrapped",
+        '<form action="https://elsewhere.example/"><label>Q <input name="q"></label></form>After',
+        "After",
+        "<form> dropped, fields and all: it could not send to https://elsewhere.example/",
+    ),
+    "video from another site": (
+        '<figure><video controls src="https://old.example/wp-content/uploads/a.mp4"></video></figure>',
+        '<figure><a href="https://old.example/wp-content/uploads/a.mp4">Video: a.mp4</a></figure>',
+        "<video> from another site turned into a link (it cannot play here): https://old.example/wp-content/",
+    ),
+    "audio source from another site": (
+        '<audio controls><source src="//cdn.example/a.ogg" onerror="x()">Fallback</audio>',
+        '<a href="https://cdn.example/a.ogg">Audio: a.ogg</a>',
+        "<audio> from another site turned into a link",
     ),
     "Markdown link to javascript:": ("[click](javascript:steal(1)) me", "click me", "Markdown link to 'javascript"),
     "Markdown reference to javascript:": ("[x][r]\n\n[r]: javascript:steal()\n", "[x][r]\n\n\n", "Markdown link"),
@@ -77,6 +87,7 @@ CODE = {
     "long fence around a short one": "````\n```\n<base href=/>\n```\n````\n",
     "double-backtick span": "Use ``<a onclick=`x`>`` here.\n",
     "plain text": "Nothing < here > at all & no tags.\n",
+    "video on this site": '<video controls src="/media/uploads/a.mp4"><track kind="captions" src="/a.vtt"></video>\n',
     "ordinary HTML": '<p class="note">Kept <em>as</em> <a href="https://a.example/">written</a>.</p>\n',
 }
 
