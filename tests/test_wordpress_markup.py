@@ -220,6 +220,18 @@ def test_a_video_shortcode_without_an_address_is_left_as_text_and_listed():
     assert convert("[video][/video]") == ("<p>[video][/video]</p>\n", ["[video] shortcode left as text"])
 
 
+def imported_embeds():
+    """A WordPress post with one of each embed, as converted: tests/public_pages.py checks it with Nu and axe."""
+    bodies = [body for body, _shown, _note in EMBEDS.values()] + [
+        '[gallery ids="7,8"]',
+        '[gallery ids="9"]',
+        '[video src="/media/uploads/clip.mp4"]',
+        '[caption]<img src="/c.jpg" alt="C"> Cap[/caption]',
+    ]
+    attachments = {7: Attachment("/media/uploads/a.jpg", alt="A cat", caption="Tom"), 8: Attachment("/media/b.png")}
+    return convert("\n\n".join(bodies), attachments=attachments, old_url="https://old.example/p/")[0]
+
+
 # --- The wordpress-importer's own test data ------------------------------------------------------
 
 REAL = os.environ.get("ESCRIBE_REAL_FIXTURES", "")
