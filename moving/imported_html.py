@@ -25,12 +25,14 @@ _RUNNING_SCHEMES = ("javascript:", "vbscript:")
 # Elements dropped whole, their content with them (an <iframe>'s is fallback text; a browser shows it never).
 _DROPPED_WHOLE = {"script", "iframe", "object", "form"}
 _MEDIA = {"video", "audio"}
+_MARKED_SECTION = re.compile(r"<!\[(?!CDATA\[)", re.IGNORECASE)
+_SENTINEL = "-->]]>>"
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INDENTED = re.compile(r"^(?: {4}|\t)")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]")
 _MARKDOWN_SCRIPT_LINK = re.compile(
-    r"!?\[(?P<text>[^\]\n]*)\]\(\s*<?(?P<url>(?:javascript|vbscript):(?:[^()\n]|\([^()\n]*\))*)\)"
-    r"|^ {0,3}\[[^\]\n]+\]:[ \t]*<?(?P<ref>(?:javascript|vbscript):.*)$",
+    r"!?\[(?P<text>[^\[\]\n]{0,1000})\]\(\s*<?(?P<url>(?:javascript|vbscript):(?:[^()\n]|\([^()\n]*\))*)\)"
+    r"|^ {0,3}\[[^\[\]\n]{1,1000}\]:[ \t]*<?(?P<ref>(?:javascript|vbscript):.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
 _CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
@@ -100,7 +102,12 @@ def neutralise(source: str) -> tuple[str, list[str]]:
     """
     if "<" not in source and not _MARKDOWN_SCRIPT_LINK.search(source):
         return source, []
-    finder = _Finder(_mask_code(source))
+    # html.parser stops at a construct it cannot finish, then retries at each later "<", and raises on a
+    # marked section it does not know: on 66,000 "<a " it took nine minutes, on "<![if--" it crashed.
+    # A browser drops the unknown marked section as a bogus comment; the sentinel finishes any comment,
+    # CDATA section or tag left open, as the rest of the page would, so each is read once.
+    masked = _MARKED_SECTION.sub(lambda match: " " + match.group()[1:], _mask_code(source))
+    finder = _Finder(masked + _SENTINEL)
     finder.feed(finder.text)
     finder.close()
     edits = finder.edits
@@ -115,6 +122,7 @@ def neutralise(source: str) -> tuple[str, list[str]]:
         if not kept or edit[0] >= kept[-1][1]:
             kept.append(edit)
     for start, end, replacement in reversed(kept):
+        end = min(end, len(source))
         source = source[:start] + replacement + source[end:]
     return source, finder.notes
 

@@ -312,3 +312,27 @@ def test_the_theme_unit_tests_leave_no_embed_as_text_and_nothing_that_cannot_wor
     gallery = re.compile(r"\[gallery\] left as a note: its images were not imported \(1\d times\)")
     assert any(gallery.fullmatch(note) for note in notes["Post Format: Gallery"])
     assert any(note.startswith("WordPress.tv embed turned into a link") for note in notes["Block category: Embeds"])
+
+
+# Each took from 4 s to 9 minutes at 200,000 characters before it was read in one pass.
+HOSTILE = {
+    "unclosed tags": "<a " * 66_000,
+    "unknown marked sections": "<![if--" * 28_000,
+    "unclosed comments": "<!--]]>" * 28_000,
+    "unclosed shortcodes": "[video " * 30_000,
+    "code never closed": "[code]" * 30_000,
+    "embed blocks never closed": "<!-- wp:embed {} -->x" * 10_000,
+    "scripts never closed": "<script>" * 25_000,
+    "many <pre>": "<pre></pre>" * 18_000,
+    "long whitespace": "<option" + " " * 200_000,
+    "brackets": "[" * 200_000,
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_body_converts_in_well_under_a_second_or_two(body):
+    import time
+
+    started = time.monotonic()
+    convert(body)
+    assert time.monotonic() - started < 2

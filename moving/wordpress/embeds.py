@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from moving.imported_html import embed_link, link_label, page_url, provider, web_address
+from moving.wordpress import shortcodes
 
 
 @dataclass(frozen=True)
@@ -27,34 +28,17 @@ class Attachment:
     caption: str = ""
 
 
-EMBED_BLOCK = re.compile(
-    r"<!--\s*wp:(?:core-)?embed(?:/[\w-]+)?\s*(\{.*?\})?\s*-->(.*?)<!--\s*/wp:(?:core-)?embed(?:/[\w-]+)?\s*-->",
-    re.DOTALL,
-)
+# A block's comment: <!-- wp:embed {"url": ...} --> or <!-- /wp:core-embed/youtube -->; its settings hold no ">".
+EMBED_BLOCK = re.compile(r"<!--\s*(/?)wp:((?:core-)?embed(?:/[\w-]+)?)\s*(\{[^>]*?\})?\s*/?-->")
 FIGCAPTION = re.compile(r"<figcaption[^>]*>(.*?)</figcaption>", re.DOTALL | re.IGNORECASE)
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"]+")
 # WordPress's autoembed(): an address alone on its line, or alone in a paragraph.
 URL_LINE = re.compile(r"^([ \t]*)(https?://[^\s<>\"]+)[ \t]*$|(<p(?: [^>]*)?>\s*)(https?://[^\s<>\"]+)(\s*</p>)", re.M)
-SHORTCODE = re.compile(
-    r"\[(?P<name>embed|youtube|wpvideo|video|audio|gallery)\b(?P<attrs>[^\]]*)\]"
-    r"(?:(?P<content>(?:(?!\[(?P=name)\b).)*?)\[/(?P=name)\])?",
-    re.DOTALL | re.IGNORECASE,
-)
-ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
-PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
+SHORTCODES = "embed|youtube|wpvideo|video|audio|gallery"
 VIDEO_FORMATS = ("src", "mp4", "m4v", "webm", "ogv", "wmv", "flv", "mov")
 AUDIO_FORMATS = ("src", "mp3", "ogg", "oga", "wav", "m4a", "wma", "flac")
 VIDEOPRESS_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 YOUTUBE_ID = re.compile(r"^[\w-]{6,20}$")
-
-
-def _attributes(text):
-    found = {name.lower(): "".join(values) for name, *values in ATTRIBUTE.findall(text)}
-    # [youtube=URL] and [embed URL]: a value with no name.
-    bare = text.strip()
-    if bare.startswith(("=", "http://", "https://")) or (bare and "=" not in bare.split()[0]):
-        found[""] = bare.removeprefix("=").split()[0]
-    return found
 
 
 def _link_block(url, notes, title="", kind="", caption=""):
@@ -73,23 +57,25 @@ def embed_blocks(text: str, hold: Callable[[str], str]) -> tuple[str, list[str]]
     """The block editor's embed blocks (<!-- wp:embed {"url": ...} --> around a figure) as links."""
     notes = []
 
-    def replace(match):
+    def replace(block):
+        if block.content is None:
+            return block.source
         try:
-            settings = json.loads(match.group(1) or "{}")
+            settings = json.loads(block.attrs or "{}")
         except (ValueError, RecursionError):
             settings = {}
         if not isinstance(settings, dict):
             settings = {}
         url = settings.get("url")
-        url = web_address(url if isinstance(url, str) else "") or next(iter(URL_IN_TEXT.findall(match.group(2))), "")
+        url = web_address(url if isinstance(url, str) else "") or next(iter(URL_IN_TEXT.findall(block.content)), "")
         if not web_address(url):
             notes.append("embed block without an address left out")
             return ""
-        caption = FIGCAPTION.search(match.group(2))
+        caption = FIGCAPTION.search(block.content)
         kind = "" if provider(url) or settings.get("type") != "video" else "Video"
         return hold(_link_block(url, notes, kind=kind, caption=caption.group(1).strip() if caption else ""))
 
-    return EMBED_BLOCK.sub(replace, text), notes
+    return shortcodes.replace_tags(text, EMBED_BLOCK, replace, closed=True), notes
 
 
 def embeds(text: str, hold: Callable[[str], str], attachments: Mapping | None = None, old_url: str = ""):
@@ -100,9 +86,11 @@ def embeds(text: str, hold: Callable[[str], str], attachments: Mapping | None = 
     post (old_url). <pre> is left as it is.
     """
     notes = []
-    parts = PRE.split(text)
+    parts = shortcodes.split_pre(text)
     for index in range(0, len(parts), 2):
-        part = SHORTCODE.sub(lambda match: _shortcode(match, hold, attachments, old_url, notes), parts[index])
+        part = shortcodes.replace(
+            parts[index], SHORTCODES, lambda code: _shortcode(code, hold, attachments, old_url, notes), closed=False
+        )
         parts[index] = URL_LINE.sub(lambda match: _url_line(match, hold, notes), part)
     return "".join(parts), notes
 
@@ -114,22 +102,22 @@ def _url_line(match, hold, notes):
     return hold(_link_block(url, notes))
 
 
-def _shortcode(match, hold, attachments, old_url, notes):
-    name = match["name"].lower()
-    attributes = _attributes(match["attrs"])
-    content = (match["content"] or "").strip()
+def _shortcode(code, hold, attachments, old_url, notes):
+    name = code.name
+    attributes = shortcodes.attributes(code.attrs)
+    content = (code.content or "").strip()
     if name == "gallery":
         return hold(_gallery(attributes, attachments, old_url, notes))
     if name == "wpvideo":
         video_id = attributes.get("", "")
         if not VIDEOPRESS_ID.match(video_id):
-            return match.group()
+            return code.source
         return hold(_link_block(f"https://videopress.com/v/{video_id}", notes, kind="VideoPress video"))
     if name in ("video", "audio"):
         formats = VIDEO_FORMATS if name == "video" else AUDIO_FORMATS
         url = next((attributes[key] for key in formats if attributes.get(key)), "") or attributes.get("") or content
         url = html.unescape(url)
-        return hold(_media(name, url, notes)) if web_address(url) or url.startswith("/") else match.group()
+        return hold(_media(name, url, notes)) if web_address(url) or url.startswith("/") else code.source
     url = content or attributes.get("", "") or attributes.get("url", "")
     if name == "youtube" and YOUTUBE_ID.match(url):
         url = f"https://www.youtube.com/watch?v={url}"
@@ -137,7 +125,7 @@ def _shortcode(match, hold, attachments, old_url, notes):
         # Jetpack's [youtube=URL&w=640&h=385]: the player's size is not part of the video's address.
         url = re.sub(r"&(?:amp;)?(?:w|h|fs|hd|rel|showinfo)=[^&]*", "", url)
     if not web_address(url):
-        return match.group()
+        return code.source
     return hold(_link_block(url, notes, kind="YouTube video" if name == "youtube" else ""))
 
 

@@ -8,13 +8,10 @@ from django.utils.html import strip_tags
 
 from moving.fences import fence_for
 from moving.imported_html import neutralise
-from moving.wordpress import embeds
+from moving.wordpress import embeds, shortcodes
 from moving.wordpress.autop import autop
 
 BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->[ \t]*\n?", re.DOTALL)
-CODE_SHORTCODE = re.compile(r"\[(code|sourcecode)\b([^\]]*)\](.*?)\[/\1\]", re.DOTALL | re.IGNORECASE)
-CAPTION_SHORTCODE = re.compile(r"\[caption\b([^\]]*)\](.*?)\[/caption\]", re.DOTALL | re.IGNORECASE)
-ATTRIBUTE = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
 CAPTIONED_IMAGE = re.compile(r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.DOTALL | re.IGNORECASE)
 LANGUAGE = re.compile(r"^[\w#+.-]+$")
 FILENAME = re.compile(r"^[^`\n]+$")
@@ -52,11 +49,11 @@ def convert(content, attachments=None, old_url=""):
     block_editor = "<!-- wp:" in text
     text, notes = embeds.embed_blocks(text, hold)
     text = BLOCK_COMMENT.sub("", text)
-    text = CODE_SHORTCODE.sub(lambda match: hold(_fence(match)), text)
-    text = CAPTION_SHORTCODE.sub(lambda match: _figure(match, hold), text)
+    text = shortcodes.replace(text, "code|sourcecode", lambda code: hold(_fence(code)), closed=True)
+    text = shortcodes.replace(text, "caption", lambda code: _figure(code, hold), closed=True)
     text, embed_notes = embeds.embeds(text, hold, attachments, old_url)
     notes += embed_notes
-    outside_pre = "".join(embeds.PRE.split(text)[::2])
+    outside_pre = "".join(shortcodes.split_pre(text)[::2])
     notes += sorted({f"[{name.lower()}] shortcode left as text" for name in OTHER_SHORTCODES.findall(outside_pre)})
     if not block_editor:
         text = autop(text)
@@ -68,16 +65,12 @@ def convert(content, attachments=None, old_url=""):
     return EXTRA_BLANK_LINES.sub("\n\n", text), notes
 
 
-def _attributes(text):
-    return {name.lower(): "".join(values) for name, *values in ATTRIBUTE.findall(text)}
-
-
-def _fence(match):
-    attributes = _attributes(match.group(2))
+def _fence(shortcode):
+    attributes = shortcodes.attributes(shortcode.attrs)
     language = attributes.get("language") or attributes.get("lang") or ""
     title = " ".join(attributes.get("title", "").split())
     # The classic editor stores the code's < and & as entities; in a fence they would show as written.
-    code = html.unescape(match.group(3)).strip("\n")
+    code = html.unescape(shortcode.content).strip("\n")
     fence = fence_for(code)
     opening = fence + (language if LANGUAGE.match(language) else "")
     if title and FILENAME.match(title) and LANGUAGE.match(language):
@@ -85,11 +78,11 @@ def _fence(match):
     return f"{opening}\n{code}\n{fence}"
 
 
-def _figure(match, hold):
-    attributes = _attributes(match.group(1))
-    image = CAPTIONED_IMAGE.match(match.group(2))
+def _figure(shortcode, hold):
+    attributes = shortcodes.attributes(shortcode.attrs)
+    image = CAPTIONED_IMAGE.match(shortcode.content)
     if image is None:
-        return match.group(2)
+        return shortcode.content
     caption = image.group(2).strip() or html.escape(attributes.get("caption", ""))
     align = attributes.get("align", "")
     classes = "wp-caption" + (f" {align}" if CSS_CLASS.match(align) else "")
