@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from blog.models import Page as StandalonePage
 from tests.comment_helpers import make_comment
 from tests.factories import make_blurb, make_post, make_tag
+from tests.test_wordpress_markup import imported_embeds
 
 # Wider than the code box on a desktop too, so that it scrolls sideways there.
 WIDE_LINE = "    title = models.CharField(" + ", ".join(f"option_{n}={n}" for n in range(12)) + ")"
@@ -69,6 +70,7 @@ def make_pages():
     make_comment(post, status="approved", author_name="Linus", body=MARKDOWN_COMMENT)
     month = post.published_at
     StandalonePage.objects.create(title="About", slug="about", body=BODY, status=StandalonePage.Status.PUBLISHED)
+    wordpress = make_post(title="Imported from WordPress", body=imported_embeds())
     return [
         Page("front page", "/"),
         Page("post with code and comments", post.get_absolute_url()),
@@ -92,6 +94,7 @@ def make_pages():
         Page("awaiting approval", f"/post/{post.slug}/comment/received/"),
         Page("not found", "/no-such-page/", status=404),
         Page("standalone page", "/about/"),
+        Page("post imported from WordPress, with embeds", wordpress.get_absolute_url()),
     ]
 
 

@@ -211,9 +211,9 @@ def test_code_shortcodes_become_fences_with_language_and_file_name():
     assert "```sql\nSELECT 1;\n```" in source
 
 
-def test_a_fence_is_longer_than_any_backticks_in_the_code():
-    source, _notes = convert("[code]say ```hi```[/code]")
-    assert source == "````\nsay ```hi```\n````\n"
+def test_a_fence_is_longer_than_any_backticks_starting_a_line_of_the_code():
+    source, _notes = convert("[code]```\nsay ```hi```[/code]")
+    assert source == "````\n```\nsay ```hi```\n````\n"
 
 
 def test_a_caption_becomes_a_figure():
@@ -222,9 +222,10 @@ def test_a_caption_becomes_a_figure():
     assert "<figcaption>The cat</figcaption></figure>" in source
 
 
-def test_shortcodes_it_cannot_convert_are_reported(author, export):
+def test_shortcodes_it_converts_or_cannot_convert_are_reported(author, export):
     out = run(export)
-    assert 'post 1 "Hello world": [gallery] shortcode left as text' in out
+    assert 'post 1 "Hello world": [gallery] (WordPress attachments 1, 2) left as a note' in out
+    assert convert("[playlist ids='1,2']")[1] == ["[playlist] shortcode left as text"]
 
 
 def test_the_imported_body_renders_highlighted_code_and_the_figure(author, export):

@@ -379,3 +379,26 @@ def test_the_help_says_what_uploads_does():
 
     text = " ".join(Command().create_parser("manage.py", "import_wxr").format_help().split())
     assert "--uploads DIR A copy of the old blog's wp-content/uploads folder" in text
+
+
+# --- Galleries ------------------------------------------------------------------------------------
+
+
+def test_a_gallery_shows_the_imported_images_by_ids_or_as_its_posts_attached_images(author, tmp_path, folder):
+    path = export_with(tmp_path, [
+        item(1, "Holiday", "holiday", body='Before.\n\n[gallery]\n\nAfter.'),
+        item(2, "Chosen", "chosen", body='[gallery ids="21,20,99"]'),
+        attachment(20, f"{OLD}/2020/05/photo.jpg", parent=1, alt="A lake at dawn", caption="Dawn"),
+        attachment(21, f"{OLD}/2020/05/chart.png", parent=1),
+    ])  # fmt: skip
+    out = run(path, "--uploads", str(folder))
+    photo, chart = (WordPressAttachment.objects.get(wordpress_id=number).upload for number in (20, 21))
+    holiday, chosen = Post.objects.get(slug="holiday"), Post.objects.get(slug="chosen")
+    # Without ids, WordPress showed the images attached to the post, in the order they were added.
+    gallery = re.search(r'<ul class="gallery">.*?</ul>', holiday.body_html, re.DOTALL)[0]
+    assert srcs(gallery)[:1] == [photo.url] and chart.url in gallery and 'alt="A lake at dawn"' in gallery
+    assert gallery.index(photo.url) < gallery.index(chart.url) and "Dawn" in gallery
+    chosen_gallery = re.search(r'<ul class="gallery">.*?</ul>', chosen.body_html, re.DOTALL)[0]
+    assert chosen_gallery.index(chart.url) < chosen_gallery.index(photo.url)
+    assert "[gallery" not in holiday.body_html + chosen.body_html
+    assert "not imported, so left out: attachment 99" in out

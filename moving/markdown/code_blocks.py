@@ -2,6 +2,8 @@
 
 import re
 
+from moving.fences import fence_for
+
 # A Markdown fence: an opening line (``` or ~~~, then maybe an info string) and a closing one.
 _FENCE_OPEN_RE = re.compile(r"(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)")
 # Block tags on a line of their own, converted to fences; their ends.
@@ -102,9 +104,7 @@ def _fenced(kind, args, code_lines):
     code = "".join(code_lines)
     if code and not code.endswith("\n"):
         code += "\n"
-    # A fence longer than any backtick run that starts a line of the code, so the code cannot close it.
-    runs = [len(match[0]) for match in re.finditer(r"^ {0,3}(`+)", code, re.MULTILINE)]
-    marker = "`" * max(3, max(runs, default=0) + 1)
+    marker = fence_for(code)
     opener = " ".join(part for part in (f"{marker}{language}", info) if part)
     return f"{opener}\n{code}{marker}"
 

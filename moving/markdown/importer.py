@@ -19,6 +19,7 @@ from blog.models import Blurb, Page, Post, Tag, Upload
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
 from moving import safe_files, site_file
+from moving.imported_html import neutralise
 from moving.markdown import permalinks, sources
 from moving.markdown.assets import Assets
 from moving.markdown.folder import BLOG_FILE, MEDIA_DIR, UPLOADS_FILE, ImportProblem
@@ -204,6 +205,7 @@ class _Importer:
         return tag
 
     def blurb(self, path, meta, body):
+        body = self.neutralised(path, body)
         fields = {"body": body, "position": meta["position"], "visible": meta.get("visible", True)}
         blurb = Blurb.objects.filter(title=meta["title"]).order_by("pk").first()
         if blurb is None:
@@ -219,6 +221,7 @@ class _Importer:
             self.report.add("skipped", f"blurb {blurb.title!r}", "unchanged")
 
     def page(self, path, meta, body):
+        body = self.neutralised(path, body)
         fields = {
             "title": meta["title"],
             "body": body,
@@ -262,8 +265,8 @@ class _Importer:
         """Create the post of `post_file`, or update `post` (the one it matched) where the file differs."""
         fields = {
             "title": post_file.title,
-            "body": post_file.body,
-            "summary": post_file.summary,
+            "body": self.neutralised(path, post_file.body),
+            "summary": self.neutralised(path, post_file.summary),
             "status": Post.Status.DRAFT if post_file.draft else Post.Status.PUBLISHED,
             "published_at": post_file.date + self.shift,
             "comments_enabled": post_file.comments,
@@ -350,6 +353,12 @@ class _Importer:
             self.report.add("updated", "site settings", ", ".join(name.replace("_", " ") for name in changed))
         else:
             self.report.add("skipped", "site settings", "unchanged")
+
+    def neutralised(self, path, text):
+        """text without what cannot work under the site's CSP (moving/imported_html.py); each change is noted."""
+        text, notes = neutralise(text)
+        self.report.notes += [f"{path}: {note}" for note in notes]
+        return text
 
     def save(self, instance, path, exclude=()):
         """Check `instance` as a form would, then save it; a problem names the file."""

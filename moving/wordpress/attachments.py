@@ -23,6 +23,7 @@ from django.utils import timezone
 from blog import uploads
 from blog.models import Upload
 from moving.models import WordPressAttachment, WordPressPost
+from moving.wordpress.embeds import Attachment
 from moving.wordpress.links import UPLOADS_MARK, rewrite
 
 HOW_TO_BRING = "copy wp-content/uploads from the old server and run again with --uploads DIR"
@@ -86,6 +87,15 @@ class Media:
         for item in self.export.items:
             if item.post_type == "attachment":
                 self._attachment(item)
+
+    def gallery(self):
+        """{attachment id: embeds.Attachment} of the attachments that have an upload here, for [gallery] (markup.py)."""
+        return {
+            item.wordpress_id: Attachment(
+                url=known.upload.url, alt=known.upload.alt_text, caption=known.caption, parent=item.parent
+            )
+            for item, known in self.here
+        }
 
     def finish(self):
         """Each upload's post becomes its WordPress parent's; posts imported before get their old links rewritten."""

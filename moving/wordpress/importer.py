@@ -45,8 +45,9 @@ def import_wxr(export, author, dry_run=False, uploads_dir=None):
     pages = {item.wordpress_id: item for item in export.items if item.post_type == "page"}
     with attachments.Media(export, uploads_dir, report, dry_run) as media, transaction.atomic():
         media.bring()  # attachments first: the posts and pages link to them
+        gallery = media.gallery()
         for item in export.items:
-            _import_item(export, item, author, report, pages)
+            _import_item(export, item, author, report, pages, gallery)
         media.finish()
         spam_counted(report.spam)
         if dry_run:
@@ -54,9 +55,9 @@ def import_wxr(export, author, dry_run=False, uploads_dir=None):
     return report
 
 
-def _import_item(export, item, author, report, pages):
+def _import_item(export, item, author, report, pages, gallery):
     if item.post_type == "page":
-        import_page(export, item, report, pages)
+        import_page(export, item, report, pages, gallery)
         return
     if item.post_type == "attachment":
         return  # brought in by attachments.Media, before the posts
@@ -70,7 +71,7 @@ def _import_item(export, item, author, report, pages):
     if known is not None and known.post is None:
         report.skipped.append(f"{item.describe()}: deleted here since it was imported")
         return
-    post = _write_post(item, known, export, author, report)
+    post = _write_post(item, known, export, author, report, gallery)
     if post is None:
         return
     write_redirects(_old_paths(item, export.site), report, post.get_absolute_url(), post=post)
@@ -78,7 +79,7 @@ def _import_item(export, item, author, report, pages):
         _write_comment(comment, post, export, report)
 
 
-def _write_post(item, known, export, author, report):
+def _write_post(item, known, export, author, report, gallery):
     digest = item.digest()
     if known is not None and known.digest == digest:
         report.unchanged["posts"] += 1
@@ -86,7 +87,7 @@ def _write_post(item, known, export, author, report):
     if known is not None and known.post.updated_at > known.imported_at:
         report.skipped.append(f"{item.describe()}: changed in WordPress, but edited here since; left as it is")
         return known.post
-    body, notes = convert(item.content)
+    body, notes = convert(item.content, attachments=gallery, old_url=item.link, post_id=item.wordpress_id)
     summary, summary_notes = convert(item.excerpt) if item.excerpt else ("", [])
     # Links to the old blog's uploads lead to the ones imported from them (links.py).
     (body, body_links), (summary, summary_links) = rewrite(body), rewrite(summary)

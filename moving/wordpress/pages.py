@@ -24,7 +24,7 @@ PAGE_STATUSES = DRAFT_STATUSES | {"publish", "future"}
 SCHEDULED = "scheduled in WordPress; a draft here (a page has no date to wait for): publish it when it is due"
 
 
-def import_page(export, item, report, pages):
+def import_page(export, item, report, pages, gallery=None):
     """Write one page item (pages: the export's pages by WordPress id) and its old addresses into the report."""
     if item.status not in PAGE_STATUSES:
         report.skipped.append(f"{item.describe()}: WordPress status {item.status!r}")
@@ -33,14 +33,14 @@ def import_page(export, item, report, pages):
     if known is not None and known.page is None:
         report.skipped.append(f"{item.describe()}: deleted here since it was imported")
         return
-    page = _write_page(item, known, export, report, pages)
+    page = _write_page(item, known, export, report, pages, gallery)
     if item.comments:
         count = f"{len(item.comments)} comment" + ("s" if len(item.comments) != 1 else "")
         report.skipped.append(f"{item.describe()}: its {count} (a page here takes none)")
     write_redirects(_old_paths(item, export.site, pages), report, page.get_absolute_url(), page=page)
 
 
-def _write_page(item, known, export, report, pages):
+def _write_page(item, known, export, report, pages, gallery):
     digest = item.digest()
     if known is not None and known.digest == digest:
         report.unchanged["pages"] += 1
@@ -48,7 +48,7 @@ def _write_page(item, known, export, report, pages):
     if known is not None and known.page.updated_at > known.imported_at:
         report.skipped.append(f"{item.describe()}: changed in WordPress, but edited here since; left as it is")
         return known.page
-    body, notes = convert(item.content)
+    body, notes = convert(item.content, attachments=gallery, old_url=item.link, post_id=item.wordpress_id)
     # Links to the old blog's uploads lead to the ones imported from them, as in posts.
     body, links = rewrite(body)
     notes = [*notes, *links]
