@@ -1,6 +1,5 @@
 """export_site's copy has no dead ends on a plain static server: no form the copy itself would have to answer."""
 
-import os
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from django.core.management import CommandError, call_command
 
 from comments.models import Comment
 from deploy.localstack import free_port
+from tests import real_fixtures
 from tests.comment_helpers import make_comment
 from tests.factories import make_post
 from tests.system import require_program
@@ -259,14 +259,9 @@ def broken_links(site):
 @pytest.mark.parametrize("name", ["a11y-unit-test-data.xml", "theme-unit-test-data.xml"])
 def test_a_real_wordpress_blog_exports_without_dead_ends(tmp_path, name):
     """The WordPress importer's own test blogs (wordpress-importer's phpunit/data), imported then exported."""
-    folder = os.environ.get("ESCRIBE_REAL_FIXTURES")
-    if not folder:
-        pytest.skip("ESCRIBE_REAL_FIXTURES is unset (a folder holding wordpress-importer's phpunit/data files)")
-    found = sorted(Path(folder).rglob(name))
-    if not found:
-        pytest.skip(f"{name} is not under ESCRIBE_REAL_FIXTURES ({folder})")
+    path = real_fixtures.wordpress_file(name)
     get_user_model().objects.create_superuser("author", "author@example.org", "unused")
-    call_command("import_wxr", str(found[0]), "--author", "author", stdout=StringIO(), stderr=StringIO())
+    call_command("import_wxr", str(path), "--author", "author", stdout=StringIO(), stderr=StringIO())
     base = "https://archive.example.org/"
     for copy, args in {"closed": (), "open": ("--comments-email", "me@example.org", "--search-engine", ENGINE)}.items():
         site = export(tmp_path / copy, "--base-url", base, *args)

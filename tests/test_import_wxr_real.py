@@ -7,7 +7,6 @@ the variable these tests skip, saying so; tests/test_import_wxr_fixtures.py
 checks the same behaviours on our own small files in every run.
 """
 
-import os
 import re
 from pathlib import Path
 
@@ -16,12 +15,12 @@ from django.core.management.base import CommandError
 
 from blog.models import Page, Post, Tag
 from comments.models import Comment
+from tests import real_fixtures
 from tests.test_import_wxr import run
 
 pytestmark = pytest.mark.django_db
 
-ROOT = os.environ.get("ESCRIBE_REAL_FIXTURES", "")
-FOLDER = Path(ROOT, "wordpress-importer") if ROOT else None
+FOLDER = Path(real_fixtures.ROOT, "wordpress-importer") if real_fixtures.ROOT else None
 NAMES = sorted(path.name for path in FOLDER.glob("*.xml")) if FOLDER and FOLDER.is_dir() else ["(unset)"]
 # What is refused, and why: each is not XML, or not WordPress's (checked so a change of mind is seen).
 REFUSED = {
@@ -33,11 +32,7 @@ REFUSED = {
 
 
 def fixture(name):
-    if not ROOT:
-        pytest.skip("ESCRIBE_REAL_FIXTURES is unset: the WordPress importer's test files were not run")
-    if name == "(unset)":
-        pytest.skip(f"no *.xml in {FOLDER}: extract the WordPress importer's test files there")
-    return FOLDER / name
+    return real_fixtures.wordpress_folder() / name
 
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["import", "dry-run"])

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from blog.models import Post, Redirect
+from tests import real_fixtures
 from tests.factories import make_post
 
 pytestmark = pytest.mark.django_db
@@ -178,8 +179,6 @@ def test_a_config_that_is_a_symbolic_link_is_refused(tmp_path):
     assert not Post.objects.exists()
 
 
-REAL_FIXTURES = os.environ.get("ESCRIBE_REAL_FIXTURES", "")
-JEKYLL = Path(REAL_FIXTURES, "jekyll", "test", "source")
 # Jekyll's own test posts and the addresses Jekyll's own tests assert for them (default permalink style "date").
 JEKYLL_ADDRESSES = {
     # test/test_excerpt.rb: categories from the front matter, lower-cased, not slugified.
@@ -195,19 +194,17 @@ JEKYLL_ADDRESSES = {
 JEKYLL_FOLDER_CATEGORY = ("z_category/_posts/2008-09-23-categories.markdown", "/z_category/2008/09/23/categories.html")
 
 
-@pytest.mark.skipif(
-    not REAL_FIXTURES, reason="ESCRIBE_REAL_FIXTURES is unset (a folder holding jekyll/, a copy of jekyll/jekyll)"
-)
 def test_jekylls_own_test_posts_keep_the_addresses_jekylls_own_tests_give_them(tmp_path, client):
+    jekyll = real_fixtures.jekyll_site()
     for name in JEKYLL_ADDRESSES:
-        write(tmp_path, name, (JEKYLL / name).read_text(encoding="utf-8"))
+        write(tmp_path, name, (jekyll / name).read_text(encoding="utf-8"))
     run(tmp_path)
     # Posts in a category's own _posts are read when the folder has no _posts of its own (other_engines.py).
     name, address = JEKYLL_FOLDER_CATEGORY
-    write(tmp_path / "categorised", name, (JEKYLL / name).read_text(encoding="utf-8"))
+    write(tmp_path / "categorised", name, (jekyll / name).read_text(encoding="utf-8"))
     run(tmp_path / "categorised")
     for name, address in [*JEKYLL_ADDRESSES.items(), JEKYLL_FOLDER_CATEGORY]:
-        post = Post.objects.get(title=frontmatter_title(JEKYLL / name))
+        post = Post.objects.get(title=frontmatter_title(jekyll / name))
         stem = address.removesuffix(".html")
         assert_leads_to(client, [address, stem, f"{stem}/"], post)
 

@@ -5,10 +5,8 @@ wordpress-importer's own tests check the stored content. The real fixtures
 (that repository's phpunit/data/*.xml) are read from ESCRIBE_REAL_FIXTURES.
 """
 
-import os
 import re
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -17,6 +15,7 @@ from blog.models import Post
 from moving.wordpress.autop import autop
 from moving.wordpress.embeds import Attachment
 from moving.wordpress.markup import comment_text, convert
+from tests import real_fixtures
 from tests.test_import_wxr import item, wxr_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("author")]
@@ -234,16 +233,8 @@ def imported_embeds():
 
 # --- The wordpress-importer's own test data ------------------------------------------------------
 
-REAL = os.environ.get("ESCRIBE_REAL_FIXTURES", "")
-
-
 def real_fixture(name):
-    if not REAL:
-        pytest.skip("ESCRIBE_REAL_FIXTURES is not set: the folder holding wordpress-importer's phpunit/data/*.xml")
-    for path in (Path(REAL) / name, Path(REAL) / "phpunit" / "data" / name):
-        if path.is_file():
-            return path
-    pytest.fail(f"{name} is not in {REAL}")
+    return real_fixtures.wordpress_file(name)
 
 
 def import_real(name):
