@@ -13,18 +13,12 @@ from django.core.management import CommandError, call_command
 from blog.frontmatter import FrontMatterError
 from blog.models import Post, Upload
 from moving import safe_files
+from tests.markdown_folders import write
 
 pytestmark = pytest.mark.django_db
 
 POST = '---\ntitle: "Fine"\ndate: 2020-01-01T00:00:00+00:00\nslug: fine\n---\n\nFine.\n'
 JEKYLL_POST = "---\ntitle: Fine\n---\nFine.\n"
-
-
-def write(folder, name, text):
-    path = Path(folder) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def refused(folder, match):

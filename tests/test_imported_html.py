@@ -1,13 +1,13 @@
 """moving.imported_html.neutralise: what cannot work under the site's CSP leaves imported posts, and is listed."""
 
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from blog.models import Blurb, Page, Post
 from moving.imported_html import neutralise
+from tests.markdown_folders import write
 
 pytestmark = pytest.mark.django_db
 
@@ -110,12 +110,6 @@ def test_a_fence_never_closed_is_text_to_the_renderer_so_its_html_is_neutralised
 def test_an_attribute_rewritten_keeps_the_others_escaped():
     result, _notes = neutralise("""<a href='/a?x=1&amp;y="2"' onclick="x()" download>a</a>""")
     assert result == '<a href="/a?x=1&amp;y=&quot;2&quot;" download>a</a>'
-
-
-def write(folder, name, text):
-    path = Path(folder) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def test_the_markdown_import_neutralises_posts_summaries_pages_and_blurbs_and_lists_each(tmp_path):

@@ -2,30 +2,17 @@
 
 import io
 import os
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from PIL import Image
 
 from blog.models import Post, Upload
+from tests.markdown_folders import run, write
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command("import_markdown", *map(str, args), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def write(folder, name, data):
-    path = Path(folder) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data, encoding="utf-8")
-    return path
 
 
 def png(colour=(200, 30, 30), size=(40, 30)):

@@ -19,6 +19,7 @@ from moving.markdown.code_blocks import convert_code_blocks
 from tests.akismet_clients import CONFIG, HamClient
 from tests.comment_helpers import make_comment
 from tests.factories import make_blurb, make_post, make_tag
+from tests.markdown_folders import write
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +28,6 @@ def run(*args):
     out, err = StringIO(), StringIO()
     call_command(*args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-def write(folder, name, text):
-    path = Path(folder) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def files_in(folder):

@@ -1,31 +1,16 @@
 """Jekyll's, Octopress's and Hugo's posts read as those engines read them (cases from Jekyll's own test posts)."""
 
 from datetime import UTC, date, datetime, timedelta
-from io import StringIO
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
 from blog.models import Post
+from tests.markdown_folders import run, write
 
 pytestmark = pytest.mark.django_db
-
-
-def write(folder, name, text):
-    path = Path(folder) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def run(folder):
-    out, err = StringIO(), StringIO()
-    call_command("import_markdown", str(folder), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
 
 
 def tags(post):

@@ -2,7 +2,6 @@
 
 import os
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,21 +9,9 @@ from django.core.management import CommandError, call_command
 from blog.models import Post, Redirect
 from tests import real_fixtures
 from tests.factories import make_post
+from tests.markdown_folders import run, write
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command("import_markdown", *map(str, args), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def write(folder, name, text):
-    path = Path(folder) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def assert_leads_to(client, paths, post):

@@ -1,23 +1,16 @@
 """import_markdown on a blog shaped like a real one's history (tests/real_blog.py): posts, addresses, images."""
 
 import re
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from blog.models import Post, Redirect, Upload
+from tests.markdown_folders import run
 from tests.real_blog import hugo_blog, octopress_blog
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command("import_markdown", *map(str, args), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
 
 
 def imported(written):

@@ -1,30 +1,16 @@
 """Another engine's repeated slugs get the next free one, found again by file; all problems come at once."""
 
 from datetime import UTC, datetime
-from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from blog.models import Post, Tag
 from moving.models import MarkdownSource
 from tests.factories import make_post
+from tests.markdown_folders import run, write
 
 pytestmark = pytest.mark.django_db
-
-
-def write(folder, name, text):
-    path = Path(folder) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def run(folder):
-    out, err = StringIO(), StringIO()
-    call_command("import_markdown", str(folder), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
 
 
 def links_blog(folder):
