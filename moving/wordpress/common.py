@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from django.utils import timezone
+
 from blog.models import Post, Redirect
 from moving.wordpress.reader import WxrError
 
@@ -85,3 +87,14 @@ def write_redirects(paths, report, url, **target):
         if changed:
             report.updated["redirects"] += existing is not None
             report.created["redirects"] += existing is None
+
+
+def remember(known, kind, report, digest, create):
+    """Record what the item became: a new record (create()) or `known`, brought up to date; counts it as `kind`."""
+    if known is None:
+        create()
+        report.created[kind] += 1
+    else:
+        known.digest, known.imported_at = digest, timezone.now()
+        known.save(update_fields=["digest", "imported_at"])
+        report.updated[kind] += 1

@@ -19,6 +19,7 @@ from moving.wordpress.common import (
     free_slug,
     hidden_because,
     link_path,
+    remember,
     site_path,
     title,
     write_redirects,
@@ -107,13 +108,9 @@ def _write_post(item, known, export, author, report, gallery):
         report.notes.append(f"{item.describe()}: {note}")
     if hidden:
         report.decisions.append(f"{item.describe()}: {hidden}")
-    if known is None:
-        WordPressPost.objects.create(site=export.site, wordpress_id=item.wordpress_id, post=post, digest=digest)
-        report.created["posts"] += 1
-    else:
-        known.digest, known.imported_at = digest, timezone.now()
-        known.save(update_fields=["digest", "imported_at"])
-        report.updated["posts"] += 1
+    remember(known, "posts", report, digest, lambda: WordPressPost.objects.create(
+        site=export.site, wordpress_id=item.wordpress_id, post=post, digest=digest
+    ))  # fmt: skip
     return post
 
 

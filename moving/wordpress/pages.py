@@ -1,7 +1,6 @@
 """WordPress pages as the blog's standalone pages: at a free slug, in WordPress's order, their old addresses kept."""
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.models import Page
@@ -11,6 +10,7 @@ from moving.wordpress.common import (
     free_slug,
     hidden_because,
     link_path,
+    remember,
     site_path,
     title,
     write_redirects,
@@ -72,13 +72,9 @@ def _write_page(item, known, export, report, pages, gallery):
         )
     if hidden:
         report.decisions.append(f"{item.describe()}: {hidden}")
-    if known is None:
-        WordPressPage.objects.create(site=export.site, wordpress_id=item.wordpress_id, page=page, digest=digest)
-        report.created["pages"] += 1
-    else:
-        known.digest, known.imported_at = digest, timezone.now()
-        known.save(update_fields=["digest", "imported_at"])
-        report.updated["pages"] += 1
+    remember(known, "pages", report, digest, lambda: WordPressPage.objects.create(
+        site=export.site, wordpress_id=item.wordpress_id, page=page, digest=digest
+    ))  # fmt: skip
     return page
 
 
