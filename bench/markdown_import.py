@@ -1,7 +1,7 @@
 """Markdown import benchmark: seconds to bring in an Octopress blog of 319 posts with its images, and to run again.
 
     .venv/bin/python -m bench.markdown_import
-    .venv/bin/python -m bench.markdown_import --posts 1000 --repeated-slugs
+    .venv/bin/python -m bench.markdown_import --posts 1000
 
 The blog is tests/real_blog.py's (generated text, 48 PNGs of which a few
 are 1200 px wide and get resized copies, a PDF, 110 weekly links posts).
@@ -25,16 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=319)
-    parser.add_argument(
-        "--repeated-slugs", action="store_true", help="name the weekly posts YYYY-MM-DD-links, as the real blog did"
-    )
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from tests.real_blog import octopress_blog
 
     with tempfile.TemporaryDirectory(prefix="escribe-bench-md-") as folder:
         folder = Path(folder)
-        blog = octopress_blog(folder / "blog", posts=options.posts, repeated_slugs=options.repeated_slugs)
+        blog = octopress_blog(folder / "blog", posts=options.posts)
         env = {
             **os.environ,
             "ESCRIBE_DB_PATH": str(folder / "db.sqlite3"),
