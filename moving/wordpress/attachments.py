@@ -123,7 +123,8 @@ class Media:
             return
         if self.folder is None:
             counts["not brought"] += 1
-            self.report.skipped.append(f"{where}: not brought in without --uploads ({HOW_TO_BRING})")
+            # How to bring them is said once, in the report's line about uploads (summary()).
+            self.report.skipped.append(f"{where}: not brought in without --uploads")
             return
         try:
             path, opened = self._open(item)
