@@ -7,14 +7,86 @@ the resolved path must stay inside the folder, and the file itself is opened
 with O_NOFOLLOW (a link swapped in after the check fails to open).
 """
 
+import errno
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from blog.frontmatter import FrontMatterError
 
 # A post or data file this big is not a post; reading it whole would only use up the memory.
 MAX_TEXT_BYTES = 10 * 1024 * 1024
+
+
+class Refused(ValueError):
+    """A file an import will not read (a link, a path leaving its folder, not a regular file, too big): why."""
+
+
+class Missing(Refused):
+    """No such file in the folder."""
+
+
+def open_inside(root, relative):
+    """The regular file `relative` (a /-separated path) under `root`, opened for reading; no link followed.
+
+    Refused for a path that leaves the folder, a symbolic link anywhere on
+    the way (checked on the resolved path, then each folder is opened with
+    O_NOFOLLOW from the one above it, so a link put in meanwhile is no way
+    out either) and anything but a regular file; Missing when it is not there.
+    """
+    relative = str(relative)
+    parts = PurePosixPath(relative).parts
+    if relative.startswith("/") or "\x00" in relative or not parts or any(part in (".", "..") for part in parts):
+        raise Refused(f"{relative} leads outside {root}")
+    real_root = os.path.realpath(root)
+    where = os.path.join(real_root, *parts)
+    resolved = os.path.realpath(where)
+    if os.path.commonpath([real_root, resolved]) != real_root:
+        raise Refused(f"{relative} is a symbolic link out of {root}")
+    if resolved != where:
+        raise Refused(f"{relative} is a symbolic link, or passes through one, in {root}")
+    directory = os.open(real_root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            inner = _open_part(directory, part, relative, root, os.O_DIRECTORY)
+            os.close(directory)
+            directory = inner
+        # O_NONBLOCK: a FIFO would otherwise block the open until someone writes to it.
+        descriptor = _open_part(directory, parts[-1], relative, root, os.O_NONBLOCK)
+    finally:
+        os.close(directory)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise Refused(f"{relative} is not a regular file")
+    return os.fdopen(descriptor, "rb")
+
+
+def read_inside(root, relative, limit):
+    """The bytes of the regular file `relative` under `root` (open_inside()); Refused when over `limit` bytes."""
+    with open_inside(root, relative) as opened:
+        data = opened.read(limit + 1)
+    if len(data) > limit:
+        raise Refused(f"{relative} is larger than {limit / 1024 / 1024:.0f} MB")
+    return data
+
+
+def _open_part(directory, part, relative, root, flags):
+    try:
+        return os.open(part, os.O_RDONLY | os.O_NOFOLLOW | flags, dir_fd=directory)
+    except OSError as error:
+        # A link is ELOOP, or ENOTDIR where a folder was asked for.
+        if error.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(directory, part):
+            raise Refused(f"{relative} is a symbolic link, or passes through one, in {root}") from None
+        if isinstance(error, FileNotFoundError | NotADirectoryError):
+            raise Missing(f"no {relative} in {root}") from None
+        raise Refused(f"{relative} cannot be read ({error.strerror})") from None
+
+
+def _is_link(directory, part):
+    try:
+        return stat.S_ISLNK(os.stat(part, dir_fd=directory, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def refuse_link(path):
@@ -39,17 +111,12 @@ def check(path, root):
 
 
 def open_binary(path, root):
-    """The regular file at `path` inside `root`, opened for reading without following a link."""
+    """The regular file at `path` inside `root`, opened for reading without following a link (open_inside())."""
     check(path, root)
     try:
-        # O_NONBLOCK: a FIFO would otherwise block the open until someone writes to it.
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as error:
-        raise FrontMatterError(f"{path}: cannot be opened ({error.strerror}); refused.") from error
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise FrontMatterError(f"{path}: not a regular file; refused.")
-    return os.fdopen(fd, "rb")
+        return open_inside(root, Path(path).relative_to(root).as_posix())
+    except Refused as error:
+        raise FrontMatterError(f"{path}: cannot be opened: {error}; refused.") from None
 
 
 def read_text(path, root, encoding="utf-8", limit=MAX_TEXT_BYTES):

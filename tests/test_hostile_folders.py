@@ -186,6 +186,25 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path):
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
     os.mkfifo(tmp_path / "pipe.md")
     started = time.monotonic()
-    with pytest.raises(FrontMatterError, match=r"pipe\.md: not a regular file"):
+    with pytest.raises(FrontMatterError, match=r"pipe\.md: cannot be opened: pipe\.md is not a regular file"):
         safe_files.read_text(tmp_path / "pipe.md", tmp_path)
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("path", ["swapped.jpg", "swapped-folder/outside.jpg"])
+def test_a_link_put_in_after_the_check_is_not_followed(tmp_path, monkeypatch, path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    """O_NOFOLLOW: even were the resolved-path check fooled (a link swapped in meanwhile), no link is followed."""
+    (tmp_path / "outside.jpg").write_bytes(b"secret")
+    (folder / "swapped.jpg").symlink_to(tmp_path / "outside.jpg")
+    (folder / "swapped-folder").symlink_to(tmp_path)
+    monkeypatch.setattr(safe_files.os.path, "realpath", lambda path: os.path.normpath(os.path.abspath(path)))
+    with pytest.raises(safe_files.Refused, match="is a symbolic link"):
+        safe_files.open_inside(folder, path)
+
+
+def test_a_fifo_is_not_a_file(tmp_path):
+    os.mkfifo(tmp_path / "pipe.jpg")
+    with pytest.raises(safe_files.Refused, match="not a regular file"):
+        safe_files.open_inside(tmp_path, "pipe.jpg")

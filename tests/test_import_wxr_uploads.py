@@ -1,7 +1,6 @@
 """import_wxr --uploads: WordPress attachments become uploads, checked like any upload, and old links lead to them."""
 
 import io
-import os
 import re
 import time
 from pathlib import Path
@@ -302,8 +301,8 @@ def test_a_symbolic_link_in_the_folder_is_refused(author, tmp_path, folder):
     )
     out = run(path, "--uploads", str(folder))
     assert not Upload.objects.exists()
-    assert "refused: 2020/05/leak.jpg is a symbolic link out of the uploads folder" in out
-    assert "refused: linked/05/photo.jpg is, or is in, a symbolic link" in out
+    assert f"refused: 2020/05/leak.jpg is a symbolic link out of {folder}" in out
+    assert "refused: linked/05/photo.jpg is a symbolic link, or passes through one" in out
 
 
 @pytest.mark.parametrize("url, attached", [
@@ -316,24 +315,7 @@ def test_a_path_that_leaves_the_folder_is_refused(author, tmp_path, folder, url,
     (tmp_path / "secret.jpg").write_bytes(image_bytes(10, 10))
     path = export_with(tmp_path, [attachment(32, url, attached=attached)])
     out = run(path, "--uploads", str(folder))
-    assert not Upload.objects.exists() and "leads out of the uploads folder" in out
-
-
-@pytest.mark.parametrize("path", ["swapped.jpg", "swapped-folder/outside.jpg"])
-def test_a_link_put_in_after_the_check_is_not_followed(folder, tmp_path, monkeypatch, path):
-    """O_NOFOLLOW: even were the resolved-path check fooled (a link swapped in meanwhile), no link is followed."""
-    (tmp_path / "outside.jpg").write_bytes(image_bytes(10, 10))
-    (folder / "swapped.jpg").symlink_to(tmp_path / "outside.jpg")
-    (folder / "swapped-folder").symlink_to(tmp_path)
-    monkeypatch.setattr(attachments.os.path, "realpath", lambda path: os.path.normpath(os.path.abspath(path)))
-    with pytest.raises(attachments.Unusable, match="is a symbolic link"):
-        attachments.open_inside(folder, path)
-
-
-def test_a_fifo_is_not_a_file(folder):
-    os.mkfifo(folder / "pipe.jpg")
-    with pytest.raises(attachments.Unusable, match="not a plain file"):
-        attachments.open_inside(folder, "pipe.jpg")
+    assert not Upload.objects.exists() and f"leads outside {folder}" in out
 
 
 # --- The real thing ----------------------------------------------------------------------------------

@@ -14,10 +14,8 @@ with O_NOFOLLOW after checking that its resolved path is the path asked for.
 """
 
 import hashlib
-import os
 import posixpath
 import re
-import stat
 from dataclasses import replace
 from itertools import groupby
 from operator import itemgetter
@@ -31,6 +29,7 @@ from django.utils.text import slugify
 
 from blog import uploads
 from blog.models import Upload
+from moving.safe_files import Missing, Refused, read_inside
 
 IMPORTED_FOLDER = f"{uploads.FOLDER}/imported"
 # What a link to a file (not to a page) ends in; the ones uploads refuse are reported as refused.
@@ -59,29 +58,6 @@ _IMG_MARKUP = re.compile(
 _FIGURE = re.compile(r"\{\{[<%]\s*figure\s+(?P<params>.*?)\s*/?[>%]\}\}")
 _FIGURE_PARAM = re.compile(r"(?P<key>\w+)=(?:\"(?P<double>[^\"]*)\"|'(?P<single>[^']*)'|(?P<bare>\S+))")
 _IMG_TITLE_ALT = re.compile(r"[\"'](?P<title>[^\"']+)?[\"']\s+[\"'](?P<alt>[^\"']+)?[\"']")
-
-
-class Refused(ValueError):
-    """A path that leads outside its folder or through a symbolic link."""
-
-
-def read_inside(root, relative, limit):
-    """The bytes of the regular file `relative` under `root`, never through a link; Refused, OSError or too big."""
-    parts = PurePosixPath(str(relative).replace("\\", "/")).parts
-    if not parts or parts[0] == "/" or any(part in ("", ".", "..") for part in parts):
-        raise Refused(f"{relative} leads outside {root}")
-    real_root = os.path.realpath(root)
-    path = os.path.join(real_root, *parts)
-    if os.path.realpath(path) != path:
-        raise Refused(f"{relative} is a symbolic link, or passes through one, in {root}")
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(descriptor, "rb") as opened:
-        if not stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
-            raise Refused(f"{relative} is not a file")
-        data = opened.read(limit + 1)
-    if len(data) > limit:
-        raise Refused(f"{relative} is larger than {limit // 1024 // 1024} MB (ESCRIBE_UPLOAD_MAX_MB)")
-    return data
 
 
 class Assets:
@@ -221,10 +197,10 @@ class Assets:
         """(URL of the upload holding root/relative, made now if need be, None) or (None, why not)."""
         try:
             data = read_inside(root, relative, uploads.max_bytes())
+        except Missing:
+            return None, FileNotFoundError
         except Refused as error:
             return None, f"refused: {error}"
-        except (FileNotFoundError, NotADirectoryError):
-            return None, FileNotFoundError
         except OSError as error:
             return None, f"cannot be read ({error.strerror or error})"
         original = PurePosixPath(relative).name

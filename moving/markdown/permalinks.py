@@ -23,7 +23,7 @@ from django.utils.text import slugify
 
 from blog.frontmatter import FrontMatterError, loads
 from blog.models import Redirect
-from moving.markdown.assets import Refused, read_inside
+from moving.safe_files import Refused, read_inside
 
 # Nearest first; Octopress keeps _config.yml two levels above source/_posts.
 CONFIG_FILES = ("_config.yml", "_config.yaml", "hugo.toml", "config.toml", "hugo.yaml", "config.yaml")

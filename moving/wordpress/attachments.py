@@ -9,9 +9,6 @@ A missing or refused file is listed, never fatal; links.py then leads the
 posts' old links to the new uploads.
 """
 
-import errno
-import os
-import stat
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +20,7 @@ from django.utils import timezone
 from blog import uploads
 from blog.models import Upload
 from moving.models import WordPressAttachment, WordPressPost
+from moving.safe_files import Missing, Refused, open_inside
 from moving.wordpress.embeds import Attachment
 from moving.wordpress.links import UPLOADS_MARK, rewrite
 
@@ -51,14 +49,6 @@ def summary(counts):
     if counts["relinked"]:
         line += f"; old links rewritten in {counts['relinked']} posts imported before"
     return line + "."
-
-
-class Unusable(Exception):
-    """A file that cannot be taken; the message says why."""
-
-
-class Missing(Unusable):
-    """No such file in the folder."""
 
 
 class Media:
@@ -134,7 +124,7 @@ class Media:
             counts["missing"] += 1
             self.report.skipped.append(f"{where}: missing: {problem}")
             return
-        except Unusable as problem:
+        except Refused as problem:
             counts["refused"] += 1
             self.report.skipped.append(f"{where}: refused: {problem}")
             return
@@ -153,9 +143,11 @@ class Media:
     def _open(self, item):
         paths = relative_paths(item)
         if not paths:
-            raise Unusable("its address names no file under /wp-content/uploads/, and it has no _wp_attached_file")
+            raise Refused("its address names no file under /wp-content/uploads/, and it has no _wp_attached_file")
         missing = None
         for path in paths:
+            if len(path) > PATH_MAX:
+                raise Refused(f"its path is longer than {PATH_MAX} characters")
             try:
                 return path, open_inside(self.folder, path)
             except Missing as problem:
@@ -185,7 +177,7 @@ class Media:
             upload.save()
         except OSError as error:
             # Upload.save() removed what it had written (a full disk, an unwritable media folder).
-            raise Unusable(f"it could not be stored: {error.strerror or error}") from None
+            raise Refused(f"it could not be stored: {error.strerror or error}") from None
         self.written += upload.stored_names()
         return upload
 
@@ -243,58 +235,3 @@ def _base(address, path):
         return ""
     base = f"//{parts.netloc.lower()}{folder}"
     return base if len(base) <= WordPressAttachment._meta.get_field("base").max_length else ""
-
-
-def open_inside(folder, path):
-    """The file at `path` under `folder`, opened for reading without following any link.
-
-    Unusable for a path that leaves the folder, a symbolic link anywhere on
-    the way (checked on the resolved path, then each folder is opened with
-    O_NOFOLLOW, so a link put in meanwhile is no way out either) and
-    anything but a regular file; Missing when it is not there.
-    """
-    parts = PurePosixPath(path).parts
-    if path.startswith("/") or "\x00" in path or not parts or any(part in (".", "..") for part in parts):
-        raise Unusable(f"{path!r} leads out of the uploads folder")
-    if len(path) > PATH_MAX:
-        raise Unusable(f"its path is longer than {PATH_MAX} characters")
-    root = os.path.realpath(folder)
-    where = os.path.join(root, *parts)
-    resolved = os.path.realpath(where)
-    if os.path.commonpath([root, resolved]) != root:
-        raise Unusable(f"{path} is a symbolic link out of the uploads folder")
-    if resolved != where:
-        raise Unusable(f"{path} is, or is in, a symbolic link; links in an imported folder are not followed")
-    directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        for part in parts[:-1]:
-            inner = _open_part(directory, part, path, folder, os.O_DIRECTORY)
-            os.close(directory)
-            directory = inner
-        descriptor = _open_part(directory, parts[-1], path, folder, os.O_NONBLOCK)
-    finally:
-        os.close(directory)
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise Unusable(f"{path} is not a plain file")
-    return os.fdopen(descriptor, "rb")
-
-
-def _open_part(directory, part, path, folder, flags):
-    try:
-        return os.open(part, os.O_RDONLY | os.O_NOFOLLOW | flags, dir_fd=directory)
-    except OSError as error:
-        # A link is ELOOP, or ENOTDIR where a folder was asked for.
-        linked = error.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(directory, part)
-        if linked:
-            raise Unusable(f"{path} is a symbolic link; links in an imported folder are not followed") from None
-        if isinstance(error, FileNotFoundError | NotADirectoryError):
-            raise Missing(f"no {path} in {folder}") from None
-        raise Unusable(f"{path} cannot be read: {error.strerror}") from None
-
-
-def _is_link(directory, part):
-    try:
-        return stat.S_ISLNK(os.stat(part, dir_fd=directory, follow_symlinks=False).st_mode)
-    except OSError:
-        return False
