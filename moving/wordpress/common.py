@@ -6,6 +6,8 @@ from urllib.parse import unquote, urlsplit
 from django.utils import timezone
 
 from blog.models import Post, Redirect
+from moving.wordpress.links import rewrite
+from moving.wordpress.markup import convert
 from moving.wordpress.reader import WxrError
 
 DRAFT_STATUSES = {"draft", "pending", "private"}
@@ -98,3 +100,23 @@ def remember(known, kind, report, digest, create):
         known.digest, known.imported_at = digest, timezone.now()
         known.save(update_fields=["digest", "imported_at"])
         report.updated[kind] += 1
+
+
+def left_as_is(item, known, thing, kind, report):
+    """Whether `thing`, the post or page `known` made, stays: unchanged in WordPress, or edited here since."""
+    if known is None:
+        return False
+    if known.digest == item.digest():
+        report.unchanged[kind] += 1
+        return True
+    if thing.updated_at > known.imported_at:
+        report.skipped.append(f"{item.describe()}: changed in WordPress, but edited here since; left as it is")
+        return True
+    return False
+
+
+def body(item, gallery):
+    """(source, notes): the item's content as the engine's source, its old upload links leading to the new ones."""
+    text, notes = convert(item.content, attachments=gallery, old_url=item.link, post_id=item.wordpress_id)
+    text, links = rewrite(text)
+    return text, [*notes, *links]

@@ -16,8 +16,10 @@ from moving.wordpress.common import (
     DRAFT_STATUSES,
     PUBLISHED_STATUSES,
     Report,
+    body,
     free_slug,
     hidden_because,
+    left_as_is,
     link_path,
     remember,
     site_path,
@@ -81,22 +83,18 @@ def _import_item(export, item, author, report, pages, gallery):
 
 
 def _write_post(item, known, export, author, report, gallery):
+    if left_as_is(item, known, known and known.post, "posts", report):
+        return known.post
     digest = item.digest()
-    if known is not None and known.digest == digest:
-        report.unchanged["posts"] += 1
-        return known.post
-    if known is not None and known.post.updated_at > known.imported_at:
-        report.skipped.append(f"{item.describe()}: changed in WordPress, but edited here since; left as it is")
-        return known.post
-    body, notes = convert(item.content, attachments=gallery, old_url=item.link, post_id=item.wordpress_id)
+    text, notes = body(item, gallery)
     summary, summary_notes = convert(item.excerpt) if item.excerpt else ("", [])
     # Links to the old blog's uploads lead to the ones imported from them (links.py).
-    (body, body_links), (summary, summary_links) = rewrite(body), rewrite(summary)
-    notes = [*notes, *body_links, *summary_links]
+    summary, summary_links = rewrite(summary)
+    notes = [*notes, *summary_notes, *summary_links]
     post = known.post if known is not None else Post(author=author)
     post.title = title(item)
     post.slug = _free_slug(item, post)
-    post.body, post.summary = body, summary
+    post.body, post.summary = text, summary
     hidden = hidden_because(item)
     public = item.status in PUBLISHED_STATUSES and not hidden
     post.status = Post.Status.PUBLISHED if public else Post.Status.DRAFT
@@ -104,7 +102,7 @@ def _write_post(item, known, export, author, report, gallery):
     post.comments_enabled = item.comment_status == "open"
     post.save()
     post.tags.set(_tags(item, report))
-    for note in [*notes, *summary_notes, *post.render_warnings]:
+    for note in [*notes, *post.render_warnings]:
         report.notes.append(f"{item.describe()}: {note}")
     if hidden:
         report.decisions.append(f"{item.describe()}: {hidden}")

@@ -7,16 +7,16 @@ from blog.models import Page
 from moving.models import WordPressPage
 from moving.wordpress.common import (
     DRAFT_STATUSES,
+    body,
     free_slug,
     hidden_because,
+    left_as_is,
     link_path,
     remember,
     site_path,
     title,
     write_redirects,
 )
-from moving.wordpress.links import rewrite
-from moving.wordpress.markup import convert
 
 SLUG_MAX = Page._meta.get_field("slug").max_length
 # A page has no date to wait for: a page WordPress would publish later waits here as a draft.
@@ -41,22 +41,15 @@ def import_page(export, item, report, pages, gallery=None):
 
 
 def _write_page(item, known, export, report, pages, gallery):
+    if left_as_is(item, known, known and known.page, "pages", report):
+        return known.page
     digest = item.digest()
-    if known is not None and known.digest == digest:
-        report.unchanged["pages"] += 1
-        return known.page
-    if known is not None and known.page.updated_at > known.imported_at:
-        report.skipped.append(f"{item.describe()}: changed in WordPress, but edited here since; left as it is")
-        return known.page
-    body, notes = convert(item.content, attachments=gallery, old_url=item.link, post_id=item.wordpress_id)
-    # Links to the old blog's uploads lead to the ones imported from them, as in posts.
-    body, links = rewrite(body)
-    notes = [*notes, *links]
+    text, notes = body(item, gallery)
     page = known.page if known is not None else Page()
     page.title = title(item)
     wanted = _slug(item)
     page.slug = free_slug(wanted, SLUG_MAX, _taken_by_another(page), _allowed)
-    page.body = body
+    page.body = text
     hidden = hidden_because(item) or (item.status == "future" and SCHEDULED)
     page.status = Page.Status.PUBLISHED if item.status == "publish" and not hidden else Page.Status.DRAFT
     # WordPress's menus list the top-level pages; a child page is reached from its parent.
