@@ -233,6 +233,7 @@ def imported_embeds():
 
 # --- The wordpress-importer's own test data ------------------------------------------------------
 
+
 def real_fixture(name):
     return real_fixtures.wordpress_file(name)
 
