@@ -51,9 +51,7 @@ class WordPressComment(models.Model):
     class Meta:
         verbose_name = "comment from WordPress"
         verbose_name_plural = "comments from WordPress"
-        constraints = [
-            models.UniqueConstraint(fields=["site", "wordpress_id"], name="moving_wordpress_comment_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["site", "wordpress_id"], name="moving_wordpress_comment_once")]
 
     def __str__(self):
         return f"{self.site} comment {self.wordpress_id}"
