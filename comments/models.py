@@ -124,6 +124,13 @@ class Comment(models.Model):
         """The commenter's website as a link target: an http(s) address, or "" (never a javascript: link)."""
         return self.author_url if self.author_url and _WEB_ADDRESS.match(self.author_url) else ""
 
+
+class CommentEventManager(models.Manager):
+    def record(self, comment, kind, actor=None, detail=""):
+        """Add a step to the comment's history (kept by comment_ref after the comment is deleted)."""
+        return self.create(comment=comment, comment_ref=comment.pk, kind=kind, actor=actor, detail=detail)
+
+
 class CommentEvent(models.Model):
     """One step in a comment's history: why it is where it is."""
 
@@ -154,6 +161,8 @@ class CommentEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     detail = models.TextField(blank=True)
+
+    objects = CommentEventManager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -41,10 +41,6 @@ _CHECK_EVENTS = {
 }
 
 
-def record(comment, kind, actor=None, detail=""):
-    return CommentEvent.objects.create(comment=comment, comment_ref=comment.pk, kind=kind, actor=actor, detail=detail)
-
-
 class Refusal(enum.Enum):
     """Why screen() turns a new comment away."""
 
@@ -115,10 +111,12 @@ def receive(comment, permalink, honeypot=False):
         if honeypot:
             comment.status = Comment.Status.SPAM
         comment.save()
-        record(comment, CommentEvent.Kind.RECEIVED, detail=f"From {comment.ip_address or 'an unknown address'}.")
+        CommentEvent.objects.record(
+            comment, CommentEvent.Kind.RECEIVED, detail=f"From {comment.ip_address or 'an unknown address'}."
+        )
         if honeypot:
             detail = "Honeypot field filled in: kept as spam, Akismet not asked."
-            record(comment, CommentEvent.Kind.CHECKED_SPAM, detail=detail)
+            CommentEvent.objects.record(comment, CommentEvent.Kind.CHECKED_SPAM, detail=detail)
             spam_counted(1)
             return None
         outbox.queue(comment)
@@ -152,9 +150,9 @@ def apply_check(comment, outcome, recheck=False):
         if outcome.verdict == spam.Verdict.UNCHECKED:
             return
         if recheck:
-            record(comment, CommentEvent.Kind.RECHECKED, detail=_check_detail(outcome))
+            CommentEvent.objects.record(comment, CommentEvent.Kind.RECHECKED, detail=_check_detail(outcome))
         else:
-            record(comment, _CHECK_EVENTS[outcome.verdict], detail=outcome.error)
+            CommentEvent.objects.record(comment, _CHECK_EVENTS[outcome.verdict], detail=outcome.error)
 
 
 def _check_detail(outcome):
@@ -232,7 +230,9 @@ def delete(comments, actor):
     comments = list(comments)
     with transaction.atomic():
         for comment in comments:
-            record(comment, CommentEvent.Kind.DELETED, actor, detail=f"{comment.author_name}: {comment.body[:200]}")
+            CommentEvent.objects.record(
+                comment, CommentEvent.Kind.DELETED, actor, detail=f"{comment.author_name}: {comment.body[:200]}"
+            )
         Comment.objects.filter(pk__in=[c.pk for c in comments]).delete()
     return len(comments)
 
@@ -250,7 +250,7 @@ def _set_status(comments, status, actor, kind):
             comment.moderated_at = now
             comment.moderated_by = actor
             comment.save(update_fields=["status", "moderated_at", "moderated_by"])
-            record(comment, kind, actor, detail=f"Was {Comment.Status(previous).label.lower()}.")
+            CommentEvent.objects.record(comment, kind, actor, detail=f"Was {Comment.Status(previous).label.lower()}.")
             changed.append(comment)
     return changed
 
@@ -264,9 +264,11 @@ def _report(comments, submit, actor):
     for comment in comments:
         outcome = submit(comment.akismet_arguments)
         if outcome.verdict == spam.Verdict.ERROR:
-            record(comment, CommentEvent.Kind.REPORT_FAILED, actor, detail=outcome.error)
+            CommentEvent.objects.record(comment, CommentEvent.Kind.REPORT_FAILED, actor, detail=outcome.error)
         else:
-            record(comment, CommentEvent.Kind.REPORTED, actor, detail=f"As {outcome.verdict.value}.")
+            CommentEvent.objects.record(
+                comment, CommentEvent.Kind.REPORTED, actor, detail=f"As {outcome.verdict.value}."
+            )
             reported += 1
     return reported
 

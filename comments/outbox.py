@@ -91,8 +91,6 @@ def _claim(notification):
 
 def send_due(limit=BATCH, log=lambda message: None):
     """Send due mail, stopping at the first failure (the server is likely down). Returns (sent, failed)."""
-    from comments.moderation import record  # moderation imports this module
-
     sent = failed = 0
     connection = None
     everyone = None  # recipients(), asked once a batch
@@ -120,7 +118,7 @@ def send_due(limit=BATCH, log=lambda message: None):
             Notification.objects.filter(pk=notification.pk).update(
                 sent_at=timezone.now(), recipients=", ".join(to), last_error=""
             )
-            record(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(to))
+            CommentEvent.objects.record(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(to))
             sent += 1
             log(f"Comment {comment.pk}: mailed {', '.join(to)}")
     finally:
@@ -133,8 +131,6 @@ def send_due(limit=BATCH, log=lambda message: None):
 
 
 def _failed(notification, comment, error):
-    from comments.moderation import record  # moderation imports this module
-
     logger.warning("Could not mail the author about comment %s: %s", comment.pk, error)
     attempts = notification.attempts  # this one included (counted by the claim)
     pause = RETRY_PAUSES[min(attempts, len(RETRY_PAUSES)) - 1]
@@ -145,7 +141,7 @@ def _failed(notification, comment, error):
     # The history says it once, and again when the outbox stops trying; the outbox keeps every attempt.
     if attempts == 1 or gave_up:
         detail = error if not gave_up else f"Gave up after {attempts} attempts: {error}"
-        record(comment, CommentEvent.Kind.NOTIFY_FAILED, detail=detail)
+        CommentEvent.objects.record(comment, CommentEvent.Kind.NOTIFY_FAILED, detail=detail)
 
 
 # The sender thread: one per process that starts it, woken after a commit queues mail.

@@ -167,7 +167,7 @@ def test_the_history_and_mail_of_demo_comments_go_too_even_of_those_already_dele
     assert CommentEvent.objects.filter(comment_ref=approved.pk, comment=None).exists()
     own = make_post(slug="my-own")
     mine = make_comment(own, author_name="Mine")
-    moderation.record(mine, CommentEvent.Kind.RECEIVED)
+    CommentEvent.objects.record(mine, CommentEvent.Kind.RECEIVED)
 
     output = run("remove_demo")
     assert "1 comment mails" in output

@@ -16,7 +16,6 @@ from blog import uploads
 from blog.changes import content_changed
 from blog.frontmatter import FrontMatterError
 from blog.models import Blurb, Page, Post, Tag, Upload
-from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
 from moving import safe_files, site_file
 from moving.imported_html import neutralise
@@ -318,7 +317,7 @@ class _Importer:
             comment = Comment(post=post, author_name=data["name"], created_at=created_at, **fields)
             self.save(comment, path, exclude=[] if data.get("email") else ["author_email"])
             # Not through moderation.receive(): an imported comment was judged where it came from.
-            moderation.record(
+            CommentEvent.objects.record(
                 comment, CommentEvent.Kind.RECEIVED, detail=f"Imported from {path.name}; not sent to Akismet."
             )
             self.report.add("created", what)

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.models import Post, Tag
-from comments import moderation
 from comments.changes import spam_counted
 from comments.models import Comment, CommentEvent
 from moving.models import WordPressComment, WordPressPost
@@ -181,7 +180,7 @@ def _write_comment(source, post, export, report):
         ip_address=_ip(source.ip),
         status=status,
     )
-    moderation.record(
+    CommentEvent.objects.record(
         comment, CommentEvent.Kind.RECEIVED,
         detail=f"{IMPORTED} (comment {source.wordpress_id}, {comment.get_status_display().lower()} there).",
     )  # fmt: skip
