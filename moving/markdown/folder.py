@@ -64,7 +64,8 @@ def read_folder(source, default_tz=None) -> Folder:
         raise FrontMatterError(f"{source}: not a folder.")
     if (source / BLOG_FILE).exists() or (source / BLOG_FILE).is_symlink():
         return _read_own_folder(source)
-    return read_other_folder(source, default_tz or timezone.get_current_timezone())
+    posts, notes, front_matter = read_other_folder(source, default_tz or timezone.get_current_timezone())
+    return Folder(source, False, posts, notes=notes, front_matter=front_matter)
 
 
 def _read_own_folder(source):

@@ -31,7 +31,10 @@ DATA_SUFFIXES = (".yml", ".yaml")
 
 
 def read_other_folder(source, default_tz):
-    """The posts of a Jekyll site or Hugo content folder, read and checked; every problem named in one error."""
+    """The posts of a Jekyll site or Hugo content folder, read and checked; every problem named in one error.
+
+    Returns (posts, notes, front matter by path); folder.read_folder() makes them a Folder.
+    """
     problems, notes, front_matter = Problems(), [], {}
     candidates = _jekyll_posts(source, problems, notes)
     if candidates is None:
@@ -45,9 +48,7 @@ def read_other_folder(source, default_tz):
     if not posts and not problems.lines:
         problems.add(f"{source}: no post files (.md or .markdown) in it or below it.")
     problems.raise_any()
-    from moving.markdown.folder import Folder
-
-    return Folder(source, False, posts, notes=notes, front_matter=front_matter)
+    return posts, notes, front_matter
 
 
 def _jekyll_posts(source, problems, notes):
