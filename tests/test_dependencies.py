@@ -87,3 +87,64 @@ def test_escribe_imports_no_installed_apps_models():
         for path in sources("escribe")
     }
     assert {name: found for name, found in offending.items() if found} == {}
+
+
+CYCLE_PACKAGES = ("blog", "comments", "moving", "escribe")
+
+
+def module_name(path):
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_imports(path, modules):
+    """The project modules a file imports at any depth (`from pkg import mod` names pkg.mod when it is a module)."""
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.update(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names)
+    return {name for name in found if name in modules} - {module_name(path)}
+
+
+def import_cycle(graph):
+    """One cycle in a {module: imported modules} graph as [a, b, ..., a], or None (depth-first search)."""
+    done, path = set(), []
+
+    def visit(module):
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in done:
+            return None
+        path.append(module)
+        for imported in sorted(graph.get(module, ())):
+            if cycle := visit(imported):
+                return cycle
+        path.pop()
+        done.add(module)
+        return None
+
+    return next((cycle for module in sorted(graph) if (cycle := visit(module))), None)
+
+
+def project_graph():
+    files = [path for package in CYCLE_PACKAGES for path in sorted((REPO / package).rglob("*.py"))]
+    modules = {module_name(path) for path in files}
+    return {module_name(path): project_imports(path, modules) for path in files}
+
+
+def test_no_import_circle_among_the_project_modules_counting_imports_inside_functions():
+    cycle = import_cycle(project_graph())
+    assert cycle is None, "import circle: " + " -> ".join(cycle)
+
+
+def test_the_cycle_check_finds_a_circle_closed_inside_a_function():
+    graph = {"a.one": {"a.two"}, "a.two": {"a.three"}, "a.three": {"a.one"}, "a.four": {"a.one"}}
+    assert import_cycle(graph) == ["a.one", "a.two", "a.three", "a.one"]
+    assert import_cycle({"a.one": {"a.two"}, "a.two": set()}) is None
