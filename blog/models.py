@@ -528,7 +528,7 @@ class SearchEntry(models.Model):
     tags = models.TextField()
     summary = models.TextField()
     body = models.TextField()
-    # What is searched (escribe.textsearch.fold()), and what headlines are cut from.
+    # What is searched (blog.search_text.fold()), and what headlines are cut from.
     folded_title = models.TextField()
     folded_tags = models.TextField()
     folded_summary = models.TextField()

@@ -1,7 +1,7 @@
 """Search over published posts: search(), the one function the view calls, and the index it reads.
 
 The only module that knows how each database searches. Both index text
-folded in Python (escribe.textsearch.fold: case and diacritics, in any
+folded in Python (blog.search_text.fold: case and diacritics, in any
 script, whatever the database's locale, and no extension to install), and
 keep the original beside it for the headlines, which are cut from the folded
 text and given back the post's own spelling. On SQLite an FTS5 table ranked by
@@ -21,10 +21,10 @@ from django.db.models import BooleanField, Exists, F, OuterRef
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 
+from blog import search_text
 from blog.models import Post, SearchEntry, Tag
-from escribe import textsearch
+from blog.search_text import FRAGMENTS, MARK_END, MARK_START
 from escribe.text import without_controls
-from escribe.textsearch import FRAGMENTS, MARK_END, MARK_START
 
 TABLE = "blog_search"
 MAX_LENGTH = 200
@@ -111,11 +111,17 @@ def store(using, rows):
 
     def text(markup):
         if markup not in texts:
-            texts[markup] = textsearch.html_to_text(markup)
+            texts[markup] = search_text.html_to_text(markup)
         return texts[markup]
 
     entries = [
-        (pk, textsearch.plain_text(title), ", ".join(textsearch.plain_text(n) for n in tags), text(summary), text(body))
+        (
+            pk,
+            search_text.plain_text(title),
+            ", ".join(search_text.plain_text(n) for n in tags),
+            text(summary),
+            text(body),
+        )
         for pk, title, tags, summary, body in rows
     ]
     if not entries:
@@ -124,7 +130,7 @@ def store(using, rows):
     for entry in entries:
         for value in entry[1:]:
             if value not in folded:
-                folded[value] = textsearch.fold(value)
+                folded[value] = search_text.fold(value)
     rows = [(*entry, *(folded[value] for value in entry[1:])) for entry in entries]
     with using.cursor() as cursor:
         if using.vendor == "sqlite":
@@ -253,7 +259,7 @@ def search(text):
     if len(text) > MAX_LENGTH:
         notes.append(f"Your search was longer than {MAX_LENGTH} characters; only its start was searched for.")
         text = text[:MAX_LENGTH]
-    query = textsearch.parse(text)
+    query = search_text.parse(text)
     notes += query.notes
     posts = Post.objects.published()
     for name in query.tags:
@@ -278,7 +284,7 @@ def _fts5_expression(query):
     expansions = {}
     with connection.cursor() as cursor:
         for number, term in enumerate(query.terms):
-            words = textsearch.folded_words(term)
+            words = search_text.folded_words(term)
             if term.prefix and len(words) == 1 and len(words[0]) > PREFIX_INDEXED:
                 start = words[0]
                 end = start[:-1] + chr(ord(start[-1]) + 1)
@@ -290,7 +296,7 @@ def _fts5_expression(query):
                 # None found: the prefix finds nothing either way; too many: FTS5's own merge.
                 if 0 < len(found) <= EXPAND_AT_MOST:
                     expansions[number] = found
-    return textsearch.fts5_expression(query, tag_column="folded_tags", expansions=expansions)
+    return search_text.fts5_expression(query, tag_column="folded_tags", expansions=expansions)
 
 
 def _fts5_match(expression):
@@ -320,7 +326,7 @@ def _tsquery(query):
     # made PostgreSQL recheck (detoast) every candidate's vector: 79 -> 151 ms.
     combined = None
     for term in query.terms:
-        words = textsearch.folded_words(term)
+        words = search_text.folded_words(term)
         if term.prefix:
             # Only \w characters are left in the words: no tsquery syntax but ours.
             raw = " <-> ".join(f"'{word}'" for word in words) + ":*"
@@ -354,13 +360,13 @@ def _shown(posts):
     """The page's posts with title_html and snippet_html: the database's marks on the post's own spelling."""
     found = list(posts)
     for post in found:
-        title = textsearch.plain_text(post.title)
-        post.title_html = textsearch.marked_html(
-            textsearch.restore_folded(post.title_marked, title, textsearch.fold(title)) or title
+        title = search_text.plain_text(post.title)
+        post.title_html = search_text.marked_html(
+            search_text.restore_folded(post.title_marked, title, search_text.fold(title)) or title
         )
         fragments = []
         for fragment in post.snippet_marked.split(FRAGMENTS):
-            restored = textsearch.restore_folded(fragment, post.body_text, post.folded_body)
+            restored = search_text.restore_folded(fragment, post.body_text, post.folded_body)
             fragments.append(restored if restored is not None else fragment)
-        post.snippet_html = textsearch.marked_html(FRAGMENTS.join(fragments))
+        post.snippet_html = search_text.marked_html(FRAGMENTS.join(fragments))
     return found

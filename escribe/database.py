@@ -4,7 +4,7 @@ SQLite is the default; ESCRIBE_DATABASE_URL names a PostgreSQL database
 instead. settings.py reads the environment and passes the values in; this
 module imports no app's models, so any app may ask it what the database can do.
 Full-text search differs too; that sits in blog/search.py, the one module
-that knows FTS5 and PostgreSQL's tsvector (escribe/textsearch.py holds what
+that knows FTS5 and PostgreSQL's tsvector (blog/search_text.py holds what
 is the same on both).
 """
 

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from blog import search
+from blog import search, search_text
 from blog.models import Post, SearchEntry
-from escribe import pages, textsearch
+from escribe import pages
 from tests.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
@@ -263,7 +263,7 @@ class TestSnippets:
         assert "&lt;b&gt;Bold&lt;/b&gt; &amp; <mark>scripts</mark>" in html
 
     def test_mark_characters_in_a_post_are_never_read_as_marks(self, client):
-        make_post(title=f"Odd {textsearch.MARK_START}quince{textsearch.MARK_END} chars", body="Some quince.")
+        make_post(title=f"Odd {search_text.MARK_START}quince{search_text.MARK_END} chars", body="Some quince.")
         html = page(client, "some")
         assert "<mark>quince</mark>" not in html
         assert "<mark>Some</mark>" in html
@@ -278,13 +278,13 @@ class TestSnippets:
 class TestFolding:
     def test_a_folded_fragment_is_given_back_in_the_original_spelling(self):
         original = "Eine große Überraschung, Ǆemal"
-        folded = textsearch.fold(original)
-        fragment = folded[5:].replace("uberraschung", textsearch.MARK_START + "uberraschung" + textsearch.MARK_END)
-        restored = textsearch.restore_folded(fragment, original, folded)
+        folded = search_text.fold(original)
+        fragment = folded[5:].replace("uberraschung", search_text.MARK_START + "uberraschung" + search_text.MARK_END)
+        restored = search_text.restore_folded(fragment, original, folded)
         assert restored == original[5:].replace("Überraschung", "\ue000Überraschung\ue001")
 
     def test_a_fragment_not_in_the_text_is_not_restored(self):
-        assert textsearch.restore_folded("elsewhere", "Some text", "some text") is None
+        assert search_text.restore_folded("elsewhere", "Some text", "some text") is None
 
 
 class TestThePage:
