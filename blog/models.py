@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog import posthtml, site, uploads
+from blog.loaded import KeepsLoadedValues
 from blog.rendering import ImageSource, render
 
 
@@ -36,7 +37,10 @@ class PostQuerySet(models.QuerySet):
 POST_YEARS = range(1000, 9999)
 
 
-class Post(models.Model):
+class Post(KeepsLoadedValues, models.Model):
+    # A moved post changes two months' counts; a renamed one leaves a redirect (blog/signals.py).
+    kept_fields = ("published_at", "slug")
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -207,7 +211,10 @@ def unique_tag_slug(name):
     return slug
 
 
-class Tag(models.Model):
+class Tag(KeepsLoadedValues, models.Model):
+    # A renamed tag is renamed in its posts' search entries (blog/signals.py).
+    kept_fields = ("name",)
+
     # Unique ignoring case (Meta.constraints): two spellings of one name are one tag.
     name = models.CharField(max_length=60)
     # A URL: set once when the tag is made (unique_tag_slug) and never changed by a rename.
@@ -365,8 +372,11 @@ def _answered(slug):
     return match.view_name != "blog:page-detail"
 
 
-class Page(models.Model):
+class Page(KeepsLoadedValues, models.Model):
     """A standalone page (About, Now, Uses) at /<slug>/, in Markdown, optionally linked from the header."""
+
+    # A renamed page leaves a redirect (blog/signals.py).
+    kept_fields = ("slug",)
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 
@@ -18,27 +18,18 @@ def _tag_ids(post):
     return set(_TAGGING.objects.filter(post_id=post.pk).values_list("tag_id", flat=True))
 
 
-@receiver(pre_save, sender=Post)
-def remember_month_and_slug(sender, instance, raw=False, **kwargs):
-    # A post moved to another month changes two months' counts.
-    # A changed slug leaves its old URL behind (post_saved records the redirect).
-    instance._slug_before = None
-    if raw or instance.pk is None:
-        instance._months_before = set()
-        return
-    before = Post.objects.filter(pk=instance.pk).values_list("published_at", "slug").first()
-    instance._months_before = {month_of(before[0])} if before else set()
-    instance._slug_before = before[1] if before else None
-
-
 @receiver(post_save, sender=Post)
 def post_saved(sender, instance, raw=False, **kwargs):
     # Posts loaded from a fixture (dumpdata/loaddata, moving between databases) are searchable too.
     search.index_posts([instance.pk])
     if raw:
         return
-    months = {month_of(instance.published_at), *getattr(instance, "_months_before", ())}
-    old_slug = getattr(instance, "_slug_before", None)
+    # A post moved to another month changes two months' counts.
+    months = {month_of(instance.published_at)}
+    if (published_before := instance.loaded_value("published_at")) is not None:
+        months.add(month_of(published_before))
+    # A changed slug leaves its old URL behind.
+    old_slug = instance.loaded_value("slug")
     if old_slug and old_slug != instance.slug:
         # Old links, bookmarks and feed ids (the item link) keep working.
         Redirect.objects.record(reverse("blog:post-detail", kwargs={"slug": old_slug}), post=instance)
@@ -78,18 +69,11 @@ def _post_ids(tag):
     return set(_TAGGING.objects.filter(tag_id=tag.pk).values_list("post_id", flat=True))
 
 
-@receiver(pre_save, sender=Tag)
-def remember_name(sender, instance, raw=False, **kwargs):
-    instance._name_before = None if raw or instance.pk is None else (
-        Tag.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
-    )
-
-
 @receiver(post_save, sender=Tag)
 def tag_saved(sender, instance, created, raw=False, **kwargs):
     # A renamed tag is renamed in the index entries of its posts (a new tag has none); a
     # tag marked featured changes no entry, and reindexing its thousands of posts would stall the admin.
-    if not raw and not created and getattr(instance, "_name_before", None) != instance.name:
+    if not raw and not created and instance.loaded_value("name") != instance.name:
         search.index_posts(_post_ids(instance))
 
 
@@ -104,17 +88,10 @@ def tag_deleted(sender, instance, **kwargs):
     search.index_posts(getattr(instance, "_posts_before", ()))
 
 
-@receiver(pre_save, sender=Page)
-def remember_page_slug(sender, instance, raw=False, **kwargs):
-    instance._slug_before = None
-    if not raw and instance.pk is not None:
-        instance._slug_before = Page.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
-
-
 @receiver(post_save, sender=Page)
 def page_renamed(sender, instance, raw=False, **kwargs):
     # The navigation and other sites link to a page's address: the old one answers 301 to the new.
-    old_slug = getattr(instance, "_slug_before", None)
+    old_slug = instance.loaded_value("slug")
     if not raw and old_slug and old_slug != instance.slug:
         old_path = reverse("blog:page-detail", kwargs={"slug": old_slug})
         # To the page, not its address: a later rename or unpublishing is followed by the row itself.
