@@ -27,8 +27,12 @@ urlpatterns = [
     path("feeds/rss/", require_safe(feeds.LatestPostsRssFeed()), name="feed-rss"),
     path("feeds/tag/<slug:slug>/atom/", require_safe(feeds.TagAtomFeed()), name="tag-feed-atom"),
     path("feeds/tag/<slug:slug>/rss/", require_safe(feeds.TagRssFeed()), name="tag-feed-rss"),
-    path("sitemap.xml", require_safe(sitemap_views.index),
-         {"sitemaps": SITEMAPS, "sitemap_url_name": "blog:sitemap-section"}, name="sitemap-index"),  # fmt: skip
+    path(
+        "sitemap.xml",
+        require_safe(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "blog:sitemap-section"},
+        name="sitemap-index",
+    ),  # fmt: skip
     path("sitemap-<section>.xml", require_safe(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),

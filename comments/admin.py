@@ -24,9 +24,9 @@ class QueueFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         counts = dict(Comment.objects.values_list("status").annotate(n=Count("id")))
-        return [
-            (status.value, f"{status.label} ({counts.get(status.value, 0)})") for status in Comment.Status
-        ] + [("all", "All")]
+        return [(status.value, f"{status.label} ({counts.get(status.value, 0)})") for status in Comment.Status] + [
+            ("all", "All")
+        ]
 
     def queryset(self, request, queryset):
         value = self.value() or Comment.Status.PENDING

@@ -31,7 +31,11 @@ def comments_changed(post_ids=None, *, shown=False):
     """
     approved = Coalesce(
         Subquery(
-            Comment.objects.approved().filter(post_id=OuterRef("pk")).values("post_id").annotate(n=Count("*")).values("n"),
+            Comment.objects.approved()
+            .filter(post_id=OuterRef("pk"))
+            .values("post_id")
+            .annotate(n=Count("*"))
+            .values("n"),
             output_field=IntegerField(),
         ),
         0,

@@ -208,7 +208,6 @@ class SpamReport(models.Model):
             cls.objects.filter(pk=1).update(killed=Greatest(F("killed") + count, 0))
 
 
-
 class NotificationQuerySet(models.QuerySet):
     def due(self):
         """Mail not yet sent whose time has come, oldest first."""

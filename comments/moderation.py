@@ -298,9 +298,7 @@ def purge_personal_data(days=None, dry_run=False):
     """
     days = settings.PERSONAL_DATA_DAYS if days is None else days
     cutoff = timezone.now() - timedelta(days=days)
-    old = Comment.objects.filter(created_at__lt=cutoff).filter(
-        Q(ip_address__isnull=False) | ~Q(user_agent="")
-    )
+    old = Comment.objects.filter(created_at__lt=cutoff).filter(Q(ip_address__isnull=False) | ~Q(user_agent=""))
     if dry_run:
         return old.count()
     with transaction.atomic():

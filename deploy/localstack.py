@@ -109,7 +109,11 @@ def run_manage(env, *args, check=True, timeout=COMMAND_TIMEOUT):
     """Run manage.py with `env`; returns the CompletedProcess (text)."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if check and result.returncode != 0:
         raise AssertionError(
@@ -125,10 +129,26 @@ def make_certificate(openssl, directory, host=HOST):
     names = ",".join(f"DNS:{name}" for name in dict.fromkeys([host, "localhost"]))
     subprocess.run(
         [
-            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={host}", "-addext", f"subjectAltName={names}",
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            f"/CN={host}",
+            "-addext",
+            f"subjectAltName={names}",
         ],
-        check=True, capture_output=True, timeout=COMMAND_TIMEOUT,
+        check=True,
+        capture_output=True,
+        timeout=COMMAND_TIMEOUT,
     )
     return cert, key
 
@@ -139,7 +159,11 @@ def render_site(prefix, **values):
     output = Path(prefix) / "site.conf"
     subprocess.run(
         [sys.executable, "deploy/render.py", "deploy/nginx/escribe.conf", *args, "-o", str(output)],
-        cwd=REPO, check=True, capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
     )
     return output
 
@@ -155,8 +179,8 @@ def write_main_conf(prefix, site, worker_connections=256):
     conf = prefix / "nginx.conf"
     conf.write_text(
         f"""{user}worker_processes 2;
-pid {prefix / 'nginx.pid'};
-error_log {prefix / 'nginx-error.log'} notice;
+pid {prefix / "nginx.pid"};
+error_log {prefix / "nginx-error.log"} notice;
 events {{ worker_connections {worker_connections}; }}
 http {{
     include /etc/nginx/mime.types;
@@ -166,12 +190,12 @@ http {{
     ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
     ssl_prefer_server_ciphers on;
     gzip on;
-    access_log {prefix / 'nginx-access.log'};
-    client_body_temp_path {temp / 'body'};
-    proxy_temp_path {temp / 'proxy'};
-    fastcgi_temp_path {temp / 'fastcgi'};
-    uwsgi_temp_path {temp / 'uwsgi'};
-    scgi_temp_path {temp / 'scgi'};
+    access_log {prefix / "nginx-access.log"};
+    client_body_temp_path {temp / "body"};
+    proxy_temp_path {temp / "proxy"};
+    fastcgi_temp_path {temp / "fastcgi"};
+    uwsgi_temp_path {temp / "uwsgi"};
+    scgi_temp_path {temp / "scgi"};
     include {site};
 }}
 """
@@ -354,7 +378,9 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
     stack.nginx_conf = write_main_conf(prefix, site, worker_connections)
     checked = subprocess.run(
         [nginx, "-t", "-p", str(prefix), "-e", str(prefix / "nginx-error.log"), "-c", str(stack.nginx_conf)],
-        capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
     )
     if checked.returncode != 0:
         raise StackError(f"nginx -t refused the rendered site:\n{checked.stderr}")
@@ -440,15 +466,27 @@ def running(stack, *, config=GUNICORN_CONFIG, binds=(), env=None):
     with open(stack.prefix / "nginx.out", "ab") as nginx_out:
         stack.nginx = subprocess.Popen(
             [
-                stack.nginx_program, "-p", str(stack.prefix), "-e", str(stack.prefix / "nginx-error.log"),
-                "-c", str(stack.nginx_conf), "-g", "daemon off;",
+                stack.nginx_program,
+                "-p",
+                str(stack.prefix),
+                "-e",
+                str(stack.prefix / "nginx-error.log"),
+                "-c",
+                str(stack.nginx_conf),
+                "-g",
+                "daemon off;",
             ],
-            stdout=nginx_out, stderr=subprocess.STDOUT,
+            stdout=nginx_out,
+            stderr=subprocess.STDOUT,
         )
     try:
         stack.gunicorn = start_gunicorn(stack, "gunicorn", binds=binds, config=config, env=env)
-        _wait(stack, {"nginx": stack.nginx, "gunicorn": stack.gunicorn}, lambda: _healthy(stack.get("/healthz")),
-              "the stack's /healthz through nginx")
+        _wait(
+            stack,
+            {"nginx": stack.nginx, "gunicorn": stack.gunicorn},
+            lambda: _healthy(stack.get("/healthz")),
+            "the stack's /healthz through nginx",
+        )
         yield stack
     finally:
         for process in (stack.nginx, stack.gunicorn):

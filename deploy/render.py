@@ -152,15 +152,31 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Replace @@NAME@@ placeholders in a deploy template.")
     parser.add_argument("template", help="the template file, e.g. deploy/nginx/escribe.conf")
     parser.add_argument(
-        "--set", dest="values", metavar="NAME=VALUE", type=_assignment, action="append", default=[],
+        "--set",
+        dest="values",
+        metavar="NAME=VALUE",
+        type=_assignment,
+        action="append",
+        default=[],
         help="a placeholder's value (repeat for each placeholder)",
     )
     parser.add_argument(
-        "--each", dest="lists", metavar="NAME=VALUE", type=_assignment, action="append", default=[],
+        "--each",
+        dest="lists",
+        metavar="NAME=VALUE",
+        type=_assignment,
+        action="append",
+        default=[],
         help="one item of a list placeholder (repeat for each item; the lines using it repeat with them)",
     )
-    parser.add_argument("--flag", dest="flags", metavar="NAME", action="append", default=[],
-                        help="turn on the sections marked @@IF NAME@@ (and leave out @@IF NOT NAME@@)")
+    parser.add_argument(
+        "--flag",
+        dest="flags",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="turn on the sections marked @@IF NAME@@ (and leave out @@IF NOT NAME@@)",
+    )
     parser.add_argument("-o", "--output", help="write here instead of standard output")
     parser.add_argument("--list", action="store_true", help="only list the template's placeholders")
     args = parser.parse_args(argv)

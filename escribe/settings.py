@@ -116,9 +116,7 @@ def _site_settings_from_env():
         "comments_close_after_days": ("ESCRIBE_COMMENTS_CLOSE_AFTER_DAYS", lambda name: env_int(name, 0)),
         "notify_email": ("ESCRIBE_COMMENT_NOTIFY_EMAIL", lambda name: ", ".join(env_list(name))),
     }
-    return {
-        field: (name, read(name)) for field, (name, read) in readers.items() if os.environ.get(name, "") != ""
-    }
+    return {field: (name, read(name)) for field, (name, read) in readers.items() if os.environ.get(name, "") != ""}
 
 
 SITE_SETTINGS_FROM_ENV = _site_settings_from_env()
@@ -233,6 +231,7 @@ UPLOAD_MAX_PIXELS = env_int("ESCRIBE_UPLOAD_MAX_PIXELS", 50_000_000)
 SERVE_MEDIA = env_bool("ESCRIBE_SERVE_MEDIA", default=False)
 
 LOGIN_URL = "admin:login"
+
 
 # The default cache is shared by gunicorn's workers and management commands
 # (files on local disk: no extra server needed). Pages are not kept in it.

@@ -80,7 +80,7 @@ class AkismetHandler(BaseHTTPRequestHandler):
         if mode == "garbage":
             return self._send(200, "<html><body>Something went wrong</body></html>", "text/html")
         if mode == "invalid":
-            return self._send(200, "invalid", headers={"X-akismet-debug-help": "Empty \"key\" value"})
+            return self._send(200, "invalid", headers={"X-akismet-debug-help": 'Empty "key" value'})
         if endpoint == "comment-check":
             return self._send(200, "true" if mode == "spam" else "false")
         if endpoint == "verify-key":

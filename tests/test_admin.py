@@ -53,9 +53,7 @@ def test_edit_form_shows_tags_as_names(author_client):
 
 
 def test_unknown_language_warns_the_author_on_save(author_client):
-    response = author_client.post(
-        "/admin/blog/post/add/", post_form(body="```klingon\nQapla'\n```\n"), follow=True
-    )
+    response = author_client.post("/admin/blog/post/add/", post_form(body="```klingon\nQapla'\n```\n"), follow=True)
     assert "Unknown language &#x27;klingon&#x27;" in response.content.decode()
     assert Post.objects.get().body_html  # saved anyway, as plain code
 

@@ -184,9 +184,7 @@ def test_send_comment_mail_command_reports_what_it_did(post, refusing_mail, sett
 def test_resend_from_the_admin_makes_a_given_up_mail_due(post, author_client):
     notification = outbox.queue(make_comment(post, spam_check="ham"))
     Notification.objects.filter(pk=notification.pk).update(gave_up=True, last_error="refused")
-    author_client.post(
-        "/admin/comments/notification/", {"action": "send_again", "_selected_action": [notification.pk]}
-    )
+    author_client.post("/admin/comments/notification/", {"action": "send_again", "_selected_action": [notification.pk]})
     assert send_comment_mail() == (1, 0)
 
 

@@ -82,8 +82,9 @@ def imported_modules(path):
 def test_escribe_imports_no_installed_apps_models():
     # Not ours, not django-axes': escribe/ asks the app registry (apps.get_model) when it must.
     offending = {
-        str(path.relative_to(REPO)): sorted(name for name in imported_modules(path) if name.endswith(".models")
-                                            and not name.startswith("django.db"))
+        str(path.relative_to(REPO)): sorted(
+            name for name in imported_modules(path) if name.endswith(".models") and not name.startswith("django.db")
+        )
         for path in sources("escribe")
     }
     assert {name: found for name, found in offending.items() if found} == {}

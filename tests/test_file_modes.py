@@ -40,9 +40,7 @@ def own_connections(django_db_blocker):
             handler.close_all()
 
 
-def test_a_new_sqlite_database_and_its_wal_files_are_readable_by_their_owner_only(
-    tmp_path, umask_022, own_connections
-):
+def test_a_new_sqlite_database_and_its_wal_files_are_readable_by_their_owner_only(tmp_path, umask_022, own_connections):
     path = tmp_path / "escribe.sqlite3"
     with own_connections(path).cursor() as cursor:
         cursor.execute("CREATE TABLE note (body TEXT)")
@@ -64,7 +62,10 @@ def test_make_creates_var_and_the_secret_key_for_their_owner_only(tmp_path, umas
         pytest.skip("make is not installed")
     subprocess.run(
         [make, "-s", "-f", str(settings.BASE_DIR / "Makefile"), "var/secret_key"],
-        cwd=tmp_path, check=True, capture_output=True, timeout=60,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     assert mode(tmp_path / "var") == 0o700
     assert mode(tmp_path / "var" / "secret_key") == 0o600

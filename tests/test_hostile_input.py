@@ -112,8 +112,9 @@ STORED = [
     pytest.param("body", "www.example.com is mine", "www.example.com is mine", id="body-bare-domain"),
     pytest.param("body", "&lt;script&gt; as text", "&lt;script&gt; as text", id="body-entities"),
     pytest.param("body", f"the date {RLO}follows", f"the date {RLO}follows", id="body-bidi-kept-in-its-paragraph"),
-    pytest.param("body", "Bcc: victim@example.com\r\nSubject: x", "Bcc: victim@example.com\r\nSubject: x",
-                 id="body-header-lines"),  # fmt: skip
+    pytest.param(
+        "body", "Bcc: victim@example.com\r\nSubject: x", "Bcc: victim@example.com\r\nSubject: x", id="body-header-lines"
+    ),  # fmt: skip
     pytest.param("body", "b" * 5000, "b" * 5000, id="body-exactly-5000"),
     pytest.param("body", "[" * 4000 + "*" * 1000, "[" * 4000 + "*" * 1000, id="body-markdown-bomb-is-plain-text"),
 ]
@@ -257,6 +258,7 @@ BODY_AS_FILE = multipart(
 def sent(data, content_type=URLENCODED, **extra):
     return {"data": data, "content_type": content_type, **extra}
 
+
 # (method, path, request keyword arguments, status, message a person reads)
 REQUESTS = [
     # Methods
@@ -266,8 +268,14 @@ REQUESTS = [
     pytest.param("PATCH", "/tag/python/", {}, 405, NOT_THIS_WAY, id="patch-on-a-tag-page"),
     pytest.param("PROPFIND", "/archive/", {}, 405, NOT_THIS_WAY, id="webdav-method"),
     pytest.param("TRACE", "/feeds/atom/", {}, 405, NOT_THIS_WAY, id="trace-on-a-feed"),
-    pytest.param("POST", "/post/no-such-post/comment/", sent(form_body(VALID_FIELDS)), 404, NOT_FOUND,
-                 id="comment-on-a-missing-post"),  # fmt: skip
+    pytest.param(
+        "POST",
+        "/post/no-such-post/comment/",
+        sent(form_body(VALID_FIELDS)),
+        404,
+        NOT_FOUND,
+        id="comment-on-a-missing-post",
+    ),  # fmt: skip
     # URLs
     pytest.param("GET", "/post/../../etc/passwd", {}, 404, NOT_FOUND, id="path-traversal"),
     pytest.param("GET", "/post/%2e%2e%2f%2e%2e%2fsettings.py/", {}, 404, NOT_FOUND, id="encoded-traversal"),
@@ -295,30 +303,46 @@ REQUESTS = [
     pytest.param("GET", "/search/?q=Target&page=abc", {}, 404, NOT_FOUND, id="search-page-not-a-number"),
     pytest.param("GET", f"/search/?q=Target&page={2**63}", {}, 404, NOT_FOUND, id="search-page-past-64-bits"),
     pytest.param("GET", "/search/?q=Target&page=-1", {}, 404, NOT_FOUND, id="search-page-negative"),
-    pytest.param("GET", "/search/?" + "&".join(f"f{n}=1" for n in range(1500)), {}, 400, BAD_REQUEST,
-                 id="search-thousands-of-parameters"),  # fmt: skip
+    pytest.param(
+        "GET",
+        "/search/?" + "&".join(f"f{n}=1" for n in range(1500)),
+        {},
+        400,
+        BAD_REQUEST,
+        id="search-thousands-of-parameters",
+    ),  # fmt: skip
     # Headers
     pytest.param("GET", "/", {"headers": {"Host": "evil.example"}}, 400, BAD_REQUEST, id="host-not-ours"),
     pytest.param("GET", "/", {"headers": {"Host": "a" * 10_000}}, 400, BAD_REQUEST, id="host-10kb"),
     pytest.param("GET", "/", {"headers": {"Host": "testserver:99x"}}, 400, BAD_REQUEST, id="host-bad-port"),
-    pytest.param("GET", "/", {"headers": {"Host": "testserver\r\nX-Injected: 1"}}, 400, BAD_REQUEST,
-                 id="host-header-injection"),  # fmt: skip
-    pytest.param("POST", SUBMIT, sent(form_body(VALID_FIELDS), headers={"Host": "evil.example"}), 400, BAD_REQUEST,
-                 id="comment-with-a-foreign-host"),  # fmt: skip
+    pytest.param(
+        "GET", "/", {"headers": {"Host": "testserver\r\nX-Injected: 1"}}, 400, BAD_REQUEST, id="host-header-injection"
+    ),  # fmt: skip
+    pytest.param(
+        "POST",
+        SUBMIT,
+        sent(form_body(VALID_FIELDS), headers={"Host": "evil.example"}),
+        400,
+        BAD_REQUEST,
+        id="comment-with-a-foreign-host",
+    ),  # fmt: skip
     # Bodies
     pytest.param("POST", SUBMIT, sent(JSON, "application/json"), 400, CHECK_COMMENT, id="json-body"),
     pytest.param("POST", SUBMIT, sent("author_name=Ada", "text/plain"), 400, CHECK_COMMENT, id="text-plain-body"),
     pytest.param("POST", SUBMIT, sent(""), 400, CHECK_COMMENT, id="empty-body"),
     pytest.param("POST", SUBMIT, sent("%%%&&&==="), 400, CHECK_COMMENT, id="garbled-urlencoding"),
     pytest.param("POST", SUBMIT, sent(form_body(VALID_FIELDS + MANY_FIELDS)), 400, BAD_REQUEST, id="2000-fields"),
-    pytest.param("POST", SUBMIT, sent(form_body(VALID_FIELDS) + "&pad=" + "x" * 3_000_000), 400, BAD_REQUEST,
-                 id="3mb-body"),  # fmt: skip
+    pytest.param(
+        "POST", SUBMIT, sent(form_body(VALID_FIELDS) + "&pad=" + "x" * 3_000_000), 400, BAD_REQUEST, id="3mb-body"
+    ),  # fmt: skip
     pytest.param("POST", SUBMIT, sent(UNTERMINATED, MULTIPART), 400, CHECK_COMMENT, id="multipart-unterminated"),
-    pytest.param("POST", SUBMIT, sent(NAME_ONLY, "multipart/form-data"), 400, BAD_REQUEST,
-                 id="multipart-without-boundary"),  # fmt: skip
+    pytest.param(
+        "POST", SUBMIT, sent(NAME_ONLY, "multipart/form-data"), 400, BAD_REQUEST, id="multipart-without-boundary"
+    ),  # fmt: skip
     pytest.param("POST", SUBMIT, sent(BODY_AS_FILE, MULTIPART), 400, CHECK_COMMENT, id="multipart-body-as-a-file"),
-    pytest.param("POST", SUBMIT, sent(LATIN1, f"{URLENCODED}; charset=iso-8859-1"), 400, BAD_REQUEST,
-                 id="latin1-form"),  # fmt: skip
+    pytest.param(
+        "POST", SUBMIT, sent(LATIN1, f"{URLENCODED}; charset=iso-8859-1"), 400, BAD_REQUEST, id="latin1-form"
+    ),  # fmt: skip
 ]
 
 

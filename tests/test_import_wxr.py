@@ -109,14 +109,21 @@ def wxr_text(items, version="1.2"):
 
 EVERYTHING = [
     item(
-        1, "Hello world", "hello-world", body=SHORTCODES, excerpt="<p>The <em>first</em> one.</p>",
+        1,
+        "Hello world",
+        "hello-world",
+        body=SHORTCODES,
+        excerpt="<p>The <em>first</em> one.</p>",
         categories='<category domain="category" nicename="python"><![CDATA[Python]]></category>'
         '<category domain="post_tag" nicename="python-2"><![CDATA[python]]></category>'
         '<category domain="post_tag" nicename="c"><![CDATA[C++]]></category>'
         '<category domain="post_tag" nicename="c-2"><![CDATA[C#]]></category>'
         '<category domain="category" nicename="uncategorized"><![CDATA[Uncategorized]]></category>',
-        comments=comment(11, "1", 20, "Later", "A reply.") + comment(10, "1", 10, "First", "<em>Great</em> &amp; true")
-        + comment(12, "0", 30, "Waiting") + comment(13, "spam", 40, "Spammer") + comment(14, "trash", 50, "Binned")
+        comments=comment(11, "1", 20, "Later", "A reply.")
+        + comment(10, "1", 10, "First", "<em>Great</em> &amp; true")
+        + comment(12, "0", 30, "Waiting")
+        + comment(13, "spam", 40, "Spammer")
+        + comment(14, "trash", 50, "Binned")
         + comment(15, "1", 60, "Blog", kind="pingback"),
     ),  # fmt: skip
     item(2, "Scheduled", "scheduled", status="future", when=SCHEDULED),
@@ -125,8 +132,13 @@ EVERYTHING = [
     item(5, "Private notes", "private-notes", status="private"),
     item(6, "Binned post", "binned-post", status="trash"),
     item(7, "About", "about", post_type="page"),
-    item(8, "cat.jpg", "cat", post_type="attachment",
-         extra=f"<wp:attachment_url>{SITE}/wp-content/uploads/cat.jpg</wp:attachment_url>"),  # fmt: skip
+    item(
+        8,
+        "cat.jpg",
+        "cat",
+        post_type="attachment",
+        extra=f"<wp:attachment_url>{SITE}/wp-content/uploads/cat.jpg</wp:attachment_url>",
+    ),  # fmt: skip
 ]
 
 
@@ -163,7 +175,10 @@ def test_posts_keep_title_slug_gmt_date_and_excerpt(author, export):
     run(export)
     post = Post.objects.get(slug="hello-world")
     assert (post.title, post.status, post.published_at, post.author) == (
-        "Hello world", Post.Status.PUBLISHED, PUBLISHED, author
+        "Hello world",
+        Post.Status.PUBLISHED,
+        PUBLISHED,
+        author,
     )
     assert "<em>first</em>" in post.summary_html
 
@@ -271,7 +286,9 @@ def test_comments_keep_author_email_url_ip_and_date_in_date_order(author, export
     assert (first.author_name, later.author_name) == ("First", "Later")
     assert first.pk < later.pk  # written in date order, though the file lists the later one first
     assert (first.author_email, first.author_url, first.ip_address) == (
-        "first@example.com", "https://first.example.com/", "192.0.2.10"
+        "first@example.com",
+        "https://first.example.com/",
+        "192.0.2.10",
     )
     assert first.created_at == PUBLISHED + timedelta(minutes=10)
     assert first.body == "Great & true"
@@ -509,9 +526,11 @@ def test_an_address_already_leading_to_another_post_is_never_taken_over(author, 
 
 
 def test_comment_addresses_the_form_would_refuse_are_left_out(author, tmp_path):
-    odd = comment(7, "1", 5, author="Odd").replace(
-        "https://odd.example.com/", "javascript:alert(1)"
-    ).replace("odd@example.com", "not an address")
+    odd = (
+        comment(7, "1", 5, author="Odd")
+        .replace("https://odd.example.com/", "javascript:alert(1)")
+        .replace("odd@example.com", "not an address")
+    )
     path = tmp_path / "export.xml"
     path.write_text(wxr_text([item(1, "Hello world", "hello-world", comments=odd)]))
     run(path)

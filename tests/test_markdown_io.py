@@ -320,7 +320,7 @@ GOOD = '---\ntitle: "Good"\ndate: 2020-01-01T00:00:00+00:00\n---\n\nFine.\n'
         ("2020-01-02-yaml.md", "---\ntitle: [unclosed\n---\n", r"2020-01-02-yaml\.md: not valid YAML"),
         ("hugo.md", '+++\ntitle = "no closing quote\n+++\n', r"hugo\.md: not valid TOML"),
         ("hugo.md", '+++\ntitle = "never closed"\n', r"hugo\.md: the TOML front matter .* never closed"),
-        ("2020-01-02-when.md", '---\ntitle: When\ndate: next Tuesday\n---\n', r"when\.md: line 3: 'date' is not"),
+        ("2020-01-02-when.md", "---\ntitle: When\ndate: next Tuesday\n---\n", r"when\.md: line 3: 'date' is not"),
         ("undated.md", '---\ntitle: "Undated"\n---\n', r"undated\.md: no date"),
         ("2020-01-02-long.md", f'---\ntitle: "{"x" * 1001}"\n---\n', r"long\.md: title: Ensure this value"),
         ("2020-01-02-tag.md", f'---\ntitle: "Tag"\ntags: [{"t" * 61}]\n---\n', r"tag\.md: the tag name 't+' is longer"),
@@ -356,7 +356,7 @@ def test_dry_run_reports_what_it_would_do_and_changes_nothing(tmp_path):
 
 def test_import_never_lowers_the_spam_counter(tmp_path):
     write(tmp_path, "blog.yaml", "tags: []\n")
-    write(tmp_path, DATED, GOOD.replace("---\n\n", 'slug: good\n---\n\n'))
+    write(tmp_path, DATED, GOOD.replace("---\n\n", "slug: good\n---\n\n"))
     write(tmp_path, "spam-report.yaml", "killed: 10\nsince_year: 2015\n")
     SpamReport.objects.update_or_create(pk=1, defaults={"killed": 500, "since_year": 2010})
     out, _ = run("import_markdown", str(tmp_path))

@@ -108,8 +108,11 @@ def test_delete_from_the_change_page_goes_through_moderation(author_client, post
 
 @pytest.mark.parametrize(
     ("button", "status", "event"),
-    [("approve", "approved", ["approved"]), ("spam", "spam", ["reported_spam", "reported"]),
-     ("ham", "approved", ["reported_ham", "reported"])],
+    [
+        ("approve", "approved", ["approved"]),
+        ("spam", "spam", ["reported_spam", "reported"]),
+        ("ham", "approved", ["reported_ham", "reported"]),
+    ],
 )
 def test_one_by_one_buttons_on_the_comment_page(author_client, post, use_akismet, button, status, event):
     use_akismet(HamClient(config=CONFIG))

@@ -260,6 +260,7 @@ def test_pages_are_written_through_a_rename(tmp_path, monkeypatch):
     (tmp_path / "gen").mkdir()
     renamed = []
     real_replace = os.replace
+
     def replace(source, target):
         renamed.append(Path(target).name)
         real_replace(source, target)

@@ -49,7 +49,7 @@ def test_sidebar_shows_visible_blurbs_tag_pile_and_featured(client, blog):
     assert "About Me" in html and "I write <em>code</em>." in html
     assert "Hidden" not in html
     assert "Pile o&#x27;Tags" in html or "Pile o'Tags" in html
-    stuff = html[html.index("Stuff I Use"):]
+    stuff = html[html.index("Stuff I Use") :]
     assert "Python" in stuff and "SQLite" not in stuff
 
 

@@ -109,9 +109,7 @@ def test_only_a_read_follows_a_redirect(client):
 # --- WordPress's addresses ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "old", ["/2010/05/03/hello-world/", "/2010/05/hello-world/", "/hello-world/", "/archives/12/"]
-)
+@pytest.mark.parametrize("old", ["/2010/05/03/hello-world/", "/2010/05/hello-world/", "/hello-world/", "/archives/12/"])
 def test_each_old_wordpress_path_answers_301_to_the_post(client, old):
     post = make_post(slug="hello-world")
     Redirect.objects.record(old, post=post)

@@ -132,8 +132,7 @@ def rows(stack, marker):
 
 def commentable_slug(stack):
     return stack.shell(
-        "from blog.models import Post\n"
-        "print(Post.objects.published().filter(comments_enabled=True).first().slug)"
+        "from blog.models import Post\nprint(Post.objects.published().filter(comments_enabled=True).first().slug)"
     ).strip()
 
 
@@ -145,9 +144,7 @@ def address(number):
 @contextmanager
 def client_from(stack, local_address="127.0.0.1", timeout=30):
     transport = httpx.HTTPTransport(verify=stack.tls_context(), local_address=local_address)
-    with httpx.Client(
-        transport=transport, base_url=f"https://127.0.0.1:{stack.https_port}", timeout=timeout
-    ) as client:
+    with httpx.Client(transport=transport, base_url=f"https://127.0.0.1:{stack.https_port}", timeout=timeout) as client:
         yield client
 
 
@@ -158,13 +155,19 @@ def request(stack, client, method, path, **kwargs):
 
 def post_comment(stack, slug, body, number, timeout=30):
     """One commenter's POST through nginx from their own address: (status, seconds)."""
-    form = {"author_name": f"Commenter {number}", "author_email": "c@example.com", "author_url": "",
-            "body": body, "homepage": ""}
+    form = {
+        "author_name": f"Commenter {number}",
+        "author_email": "c@example.com",
+        "author_url": "",
+        "body": body,
+        "homepage": "",
+    }
     started = time.monotonic()
     try:
         with client_from(stack, address(number), timeout) as client:
-            response = request(stack, client, "POST", f"/post/{slug}/comment/", data=form,
-                               headers={"Origin": stack.origin})
+            response = request(
+                stack, client, "POST", f"/post/{slug}/comment/", data=form, headers={"Origin": stack.origin}
+            )
             status = response.status_code
     except httpx.HTTPError:
         status = None  # no answer: not acknowledged
@@ -255,10 +258,12 @@ def test_a_thousand_commenters_and_sixteen_readers_lose_nothing(stack, services,
     backing_up.join(60)
 
     statuses = Counter(status for _, status, _ in results)
-    print(f"\nload: {LOAD_COMMENTS} comments in {elapsed:.1f} s = {statuses[302] / elapsed:.1f} comments/s; "
-          f"{reads.total()} reads = {reads.total() / elapsed:.1f} reads/s; "
-          f"answers {dict(statuses)}, reads {dict(reads)}; "
-          f"slowest POST {max(s for _, _, s in results):.2f} s")
+    print(
+        f"\nload: {LOAD_COMMENTS} comments in {elapsed:.1f} s = {statuses[302] / elapsed:.1f} comments/s; "
+        f"{reads.total()} reads = {reads.total() / elapsed:.1f} reads/s; "
+        f"answers {dict(statuses)}, reads {dict(reads)}; "
+        f"slowest POST {max(s for _, _, s in results):.2f} s"
+    )
     assert statuses[302] == LOAD_COMMENTS, f"not every comment was acknowledged within {PART_LIMIT} s: {statuses}"
     assert set(reads) == {200}, f"readers got {dict(reads)}"
     stored = rows(stack, marker)
@@ -266,8 +271,10 @@ def test_a_thousand_commenters_and_sixteen_readers_lose_nothing(stack, services,
     assert acked <= set(stored), f"{len(acked - set(stored))} acknowledged comments are missing"
     assert "database is locked" not in gunicorn_log(stack)
     restored = restore_into_a_fresh_folder(stack, backup["out"], tmp_path / "fresh", marker)
-    print(f"backup during the load: {len(restored)} of the comments, "
-          f"{backup['acked_before']}-{backup['acked_after']} acknowledged while it ran")
+    print(
+        f"backup during the load: {len(restored)} of the comments, "
+        f"{backup['acked_before']}-{backup['acked_after']} acknowledged while it ran"
+    )
     # A consistent snapshot: everything acknowledged before it began, nothing that was never stored.
     assert backup["acked_before"] <= len(restored) <= backup["acked_after"] + LOAD_POSTERS
     assert set(restored) <= set(stored)
@@ -277,21 +284,33 @@ def restore_into_a_fresh_folder(stack, backup_out, folder, marker):
     """`manage.py restore` of the backup into a new install; integrity checked; the marked comments it holds."""
     path = backup_out.split("Backed up the database to ", 1)[1].split(" (", 1)[0]
     folder.mkdir()
-    fresh = {**stack.env, "ESCRIBE_DB_PATH": str(folder / "db.sqlite3"), "ESCRIBE_PAGES_DIR": str(folder / "pages"),
-             "ESCRIBE_CACHE_DIR": str(folder / "cache"), "ESCRIBE_BACKUP_DIR": str(folder / "backups")}
+    fresh = {
+        **stack.env,
+        "ESCRIBE_DB_PATH": str(folder / "db.sqlite3"),
+        "ESCRIBE_PAGES_DIR": str(folder / "pages"),
+        "ESCRIBE_CACHE_DIR": str(folder / "cache"),
+        "ESCRIBE_BACKUP_DIR": str(folder / "backups"),
+    }
     if stack.env.get("ESCRIBE_DATABASE_URL"):
         fresh["ESCRIBE_DATABASE_URL"] = fresh_database(stack.env["ESCRIBE_DATABASE_URL"])
     try:
         run_manage(fresh, "restore", path, "--yes")
-        out = run_manage(fresh, "shell", "-v", "0", "-c", (
-            "import json\n"
-            "from django.db import connection\n"
-            "from comments.models import Comment\n"
-            "ok = connection.cursor().execute('PRAGMA integrity_check').fetchone()[0] "
-            "if connection.vendor == 'sqlite' else 'ok'\n"
-            f"bodies = Comment.objects.filter(body__contains={marker!r}).values_list('body', flat=True)\n"
-            "print(json.dumps([ok, list(bodies)]))"
-        )).stdout
+        out = run_manage(
+            fresh,
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            (
+                "import json\n"
+                "from django.db import connection\n"
+                "from comments.models import Comment\n"
+                "ok = connection.cursor().execute('PRAGMA integrity_check').fetchone()[0] "
+                "if connection.vendor == 'sqlite' else 'ok'\n"
+                f"bodies = Comment.objects.filter(body__contains={marker!r}).values_list('body', flat=True)\n"
+                "print(json.dumps([ok, list(bodies)]))"
+            ),
+        ).stdout
     finally:
         drop_database(type("Install", (), {"env": fresh})())
     integrity, bodies = json.loads(out.strip().splitlines()[-1])
@@ -304,13 +323,22 @@ def test_simultaneous_posts_from_one_address_hold_the_limits_exactly(stack):
     """Straight to gunicorn's socket (as nginx would send them), past nginx's own per-address limit."""
     slug = commentable_slug(stack)
     marker = f"limits-{uuid.uuid4().hex[:8]}"
+
     def send(body, sender):
         transport = httpx.HTTPTransport(uds=str(stack.socket))
         with httpx.Client(transport=transport, base_url="http://gunicorn", timeout=30) as client:
-            form = {"author_name": "Flood", "author_email": "f@example.com", "author_url": "", "body": body,
-                    "homepage": ""}
-            headers = {"Host": f"{stack.host}:{stack.https_port}", "X-Forwarded-For": sender,
-                       "X-Forwarded-Proto": "https"}
+            form = {
+                "author_name": "Flood",
+                "author_email": "f@example.com",
+                "author_url": "",
+                "body": body,
+                "homepage": "",
+            }
+            headers = {
+                "Host": f"{stack.host}:{stack.https_port}",
+                "X-Forwarded-For": sender,
+                "X-Forwarded-Proto": "https",
+            }
             return client.post(f"/post/{slug}/comment/", data=form, headers=headers).status_code
 
     with ThreadPoolExecutor(50) as pool:
@@ -403,8 +431,11 @@ def test_workers_killed_mid_post_lose_nothing_acknowledged(stack, services):
     pending, mailed = told.strip().splitlines()[-1].split()
     assert int(pending) == len(stored) and mailed == pending
     if "ESCRIBE_DATABASE_URL" not in stack.env or not stack.env["ESCRIBE_DATABASE_URL"]:
-        integrity = shell(stack, "from django.db import connection\n"
-                                 "print(connection.cursor().execute('PRAGMA integrity_check').fetchone()[0])")
+        integrity = shell(
+            stack,
+            "from django.db import connection\n"
+            "print(connection.cursor().execute('PRAGMA integrity_check').fetchone()[0])",
+        )
         assert integrity.strip().splitlines()[-1] == "ok"
 
 
@@ -422,9 +453,12 @@ def test_a_stalled_or_dead_mail_server_never_delays_a_comment(stack, services):
 
     failing = "0"
     for _ in range(2 * (EMAIL_TIMEOUT + 10)):  # the workers' sender threads try, time out, and record it
-        failing = shell(stack, "from comments.models import Notification\n"
-                               "print(Notification.objects.failing()"
-                               f".filter(comment__body__contains={marker!r}).count())")
+        failing = shell(
+            stack,
+            "from comments.models import Notification\n"
+            "print(Notification.objects.failing()"
+            f".filter(comment__body__contains={marker!r}).count())",
+        )
         if failing.strip().splitlines()[-1] != "0":
             break
         time.sleep(0.5)
@@ -442,8 +476,11 @@ def test_a_stalled_or_dead_mail_server_never_delays_a_comment(stack, services):
         out = command(stack, "send_comment_mail")
         if "; 0 still to send" in out:
             break
-    left = shell(stack, "from comments.models import Notification\n"
-                        f"print(Notification.objects.filter(comment__body__contains={marker!r}, sent_at=None).count())")
+    left = shell(
+        stack,
+        "from comments.models import Notification\n"
+        f"print(Notification.objects.filter(comment__body__contains={marker!r}, sent_at=None).count())",
+    )
     assert left.strip().splitlines()[-1] == "0"
     assert services.stats()["messages"] - before >= 1
 
@@ -454,12 +491,18 @@ def test_a_database_that_cannot_write_refuses_comments_politely_and_keeps_servin
     with database_that_cannot_write(stack):
         status, _ = post_comment(stack, slug, f"{marker} one", 5000)
         with client_from(stack, address(5001)) as client:
-            form = {"author_name": "Full", "author_email": "f@example.com", "author_url": "",
-                    "body": f"{marker} two", "homepage": ""}
-            page = request(stack, client, "POST", f"/post/{slug}/comment/", data=form,
-                           headers={"Origin": stack.origin})
-            readers = [request(stack, client, "GET", path).status_code
-                       for path in ("/", f"/post/{slug}/", "/tags/", "/archive/", "/feeds/rss/")]
+            form = {
+                "author_name": "Full",
+                "author_email": "f@example.com",
+                "author_url": "",
+                "body": f"{marker} two",
+                "homepage": "",
+            }
+            page = request(stack, client, "POST", f"/post/{slug}/comment/", data=form, headers={"Origin": stack.origin})
+            readers = [
+                request(stack, client, "GET", path).status_code
+                for path in ("/", f"/post/{slug}/", "/tags/", "/archive/", "/feeds/rss/")
+            ]
     assert status == 503 and page.status_code == 503
     assert "nothing was kept" in page.text and f"{marker} two" in page.text
     assert readers == [200] * 5
@@ -489,11 +532,15 @@ def database_that_cannot_write(stack):
     with psycopg.connect(url, autocommit=True) as connection:
         name = connection.info.dbname
         connection.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
-        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
         try:
             yield
         finally:
             connection.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
-            connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                               "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+            connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )

@@ -46,8 +46,7 @@ stack_test = pytest.mark.stack
 def commentable_slug(stack):
     """The slug of a public post that takes comments."""
     return stack.shell(
-        "from blog.models import Post\n"
-        "print(Post.objects.published().filter(comments_enabled=True).first().slug)"
+        "from blog.models import Post\nprint(Post.objects.published().filter(comments_enabled=True).first().slug)"
     ).strip()
 
 
@@ -209,8 +208,7 @@ def test_comment_is_stored_with_the_address_nginx_saw(stack):
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/post/{slug}/comment/received/")
     stored = stack.shell(
-        "from comments.models import Comment\n"
-        f"print(Comment.objects.get(body={body!r}).ip_address)"
+        f"from comments.models import Comment\nprint(Comment.objects.get(body={body!r}).ip_address)"
     ).strip()
     assert stored == "127.0.0.1"
 
@@ -241,9 +239,7 @@ def test_comment_posts_are_rate_limited_by_nginx(stack):
 @stack_test
 def test_oversized_comment_is_refused_by_nginx(stack):
     slug = commentable_slug(stack)
-    response = stack.post(
-        f"/post/{slug}/comment/", data=comment_form("x" * 100_000), headers={"Origin": stack.origin}
-    )
+    response = stack.post(f"/post/{slug}/comment/", data=comment_form("x" * 100_000), headers={"Origin": stack.origin})
     assert response.status_code == 413
     assert "nginx" in response.text
     assert_security_headers(response, stack)
@@ -659,7 +655,10 @@ def test_renderer_names_missing_and_unknown_placeholders():
     assignments = [f"--set={name}={value}" for name, value in values.items()]
     result = subprocess.run(
         [sys.executable, "deploy/render.py", "deploy/nginx/escribe.conf", *assignments],
-        cwd=REPO, capture_output=True, text=True, timeout=30,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 1
     assert result.stdout == ""
@@ -688,11 +687,20 @@ def test_site_fits_debians_stock_nginx_conf(tmp_path):
     any_response = tmp_path / "security-headers.conf"
     any_response.write_text(run_manage(production_env(tmp_path, 443), "page_headers", "--any-response").stdout)
     site = tmp_path / "escribe.conf"
-    site.write_text(render.render_file(REPO / "deploy/nginx/escribe.conf", **{
-        **NGINX_VALUES, "PAGES_DIR": tmp_path / "pages", "PAGE_HEADERS": headers, "SECURITY_HEADERS": any_response,
-        "SSL_CERT": cert, "SSL_KEY": key,
-        "ACCESS_LOG": tmp_path / "escribe.access.log",
-    }))
+    site.write_text(
+        render.render_file(
+            REPO / "deploy/nginx/escribe.conf",
+            **{
+                **NGINX_VALUES,
+                "PAGES_DIR": tmp_path / "pages",
+                "PAGE_HEADERS": headers,
+                "SECURITY_HEADERS": any_response,
+                "SSL_CERT": cert,
+                "SSL_KEY": key,
+                "ACCESS_LOG": tmp_path / "escribe.access.log",
+            },
+        )
+    )
     conf = stock.read_text().replace("include /etc/nginx/sites-enabled/*;", f"include {site};")
     # Only the files nginx -t would open change place.
     conf = re.sub(r"(?m)^pid .*$", f"pid {tmp_path / 'nginx.pid'};", conf)
@@ -700,14 +708,23 @@ def test_site_fits_debians_stock_nginx_conf(tmp_path):
     (tmp_path / "nginx.conf").write_text(conf)
     result = subprocess.run(
         [nginx, "-t", "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 0, result.stderr
     assert "warn" not in result.stderr
 
 
-UNITS = ["escribe.service", "escribe-recheck.service", "escribe-recheck.timer",
-         "escribe-purge-spam.service", "escribe-purge-spam.timer", "escribe-backup.service", "escribe-backup.timer"]
+UNITS = [
+    "escribe.service",
+    "escribe-recheck.service",
+    "escribe-recheck.timer",
+    "escribe-purge-spam.service",
+    "escribe-purge-spam.timer",
+    "escribe-backup.service",
+    "escribe-backup.timer",
+]
 
 
 def test_systemd_units_verify(tmp_path):
@@ -721,7 +738,9 @@ def test_systemd_units_verify(tmp_path):
         (tmp_path / unit).write_text(render.render_file(template, **values))
     result = subprocess.run(
         [analyze, "verify", *(str(tmp_path / unit) for unit in UNITS)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     # verify only warns about unknown keys: any output is a finding.
     assert (result.returncode, result.stdout + result.stderr) == (0, "")

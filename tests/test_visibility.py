@@ -19,7 +19,7 @@ def public_places(post, tag):
         ("/", post.title),
         ("/search/?q=Zanzibar", f'href="{post.get_absolute_url()}"'),  # the title is shown with its hit marked
         (tag.get_absolute_url(), post.title),
-        ("/tags/", f"{tag.name}</a> <span class=\"count\">(1)</span>"),
+        ("/tags/", f'{tag.name}</a> <span class="count">(1)</span>'),
         ("/archive/", f"/archive/{month.year}/{month.month}/"),
         (f"/archive/{month.year}/", post.title),
         (f"/archive/{month.year}/{month.month}/", post.title),

@@ -25,10 +25,10 @@ LANGUAGES = [
         "    return render(request, 'x.html', {'posts': posts})\n",
     ),
     ("sql", "SELECT id, title FROM blog_post\nWHERE status = 'published'\nORDER BY published_at DESC LIMIT 10;\n"),
-    ("bash", "set -euo pipefail\nfor f in *.md; do\n  wc -w \"$f\"\ndone\n"),
+    ("bash", 'set -euo pipefail\nfor f in *.md; do\n  wc -w "$f"\ndone\n'),
     ("nginx", "location /static/ {\n    alias /srv/escribe/var/static/;\n    expires max;\n}\n"),
     ("javascript", "document.querySelectorAll('pre').forEach((el) => {\n  el.tabIndex = 0;\n});\n"),
-    ("go", "func main() {\n\tfmt.Println(\"hello\")\n}\n"),
+    ("go", 'func main() {\n\tfmt.Println("hello")\n}\n'),
 ]
 WORDS = (
     "the quick brown fox jumps over a lazy dog while programmers ship small careful changes to servers "
@@ -36,6 +36,8 @@ WORDS = (
 ).split()
 BODY_VARIANTS = 40
 BATCH = 5000
+
+
 class Command(BaseCommand):
     help = "Generate N posts with code blocks and tags, spread over the past years (for benchmarks)."
 
