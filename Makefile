@@ -32,6 +32,7 @@ run: $(STAMP) var/secret_key
 
 test: $(DEV_STAMP) $(NODE_STAMP) var/secret_key
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 # The suite on a throwaway PostgreSQL cluster, started and deleted around the
