@@ -12,7 +12,7 @@ from them keep their spelling; all of these are understood:
     ```go {linenos=table,hl_lines=[2,"4-5"]}     Hugo's attribute block: the same options
 
 Any other option is reported as a warning and never shown as the caption.
-Pure string work: blog/rendering.py turns the result into HTML.
+Pure string work: blog/rendering/highlight.py turns the result into HTML.
 """
 
 import re

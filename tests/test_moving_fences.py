@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from blog.rendering import render_markdown
+from blog.rendering import render
 from moving.fences import fence_for
 from moving.markdown.code_blocks import convert_code_blocks
 from moving.wordpress.markup import convert
@@ -36,7 +36,7 @@ def _shown_code(rendered):
 def test_code_in_the_fence_renders_exactly_as_written(code):
     fence = fence_for(code)
     # Python-Markdown turns tabs into spaces everywhere, code included.
-    assert _shown_code(render_markdown(f"{fence}\n{code}{fence}\n\nAfter.")) == code.expandtabs(4)
+    assert _shown_code(render(f"{fence}\n{code}{fence}\n\nAfter.").html) == code.expandtabs(4)
 
 
 def test_wordpress_code_shortcodes_use_it():

@@ -4,7 +4,7 @@ import time
 import markdown
 import pytest
 
-from blog.rendering import render, render_markdown
+from blog.rendering import render
 
 CASES = [
     # (name, markdown, fragments that must appear, fragments that must not)
@@ -70,7 +70,7 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "source", "present", "absent"), CASES, ids=[c[0] for c in CASES])
 def test_rendering(name, source, present, absent):
-    html = render_markdown(source, id_prefix="p")
+    html = render(source, id_prefix="p").html
     for fragment in present:
         assert fragment in html, f"{name}: {fragment!r} missing from {html!r}"
     for fragment in absent:
@@ -78,7 +78,7 @@ def test_rendering(name, source, present, absent):
 
 
 def test_a_file_name_that_looks_like_markup_names_its_code_block_as_text():
-    html = render_markdown('```python "><b>x.py\npass\n```\n')
+    html = render('```python "><b>x.py\npass\n```\n').html
     assert 'aria-label="&quot;&gt;&lt;b&gt;x.py"' in html
     assert "<b>" not in html
 
@@ -99,20 +99,20 @@ def test_unclosed_fence_is_reported():
 
 
 def test_ids_differ_between_posts_on_one_page():
-    first = render_markdown("## Intro\n\nA[^1]\n\n[^1]: n", id_prefix="first")
-    second = render_markdown("## Intro\n\nA[^1]\n\n[^1]: n", id_prefix="second")
+    first = render("## Intro\n\nA[^1]\n\n[^1]: n", id_prefix="first").html
+    second = render("## Intro\n\nA[^1]\n\n[^1]: n", id_prefix="second").html
     assert 'id="first-intro"' in first and 'id="second-intro"' in second
     assert 'id="first-fn:1"' in first and 'id="second-fn:1"' in second
 
 
 def test_code_inside_fence_is_not_treated_as_markdown():
-    html = render_markdown("```\n# not a heading\n[^1]\n```\n")
+    html = render("```\n# not a heading\n[^1]\n```\n").html
     assert "<h1" not in html
     assert "# not a heading" in html
 
 
 def test_empty_source_renders_empty():
-    assert render_markdown("") == ""
+    assert render("").html == ""
 
 
 class TestPathologicalMarkdownIsCapped:
