@@ -1,4 +1,4 @@
-"""README's Layout section matches the tree: what it names exists, and every app module is named.
+"""The Layout section (docs/LAYOUT.md) matches the tree: what it names exists, and every app module is named.
 
 How a name in the section is read:
 
@@ -16,8 +16,8 @@ How a name in the section is read:
 
 Every Python module of the apps must be named, except `__init__.py` and
 `apps.py` (every app and package has them, they say nothing), `migrations/`
-(Django's numbered history) and `management/commands/` (README's Commands
-section lists the commands). Every model of an app must be named too.
+(Django's numbered history) and `management/commands/` (docs/CONFIGURATION.md's
+Commands section lists the commands). Every model of an app must be named too.
 """
 
 import re
@@ -81,7 +81,7 @@ def app_modules(app):
         yield path.relative_to(REPO).as_posix()
 
 
-PARAGRAPHS = layout_paragraphs((REPO / "README.md").read_text())
+PARAGRAPHS = layout_paragraphs((REPO / "docs" / "LAYOUT.md").read_text())
 
 
 def test_every_folder_and_path_named_exists():
@@ -90,7 +90,7 @@ def test_every_folder_and_path_named_exists():
         for path, token in named_paths(folder, body):
             if not (REPO / path).exists():
                 missing.append(f"{folder} names {path} ({token!r}), which does not exist")
-    assert not missing, "README's Layout names what is not in the tree:\n" + "\n".join(missing)
+    assert not missing, "docs/LAYOUT.md names what is not in the tree:\n" + "\n".join(missing)
 
 
 def test_every_model_named_exists():
@@ -102,7 +102,7 @@ def test_every_model_named_exists():
             for name in model_list(PARAGRAPHS[app + "/"])
             if name not in models
         ]
-    assert not stale, "README's Layout names models that are gone:\n" + "\n".join(stale)
+    assert not stale, "docs/LAYOUT.md names models that are gone:\n" + "\n".join(stale)
 
 
 def test_every_app_module_and_model_is_named():
@@ -115,4 +115,4 @@ def test_every_app_module_and_model_is_named():
             named.add(f"{app}/models.py")
         unnamed += [f"module {path}" for path in app_modules(app) if path not in named]
         unnamed += [f"model {app}.{name}" for name in models if not re.search(rf"\b{name}\b", body)]
-    assert not unnamed, "README's Layout does not name:\n" + "\n".join(sorted(set(unnamed)))
+    assert not unnamed, "docs/LAYOUT.md does not name:\n" + "\n".join(sorted(set(unnamed)))
