@@ -1,7 +1,7 @@
 """E-Scribe settings: one module, configured from the environment (ESCRIBE_*).
 
-Every name read here is listed, with its default, in the README's
-configuration table. Defaults are safe for development; production sets
+Every name read here is listed, with its default, in the
+configuration table of docs/CONFIGURATION.md. Defaults are safe for development; production sets
 ESCRIBE_SECRET_KEY (or a key file) and ESCRIBE_ALLOWED_HOSTS.
 """
 
@@ -314,7 +314,7 @@ PERSONAL_DATA_DAYS = env_int("ESCRIBE_PERSONAL_DATA_DAYS", 90)
 # the one escribe.client_ip decides (what nginx saw), never a header the
 # client chose. nginx's limit_req on /admin/login/ (deploy/nginx) keeps a
 # flood from reaching gunicorn at all; it cannot tell accounts apart.
-# The author unlocks with `manage.py axes_reset` (README, docs/DEPLOY.md).
+# The author unlocks with `manage.py axes_reset` (docs/CONFIGURATION.md, docs/DEPLOY.md).
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out login before any password is checked.
     "axes.backends.AxesStandaloneBackend",
