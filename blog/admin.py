@@ -273,6 +273,8 @@ class BlurbAdmin(ShowsRenderWarnings, admin.ModelAdmin):
     list_display = ["title", "position", "visible"]
     list_editable = ["position", "visible"]
     ordering = ["position", "id"]
+    # Named: the body comes from MarkdownDocument, so the model lists it before the title.
+    fields = ["title", "body", "position", "visible"]
 
 
 @admin.register(Page)

@@ -2,10 +2,7 @@ from django.core.management.base import BaseCommand
 
 from blog import search
 from blog.changes import content_changed
-from blog.models import POST_RENDERED_FIELDS, Blurb, Page, Post
-
-# Each model's render() sets these; a post's reading time, description and lead image come from its HTML.
-RENDERED_FIELDS = {Post: POST_RENDERED_FIELDS, Page: ["body_html"], Blurb: ["body_html"]}
+from blog.models import Blurb, Page, Post
 
 
 class Command(BaseCommand):
@@ -16,7 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, **options):
         changed = 0
-        for model, fields in RENDERED_FIELDS.items():
+        for model in (Post, Page, Blurb):
+            # What render() sets; a post's reading time, description and lead image come from its HTML.
+            fields = model.rendered_fields
             for obj in model.objects.iterator():
                 before = [getattr(obj, field) for field in fields]
                 warnings = obj.render()
