@@ -140,7 +140,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: it keeps a page as a file only as the reader gets it, after
     # every other middleware has had its say (cookies, Vary, Cache-Control).
-    "escribe.pages.PageFileMiddleware",
+    "escribe.page_middleware.PageFileMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "escribe.security.ContentSecurityPolicyMiddleware",
     "escribe.errors.MethodNotAllowedPageMiddleware",
@@ -179,7 +179,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
-                "escribe.pages.generation_context",
+                "escribe.page_middleware.generation_context",
             ],
         },
     },
