@@ -18,27 +18,30 @@ worker (watch()) switches it then, so nothing but the site needs to run.
 A page is written only into the generation that was current when its request
 began, and only while that generation is still current and fresh: a page
 rendered from data older than a switch can never become reachable.
+
+This module owns the generations; escribe/page_files.py names and writes one
+page's file, escribe/page_middleware.py decides which requests are kept.
 """
 
 import fcntl
-import gzip
 import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
 from django.db import close_old_connections, transaction
-from django.utils.cache import patch_cache_control
+
+# Re-exported: callers that write into a generation find the file rules here too.
+from escribe.page_files import EXTENSIONS as EXTENSIONS
+from escribe.page_files import file_for as file_for
+from escribe.page_files import write_file as write_file
 
 logger = logging.getLogger(__name__)
 
@@ -47,21 +50,6 @@ GENERATIONS = "generations"
 LOCK = ".lock"
 # Generations set aside by a switch, deleted outside the lock.
 TRASH = ".trash-"
-# What a file's extension says to nginx (its `types` block in deploy/nginx
-# lists the same pairs); other content types are never written.
-EXTENSIONS = {
-    "text/html": "html",
-    "application/atom+xml": "atom",
-    "application/rss+xml": "rss",
-    "application/xml": "xml",
-    "text/plain": "txt",
-    "text/markdown": "md",
-}
-# A path segment that is a plain name: no dot files, no "..", nothing to escape.
-_SEGMENT = re.compile(r"^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}$")
-MAX_PATH = 1000
-# gzip's default: level 9 took 40% longer on a front page for a file 0.5% smaller.
-GZIP_LEVEL = 6
 # The expiry watcher looks this often at least (a post may be scheduled meanwhile).
 WATCH_INTERVAL = 1.0
 # Settings from the environment that reach the pages' HTML (addresses in
@@ -295,163 +283,3 @@ def _write_until(name, moment):
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(repr(moment))
     os.replace(temporary, path)
-
-
-def file_for(path, content_type):
-    """The file (relative to a generation) that keeps the page at URL path `path`, or None if it may not be kept.
-
-    "/" -> index.html, "/post/x/" -> post/x/index.html, "/feeds/atom/" ->
-    feeds/atom/index.atom, "/robots.txt" -> robots.txt. Only plain names make
-    it: nothing that could leave the folder, hide as a dot file or collide
-    with a folder URL's index file.
-    """
-    extension = EXTENSIONS.get(content_type.split(";")[0].strip().lower())
-    if extension is None or not path.startswith("/") or len(path) > MAX_PATH:
-        return None
-    segments = path[1:].split("/")
-    if path.endswith("/"):
-        segments, name = segments[:-1], f"index.{extension}"
-    else:
-        name = segments.pop()
-        if not name.endswith(f".{extension}") or name.startswith("index."):
-            return None
-    if not all(_SEGMENT.match(segment) for segment in (*segments, name)):
-        return None
-    return PurePosixPath(*segments, name)
-
-
-def write_file(folder, relative, body):
-    """Write body (and a gzip twin for nginx's gzip_static) at folder/relative, atomically."""
-    folder = Path(folder)
-    target = folder / relative
-    if folder.resolve() not in target.resolve().parents:
-        raise ValueError(f"{relative} leaves {folder}")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} is gone")  # a generation deleted meanwhile: never recreate it
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # The twin first: a reader may briefly get the new .gz with the old page,
-    # both valid for this generation, but never a page without its twin's content.
-    _write_atomically(target.with_name(f"{target.name}.gz"), gzip.compress(body, GZIP_LEVEL, mtime=0))
-    _write_atomically(target, body)
-
-
-def _write_atomically(target, data):
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(temporary, "wb") as out:
-            out.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def site_origin():
-    """(scheme, host) of settings.SITE_URL: the only origin whose pages are kept."""
-    parts = urlsplit(settings.SITE_URL)
-    return parts.scheme, parts.netloc.lower()
-
-
-def shared_request(request):
-    """Whether this request's answer is the same for every reader: an anonymous GET without a query string."""
-    if request.method != "GET" or request.META.get("QUERY_STRING"):
-        return False
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES and "HTTP_AUTHORIZATION" not in request.META
-
-
-def own_origin(request):
-    """Whether the request names the site's own scheme, host and port (settings.SITE_URL): only such pages are kept.
-
-    Links in feeds and the sitemap are built from the request's host; a page
-    asked for under another name or port must not be served to everyone.
-    """
-    try:
-        host = request.get_host()
-    except DisallowedHost:
-        return False
-    return (request.scheme, host) == site_origin()
-
-
-def response_may_be_kept(response):
-    """Whether a response may be shared by every reader: a plain 200 that sets nothing per visitor."""
-    if response.status_code != 200 or response.streaming or response.cookies:
-        return False
-    if "cookie" in response.get("Vary", "").lower() or response.has_header("Content-Encoding"):
-        return False
-    cache_control = response.get("Cache-Control", "").lower()
-    return not any(word in cache_control for word in ("private", "no-store", "no-cache"))
-
-
-class PageFileMiddleware:
-    """Writes anonymous readers' pages into the current generation of page files, for nginx to serve.
-
-    The outermost middleware, so it sees the response as it leaves Django,
-    cookies and Vary included.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        shared = shared_request(request)
-        generation = _generation_to_write() if shared and enabled() and own_origin(request) else None
-        # Templates may cache what every page of this generation shows (the sidebar) under its name.
-        request.page_generation = generation.name if generation is not None else None
-        response = self.get_response(request)
-        if not (shared and response_may_be_kept(response)):
-            return response
-        if not response.has_header("Cache-Control"):
-            # Browsers revalidate (cheaply, with ETag or Last-Modified); nginx
-            # puts the same header on the file (settings.PAGE_CACHE_CONTROL).
-            patch_cache_control(response, **_cache_control_directives())
-        if generation is not None:
-            relative = file_for(request.path, response.get("Content-Type", ""))
-            if relative is not None:
-                _keep(generation, relative, response.content)
-        return response
-
-
-def generation_context(request):
-    """Template context: `page_generation`, the name of the generation this page goes into, or None.
-
-    What every page of one generation shows alike (the sidebar) may be cached
-    under that name: a change starts a new generation, so a new name.
-    """
-    return {"page_generation": getattr(request, "page_generation", None)}
-
-
-def _generation_to_write():
-    """The generation this request's page may go into; noted before the page reads anything."""
-    try:
-        generation = current()
-        # The first page ever, or a scheduled post's time passed before the
-        # watcher noticed: start the next generation before reading anything.
-        if generation is None:
-            invalidate()
-        elif not generation.fresh():
-            expire_if_due()
-        return current()
-    except Exception:
-        # A full disk, a folder set up wrong, the database away while asking
-        # when the next post is due: readers still get their page, not as a file.
-        logger.exception("Page files are off for this request")
-        return None
-
-
-def _keep(generation, relative, body):
-    latest = current()
-    if latest is None or latest.name != generation.name or not latest.fresh():
-        return  # stale since the request began: nobody may be served this
-    try:
-        write_file(generation.path, relative, body)
-    except OSError as error:
-        # A full disk or a generation deleted meanwhile: the page was served; keeping it is optional.
-        logger.warning("Could not keep %s as a file: %s", relative, error)
-
-
-def _cache_control_directives():
-    directives = {}
-    for part in settings.PAGE_CACHE_CONTROL.split(","):
-        name, _, value = part.strip().partition("=")
-        directives[name.replace("-", "_")] = value or True
-    return directives

@@ -32,23 +32,21 @@ def env_bool(name, default=False):
 
 
 def env_int(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    return _env_number(name, default, int, "a whole number")
 
 
 def env_float(name, default):
+    return _env_number(name, default, float, "a number")
+
+
+def _env_number(name, default, convert, what):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return float(value)
+        return convert(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}") from None
 
 
 def env_list(name, default=""):
@@ -140,7 +138,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: it keeps a page as a file only as the reader gets it, after
     # every other middleware has had its say (cookies, Vary, Cache-Control).
-    "escribe.pages.PageFileMiddleware",
+    "escribe.page_middleware.PageFileMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "escribe.security.ContentSecurityPolicyMiddleware",
     "escribe.errors.MethodNotAllowedPageMiddleware",
@@ -179,7 +177,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
-                "escribe.pages.generation_context",
+                "escribe.page_middleware.generation_context",
             ],
         },
     },

@@ -4,80 +4,90 @@ from django.db import models
 from django.utils import timezone
 
 
-class WordPressPost(models.Model):
-    """A post imported from WordPress; the post is None once deleted here, so no import brings it back."""
+class WordPressItem(models.Model):
+    """What every row brought from WordPress keeps: the blog it came from and the item's ID there."""
+
+    site = models.CharField(max_length=500)
+    wordpress_id = models.PositiveBigIntegerField()
+
+    # What the item was in WordPress, for __str__.
+    kind = "item"
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.site} {self.kind} {self.wordpress_id}"
+
+
+def once_per_site(name):
+    """One row per WordPress blog and item ID: a second import finds it. Each model keeps its constraint's name."""
+    return models.UniqueConstraint(fields=["site", "wordpress_id"], name=name)
+
+
+class WordPressDocument(WordPressItem):
+    """A post or page brought from WordPress, with what the export said about it."""
 
     site = models.CharField(max_length=500, help_text="The WordPress blog's address, from the export.")
-    wordpress_id = models.PositiveBigIntegerField()
-    post = models.OneToOneField("blog.Post", null=True, on_delete=models.SET_NULL, related_name="+")
     # What the export said, to tell a post changed in WordPress since (updated) from one that was not (unchanged).
     digest = models.CharField(max_length=64)
     imported_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
+
+
+class WordPressPost(WordPressDocument):
+    """A post imported from WordPress; the post is None once deleted here, so no import brings it back."""
+
+    post = models.OneToOneField("blog.Post", null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = "post"
+
+    class Meta:
         verbose_name = "post from WordPress"
         verbose_name_plural = "posts from WordPress"
-        constraints = [models.UniqueConstraint(fields=["site", "wordpress_id"], name="moving_wordpress_post_once")]
-
-    def __str__(self):
-        return f"{self.site} post {self.wordpress_id}"
+        constraints = [once_per_site("moving_wordpress_post_once")]
 
 
-class WordPressPage(models.Model):
+class WordPressPage(WordPressDocument):
     """A page imported from WordPress; the page is None once deleted here, so no import brings it back."""
 
-    site = models.CharField(max_length=500, help_text="The WordPress blog's address, from the export.")
-    wordpress_id = models.PositiveBigIntegerField()
     page = models.OneToOneField("blog.Page", null=True, on_delete=models.SET_NULL, related_name="+")
-    digest = models.CharField(max_length=64)
-    imported_at = models.DateTimeField(default=timezone.now)
+    kind = "page"
 
     class Meta:
         verbose_name = "page from WordPress"
         verbose_name_plural = "pages from WordPress"
-        constraints = [models.UniqueConstraint(fields=["site", "wordpress_id"], name="moving_wordpress_page_once")]
-
-    def __str__(self):
-        return f"{self.site} page {self.wordpress_id}"
+        constraints = [once_per_site("moving_wordpress_page_once")]
 
 
-class WordPressComment(models.Model):
+class WordPressComment(WordPressItem):
     """A comment imported from WordPress; the comment is None once deleted here (purged spam stays purged)."""
 
-    site = models.CharField(max_length=500)
-    wordpress_id = models.PositiveBigIntegerField()
     comment = models.OneToOneField("comments.Comment", null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = "comment"
 
     class Meta:
         verbose_name = "comment from WordPress"
         verbose_name_plural = "comments from WordPress"
-        constraints = [models.UniqueConstraint(fields=["site", "wordpress_id"], name="moving_wordpress_comment_once")]
-
-    def __str__(self):
-        return f"{self.site} comment {self.wordpress_id}"
+        constraints = [once_per_site("moving_wordpress_comment_once")]
 
 
-class WordPressAttachment(models.Model):
+class WordPressAttachment(WordPressItem):
     """An upload brought in from a WordPress attachment; the upload is None once deleted here, and stays so."""
 
-    site = models.CharField(max_length=500)
-    wordpress_id = models.PositiveBigIntegerField()
     upload = models.OneToOneField("blog.Upload", null=True, on_delete=models.SET_NULL, related_name="+")
     # What the posts' old links name: the file's path under wp-content/uploads, and where that folder was served.
     path = models.CharField(max_length=500, db_index=True)
     base = models.CharField(max_length=500, blank=True, help_text="The old uploads folder's address, without scheme.")
     caption = models.TextField(blank=True, help_text="The attachment's caption in WordPress (its excerpt).")
     imported_at = models.DateTimeField(default=timezone.now)
+    kind = "attachment"
 
     class Meta:
         verbose_name = "upload from WordPress"
         verbose_name_plural = "uploads from WordPress"
-        constraints = [
-            models.UniqueConstraint(fields=["site", "wordpress_id"], name="moving_wordpress_attachment_once")
-        ]
-
-    def __str__(self):
-        return f"{self.site} attachment {self.wordpress_id}"
+        constraints = [once_per_site("moving_wordpress_attachment_once")]
 
 
 class DemoLoad(models.Model):

@@ -212,12 +212,7 @@ class _Importer:
             self.save(blurb, path)
             self.report.add("created", f"blurb {blurb.title!r}", f"from {path.name}")
             return
-        changed = _changed(blurb, fields)
-        if changed:
-            self.save(blurb, path)
-            self.report.add("updated", f"blurb {blurb.title!r}", f"{', '.join(changed)} from {path.name}")
-        else:
-            self.report.add("skipped", f"blurb {blurb.title!r}", "unchanged")
+        self.update(blurb, f"blurb {blurb.title!r}", fields, path)
 
     def page(self, path, meta, body):
         body = self.neutralised(path, body)
@@ -237,12 +232,16 @@ class _Importer:
             return
         # The admin's CRLF came out of the export as LF: the same text, not a change.
         page.body = page.body.replace("\r\n", "\n")
-        changed = _changed(page, fields)
+        self.update(page, f"page {page.slug!r}", fields, path)
+
+    def update(self, instance, what, fields, path):
+        """Save `instance` with `fields` from the file at `path` if any differ; report it (as `what`) either way."""
+        changed = _changed(instance, fields)
         if changed:
-            self.save(page, path)
-            self.report.add("updated", f"page {page.slug!r}", f"{', '.join(changed)} from {path.name}")
+            self.save(instance, path)
+            self.report.add("updated", what, f"{', '.join(changed)} from {path.name}")
         else:
-            self.report.add("skipped", f"page {page.slug!r}", "unchanged")
+            self.report.add("skipped", what, "unchanged")
 
     def other_posts(self):
         """Another engine's posts, each matched by its file (sources.py); a taken slug gives the next free one."""

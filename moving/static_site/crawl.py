@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 from django.conf import settings
 from django.urls import reverse
 
-from escribe import pages
+from escribe import page_files
 
 # Where crawling starts; everything else is found by following links.
 SEEDS = ("/", "/robots.txt", "/sitemap.xml")
@@ -25,15 +25,15 @@ def crawl(client, secure, directory, base, prefix, warn):
                 warn(f"{path}: {response.status_code}, left out")
             continue
         content_type = response.get("Content-Type", "")
-        relative = pages.file_for(path, content_type)
+        relative = page_files.file_for(path, content_type)
         if relative is None:
             warn(f"{path}: no file name for {content_type}, left out")
             continue
-        pages.write_file(directory, relative, response.content)
+        page_files.write_file(directory, relative, response.content)
         if relative.name.startswith("index.") and relative.suffix != ".html":
             # Any static web server answers a folder's address with its
             # index.html; feed readers read the feed whatever it is called.
-            pages.write_file(directory, relative.with_name("index.html"), response.content)
+            page_files.write_file(directory, relative.with_name("index.html"), response.content)
         written += 1
         for link in links(response.content, content_type, f"{base.scheme}://{base.netloc}{prefix}{path}"):
             own = own_path(link, base, prefix)

@@ -91,6 +91,14 @@ def write_redirects(paths, report, url, **target):
             report.created["redirects"] += existing is None
 
 
+def report_notes(item, report, notes, hidden):
+    """Put the item's notes, and why it is hidden from readers if it is, into the report."""
+    for note in notes:
+        report.notes.append(f"{item.describe()}: {note}")
+    if hidden:
+        report.decisions.append(f"{item.describe()}: {hidden}")
+
+
 def remember(known, kind, report, digest, create):
     """Record what the item became: a new record (create()) or `known`, brought up to date; counts it as `kind`."""
     if known is None:
@@ -100,6 +108,14 @@ def remember(known, kind, report, digest, create):
         known.digest, known.imported_at = digest, timezone.now()
         known.save(update_fields=["digest", "imported_at"])
         report.updated[kind] += 1
+
+
+def deleted_here(item, known, thing, report):
+    """Whether `thing`, the post or page `known` made, was deleted here since: it stays deleted (reported)."""
+    if known is None or thing is not None:
+        return False
+    report.skipped.append(f"{item.describe()}: deleted here since it was imported")
+    return True
 
 
 def left_as_is(item, known, thing, kind, report):

@@ -16,11 +16,13 @@ from moving.wordpress.common import (
     PUBLISHED_STATUSES,
     Report,
     body,
+    deleted_here,
     free_slug,
     hidden_because,
     left_as_is,
     link_path,
     remember,
+    report_notes,
     site_path,
     title,
     write_redirects,
@@ -70,8 +72,7 @@ def _import_item(export, item, author, report, pages, gallery):
         report.skipped.append(f"{item.describe()}: WordPress status {item.status!r}")
         return
     known = WordPressPost.objects.filter(site=export.site, wordpress_id=item.wordpress_id).first()
-    if known is not None and known.post is None:
-        report.skipped.append(f"{item.describe()}: deleted here since it was imported")
+    if deleted_here(item, known, known and known.post, report):
         return
     post = _write_post(item, known, export, author, report, gallery)
     if post is None:
@@ -101,10 +102,7 @@ def _write_post(item, known, export, author, report, gallery):
     post.comments_enabled = item.comment_status == "open"
     post.save()
     post.tags.set(_tags(item, report))
-    for note in [*notes, *post.render_warnings]:
-        report.notes.append(f"{item.describe()}: {note}")
-    if hidden:
-        report.decisions.append(f"{item.describe()}: {hidden}")
+    report_notes(item, report, [*notes, *post.render_warnings], hidden)
     remember(known, "posts", report, digest, lambda: WordPressPost.objects.create(
         site=export.site, wordpress_id=item.wordpress_id, post=post, digest=digest
     ))  # fmt: skip

@@ -8,11 +8,13 @@ from moving.models import WordPressPage
 from moving.wordpress.common import (
     DRAFT_STATUSES,
     body,
+    deleted_here,
     free_slug,
     hidden_because,
     left_as_is,
     link_path,
     remember,
+    report_notes,
     site_path,
     title,
     write_redirects,
@@ -30,8 +32,7 @@ def import_page(export, item, report, pages, gallery=None):
         report.skipped.append(f"{item.describe()}: WordPress status {item.status!r}")
         return
     known = WordPressPage.objects.filter(site=export.site, wordpress_id=item.wordpress_id).first()
-    if known is not None and known.page is None:
-        report.skipped.append(f"{item.describe()}: deleted here since it was imported")
+    if deleted_here(item, known, known and known.page, report):
         return
     page = _write_page(item, known, export, report, pages, gallery)
     if item.comments:
@@ -56,15 +57,13 @@ def _write_page(item, known, export, report, pages, gallery):
     page.in_navigation = item.parent == 0
     page.position = item.menu_order
     page.save()
-    for note in [*notes, *page.render_warnings]:
-        report.notes.append(f"{item.describe()}: {note}")
+    notes = [*notes, *page.render_warnings]
     if page.slug != wanted:
-        report.notes.append(
-            f"{item.describe()}: /{wanted}/ is another page's, one of the site's own addresses or a post number "
+        notes.append(
+            f"/{wanted}/ is another page's, one of the site's own addresses or a post number "
             f"here; the page is at {page.get_absolute_url()}"
         )
-    if hidden:
-        report.decisions.append(f"{item.describe()}: {hidden}")
+    report_notes(item, report, notes, hidden)
     remember(known, "pages", report, digest, lambda: WordPressPage.objects.create(
         site=export.site, wordpress_id=item.wordpress_id, page=page, digest=digest
     ))  # fmt: skip
