@@ -6,7 +6,7 @@ tests/fake_services.py on FAKE_AKISMET_PORT instead of rest.akismet.com.
 
 import os
 
-from deploy.localstack import extend_gunicorn_config
+from tools.localstack import extend_gunicorn_config
 
 
 def _akismet_on_loopback(worker):

@@ -1,6 +1,6 @@
 """The `stack` fixture: the real production stack on loopback, nginx (deploy/nginx) in front of gunicorn.
 
-The launcher itself is deploy/localstack.py, shared with the benchmark: a
+The launcher itself is tools/localstack.py, shared with the benchmark: a
 throw-away install in a temporary prefix (its own database, static files,
 certificate and ports; with ESCRIBE_DATABASE_URL set, a new database on that
 PostgreSQL server, dropped afterwards), the nginx site rendered with
@@ -13,7 +13,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from deploy.localstack import (  # noqa: F401  (re-exported for the stack tests)
+from tests.system import require_program
+from tools.localstack import (  # noqa: F401  (re-exported for the stack tests)
     HOST,
     REPO,
     build,
@@ -23,7 +24,6 @@ from deploy.localstack import (  # noqa: F401  (re-exported for the stack tests)
     run_manage,
     running,
 )
-from tests.system import require_program
 
 
 class _LogsOnFailure:

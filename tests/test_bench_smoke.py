@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from deploy.localstack import REPO
 from tests.system import require_program
+from tools.localstack import REPO
 
 pytestmark = pytest.mark.stack
 

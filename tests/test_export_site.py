@@ -13,9 +13,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from comments.models import Comment
-from deploy.localstack import free_port
 from tests.comment_helpers import make_comment
 from tests.factories import make_blurb, make_post, make_tag, set_site
+from tools.localstack import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -16,11 +16,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from comments.models import Comment
-from deploy.localstack import free_port
 from tests import real_fixtures
 from tests.comment_helpers import make_comment
 from tests.factories import make_post
 from tests.system import require_program
+from tools.localstack import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,6 @@ import pytest
 from deploy import render
 from deploy.installer import preflight, units
 from deploy.installer.layout import Choices
-from deploy.localstack import free_port
 from tests.stack import REPO
 from tests.system import require_program
 from tests.test_installer import (
@@ -34,6 +33,7 @@ from tests.test_installer import (
     snapshot,
     user_exists,
 )
+from tools.localstack import free_port
 
 CLIENT = "203.0.113.9"
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from deploy.localstack import REPO, drop_database, free_port, fresh_database, run_manage
 from tests.stack import built_stack, serving
 from tests.system import require_program
+from tools.localstack import REPO, drop_database, free_port, fresh_database, run_manage
 
 pytestmark = pytest.mark.stack
 

@@ -10,11 +10,11 @@ from django.db import connection
 
 from blog.models import Post
 from comments.models import Comment
-from deploy.localstack import drop_database, run_manage
 from escribe import backup_contents, backups
 from tests.comment_helpers import make_comment
 from tests.factories import make_post
 from tests.test_backup import install, only_backup, run
+from tools.localstack import drop_database, run_manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="a SQLite backup's schema")

@@ -25,9 +25,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deploy import localstack
 from tests.stack import HOST, REPO, make_certificate, production_env, run_manage
 from tests.system import require_program
+from tools import localstack
 
 
 def _load_renderer():
