@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from blog import publishing
 from blog.models import Blurb, Post, Tag
-from tests.factories import make_post, make_tag, set_site
+from tests.support.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -281,7 +281,7 @@ def test_nothing_to_change_is_said_plainly(author_client):
 def test_bulk_publishing_needs_the_permission_to_change_posts(client):
     from django.contrib.auth.models import Permission
 
-    from tests.factories import make_author
+    from tests.support.factories import make_author
 
     viewer = make_author("viewer")
     viewer.is_superuser = False

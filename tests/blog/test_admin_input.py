@@ -4,8 +4,8 @@ import pytest
 from django.contrib.messages import get_messages
 
 from blog.models import Post
-from tests.factories import make_post
-from tests.test_admin import post_form
+from tests.blog.test_admin import post_form
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 

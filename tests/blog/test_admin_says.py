@@ -9,9 +9,9 @@ from django.utils import timezone
 from blog import publishing
 from blog.models import Post
 from comments.models import Notification
-from tests.comment_helpers import make_comment
-from tests.factories import make_post, set_site
-from tests.test_admin import messages_of, post_form
+from tests.blog.test_admin import messages_of, post_form
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_post, set_site
 
 pytestmark = pytest.mark.django_db
 

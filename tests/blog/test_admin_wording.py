@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.messages import get_messages
 
-from tests.comment_helpers import make_comment
-from tests.factories import make_post, make_tag
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from blog import counts
 from blog.changes import content_changed
 from blog.models import ArchiveMonth, Post, Tag, month_of
-from tests.concurrency import at_once, needs_two_waiting_writers
-from tests.factories import make_post, make_tag
+from tests.support.concurrency import at_once, needs_two_waiting_writers
+from tests.support.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from blog.models import Post
 from blog.sitemaps import SITEMAPS
-from tests.accessibility import axe_source, axe_violations, report
-from tests.system import require_program
+from tests.support.accessibility import axe_source, axe_violations, report
+from tests.support.system import require_program
 
 pytestmark = pytest.mark.django_db
 

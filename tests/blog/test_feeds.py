@@ -4,7 +4,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 from django.utils.dateparse import parse_datetime
 
-from tests.factories import make_post, make_tag, set_site
+from tests.support.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,7 @@ def test_making_links_absolute_leaves_the_rest_of_the_html_as_it_was():
 
 
 def test_a_posts_comment_feed_holds_its_approved_comments_only(client):
-    from tests.comment_helpers import make_comment
+    from tests.support.comment_helpers import make_comment
 
     post, other = make_post(slug="talked-about"), make_post()
     make_comment(post, status="approved", author_name="Ada", body="Approved <b>here</b>")
@@ -180,7 +180,7 @@ def test_a_post_readers_cannot_see_has_no_comment_feed(client, state):
 
     from django.utils import timezone
 
-    from tests.comment_helpers import make_comment
+    from tests.support.comment_helpers import make_comment
 
     if state != "missing":
         fields = {"status": "draft"} if state == "draft" else {"published_at": timezone.now() + timedelta(days=1)}
@@ -204,7 +204,7 @@ def test_comment_feeds_ask_the_same_queries_for_3_comments_or_30(client, url):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tests.comment_helpers import make_comment
+    from tests.support.comment_helpers import make_comment
 
     post = make_post(slug="busy")
     counts = []

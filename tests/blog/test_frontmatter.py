@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 
 from blog.frontmatter import FrontMatterError, PostFile, dumps, loads
-from tests.factories import make_post, make_tag
+from tests.support.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 

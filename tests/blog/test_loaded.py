@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from blog.models import Page, Post, Redirect, Tag
-from tests.factories import make_post, make_tag
+from tests.support.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from blog.models import Page, Post
-from tests.factories import make_post
-from tests.test_admin import post_form
-from tests.test_import_wxr import item, run, wxr_text
-from tests.test_standalone_pages import make_page
+from tests.blog.test_admin import post_form
+from tests.blog.test_standalone_pages import make_page
+from tests.moving.test_import_wxr import item, run, wxr_text
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 

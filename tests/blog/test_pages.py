@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Page, Post
-from tests.factories import make_blurb, make_post, make_tag, set_site
+from tests.support.factories import make_blurb, make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_the_sidebar_pile_keeps_the_biggest_tags_in_reading_order(client, monkey
 
 def test_no_public_page_says_one_of_something_in_the_plural(client):
     from comments.models import Comment
-    from tests.comment_helpers import make_comment
+    from tests.support.comment_helpers import make_comment
 
     tag = make_tag("Lonely")
     post = make_post(title="Alone", tags=[tag])

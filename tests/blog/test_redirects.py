@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from blog.models import Post, Redirect
-from tests.factories import make_post
-from tests.test_admin import post_form
-from tests.test_page_files import kept_files, pages_dir  # noqa: F401  (fixture)
+from tests.blog.test_admin import post_form
+from tests.support.factories import make_post
+from tests.support.page_files import kept_files
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +140,7 @@ def test_a_redirect_answers_head_as_well(client):
 # --- Page files ---------------------------------------------------------------------------------
 
 
-def test_a_301_is_never_written_as_a_page_file(client, pages_dir):  # noqa: F811
+def test_a_301_is_never_written_as_a_page_file(client, pages_dir):
     Redirect.objects.record("/2010/05/03/hello-world/", post=make_post(slug="hello-world"))
     assert client.get("/2010/05/03/hello-world/").status_code == 301
     assert not any(name.startswith("2010") for name in kept_files(pages_dir))

@@ -298,7 +298,7 @@ def test_the_migration_renders_every_post_and_blurb_again_keeping_their_dates():
 
     import blog.migrations
     from blog.models import Blurb, Post
-    from tests.factories import make_blurb, make_post
+    from tests.support.factories import make_blurb, make_post
 
     # The coordinator may renumber migrations: found by name, not number.
     name = next(Path(blog.migrations.__file__).parent.glob("*_rerender_posts_and_blurbs.py")).stem

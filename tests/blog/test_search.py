@@ -15,7 +15,7 @@ from django.utils import timezone
 from blog import search, search_text
 from blog.models import Post, SearchEntry
 from escribe import pages
-from tests.factories import make_post, make_tag, set_site
+from tests.support.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -435,7 +435,7 @@ def test_the_search_benchmark_runs_on_a_small_blog():
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [sys.executable, "-m", "bench.search", "--posts", "30", "--rounds", "2", "--timeout", "120"],
         cwd=root, capture_output=True, text=True, timeout=300,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from blog import posthtml
 from blog.models import Page, Post
-from tests.factories import make_post, make_tag, set_site
+from tests.support.factories import make_post, make_tag, set_site
 
 pytestmark = pytest.mark.django_db
 

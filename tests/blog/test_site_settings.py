@@ -14,8 +14,8 @@ from django.urls import reverse
 from blog import site
 from blog.site import SiteSettings, first_values
 from comments import outbox
-from tests.comment_helpers import post_comment
-from tests.factories import make_post, set_site
+from tests.support.comment_helpers import post_comment
+from tests.support.factories import make_post, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -250,7 +250,7 @@ def test_the_variables_are_read_only_when_set(monkeypatch):
 
 
 def test_an_uploaded_sharing_image_is_shown_and_kept_while_chosen(client, author_client, settings, tmp_path):
-    from tests.test_uploads import image_bytes, upload
+    from tests.blog.test_uploads import image_bytes, upload
 
     settings.MEDIA_ROOT = tmp_path / "media"
     card = upload(image_bytes(1200, 630), "card.png", alt_text="The blog's card")
@@ -265,7 +265,7 @@ def test_an_uploaded_sharing_image_is_shown_and_kept_while_chosen(client, author
 def test_an_uploaded_image_and_an_address_together_are_refused(tmp_path, settings):
     from django.core.exceptions import ValidationError
 
-    from tests.test_uploads import image_bytes, upload
+    from tests.blog.test_uploads import image_bytes, upload
 
     settings.MEDIA_ROOT = tmp_path / "media"
     card = upload(image_bytes(), "card.png")

@@ -6,7 +6,7 @@ from django.urls import path, reverse
 
 from blog.models import Page, Redirect
 from escribe.urls import urlpatterns as site_urlpatterns
-from tests.factories import make_author, make_post
+from tests.support.factories import make_author, make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError
 
 from blog.models import Tag, tag_slug
-from tests.factories import make_post, make_tag
+from tests.support.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 

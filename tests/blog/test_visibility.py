@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from blog.models import Post
-from tests.factories import make_post, make_tag
+from tests.support.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def test_a_post_not_public_yet_says_comments_come_later_not_that_they_are_closed
 
 
 def test_the_admin_preview_says_comments_come_later(author_client):
-    from tests.test_admin import post_form
+    from tests.blog.test_admin import post_form
 
     html = author_client.post("/admin/blog/post/preview/", post_form()).content.decode()
     assert COMMENT_LATER in html

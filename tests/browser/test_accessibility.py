@@ -3,8 +3,8 @@
 import pytest
 from django.test import override_settings
 
-from tests.accessibility import axe_source, axe_violations, report
-from tests.public_pages import make_pages
+from tests.support.accessibility import axe_source, axe_violations, report
+from tests.support.public_pages import make_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +59,7 @@ def test_axe_runs_under_the_pages_content_security_policy_and_reports_what_it_fi
 
 @pytest.mark.parametrize(("ci", "outcome"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)])
 def test_without_axe_core_the_check_skips_but_fails_under_ci(monkeypatch, tmp_path, ci, outcome):
-    from tests import accessibility
+    from tests.support import accessibility
 
     monkeypatch.setattr(accessibility, "AXE_JS", tmp_path / "node_modules" / "axe-core" / "axe.min.js")
     monkeypatch.setenv("CI", ci)

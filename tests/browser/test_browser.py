@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.browser import save_screenshot
-from tests.factories import make_blurb, make_post, make_tag
+from tests.support.browser import save_screenshot
+from tests.support.factories import make_blurb, make_post, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,7 +87,7 @@ def test_public_pages_break_no_content_security_policy_rule(browser, site):
 
 
 def test_admin_works_under_its_content_security_policy(browser, site):
-    from tests.factories import make_author
+    from tests.support.factories import make_author
 
     make_author(username="csp-author", password="a long test password")
     page = browser.new_page()
@@ -107,8 +107,8 @@ def test_admin_works_under_its_content_security_policy(browser, site):
 
 
 def test_the_comment_queue_fits_a_1280px_screen_with_long_names_urls_and_bodies(browser, live_server):
-    from tests.comment_helpers import make_comment
-    from tests.factories import make_author
+    from tests.support.comment_helpers import make_comment
+    from tests.support.factories import make_author
 
     make_author(username="moderator", password="a long test password")
     post = make_post(title="A post whose title goes on " + "and on " * 20)

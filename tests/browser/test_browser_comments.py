@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from comments import moderation
 from comments.models import Comment
-from tests.browser import save_screenshot
-from tests.factories import make_author, make_post
+from tests.support.browser import save_screenshot
+from tests.support.factories import make_author, make_post
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

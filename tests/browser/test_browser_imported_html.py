@@ -3,8 +3,8 @@
 import pytest
 
 from moving.imported_html import neutralise
-from tests.factories import make_post
-from tests.test_wordpress_markup import imported_embeds
+from tests.moving.test_wordpress_markup import imported_embeds
+from tests.support.factories import make_post
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from blog.models import Page
-from tests.browser import save_screenshot
-from tests.factories import make_post, make_tag
+from tests.support.browser import save_screenshot
+from tests.support.factories import make_post, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

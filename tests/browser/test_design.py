@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from tests.browser import save_screenshot
-from tests.comment_helpers import make_comment
-from tests.factories import make_blurb, make_post, make_tag
-from tests.public_pages import BODY
+from tests.support.browser import save_screenshot
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_blurb, make_post, make_tag
+from tests.support.public_pages import BODY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

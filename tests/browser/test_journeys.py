@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from comments.models import Comment, SpamReport
-from tests.browser import save_screenshot
-from tests.comment_helpers import make_comment
-from tests.factories import make_author, make_blurb, make_post, make_tag
+from tests.support.browser import save_screenshot
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_author, make_blurb, make_post, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

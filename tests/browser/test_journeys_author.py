@@ -11,8 +11,8 @@ from django.utils import timezone
 from PIL import Image
 
 from blog.models import Post, Upload
-from tests.browser import save_screenshot
-from tests.factories import make_author
+from tests.support.browser import save_screenshot
+from tests.support.factories import make_author
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

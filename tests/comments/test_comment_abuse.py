@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from comments.models import Comment, SpamReport
-from tests.comment_helpers import post_comment
-from tests.factories import make_post
+from tests.support.comment_helpers import post_comment
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_same_origin_and_non_browser_posts_pass(client, post, headers):
 
 
 def test_filled_honeypot_is_kept_as_spam_with_the_same_answer(client, post, use_akismet):
-    from tests.akismet_clients import CONFIG, HamClient
+    from tests.support.akismet_clients import CONFIG, HamClient
 
     akismet_client = use_akismet(HamClient(config=CONFIG))
     response = post_comment(client, post, homepage="http://buy.example")
@@ -100,7 +100,7 @@ def test_filled_honeypot_is_kept_as_spam_with_the_same_answer(client, post, use_
         ("author_email", "a" * 250 + "@example.com", "at most 254 characters"),
         ("author_url", "https://example.com/" + "a" * 200, "at most 200 characters"),
         ("body", "b" * 5001, "at most 5000 characters"),
-        # Control characters are dropped (tests/test_control_characters.py): nothing else, nothing left.
+        # Control characters are dropped (tests/comments/test_control_characters.py): nothing else, nothing left.
         ("body", "\x00\x01\x0b", "This field is required."),
         ("author_name", "\x00\x1b", "This field is required."),
         ("author_url", "javascript:alert(1)", "starting with http:// or https://"),

@@ -9,8 +9,8 @@ import pytest
 from blog.rendering import render_comment
 from comments import migrations, moderation
 from comments.models import Comment
-from tests.comment_helpers import make_comment, post_comment
-from tests.factories import make_author, make_post
+from tests.support.comment_helpers import make_comment, post_comment
+from tests.support.factories import make_author, make_post
 
 pytestmark = pytest.mark.django_db
 

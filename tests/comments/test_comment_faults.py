@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from comments import moderation, outbox
 from comments.models import Comment, CommentEvent, Notification
-from tests.akismet_clients import CONFIG, HamClient, failing_client
-from tests.comment_helpers import history, make_comment, post_comment, send_comment_mail
-from tests.factories import make_post
+from tests.support.akismet_clients import CONFIG, HamClient, failing_client
+from tests.support.comment_helpers import history, make_comment, post_comment, send_comment_mail
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_a_verdict_that_cannot_be_stored_leaves_the_comment_for_the_recheck(clie
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("same_text", [True, False], ids=["duplicate", "over the rate"])
 def test_two_posts_from_one_address_at_once_cannot_both_slip_under_the_limits(settings, same_text):
-    from tests.concurrency import at_once, needs_two_waiting_writers
+    from tests.support.concurrency import at_once, needs_two_waiting_writers
 
     needs_two_waiting_writers()
     settings.COMMENT_RATE = 1

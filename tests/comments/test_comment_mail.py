@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from comments import outbox
 from comments.models import Comment, CommentEvent, Notification
-from tests.akismet_clients import CONFIG, HamClient, SpamClient
-from tests.comment_helpers import history, make_comment, post_comment, send_comment_mail
-from tests.factories import make_post
+from tests.support.akismet_clients import CONFIG, HamClient, SpamClient
+from tests.support.comment_helpers import history, make_comment, post_comment, send_comment_mail
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ class ExplodingBackend:
 @pytest.fixture
 def refusing_mail(settings):
     RefusingBackend.attempts = 0
-    settings.EMAIL_BACKEND = "tests.test_comment_mail.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.comments.test_comment_mail.RefusingBackend"
     return RefusingBackend
 
 
@@ -59,7 +59,7 @@ def due_in_the_past(notification, minutes=1):
 
 def test_the_commenters_request_never_touches_the_mail_server(client, post, settings, use_akismet):
     use_akismet(HamClient(config=CONFIG))
-    settings.EMAIL_BACKEND = "tests.test_comment_mail.ExplodingBackend"
+    settings.EMAIL_BACKEND = "tests.comments.test_comment_mail.ExplodingBackend"
     response = post_comment(client, post)
     assert response.status_code == 302
     notification = Notification.objects.get()
@@ -153,7 +153,7 @@ class SecondSenderBackend(EmailBackend):
 
 
 def test_two_senders_never_send_one_mail_twice(post, settings):
-    settings.EMAIL_BACKEND = "tests.test_comment_mail.SecondSenderBackend"
+    settings.EMAIL_BACKEND = "tests.comments.test_comment_mail.SecondSenderBackend"
     due_in_the_past(outbox.queue(make_comment(post, spam_check="ham")))
     assert send_comment_mail() == (1, 0)
     assert SecondSenderBackend.inner == (0, 0)  # the claim kept the other sender off it

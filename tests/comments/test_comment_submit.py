@@ -7,9 +7,9 @@ from django.core import mail
 from django.core.management import call_command
 
 from comments.models import Comment, CommentEvent, SpamReport
-from tests.akismet_clients import CONFIG, FAILURES, DiscardClient, HamClient, SpamClient, failing_client
-from tests.comment_helpers import history, post_comment, send_comment_mail
-from tests.factories import make_author, make_post, set_site
+from tests.support.akismet_clients import CONFIG, FAILURES, DiscardClient, HamClient, SpamClient, failing_client
+from tests.support.comment_helpers import history, post_comment, send_comment_mail
+from tests.support.factories import make_author, make_post, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +167,7 @@ def test_comment_is_kept_when_akismet_fails_and_recheck_classifies_it(client, po
 
 def test_comment_is_kept_when_mail_fails(client, post, settings, use_akismet):
     use_akismet(HamClient(config=CONFIG))
-    settings.EMAIL_BACKEND = "tests.test_comment_submit.BrokenMailBackend"
+    settings.EMAIL_BACKEND = "tests.comments.test_comment_submit.BrokenMailBackend"
     response = post_comment(client, post)
     assert_answered_the_same(response, post)
     comment = Comment.objects.get()

@@ -6,8 +6,8 @@ import pytest
 
 from comments.models import Comment
 from escribe.text import without_controls, xml_safe
-from tests.comment_helpers import make_comment, post_comment
-from tests.factories import make_post, make_tag
+from tests.support.comment_helpers import make_comment, post_comment
+from tests.support.factories import make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ import pytest
 
 from comments.forms import CommentForm
 from comments.models import Comment, CommentEvent
-from tests.comment_helpers import comment_data, post_comment
-from tests.factories import make_author, make_post, make_tag
+from tests.support.comment_helpers import comment_data, post_comment
+from tests.support.factories import make_author, make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ STORED = [
     pytest.param("author_name", f"👩{ZWJ}💻 Ada", f"👩{ZWJ}💻 Ada", id="name-emoji-zwj-kept"),
     pytest.param("author_name", "n" * 100, "n" * 100, id="name-exactly-100"),
     pytest.param("author_email", f"ada{RLO}@example.com", "ada@example.com", id="email-bidi-removed"),
-    # Control characters are dropped (tests/test_control_characters.py), NUL among them.
+    # Control characters are dropped (tests/comments/test_control_characters.py), NUL among them.
     pytest.param("author_name", "Ada\x00", "Ada", id="name-nul-removed"),
     pytest.param("author_email", "ada\x00@example.com", "ada@example.com", id="email-nul-removed"),
     pytest.param("body", "null \x00 byte", "null  byte", id="body-nul-removed"),
@@ -134,7 +134,7 @@ class StartTags(HTMLParser):
 
 
 def assert_safe_page(html):
-    # The one script element a page may hold is the post's JSON-LD: data, never run (tests/test_sharing.py).
+    # The one script element a page may hold is the post's JSON-LD: data, never run (tests/blog/test_sharing.py).
     html = re.sub(r'<script type="application/ld\+json">[^<]*</script>', "", html)
     assert "<script" not in html.lower()
     assert "<img" not in html.lower()

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
-from tests.akismet_clients import CONFIG, HamClient, SpamClient, failing_client
-from tests.comment_helpers import history, make_comment
-from tests.factories import make_post
+from tests.support.akismet_clients import CONFIG, HamClient, SpamClient, failing_client
+from tests.support.comment_helpers import history, make_comment
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -221,7 +221,7 @@ def test_purge_spam_deletes_old_spam_but_keeps_the_counter(post, settings):
 @pytest.mark.django_db(transaction=True)
 def test_two_moderators_approving_on_one_post_at_once_leave_the_right_count():
     from blog.models import Post
-    from tests.concurrency import at_once, needs_two_waiting_writers
+    from tests.support.concurrency import at_once, needs_two_waiting_writers
 
     needs_two_waiting_writers()
     post = make_post()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from comments import moderation
 from comments.models import Comment, CommentEvent
-from tests.factories import make_post
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 

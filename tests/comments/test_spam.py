@@ -6,9 +6,9 @@ from django.db import connection
 
 from comments import moderation, spam
 from comments.models import Comment
-from tests.akismet_clients import CONFIG, HamClient
-from tests.comment_helpers import make_comment, post_comment
-from tests.factories import make_author, make_post
+from tests.support.akismet_clients import CONFIG, HamClient
+from tests.support.comment_helpers import make_comment, post_comment
+from tests.support.factories import make_author, make_post
 
 
 def test_no_key_means_no_client_and_unchecked(settings):

@@ -20,8 +20,8 @@ from blog.models import Post
 from blog.site import SiteSettings
 from comments.models import Comment
 from escribe import backup_changes, backups, pages
-from tests.comment_helpers import make_comment
-from tests.factories import make_post, set_site
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_post, set_site
 from tools.localstack import REPO, drop_database, fresh_database, production_env, run_manage
 
 # Restores write through the test's own connection: no test transaction may be open around them.

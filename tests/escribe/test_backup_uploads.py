@@ -8,8 +8,8 @@ import pytest
 
 from blog.models import Post
 from escribe import backup_media, backups
-from tests.factories import make_post
-from tests.test_backup import only_backup, run
+from tests.escribe.test_backup import only_backup, run
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from blog.frontmatter import PostFile, read_yaml
 from blog.models import Blurb, Post, Tag
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
-from tests.factories import make_post
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 

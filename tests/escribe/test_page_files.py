@@ -20,17 +20,10 @@ from django.utils import timezone
 from blog.models import Post
 from escribe import pages
 from escribe.urls import urlpatterns as site_urlpatterns
-from tests.factories import make_post, make_tag, set_site
+from tests.support.factories import make_post, make_tag, set_site
+from tests.support.page_files import kept_files
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pages_dir(tmp_path, settings):
-    """Page files on, in a temporary folder, for the test client's own address."""
-    settings.PAGES_DIR = str(tmp_path / "pages")
-    settings.SITE_URL = "http://testserver"
-    return Path(settings.PAGES_DIR)
 
 
 def kept(pages_dir, url_path, extension="html"):
@@ -39,13 +32,6 @@ def kept(pages_dir, url_path, extension="html"):
     assert generation is not None, "no generation yet"
     relative = pages.file_for(url_path, {v: k for k, v in pages.EXTENSIONS.items()}[extension])
     return generation.path / relative
-
-
-def kept_files(pages_dir):
-    generation = pages.current()
-    if generation is None:
-        return []
-    return sorted(str(p.relative_to(generation.path)) for p in generation.path.rglob("*") if p.is_file())
 
 
 # --- What is written -------------------------------------------------------------------------
@@ -354,7 +340,7 @@ def test_a_page_is_not_written_once_its_generation_expired_meanwhile(client, pag
 
 def test_a_switch_that_fails_sends_every_reader_to_django_and_writes_nothing(client, pages_dir, monkeypatch):
     from blog.models import Blurb
-    from tests.factories import make_blurb
+    from tests.support.factories import make_blurb
 
     blurb = make_blurb(title="Before")
     post = make_post()
@@ -481,7 +467,7 @@ def test_spam_after_a_quiet_minute_switches_at_once(pages_dir, django_capture_on
 
 def test_a_comment_caught_as_spam_leaves_the_pages_alone(pages_dir, django_capture_on_commit_callbacks):
     from comments import moderation
-    from tests.comment_helpers import make_comment
+    from tests.support.comment_helpers import make_comment
 
     post = make_post()
     comment = make_comment(post)
@@ -547,7 +533,7 @@ def test_a_pages_folder_that_cannot_be_written_still_serves_readers(client, page
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_switch_after_a_commit_is_logged_not_an_error_page(author_client, pages_dir, monkeypatch, caplog):
-    from tests.test_admin import post_form
+    from tests.blog.test_admin import post_form
 
     def broken():
         raise OSError("read-only file system")
@@ -566,7 +552,7 @@ def test_the_sidebar_is_rendered_once_per_generation_and_afresh_after_a_change(
     client, pages_dir, django_capture_on_commit_callbacks
 ):
     from blog.models import Blurb
-    from tests.factories import make_blurb
+    from tests.support.factories import make_blurb
 
     blurb = make_blurb(title="Before")
     first, second, third = make_post(), make_post(), make_post()
@@ -581,7 +567,7 @@ def test_the_sidebar_is_rendered_once_per_generation_and_afresh_after_a_change(
 
 def test_the_sidebar_is_never_cached_for_pages_that_are_not_kept(client, pages_dir, author):
     from blog.models import Blurb
-    from tests.factories import make_blurb
+    from tests.support.factories import make_blurb
 
     blurb = make_blurb(title="Before")
     post = make_post()
@@ -594,7 +580,7 @@ def test_the_sidebar_is_never_cached_for_pages_that_are_not_kept(client, pages_d
 
 def test_without_page_files_the_sidebar_is_never_cached(client, settings):
     from blog.models import Blurb
-    from tests.factories import make_blurb
+    from tests.support.factories import make_blurb
 
     settings.PAGES_DIR = ""
     blurb = make_blurb(title="Before")
@@ -662,7 +648,7 @@ def test_a_posts_kept_page_shows_new_related_posts_once_another_post_is_tagged(
     client, pages_dir, django_capture_on_commit_callbacks
 ):
     # Related posts are read from other posts: any blog change makes every post's file stale.
-    from tests.factories import make_tag
+    from tests.support.factories import make_tag
 
     tag = make_tag("Shared")
     post, other = make_post(tags=[tag]), make_post(title="Newly related")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from django.apps import apps
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 APPS = ("blog", "comments", "moving", "escribe")
 BARE = {"admin", "feeds", "forms", "settings", "sitemaps", "urls", "views", "wsgi"}
 NOT_LISTED = {"__init__.py", "apps.py"}

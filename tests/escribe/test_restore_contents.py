@@ -11,9 +11,9 @@ from django.db import connection
 from blog.models import Post
 from comments.models import Comment
 from escribe import backup_contents, backups
-from tests.comment_helpers import make_comment
-from tests.factories import make_post
-from tests.test_backup import install, only_backup, run
+from tests.escribe.test_backup import install, only_backup, run
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_post
 from tools.localstack import drop_database, run_manage
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,11 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from escribe import pages
-from tests.factories import make_author, make_post, set_site
+from tests.support.factories import make_author, make_post, set_site
 
 pytestmark = pytest.mark.django_db
 
-GUNICORN_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from comments.models import Comment
-from tests.comment_helpers import make_comment
-from tests.factories import make_author, make_post, make_tag
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_author, make_post, make_tag
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,9 @@
 
 One stack for the module: nginx + gunicorn (three workers, the production
 settings) with the real Akismet client talking HTTP to a misbehaving fake and
-the real SMTP backend talking to a fake mail server (tests/fake_services.py).
+the real SMTP backend talking to a fake mail server (tests/support/fake_services.py).
 Each part is bounded (the load itself to a minute); figures are printed
-(`pytest -s tests/test_reliability.py`) and summarised in docs/RELIABILITY.md.
+(`pytest -s tests/faults/test_reliability.py`) and summarised in docs/RELIABILITY.md.
 """
 
 import json
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.stack import built_stack, serving
-from tests.system import require_program
+from tests.support.stack import built_stack, serving
+from tests.support.system import require_program
 from tools.localstack import REPO, drop_database, free_port, fresh_database, run_manage
 
 pytestmark = pytest.mark.stack
@@ -57,7 +57,7 @@ class Services:
 def services():
     akismet_port, smtp_port = free_port(), free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_services", str(akismet_port), str(smtp_port)],
+        [sys.executable, "-m", "tests.support.fake_services", str(akismet_port), str(smtp_port)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
@@ -88,7 +88,7 @@ def stack(request, tmp_path_factory, services):
             "ESCRIBE_EMAIL_TIMEOUT": str(EMAIL_TIMEOUT),
         }
     )
-    with serving(request, built, config="tests/gunicorn_faults.py"):
+    with serving(request, built, config="tests/support/gunicorn_faults.py"):
         yield built
 
 
@@ -105,7 +105,7 @@ def shell(stack, code):
     """Python in the stack's `manage.py shell`, with the Akismet client pointed at the fake."""
     prelude = (
         "import json, os\n"
-        "from tests.fake_services import install_loopback_akismet\n"
+        "from tests.support.fake_services import install_loopback_akismet\n"
         "install_loopback_akismet(int(os.environ['FAKE_AKISMET_PORT']))\n"
     )
     return stack.shell(prelude + code)

@@ -9,8 +9,8 @@ from django.test import Client
 from blog.models import Post, Upload
 from blog.site import SiteSettings, first_values
 from moving import demo
-from tests.factories import set_site
-from tests.test_remove_demo import PICTURE, demo_with_a_picture  # noqa: F401  (a fixture)
+from tests.support.demo_folders import PICTURE
+from tests.support.factories import set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_a_blog_already_called_e_scribe_keeps_its_name(settings):
     assert identity() == ("E-Scribe", "Notes from a working programmer") and "blog's title" not in out
 
 
-def test_a_demo_upload_chosen_as_the_sharing_image_stays_and_remove_demo_says_so(demo_with_a_picture):  # noqa: F811
+def test_a_demo_upload_chosen_as_the_sharing_image_stays_and_remove_demo_says_so(demo_with_a_picture):
     run("seed_demo", "--from", str(demo_with_a_picture))
     card = Upload.objects.get(file=PICTURE)
     set_site(share_image=card)

@@ -13,8 +13,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from comments.models import Comment
-from tests.comment_helpers import make_comment
-from tests.factories import make_blurb, make_post, make_tag, set_site
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_blurb, make_post, make_tag, set_site
 from tools.localstack import free_port
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from comments.models import Comment
-from tests import real_fixtures
-from tests.comment_helpers import make_comment
-from tests.factories import make_post
-from tests.system import require_program
+from tests.support import real_fixtures
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_post
+from tests.support.system import require_program
 from tools.localstack import free_port
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from blog.frontmatter import FrontMatterError
 from blog.models import Post, Upload
 from moving import safe_files
-from tests.markdown_folders import write
+from tests.support.markdown_folders import write
 
 pytestmark = pytest.mark.django_db
 

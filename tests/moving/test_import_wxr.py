@@ -13,8 +13,8 @@ from blog.rendering import render_comment
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from moving.models import WordPressComment, WordPressPost
 from moving.wordpress.markup import convert
-from tests.akismet_clients import CONFIG, HamClient, use_akismet  # noqa: F401  (fixture)
-from tests.factories import make_author, make_post
+from tests.support.akismet_clients import CONFIG, HamClient
+from tests.support.factories import make_author, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +315,7 @@ def test_imported_spam_is_counted(author, export):
     assert SpamReport.current().killed == before + 1
 
 
-def test_imported_comments_are_neither_checked_nor_mailed(author, export, use_akismet, settings):  # noqa: F811
+def test_imported_comments_are_neither_checked_nor_mailed(author, export, use_akismet, settings):
     settings.AKISMET_API_KEY = "test-key"
     akismet = use_akismet(HamClient(config=CONFIG))
     run(export)

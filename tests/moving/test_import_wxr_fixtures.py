@@ -1,6 +1,6 @@
-"""import_wxr on our own small WXR files (tests/wxr/), each reproducing what one of the importer's test files checks.
+"""import_wxr on our own small WXR files (wxr/), each reproducing what one of the importer's test files checks.
 
-The importer's own files are not ours to commit; tests/test_import_wxr_real.py
+The importer's own files are not ours to commit; tests/real/test_import_wxr_real.py
 runs them when ESCRIBE_REAL_FIXTURES names a folder holding them.
 """
 
@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from blog.models import Page, Post, Tag
 from comments.models import Comment
-from tests.test_import_wxr import run
+from tests.moving.test_import_wxr import run
 
 pytestmark = pytest.mark.django_db
 

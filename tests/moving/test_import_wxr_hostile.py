@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 
 from blog.models import Page, Post, Tag
 from comments.models import Comment
-from tests.test_import_wxr import PUBLISHED, comment, gmt, item, run, wxr_text
+from tests.moving.test_import_wxr import PUBLISHED, comment, gmt, item, run, wxr_text
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import pytest
 from blog.models import Page, Post, Redirect, Tag
 from comments.models import Comment
 from moving.models import WordPressPage
-from tests.test_import_wxr import PUBLISHED, SITE, comment, item, run, wxr_text
-from tests.test_standalone_pages import make_page
+from tests.blog.test_standalone_pages import make_page
+from tests.moving.test_import_wxr import PUBLISHED, SITE, comment, item, run, wxr_text
 
 pytestmark = pytest.mark.django_db
 

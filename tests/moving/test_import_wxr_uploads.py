@@ -16,9 +16,9 @@ from moving.wordpress import attachments
 from moving.wordpress.links import rewrite
 from moving.wordpress.markup import convert
 from moving.wordpress.reader import parse
-from tests import real_fixtures
-from tests.factories import make_post
-from tests.test_import_wxr import SITE, item, run, wxr_text
+from tests.moving.test_import_wxr import SITE, item, run, wxr_text
+from tests.support import real_fixtures
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 

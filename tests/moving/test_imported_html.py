@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from blog.models import Blurb, Page, Post
 from moving.imported_html import neutralise
-from tests.markdown_folders import write
+from tests.support.markdown_folders import write
 
 pytestmark = pytest.mark.django_db
 

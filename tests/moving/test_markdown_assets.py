@@ -10,7 +10,7 @@ from django.core.management import CommandError
 from PIL import Image
 
 from blog.models import Post, Upload
-from tests.markdown_folders import run, write
+from tests.support.markdown_folders import run, write
 
 pytestmark = pytest.mark.django_db
 

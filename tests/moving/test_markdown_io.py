@@ -16,10 +16,10 @@ from blog.rendering import render, render_comment
 from comments import moderation
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from moving.markdown.code_blocks import convert_code_blocks
-from tests.akismet_clients import CONFIG, HamClient
-from tests.comment_helpers import make_comment
-from tests.factories import make_blurb, make_post, make_tag
-from tests.markdown_folders import write
+from tests.support.akismet_clients import CONFIG, HamClient
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_blurb, make_post, make_tag
+from tests.support.markdown_folders import write
 
 pytestmark = pytest.mark.django_db
 
@@ -431,7 +431,7 @@ def test_imported_posts_are_found_by_search(tmp_path):
 
 
 def test_a_post_typed_in_the_admin_comes_back_from_its_export_unchanged(tmp_path, author):
-    from tests.factories import make_post
+    from tests.support.factories import make_post
 
     make_post(slug="typed", title="Typed", body="One line\r\nand the next\r\n", summary="A\r\nsummary", author=author)
     run("export_markdown", str(tmp_path / "own"))

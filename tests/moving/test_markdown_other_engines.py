@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from blog.models import Post
-from tests.markdown_folders import run, write
+from tests.support.markdown_folders import run, write
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from blog.models import Post, Redirect
-from tests import real_fixtures
-from tests.factories import make_post
-from tests.markdown_folders import run, write
+from tests.support import real_fixtures
+from tests.support.factories import make_post
+from tests.support.markdown_folders import run, write
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.core.management import CommandError
 
 from blog.models import Post, Tag
 from moving.models import MarkdownSource
-from tests.factories import make_post
-from tests.markdown_folders import run, write
+from tests.support.factories import make_post
+from tests.support.markdown_folders import run, write
 
 pytestmark = pytest.mark.django_db
 

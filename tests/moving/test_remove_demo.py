@@ -1,22 +1,16 @@
 """remove_demo: what seed_demo brought goes, what the author made or edited stays, and the spam counter is theirs."""
 
-import io
-import shutil
-from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from PIL import Image
 
-from blog.frontmatter import PostFile
 from blog.models import Blurb, Page, Post, Tag, Upload
 from comments import moderation
 from comments.changes import spam_counted
@@ -24,13 +18,11 @@ from comments.models import Comment, CommentEvent, Notification, SpamReport
 from escribe import pages
 from moving import demo
 from moving.models import DemoItem, DemoLoad
-from tests.comment_helpers import make_comment
-from tests.factories import make_blurb, make_post, make_tag
+from tests.support.comment_helpers import make_comment
+from tests.support.demo_folders import PICTURE
+from tests.support.factories import make_blurb, make_post, make_tag
 
 pytestmark = pytest.mark.django_db
-
-DEMO = Path(settings.BASE_DIR) / "demo"
-PICTURE = "uploads/2026/11/red.png"
 
 
 def run(*args):
@@ -186,27 +178,6 @@ def test_the_authors_own_posts_blurbs_and_tags_are_never_touched():
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["Cooking", "Python"]  # Python: my post carries it
     assert list(Blurb.objects.values_list("pk", flat=True)) == [own_blurb.pk]
     assert set(mine.tags.values_list("name", flat=True)) == {"Python", "Cooking"}
-
-
-def png():
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 20), (200, 30, 30)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def demo_with_a_picture(tmp_path, settings):
-    """demo/ with an upload, as an export_markdown folder holds one, and a post showing it."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    folder = tmp_path / "demo"
-    shutil.copytree(DEMO, folder)
-    (folder / "media" / "uploads" / "2026" / "11").mkdir(parents=True)
-    (folder / "media" / PICTURE).write_bytes(png())
-    (folder / "uploads.yaml").write_text(f"- file: {PICTURE}\n  uploaded: 2026-11-20T10:00:00+00:00\n  alt: Red\n")
-    post = PostFile(title="A picture", slug="a-picture", date=timezone.now() - timedelta(days=9),
-                    body=f"![Red](/media/{PICTURE})\n")  # fmt: skip
-    (folder / "2026-11-21-a-picture.md").write_text(post.to_text(), encoding="utf-8")
-    return folder
 
 
 def test_the_demos_uploads_go_with_their_files(demo_with_a_picture, settings, django_capture_on_commit_callbacks):

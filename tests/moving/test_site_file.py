@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 
 from blog.models import Post, Upload
 from blog.site import SiteSettings
-from tests.factories import make_post, set_site
-from tests.test_markdown_io import empty_the_database, files_in
+from tests.moving.test_markdown_io import empty_the_database, files_in
+from tests.support.factories import make_post, set_site
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def media(settings, tmp_path):
 
 
 def test_the_site_settings_come_back_from_an_export_and_a_second_export_is_byte_identical(tmp_path, media):
-    from tests.test_uploads import image_bytes, upload
+    from tests.blog.test_uploads import image_bytes, upload
 
     make_post(title="One", body="Hello.")
     card = upload(image_bytes(1200, 630), "card.png", alt_text="The card")

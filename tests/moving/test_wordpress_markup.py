@@ -15,8 +15,8 @@ from blog.models import Post
 from moving.wordpress.autop import autop
 from moving.wordpress.embeds import Attachment
 from moving.wordpress.markup import comment_text, convert
-from tests import real_fixtures
-from tests.test_import_wxr import item, wxr_text
+from tests.moving.test_import_wxr import item, wxr_text
+from tests.support import real_fixtures
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("author")]
 
@@ -220,7 +220,7 @@ def test_a_video_shortcode_without_an_address_is_left_as_text_and_listed():
 
 
 def imported_embeds():
-    """A WordPress post with one of each embed, as converted: tests/public_pages.py checks it with Nu and axe."""
+    """A WordPress post with each embed, as converted: tests/support/public_pages.py checks it with Nu and axe."""
     bodies = [body for body, _shown, _note in EMBEDS.values()] + [
         '[gallery ids="7,8"]',
         '[gallery ids="9"]',

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from blog.rendering import render, render_comment
 from comments.forms import JOINERS, CommentForm
 from comments.models import Comment
-from tests.factories import make_post, make_tag
-from tests.test_url_walk import ROUTES, fill, names
+from tests.escribe.test_url_walk import ROUTES, fill, names
+from tests.support.factories import make_post, make_tag
 
 FAST = settings(
     max_examples=150,

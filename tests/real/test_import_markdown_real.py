@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from blog.models import Post
-from tests import real_fixtures
+from tests.support import real_fixtures
 
 pytestmark = pytest.mark.django_db
 

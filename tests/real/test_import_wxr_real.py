@@ -3,7 +3,7 @@
 They are not ours to commit: put every *.xml of its phpunit/data/ and
 e2e/fixtures/ in $ESCRIBE_REAL_FIXTURES/wordpress-importer/ (e2e/fixtures/wxr-simple.xml
 as e2e-wxr-simple.xml, since phpunit/data/ has a file of the same name). Without
-the variable these tests skip, saying so; tests/test_import_wxr_fixtures.py
+the variable these tests skip, saying so; tests/moving/test_import_wxr_fixtures.py
 checks the same behaviours on our own small files in every run.
 """
 
@@ -15,8 +15,8 @@ from django.core.management.base import CommandError
 
 from blog.models import Page, Post, Tag
 from comments.models import Comment
-from tests import real_fixtures
-from tests.test_import_wxr import run
+from tests.moving.test_import_wxr import run
+from tests.support import real_fixtures
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""import_markdown on a blog shaped like a real one's history (tests/real_blog.py): posts, addresses, images."""
+"""import_markdown on a blog shaped like a real one's history (tests/support/real_blog.py): posts, addresses, images."""
 
 import re
 from pathlib import Path
@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 
 from blog.models import Post, Redirect, Upload
-from tests.markdown_folders import run
-from tests.real_blog import hugo_blog, octopress_blog
+from tests.support.markdown_folders import run
+from tests.support.real_blog import hugo_blog, octopress_blog
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.system import require_program
+from tests.support.system import require_program
 from tools.localstack import REPO
 
 pytestmark = pytest.mark.stack

@@ -28,8 +28,8 @@ import pytest
 from deploy.installer import doctor, units
 from deploy.installer.layout import PACKAGES, Choices, Layout
 from deploy.installer.units import Service
-from tests.stack import REPO
-from tests.system import missing, require_program
+from tests.support.stack import REPO
+from tests.support.system import missing, require_program
 from tools.localstack import Stack, free_port
 
 INSTALL = REPO / "deploy" / "install"

@@ -1,7 +1,7 @@
 """deploy/install --tls none: behind a TLS-terminating proxy, believed only from the proxy.
 
 The fast tests cover --proxy's refusals and the rendered site; the install
-test (marked `installer`, as tests/test_installer.py's, whose machinery it
+test (marked `installer`, as tests/stack/test_installer.py's, whose machinery it
 uses) installs a clean clone with --proxy 127.0.0.1 and asks as the proxy
 from 127.0.0.1 and as a stranger from 127.0.0.2. Its own module, so its
 install never runs beside test_installer.py's (one system user escribe).
@@ -21,9 +21,7 @@ import pytest
 from deploy import render
 from deploy.installer import preflight, units
 from deploy.installer.layout import Choices
-from tests.stack import REPO
-from tests.system import require_program
-from tests.test_installer import (
+from tests.stack.test_installer import (
     HOST,
     Installed,
     assert_refused,
@@ -33,6 +31,8 @@ from tests.test_installer import (
     snapshot,
     user_exists,
 )
+from tests.support.stack import REPO
+from tests.support.system import require_program
 from tools.localstack import free_port
 
 CLIENT = "203.0.113.9"

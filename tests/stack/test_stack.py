@@ -1,6 +1,6 @@
 """The production stack from deploy/: nginx in front of gunicorn, driven over loopback.
 
-Tests marked `stack` share one running stack (tests/stack.py) and skip where
+Tests marked `stack` share one running stack (tests/support/stack.py) and skip where
 nginx or openssl is missing (fail under CI). The others need no nginx: the
 deploy check with the production settings, the template renderer and the
 systemd units.
@@ -25,8 +25,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.stack import HOST, REPO, make_certificate, production_env, run_manage
-from tests.system import require_program
+from tests.support.stack import HOST, REPO, make_certificate, production_env, run_manage
+from tests.support.system import require_program
 from tools import localstack
 
 

@@ -3,9 +3,9 @@
 import json
 from pathlib import Path
 
-from tests.system import missing
+from tests.support.system import missing
 
-AXE_JS = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, plus Deque's best practices
 # (one main landmark, unique landmark names, no skipped heading levels...).

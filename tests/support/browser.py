@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from tests.system import require_program
+from tests.support.system import require_program
 
 # Screenshots the browser tests take, kept for a person to look at after a run
 # (CI keeps the folder as its artefacts); git ignores it.
-ARTEFACTS_DIR = Path(os.environ.get("ESCRIBE_ARTEFACTS_DIR", Path(__file__).resolve().parent.parent / "artefacts"))
+ARTEFACTS_DIR = Path(os.environ.get("ESCRIBE_ARTEFACTS_DIR", Path(__file__).resolve().parents[2] / "artefacts"))
 
 
 def save_screenshot(page, name, *, full_page=True):

@@ -1,6 +1,6 @@
 """A misbehaving Akismet and mail server on loopback, for the stack's fault tests.
 
-    python -m tests.fake_services AKISMET_PORT SMTP_PORT
+    python -m tests.support.fake_services AKISMET_PORT SMTP_PORT
 
 runs both in their own process (so the test's many client threads do not
 slow them). The Akismet side answers the real client's HTTP requests the way

@@ -1,7 +1,7 @@
 """gunicorn settings for the stack's fault tests: deploy/gunicorn.conf.py as it is, plus Akismet on loopback.
 
 Every worker's Akismet client is the real one, talking real HTTP to
-tests/fake_services.py on FAKE_AKISMET_PORT instead of rest.akismet.com.
+tests/support/fake_services.py on FAKE_AKISMET_PORT instead of rest.akismet.com.
 """
 
 import os
@@ -10,7 +10,7 @@ from tools.localstack import extend_gunicorn_config
 
 
 def _akismet_on_loopback(worker):
-    from tests.fake_services import install_loopback_akismet
+    from tests.support.fake_services import install_loopback_akismet
 
     install_loopback_akismet(int(os.environ["FAKE_AKISMET_PORT"]))
 

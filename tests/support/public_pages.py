@@ -1,17 +1,17 @@
 """The public pages that the accessibility (axe-core) and HTML (Nu) checks visit.
 
 One list for both checks: a new public page is added to PAGES once and is
-checked for accessibility in Chromium (tests/test_accessibility.py) and for
-valid HTML5 (tests/test_html.py).
+checked for accessibility in Chromium (tests/browser/test_accessibility.py) and for
+valid HTML5 (tests/escribe/test_html.py).
 """
 
 import re
 from dataclasses import dataclass, field
 
 from blog.models import Page as StandalonePage
-from tests.comment_helpers import make_comment
-from tests.factories import make_blurb, make_post, make_tag
-from tests.test_wordpress_markup import imported_embeds
+from tests.moving.test_wordpress_markup import imported_embeds
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_blurb, make_post, make_tag
 
 # Wider than the code box on a desktop too, so that it scrolls sideways there.
 WIDE_LINE = "    title = models.CharField(" + ", ".join(f"option_{n}={n}" for n in range(12)) + ")"

@@ -7,7 +7,7 @@ $ESCRIBE_REAL_FIXTURES names a folder holding:
     jekyll/test/source/        Jekyll's own test site (git archive HEAD test/source of jekyll/jekyll)
 
 Without it, each test that needs them skips, saying what is missing; the same
-behaviours are checked in every run on our own small files (tests/wxr/ and the
+behaviours are checked in every run on our own small files (tests/moving/wxr/ and the
 tests beside these).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = os.environ.get("ESCRIBE_REAL_FIXTURES", "")
-UNSET = "ESCRIBE_REAL_FIXTURES is unset: other projects' test data (tests/real_fixtures.py) was not run"
+UNSET = "ESCRIBE_REAL_FIXTURES is unset: other projects' test data (tests/support/real_fixtures.py) was not run"
 
 
 def wordpress_folder():

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.system import require_program
+from tests.support.system import require_program
 from tools.localstack import (  # noqa: F401  (re-exported for the stack tests)
     HOST,
     REPO,
