@@ -43,7 +43,7 @@ test-postgres: $(DEV_STAMP) $(NODE_STAMP) var/secret_key
 # The benchmark of the real stack (bench/run.py, bench/README.md; wrk comes from
 # apt-get when missing): issue 9's targets, raw results in bench/results/ (git-ignored).
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--growth" or "--after-change".
-# `make test` runs the smoke variant (tests/test_bench_smoke.py).
+# `make test` runs the smoke variant (tests/stack/test_bench_smoke.py).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
@@ -54,9 +54,9 @@ bench-smoke: $(STAMP)
 venv: $(DEV_STAMP)
 
 # The README's screenshots: the demo blog in Chromium, desktop and phone
-# (tests/test_screenshots.py writes them under artefacts/), copied into docs/.
+# (tests/browser/test_screenshots.py writes them under artefacts/), copied into docs/.
 screenshots: $(DEV_STAMP)
-	ESCRIBE_ARTEFACTS_DIR=$(CURDIR)/artefacts $(BIN)/python -m pytest -q -p no:randomly tests/test_screenshots.py
+	ESCRIBE_ARTEFACTS_DIR=$(CURDIR)/artefacts $(BIN)/python -m pytest -q -p no:randomly tests/browser/test_screenshots.py
 	for shot in artefacts/screenshots/readme-*.png; do cp "$$shot" "docs/screenshot-$${shot##*/readme-}"; done
 
 define make_venv

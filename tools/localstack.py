@@ -6,7 +6,7 @@ exactly as docs/DEPLOY.md does; with ESCRIBE_DATABASE_URL set, the install's
 database is a new one on that PostgreSQL server, which `drop_database()`
 removes. `running()` starts nginx and gunicorn with the production settings
 and stops them on the way out; `extra_gunicorn()` starts one more gunicorn on
-a loopback TCP port. The stack tests (tests/stack.py) and the benchmark
+a loopback TCP port. The stack tests (tests/support/stack.py) and the benchmark
 (bench/run.py) both use it. Every wait is bounded; a stack that does not come
 up raises StackError with the tails of its logs.
 """
