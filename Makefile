@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.installed
 
 export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test test-postgres venv check-python clean bench bench-smoke screenshots
+.PHONY: run test test-fast test-postgres venv check-python clean bench bench-smoke screenshots
 
 # Links made outside a request (the author's mail, Akismet's blog URL) name the
 # address served here, unless the operator set the public one.
@@ -34,6 +34,12 @@ test: $(DEV_STAMP) $(NODE_STAMP) var/secret_key
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The loop while editing: each app's fast tests (tests/blog, comments, moving, escribe), without
+# the tiers that start the stack, drive Chromium or run the installer (their folders and markers;
+# docs/LAYOUT.md says what each costs). No ruff, no npm: `make test` still runs everything.
+test-fast: $(DEV_STAMP) var/secret_key
+	$(BIN)/python -m pytest tests/blog tests/comments tests/moving tests/escribe -m "not stack and not browser and not installer"
 
 # The suite on a throwaway PostgreSQL cluster, started and deleted around the
 # run as in CI (needs the distribution's postgresql package).
