@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.installed
 
 export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test test-postgres venv check-python clean bench bench-smoke screenshots
+.PHONY: run test test-fast test-postgres venv check-python clean bench bench-smoke screenshots
 
 # Links made outside a request (the author's mail, Akismet's blog URL) name the
 # address served here, unless the operator set the public one.
@@ -35,6 +35,12 @@ test: $(DEV_STAMP) $(NODE_STAMP) var/secret_key
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
+# The loop while editing: each app's fast tests (tests/blog, comments, moving, escribe), without
+# the tiers that start the stack, drive Chromium or run the installer (their folders and markers;
+# docs/LAYOUT.md says what each costs). No ruff, no npm: `make test` still runs everything.
+test-fast: $(DEV_STAMP) var/secret_key
+	$(BIN)/python -m pytest tests/blog tests/comments tests/moving tests/escribe -m "not stack and not browser and not installer"
+
 # The suite on a throwaway PostgreSQL cluster, started and deleted around the
 # run as in CI (needs the distribution's postgresql package).
 test-postgres: $(DEV_STAMP) $(NODE_STAMP) var/secret_key
@@ -43,7 +49,7 @@ test-postgres: $(DEV_STAMP) $(NODE_STAMP) var/secret_key
 # The benchmark of the real stack (bench/run.py, bench/README.md; wrk comes from
 # apt-get when missing): issue 9's targets, raw results in bench/results/ (git-ignored).
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--growth" or "--after-change".
-# `make test` runs the smoke variant (tests/test_bench_smoke.py).
+# `make test` runs the smoke variant (tests/stack/test_bench_smoke.py).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
@@ -54,9 +60,9 @@ bench-smoke: $(STAMP)
 venv: $(DEV_STAMP)
 
 # The README's screenshots: the demo blog in Chromium, desktop and phone
-# (tests/test_screenshots.py writes them under artefacts/), copied into docs/.
+# (tests/browser/test_screenshots.py writes them under artefacts/), copied into docs/.
 screenshots: $(DEV_STAMP)
-	ESCRIBE_ARTEFACTS_DIR=$(CURDIR)/artefacts $(BIN)/python -m pytest -q -p no:randomly tests/test_screenshots.py
+	ESCRIBE_ARTEFACTS_DIR=$(CURDIR)/artefacts $(BIN)/python -m pytest -q -p no:randomly tests/browser/test_screenshots.py
 	for shot in artefacts/screenshots/readme-*.png; do cp "$$shot" "docs/screenshot-$${shot##*/readme-}"; done
 
 define make_venv

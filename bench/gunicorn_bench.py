@@ -7,7 +7,7 @@ Every worker answers comment checks with bench/slow_akismet.py's client
 deploy config stay untouched: their values are read from the file itself.
 """
 
-from deploy.localstack import extend_gunicorn_config
+from tools.localstack import extend_gunicorn_config
 
 
 def _slow_akismet(worker):

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.markdown_import
     .venv/bin/python -m bench.markdown_import --posts 1000
 
-The blog is tests/real_blog.py's (generated text, 48 PNGs of which a few
+The blog is tests/support/real_blog.py's (generated text, 48 PNGs of which a few
 are 1200 px wide and get resized copies, a PDF, 110 weekly links posts).
 Each run is `manage.py import_markdown` in its own process, as an author
 runs it, on a fresh SQLite database and media folder in a temporary
@@ -27,7 +27,7 @@ def main():
     parser.add_argument("--posts", type=int, default=319)
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from tests.real_blog import octopress_blog
+    from tests.support.real_blog import octopress_blog
 
     with tempfile.TemporaryDirectory(prefix="escribe-bench-md-") as folder:
         folder = Path(folder)

@@ -1,4 +1,4 @@
-"""E-Scribe's benchmark: issue 9's targets, measured on the real stack (deploy/localstack.py) on loopback.
+"""E-Scribe's benchmark: issue 9's targets, measured on the real stack (tools/localstack.py) on loopback.
 
     make bench                                      # 1,000 posts: measurements 1, 2, 3, 5 and 6
     make bench-smoke                                # the same code on a tiny database, 1 s measurements
@@ -41,9 +41,9 @@ import httpx
 
 from bench import wrk
 from bench.slow_akismet import DELAY_VARIABLE
-from deploy import localstack
-from deploy.localstack import REPO, StackError, run_manage
 from escribe import pages  # which file keeps which URL
+from tools import localstack
+from tools.localstack import REPO, StackError, run_manage
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"

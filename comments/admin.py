@@ -66,7 +66,7 @@ class CommentEventInline(admin.TabularInline):
 class CommentAdmin(admin.ModelAdmin):
     change_form_template = "admin/comments/comment/change_form.html"
     # Five columns, so the queue fits at 1280 px beside the admin's menu and the filters
-    # (tests/test_browser.py): the IP goes under the name, the spam check under the status.
+    # (tests/browser/test_browser.py): the IP goes under the name, the spam check under the status.
     list_display = ["excerpt", "author", "post_link", "age", "state"]
     list_filter = [QueueFilter, "spam_check"]
     search_fields = ["author_name", "author_email", "body", "ip_address", "post__title"]

@@ -1,5 +1,6 @@
-"""What a real install uses (nginx site, gunicorn config, systemd units), and localstack.py to run them on loopback.
+"""What a real install uses: the installer, the nginx site, the gunicorn config, systemd units and timers.
 
-A package only so that the stack tests and the benchmark can share the
-launcher; render.py stays runnable by path on a bare server.
+A package so that the installer's modules and the tests can import render.py
+and installer/; render.py stays runnable by path on a bare server. The same
+stack on loopback, for the tests and the benchmark, is tools/localstack.py.
 """

@@ -1,12 +1,19 @@
 import pytest
 
-from tests.browser import browser  # noqa: F401  (a fixture for the browser tests)
-from tests.stack import stack  # noqa: F401  (a fixture for the stack tests)
+# The fixtures kept with their helpers (tests/support/), for every test folder: pytest reads
+# pytest_plugins from the rootdir's conftest only.
+pytest_plugins = [
+    "tests.support.akismet_clients",
+    "tests.support.browser",
+    "tests.support.demo_folders",
+    "tests.support.page_files",
+    "tests.support.stack",
+]
 
 
 @pytest.fixture
 def author(db):
-    from tests.factories import make_author
+    from tests.support.factories import make_author
 
     return make_author()
 
@@ -15,9 +22,6 @@ def author(db):
 def author_client(client, author):
     client.force_login(author)
     return client
-
-
-from tests.akismet_clients import use_akismet  # noqa: E402,F401  (fixture)
 
 
 @pytest.fixture(autouse=True)

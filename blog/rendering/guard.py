@@ -10,7 +10,7 @@ import re
 from markdown.preprocessors import Preprocessor
 
 # Limits that keep one save from holding a worker for minutes (timings in
-# tests/test_rendering.py). Python-Markdown's
+# tests/blog/test_rendering.py). Python-Markdown's
 # inline patterns rescan a block once per opening [ < ` * _ that has no match:
 # 10,000 "[" in one paragraph took 14 s, 10,000 "![" 40 s, and deep nesting
 # raises RecursionError. Text past a limit is shown escaped, with a warning.

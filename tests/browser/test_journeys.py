@@ -1,0 +1,163 @@
+"""Issue 12's journeys in a real browser, with a screenshot at each step (artefacts/screenshots/journey-*).
+
+The reader and the commenter have JavaScript off: public pages must work
+without it. The author's journey (an uploaded image) lives with the uploads.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from comments.models import Comment, SpamReport
+from tests.support.browser import save_screenshot
+from tests.support.comment_helpers import make_comment
+from tests.support.factories import make_author, make_blurb, make_post, make_tag
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+PASSWORD = "a long journey password"
+
+
+@pytest.fixture
+def blog(live_server):
+    make_blurb(title="About Me")
+    python, sqlite = make_tag("Python", featured=True), make_tag("SQLite")
+    days_ago = timezone.now() - timedelta(days=3)
+    older = make_post(title="Backups for one SQLite file", body="Use `.backup`.", tags=[sqlite], published_at=days_ago)
+    post = make_post(
+        title="Full-text search with SQLite",
+        body="## Create the index\n\n```sql\nCREATE VIRTUAL TABLE post_fts USING fts5(title, body);\n```\n",
+        tags=[python, sqlite],
+    )
+    make_comment(post, status="approved", author_name="Grace", body="This saved me a dependency.")
+    return {"url": live_server.url, "post": post, "older": older, "sqlite": sqlite}
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+def test_reader_goes_from_the_front_page_to_a_post_a_tag_the_archive_search_and_the_feed(browser, blog, device):
+    context = browser.new_context(java_script_enabled=False, viewport=WIDTHS[device])
+    page = context.new_page()
+    step = f"journey-reader-{device}"
+
+    page.goto(blog["url"] + "/")
+    assert page.locator("h2.post-title").first.inner_text() == "Full-text search with SQLite"
+    save_screenshot(page, f"{step}-1-front")
+
+    page.click("h2.post-title a >> text=Full-text search with SQLite")
+    assert page.url == blog["url"] + blog["post"].get_absolute_url()
+    assert page.locator("h1.post-title").inner_text() == "Full-text search with SQLite"
+    assert "This saved me a dependency." in page.locator(".comment-list").inner_text()
+    save_screenshot(page, f"{step}-2-post")
+
+    page.click(".post-tags a >> text=SQLite")
+    assert page.url == blog["url"] + blog["sqlite"].get_absolute_url()
+    assert page.locator(".post-title").all_inner_texts() == [
+        "Full-text search with SQLite",
+        "Backups for one SQLite file",
+    ]
+    save_screenshot(page, f"{step}-3-tag")
+
+    page.click("nav[aria-label=Site] >> text=Archive")
+    assert page.url == blog["url"] + "/archive/"
+    save_screenshot(page, f"{step}-4-archive")
+
+    page.fill("#search-q", "backup")
+    page.click(".search-form button")
+    assert "/search/?q=backup" in page.url
+    assert page.locator(".search-results a").all_inner_texts() == ["Backups for one SQLite file"]
+    save_screenshot(page, f"{step}-5-search")
+
+    # A feed reader finds the feeds from any page; a person finds the link.
+    feeds = page.locator("head link[rel=alternate][type='application/atom+xml']")
+    assert feeds.count() >= 2
+    feed_url = page.get_attribute("nav[aria-label=Site] >> text=Feed", "href")
+    response = page.request.get(blog["url"] + feed_url)
+    assert response.ok and "Full-text search with SQLite" in response.text()
+    context.close()
+
+
+def test_commenter_fixes_an_error_without_retyping_and_lands_on_the_awaiting_approval_page(browser, blog):
+    context = browser.new_context(java_script_enabled=False, viewport=WIDTHS["desktop"])
+    page = context.new_page()
+    text = "Does this work with the trigram tokenizer too?\n\nI tried it on 10,000 posts."
+    page.goto(blog["url"] + blog["post"].get_absolute_url() + "#comment-form-title")
+    page.fill("#comment-author_name", "Ada")
+    page.fill("#comment-author_email", "ada-at-example")
+    page.fill("#comment-body", text)
+    save_screenshot(page, "journey-commenter-1-form", full_page=False)
+
+    with page.expect_navigation() as sent:
+        page.click(".comment-form button[type=submit]")
+    assert sent.value.status == 400
+    assert page.locator("h1").inner_text() == "Please check your comment"
+    assert page.locator(".field-error .errorlist").inner_text() == "Enter a valid email address."
+    assert page.input_value("#comment-body") == text
+    assert page.input_value("#comment-author_name") == "Ada"
+    assert Comment.objects.count() == 1  # only Grace's: nothing half-saved
+    save_screenshot(page, "journey-commenter-2-error")
+
+    page.fill("#comment-author_email", "ada@example.com")
+    with page.expect_navigation() as sent:
+        page.click(".comment-form button[type=submit]")
+    assert page.url.endswith(f"/post/{blog['post'].slug}/comment/received/")
+    assert "awaiting approval" in page.locator("h1").inner_text()
+    save_screenshot(page, "journey-commenter-3-received")
+    comment = Comment.objects.get(author_name="Ada")
+    # Kept as sent: browsers send a textarea's line breaks as CRLF.
+    assert (comment.status, comment.body.replace("\r\n", "\n")) == ("pending", text)
+    # Not on the post until the moderator approves it.
+    page.goto(blog["url"] + blog["post"].get_absolute_url())
+    assert "trigram" not in page.locator("#comments").inner_text()
+    context.close()
+
+
+def test_moderator_approves_one_comment_and_marks_another_as_spam(browser, blog):
+    make_author(username="moderator", password=PASSWORD)
+    post = blog["post"]
+    good = make_comment(post, author_name="Linus", body="Worked for me on 3.45 as well.")
+    bad = make_comment(post, author_name="Cheap Pills", body="Buy cheap pills at example.net")
+    killed = SpamReport.current().killed
+    context = browser.new_context(viewport=WIDTHS["desktop"])
+    page = context.new_page()
+
+    page.goto(blog["url"] + "/admin/login/")
+    page.fill("#id_username", "moderator")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    save_screenshot(page, "journey-moderator-1-admin")
+
+    # The comments' default view is the queue: the pending ones, not Grace's approved comment.
+    page.goto(blog["url"] + "/admin/comments/comment/")
+    rows = page.locator("#result_list tbody tr")
+    queue = " ".join(rows.all_inner_texts())
+    assert rows.count() == 2 and "Linus" in queue and "Cheap Pills" in queue and "Grace" not in queue
+    save_screenshot(page, "journey-moderator-2-queue")
+
+    # Approve one from the queue with the bulk action.
+    page.check(f"#result_list input[name=_selected_action][value='{good.pk}']")
+    page.select_option("select[name=action]", "approve")
+    page.click("button[name=index]")
+    assert "Linus" not in " ".join(page.locator("#result_list tbody tr").all_inner_texts())
+    save_screenshot(page, "journey-moderator-3-approved")
+
+    # Mark the other as spam from its own page.
+    page.click(f"#result_list a[href*='/comments/comment/{bad.pk}/']")
+    save_screenshot(page, "journey-moderator-4-comment")
+    page.click("button:text-is('Spam')")
+    assert "Marked as spam." in page.locator(".messagelist").inner_text()
+    save_screenshot(page, "journey-moderator-5-spam")
+
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert (good.status, bad.status) == ("approved", "spam")
+    assert SpamReport.current().killed == killed + 1
+
+    page.goto(blog["url"] + post.get_absolute_url())
+    comments = page.locator(".comment-list").inner_text()
+    assert "Worked for me on 3.45 as well." in comments and "cheap pills" not in comments.lower()
+    sidebar = page.locator(".spam-report").inner_text()
+    assert f"At least {killed + 1} piece" in sidebar
+    save_screenshot(page, "journey-moderator-6-post")
+    context.close()

@@ -1,0 +1,34 @@
+"""The README's screenshots, taken of the demo blog (`make screenshots` copies them into docs/)."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from tests.support.browser import save_screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The front page in the light scheme; a demo post with a table, code and a
+# footnote in the dark one, so the README shows both.
+PAGES = [("front", "/", "light"), ("post", "/post/sqlite-in-production-a-year-of-notes/", "dark")]
+DEVICES = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    # A phone's pixel density, so the picture in the README is sharp.
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2},
+}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_readme_screenshots_of_the_demo_blog(browser, live_server, device):
+    call_command("seed_demo", stdout=StringIO())
+    for name, path, scheme in PAGES:
+        context = browser.new_context(java_script_enabled=False, color_scheme=scheme, **DEVICES[device])
+        page = context.new_page()
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        # The picture shows the page as designed: nothing wider than the screen.
+        assert page.evaluate("document.documentElement.scrollWidth") <= DEVICES[device]["viewport"]["width"]
+        saved = save_screenshot(page, f"readme-{name}-{device}", full_page=False)
+        assert saved.stat().st_size < 400_000, f"{saved} is too large for the README"
+        context.close()

@@ -1,0 +1,1 @@
+"""Fast tests of the comments app: submitting, Akismet, moderation, mail, display, hostile input."""

@@ -1,0 +1,1 @@
+"""The property tier: hypothesis feeding arbitrary text to the comment form, the renderer and the URLs."""

@@ -1,0 +1,1 @@
+"""The stack tier: the real nginx + gunicorn from deploy/ on loopback, the benchmark's smoke run, the installer."""

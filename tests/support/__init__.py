@@ -1,0 +1,1 @@
+"""Test helpers: factories, fake services, the stack and browser fixtures (loaded by tests/conftest.py)."""
