@@ -3,7 +3,7 @@
 import pytest
 
 from blog.models import Blurb, Page, Post, Status
-from tests.factories import make_post
+from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 
