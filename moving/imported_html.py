@@ -35,7 +35,9 @@ _MARKDOWN_SCRIPT_LINK = re.compile(
     r"|^ {0,3}\[[^\[\]\n]{1,1000}\]:[ \t]*<?(?P<ref>(?:javascript|vbscript):.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
-_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+# A code span may run over lines, but not over one that starts with a tag: the renderer takes such a line
+# out as an HTML block before it looks for code spans, so what it holds is shown as HTML.
+_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)((?:(?!\n[ \t]*<).)+?)(?<!`)\1(?!`)", re.DOTALL)
 # Known oEmbed providers by host: the provider's name and what a link to it leads to.
 _PROVIDERS = [
     (r"(?:www\.|m\.)?(?:youtube\.com|youtu\.be|youtube-nocookie\.com)", "YouTube", "video"),
@@ -264,7 +266,7 @@ def _mask_code(text):
     """text with Markdown's code (fences, indented blocks, code spans) blanked out, every offset kept."""
     chars = list(text)
     lines = text.split("\n")
-    position, fence, previous_blank, in_list = 0, None, True, False
+    position, fence, fence_start, previous_blank, in_list = 0, None, 0, True, False
     masked_lines = []
     for line in lines:
         span = (position, position + len(line))
@@ -276,7 +278,7 @@ def _mask_code(text):
             continue
         opening = _FENCE_OPEN.match(line)
         if opening:
-            fence = opening.group(1)
+            fence, fence_start = opening.group(1), span[0]
             masked_lines.append(span)
             continue
         if not line.strip():
@@ -289,9 +291,9 @@ def _mask_code(text):
             in_list = bool(_LIST_ITEM.match(line))
         previous_blank = False
     if fence is not None:
-        # Never closed: the renderer shows those lines as text, HTML and all.
-        opened = _last_fence_start(text, masked_lines)
-        masked_lines = [span for span in masked_lines if span[0] < opened]
+        # Never closed: the renderer shows those lines as text, HTML and all. Where it opened is remembered,
+        # not looked for: a later line like "```python" inside it is not where it opened.
+        masked_lines = [span for span in masked_lines if span[0] < fence_start]
     for start, end in masked_lines:
         chars[start:end] = " " * (end - start)
     unmasked = "".join(chars)
@@ -299,11 +301,3 @@ def _mask_code(text):
         start, end = match.span()
         chars[start:end] = [" " if char != "\n" else "\n" for char in match.group()]
     return "".join(chars)
-
-
-def _last_fence_start(text, masked_lines):
-    """Where the last fence opened, of the masked lines (the fence that is never closed)."""
-    for start, end in reversed(masked_lines):
-        if _FENCE_OPEN.match(text[start:end]):
-            return start
-    return 0

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from blog.models import Blurb, Page, Post
+from blog.rendering import render
 from moving.imported_html import neutralise
 from tests.support.markdown_folders import write
 
@@ -105,6 +106,20 @@ def test_html_in_a_list_item_is_not_taken_for_an_indented_code_block():
 def test_a_fence_never_closed_is_text_to_the_renderer_so_its_html_is_neutralised():
     result, _notes = neutralise("```\n<script>x()</script>\n")
     assert result == "```\n\n"
+
+
+# Code to a reader's eye that the renderer shows as HTML: each held a <script> that reached the page.
+NOT_CODE_TO_THE_RENDERER = {
+    "fence never closed, a later fence with an info string": "```\n<script>x()</script>\n```python\n",
+    "backticks around a line that starts with a tag": "a ```\n<script>x()</script>\n``` b\n",
+}
+
+
+@pytest.mark.parametrize("source", NOT_CODE_TO_THE_RENDERER.values(), ids=NOT_CODE_TO_THE_RENDERER.keys())
+def test_what_the_renderer_shows_as_html_is_neutralised_though_it_looks_like_code(source):
+    result, notes = neutralise(source)
+    assert "<script" not in render(result).html
+    assert notes == ["<script> dropped: scripts do not run here"]
 
 
 def test_an_attribute_rewritten_keeps_the_others_escaped():
