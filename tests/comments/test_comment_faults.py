@@ -1,17 +1,16 @@
 """Faults around a comment: interrupted checks, a database that cannot write, races, a missing key."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
 
 from comments import moderation, outbox
 from comments.models import Comment, CommentEvent, Notification
 from tests.support.akismet_clients import CONFIG, HamClient, failing_client
+from tests.support.commands import run
 from tests.support.comment_helpers import history, make_comment, post_comment, send_comment_mail
 from tests.support.factories import make_post
 
@@ -21,12 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def post(author):
     return make_post(title="Faults", slug="faults")
-
-
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out)
-    return out.getvalue()
 
 
 def interrupted(post, minutes_ago):

@@ -1,15 +1,14 @@
 """Working the queue in the admin: approve, spam, not spam, delete; recheck; purge."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
 from tests.support.akismet_clients import CONFIG, HamClient, SpamClient, failing_client
+from tests.support.commands import run
 from tests.support.comment_helpers import history, make_comment
 from tests.support.factories import make_post
 
@@ -159,12 +158,6 @@ def test_author_sets_the_spam_report_starting_figures(author_client):
     assert response.status_code == 302
     html_after = author_client.get("/").content.decode()
     assert "At least 237,132 pieces of comment spam killed since 2008, mostly via Akismet." in html_after
-
-
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out)
-    return out.getvalue()
 
 
 def test_recheck_follows_the_wordpress_rules(post, use_akismet):

@@ -1,23 +1,17 @@
 """Commenters' IP addresses and user agents are blanked after ESCRIBE_PERSONAL_DATA_DAYS (purge_personal_data)."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.utils import timezone
 
 from comments import moderation
 from comments.models import Comment, CommentEvent
+from tests.support.commands import run
 from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO())
-    return out.getvalue()
 
 
 def received(post, days_ago, ip="198.51.100.7", user_agent="Mozilla/5.0 (X11; Linux)"):

@@ -8,33 +8,23 @@ import stat
 import subprocess
 import sys
 import time
-from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.db import connection
 
 from blog.models import Post
 from blog.site import SiteSettings
 from comments.models import Comment
 from escribe import backup_changes, backups, pages
+from tests.support.commands import run_or_refusal
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_post, set_site
 from tools.localstack import REPO, drop_database, fresh_database, production_env, run_manage
 
 # Restores write through the test's own connection: no test transaction may be open around them.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run(*args):
-    out = StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=StringIO())
-    except CommandError as error:
-        return out.getvalue(), str(error)
-    return out.getvalue(), None
 
 
 def mode(path):
@@ -60,7 +50,7 @@ def compare(path):
 
 def test_a_backup_is_a_checked_private_copy_named_with_its_time(backup_dir):
     make_post(title="Kept safe")
-    out, error = run("backup")
+    out, error = run_or_refusal("backup")
     assert error is None
     path = only_backup(backup_dir)
     assert re.fullmatch(r"escribe-\d{8}T\d{6}Z\.(sqlite3|pgdump)", path.name)
@@ -84,7 +74,7 @@ def test_backup_keeps_the_newest_and_never_deletes_the_one_just_made(tmp_path):
 
 
 def test_backup_refuses_to_keep_no_backup(backup_dir):
-    _, error = run("backup", "--keep", "0")
+    _, error = run_or_refusal("backup", "--keep", "0")
     assert "--keep must be 1 or more" in error
     assert not backup_dir.exists()
 
@@ -96,7 +86,7 @@ def test_backup_rotates_to_keep(backup_dir):
         (backup_dir / f"escribe-2026110{day}T030000Z.media" / "uploads").mkdir(parents=True)
     # Uploads whose database copy never got its name.
     (backup_dir / "escribe-20261104T030000Z.media").mkdir()
-    out, _ = run("backup", "--keep", "2")
+    out, _ = run_or_refusal("backup", "--keep", "2")
     assert "Deleted 2 older backups, keeping the 2 newest." in out
     # Their uploads went with them.
     names = sorted(path.name for path in backup_dir.iterdir())
@@ -108,13 +98,13 @@ def test_restore_without_yes_is_a_preview_naming_what_would_be_lost_and_what_com
     post = make_post(title="Old post")
     deleted = make_post(title="Deleted since")
     make_comment(deleted, author_name="Bo", body="On the post deleted since.")
-    run("backup")
+    run_or_refusal("backup")
     path = only_backup(backup_dir)
     contents = sorted(p.name for p in backup_dir.iterdir())
     deleted.delete()
     make_post(title="Written after the backup")
     make_comment(post, author_name="Ann", body="Written after the backup too.")
-    out, error = run("restore", str(path))
+    out, error = run_or_refusal("restore", str(path))
     assert error is None  # a preview is not a failure: exit status 0
     assert out.endswith("This was a preview: nothing was restored. Run again with --yes to restore.\n")
     assert "posts: 2 -> 2" in out and "comments: 1 -> 1" in out
@@ -131,17 +121,17 @@ def test_restore_without_yes_is_a_preview_naming_what_would_be_lost_and_what_com
 
 def test_restore_brings_back_the_backup_and_can_itself_be_undone(backup_dir):
     make_post(title="Old post")
-    run("backup")
+    run_or_refusal("backup")
     path = only_backup(backup_dir)
     make_post(title="Written after the backup")
-    out, error = run("restore", str(path), "--yes")
+    out, error = run_or_refusal("restore", str(path), "--yes")
     assert error is None, error
     assert list(Post.objects.values_list("title", flat=True)) == ["Old post"]
     safety = next(p for p in backup_dir.iterdir() if p.name.endswith(f"-before-restore.{backups.extension()}"))
     assert f"Restored the database and the uploads from {path}" in out
     assert f"to undo: manage.py restore {safety} --yes" in out
     assert mode(safety) == 0o600
-    out, error = run("restore", str(safety), "--yes")
+    out, error = run_or_refusal("restore", str(safety), "--yes")
     assert error is None, error
     assert set(Post.objects.values_list("title", flat=True)) == {"Old post", "Written after the backup"}
 
@@ -149,12 +139,12 @@ def test_restore_brings_back_the_backup_and_can_itself_be_undone(backup_dir):
 def test_restore_makes_every_cached_page_stale(backup_dir, tmp_path, settings):
     settings.PAGES_DIR = str(tmp_path / "pages")
     make_post(title="Deleted later")
-    run("backup")
+    run_or_refusal("backup")
     pages.invalidate()
     page = pages.current().path / "index.html"
     pages.write_file(pages.current().path, "index.html", b"<p>a page from before the restore</p>")
     assert page.exists()
-    _, error = run("restore", str(only_backup(backup_dir)), "--yes")
+    _, error = run_or_refusal("restore", str(only_backup(backup_dir)), "--yes")
     assert error is None, error
     assert not (pages.current().path / "index.html").exists()
     assert not page.exists()
@@ -164,7 +154,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(backup_dir, tmp_path):
     make_post()
     bogus = tmp_path / "escribe-20261130T030000Z.sqlite3"
     bogus.write_text("not a database")
-    out, error = run("restore", str(bogus), "--yes")
+    out, error = run_or_refusal("restore", str(bogus), "--yes")
     assert error.startswith("Nothing was restored:")
     assert Post.objects.count() == 1
     assert not backup_dir.exists()
@@ -265,7 +255,7 @@ def test_a_copy_that_fails_its_check_is_not_kept_as_a_backup(backup_dir, monkeyp
 
     monkeypatch.setattr(backups, "_sqlite_backup", broken_copy)
     monkeypatch.setattr(backups, "_pg_dump", broken_copy)
-    _, error = run("backup")
+    _, error = run_or_refusal("backup")
     assert error.startswith("No backup was made:")
     assert list(backup_dir.iterdir()) == []
 
@@ -280,16 +270,16 @@ def test_a_database_error_while_copying_is_a_clear_message(backup_dir, monkeypat
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(backups.sqlite3, "connect", full_disk)
-    _, error = run("backup")
+    _, error = run_or_refusal("backup")
     assert error == "No backup was made: SQLite could not write the copy: database or disk is full"
     assert list(backup_dir.iterdir()) == []
 
 
 def test_the_preview_names_the_site_settings_a_restore_would_change(backup_dir):
     set_site(title="Old name", comments_open=True)
-    run("backup")
+    run_or_refusal("backup")
     set_site(title="My blog", comments_open=False)
-    out, error = run("restore", str(only_backup(backup_dir)))
+    out, error = run_or_refusal("restore", str(only_backup(backup_dir)))
     assert error is None
     assert "site settings: 1 -> 1" in out and "changed since the backup (2):" in out
     assert "~ title: 'My blog' -> 'Old name'" in out and "~ comments open: False -> True" in out

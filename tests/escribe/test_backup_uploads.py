@@ -8,7 +8,8 @@ import pytest
 
 from blog.models import Post
 from escribe import backup_media, backups
-from tests.escribe.test_backup import only_backup, run
+from tests.escribe.test_backup import only_backup
+from tests.support.commands import run_or_refusal
 from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +40,7 @@ def mode(path):
 
 def test_a_backup_copies_the_uploads_privately_and_links_those_the_last_one_holds(backup_dir, media):
     upload(media, "photo.jpg", b"a photo")
-    out, error = run("backup")
+    out, error = run_or_refusal("backup")
     assert error is None, error
     first = backup_media.beside(only_backup(backup_dir))
     assert first.name.endswith(".media")
@@ -49,7 +50,7 @@ def test_a_backup_copies_the_uploads_privately_and_links_those_the_last_one_hold
     assert (mode(first), mode(photo.parent), mode(photo)) == (0o700, 0o700, 0o600)
 
     upload(media, "book.pdf", b"a new book")
-    out, error = run("backup")
+    out, error = run_or_refusal("backup")
     assert error is None, error
     second = max(path for path in backup_dir.iterdir() if path.suffix == ".media")
     assert second != first
@@ -64,11 +65,11 @@ def test_a_backup_copies_the_uploads_privately_and_links_those_the_last_one_hold
 
 def test_a_backup_copies_an_upload_again_when_it_changed(backup_dir, media):
     photo = upload(media, "photo.jpg", b"a photo")
-    run("backup")
+    run_or_refusal("backup")
     first = backup_media.beside(only_backup(backup_dir))
     photo.write_bytes(b"another photo")
     os.utime(photo, ns=(1, 1))
-    run("backup")
+    run_or_refusal("backup")
     second = max(path for path in backup_dir.iterdir() if path.suffix == ".media")
     assert (first / "uploads" / "2026" / "12" / "photo.jpg").read_bytes() == b"a photo"
     assert (second / "uploads" / "2026" / "12" / "photo.jpg").read_bytes() == b"another photo"
@@ -77,18 +78,18 @@ def test_a_backup_copies_an_upload_again_when_it_changed(backup_dir, media):
 def test_restore_brings_back_the_uploads_and_removes_those_made_since(backup_dir, media):
     make_post(title="With a photo")
     photo = upload(media, "photo.jpg", b"a photo")
-    run("backup")
+    run_or_refusal("backup")
     path = only_backup(backup_dir)
     photo.unlink()
     later = upload(media, "later.pdf", b"uploaded after the backup")
 
-    out, error = run("restore", str(path))
+    out, error = run_or_refusal("restore", str(path))
     assert error is None, error
     assert "upload files: 1 -> 1" in out
     assert "- uploads/2026/12/later.pdf" in out and "+ uploads/2026/12/photo.jpg" in out
     assert later.exists() and not photo.exists()  # a preview changes nothing
 
-    out, error = run("restore", str(path), "--yes")
+    out, error = run_or_refusal("restore", str(path), "--yes")
     assert error is None, error
     assert f"Restored the database and the uploads from {path}" in out
     assert photo.read_bytes() == b"a photo" and not later.exists()
@@ -97,22 +98,22 @@ def test_restore_brings_back_the_uploads_and_removes_those_made_since(backup_dir
 
     # The copy taken before the restore holds the uploads as they were: undoing brings them back.
     safety = next(p for p in backup_dir.iterdir() if p.name.endswith(f"-before-restore.{backups.extension()}"))
-    _, error = run("restore", str(safety), "--yes")
+    _, error = run_or_refusal("restore", str(safety), "--yes")
     assert error is None, error
     assert later.read_bytes() == b"uploaded after the backup" and not photo.exists()
 
 
 def test_an_older_backup_without_uploads_restores_the_database_and_leaves_the_uploads(backup_dir, media):
     make_post(title="Old post")
-    run("backup")
+    run_or_refusal("backup")
     path = only_backup(backup_dir)
     shutil.rmtree(backup_media.beside(path))  # as made before backups held the uploads
     make_post(title="Written after the backup")
     kept = upload(media, "kept.png", b"an upload")
-    out, error = run("restore", str(path))
+    out, error = run_or_refusal("restore", str(path))
     assert error is None, error
     assert "Uploads: this backup holds none; a restore leaves the uploads as they are." in out
-    out, error = run("restore", str(path), "--yes")
+    out, error = run_or_refusal("restore", str(path), "--yes")
     assert error is None, error
     assert f"Restored the database from {path}" in out
     assert kept.exists()
@@ -121,7 +122,7 @@ def test_an_older_backup_without_uploads_restores_the_database_and_leaves_the_up
 
 def test_uploads_put_back_are_taken_away_again_when_the_database_cannot_be_restored(backup_dir, media, monkeypatch):
     photo = upload(media, "photo.jpg", b"a photo")
-    run("backup")
+    run_or_refusal("backup")
     path = only_backup(backup_dir)
     photo.unlink()
 
@@ -129,19 +130,19 @@ def test_uploads_put_back_are_taken_away_again_when_the_database_cannot_be_resto
         raise backups.BackupError("SQLite could not restore into the live database: database is locked")
 
     monkeypatch.setattr(backups, "_restore_database", locked)
-    _, error = run("restore", str(path), "--yes")
+    _, error = run_or_refusal("restore", str(path), "--yes")
     assert error == "Nothing was restored: SQLite could not restore into the live database: database is locked"
     assert not photo.exists()
 
 
 def test_restore_puts_back_the_backups_copy_of_an_upload_changed_since(backup_dir, media):
     photo = upload(media, "photo.jpg", b"a photo")
-    run("backup")
+    run_or_refusal("backup")
     photo.write_bytes(b"changed by hand")
-    out, error = run("restore", str(only_backup(backup_dir)))
+    out, error = run_or_refusal("restore", str(only_backup(backup_dir)))
     assert error is None, error
     assert "replaced by the backup's (1):\n      ~ uploads/2026/12/photo.jpg" in out
-    _, error = run("restore", str(only_backup(backup_dir)), "--yes")
+    _, error = run_or_refusal("restore", str(only_backup(backup_dir)), "--yes")
     assert error is None, error
     assert photo.read_bytes() == b"a photo"
 
@@ -149,7 +150,7 @@ def test_restore_puts_back_the_backups_copy_of_an_upload_changed_since(backup_di
 def test_a_restore_failing_halfway_through_the_uploads_takes_back_those_it_put_back(backup_dir, media, monkeypatch):
     make_post(title="Old post")
     first, second = upload(media, "a.jpg", b"first"), upload(media, "b.jpg", b"second")
-    run("backup")
+    run_or_refusal("backup")
     first.unlink()
     second.unlink()
     make_post(title="Written after the backup")
@@ -161,7 +162,7 @@ def test_a_restore_failing_halfway_through_the_uploads_takes_back_those_it_put_b
         return copy2(source, target)
 
     monkeypatch.setattr(backup_media.shutil, "copy2", full_disk_at_the_second)
-    _, error = run("restore", str(only_backup(backup_dir)), "--yes")
+    _, error = run_or_refusal("restore", str(only_backup(backup_dir)), "--yes")
     assert error == "Nothing was restored: [Errno 28] No space left on device"
     assert not first.exists() and not second.exists()
     assert Post.objects.count() == 2
@@ -169,7 +170,7 @@ def test_a_restore_failing_halfway_through_the_uploads_takes_back_those_it_put_b
 
 def test_uploads_that_cannot_be_removed_after_the_database_is_restored_are_said_so(backup_dir, media, monkeypatch):
     make_post(title="Old post")
-    run("backup")
+    run_or_refusal("backup")
     path = only_backup(backup_dir)
     make_post(title="Written after the backup")
     upload(media, "later.jpg", b"uploaded after the backup")
@@ -178,7 +179,7 @@ def test_uploads_that_cannot_be_removed_after_the_database_is_restored_are_said_
         raise OSError(30, "Read-only file system")
 
     monkeypatch.setattr(backup_media, "remove", read_only)
-    _, error = run("restore", str(path), "--yes")
+    _, error = run_or_refusal("restore", str(path), "--yes")
     assert error.startswith("the database was restored, but not every upload: [Errno 30] Read-only file system. ")
     assert error.endswith(f"-before-restore.{backups.extension()} --yes")
     assert list(Post.objects.values_list("title", flat=True)) == ["Old post"]
@@ -187,11 +188,11 @@ def test_uploads_that_cannot_be_removed_after_the_database_is_restored_are_said_
 def test_uploads_in_an_object_store_are_left_to_it(backup_dir, settings):
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     make_post(title="Old post")
-    out, error = run("backup")
+    out, error = run_or_refusal("backup")
     assert error is None, error
     assert "The uploads are in an object store, not on this machine: back them up there." in out
     path = only_backup(backup_dir)
     assert not backup_media.beside(path).exists()
-    out, error = run("restore", str(path), "--yes")
+    out, error = run_or_refusal("restore", str(path), "--yes")
     assert error is None, error
     assert f"Restored the database from {path}" in out

@@ -13,17 +13,12 @@ from blog.frontmatter import PostFile, read_yaml
 from blog.models import Blurb, Post, Tag
 from comments import moderation
 from comments.models import Comment, CommentEvent, SpamReport
+from tests.support.commands import run
 from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db
 
 DEMO = Path(settings.BASE_DIR) / "demo"
-
-
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO())
-    return out.getvalue()
 
 
 def test_seed_demo_fills_an_empty_database_once():

@@ -11,7 +11,8 @@ from django.db import connection
 from blog.models import Post
 from comments.models import Comment
 from escribe import backup_contents, backups
-from tests.escribe.test_backup import install, only_backup, run
+from tests.escribe.test_backup import install, only_backup
+from tests.support.commands import run_or_refusal
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_post
 from tools.localstack import drop_database, run_manage
@@ -35,7 +36,7 @@ def craft(path, script):
 
 def test_everything_e_scribes_migrations_make_is_taken(backup_dir):
     make_post(title="Kept")
-    run("backup")
+    run_or_refusal("backup")
     with backups.opened(only_backup(backup_dir)) as backup:
         assert backup.refused == []
         assert {"blog_post", "blog_post_tags", "comments_comment", "django_migrations"} <= backup.tables
@@ -44,7 +45,7 @@ def test_everything_e_scribes_migrations_make_is_taken(backup_dir):
 @sqlite_only
 def test_a_backups_trigger_view_and_other_tables_stay_out_of_the_live_database(backup_dir):
     post = make_post(title="Old post", body="Findable words.")
-    run("backup")
+    run_or_refusal("backup")
     path = only_backup(backup_dir)
     craft(path, """
         CREATE TRIGGER approve_everything AFTER INSERT ON comments_comment
@@ -56,10 +57,10 @@ def test_a_backups_trigger_view_and_other_tables_stay_out_of_the_live_database(b
     left_out = (
         "Left out, as E-Scribe's migrations make none of them: trigger approve_everything, view endless, table planted."
     )
-    out, error = run("restore", str(path))
+    out, error = run_or_refusal("restore", str(path))
     assert error is None, error
     assert left_out in out
-    out, error = run("restore", str(path), "--yes")
+    out, error = run_or_refusal("restore", str(path), "--yes")
     assert error is None, error
     assert left_out in out
     with connection.cursor() as cursor:
@@ -76,7 +77,7 @@ def test_a_backups_trigger_view_and_other_tables_stay_out_of_the_live_database(b
 @sqlite_only
 def test_a_view_in_place_of_one_of_e_scribes_tables_refuses_the_backup_without_reading_it(backup_dir, tmp_path):
     make_post(title="Old post")
-    run("backup")
+    run_or_refusal("backup")
     path = only_backup(backup_dir)
     craft(path, """
         DROP TABLE blog_post;
@@ -137,14 +138,14 @@ def test_a_dumps_trigger_function_and_view_stay_out_of_the_live_database(backup_
 
     try:
         execute(planted)
-        run("backup")
+        run_or_refusal("backup")
         execute(removed)
         path = only_backup(backup_dir)
-        out, error = run("restore", str(path))
+        out, error = run_or_refusal("restore", str(path))
         assert error is None, error
         for entry in ["function approve_everything()", "trigger comments_comment approve_everything", "view endless"]:
             assert entry in out.split("Left out, as E-Scribe's migrations make none of them: ", 1)[1].split("\n")[0]
-        out, error = run("restore", str(path), "--yes")
+        out, error = run_or_refusal("restore", str(path), "--yes")
         assert error is None, error
         with connection.cursor() as cursor:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
@@ -229,7 +230,7 @@ def test_pg_restore_gets_only_the_entries_of_e_scribes_tables():
 def test_a_trigger_disguised_as_an_index_refuses_the_backup(backup_dir):
     # judge_sqlite() trusts sqlite_master's type and name columns because SQLite checks them against the statements.
     make_post(title="Old post")
-    run("backup")
+    run_or_refusal("backup")
     path = only_backup(backup_dir)
     # SQLite builds a trigger from the statement; the type column only claims "index".
     craft(path, """
@@ -238,7 +239,7 @@ def test_a_trigger_disguised_as_an_index_refuses_the_backup(backup_dir):
         PRAGMA writable_schema = ON;
         UPDATE sqlite_master SET type = 'index', name = 'innocent' WHERE name = 'approve_everything';
     """)  # fmt: skip
-    _, error = run("restore", str(path), "--yes")
+    _, error = run_or_refusal("restore", str(path), "--yes")
     assert error == f"Nothing was restored: {path} is not a SQLite database (malformed database schema (innocent))."
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")

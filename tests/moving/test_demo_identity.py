@@ -1,24 +1,16 @@
 """The demo's name: seed_demo calls the blog "E-Scribe" while the demo is here; remove_demo gives the author's back."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from blog.models import Post, Upload
 from blog.site import SiteSettings, first_values
 from moving import demo
+from tests.support.commands import run
 from tests.support.demo_folders import PICTURE
 from tests.support.factories import set_site
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO())
-    return out.getvalue()
 
 
 def identity():

@@ -4,15 +4,15 @@ import subprocess
 import sys
 import time
 from html.parser import HTMLParser
-from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from comments.models import Comment
+from tests.support.commands import run
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_blurb, make_post, make_tag, set_site
 from tools.localstack import free_port
@@ -32,9 +32,7 @@ def blog(settings):
 
 
 def export(directory, *args):
-    out = StringIO()
-    call_command("export_site", str(directory), *args, stdout=out, stderr=StringIO())
-    return out.getvalue()
+    return run("export_site", str(directory), *args)
 
 
 class _Links(HTMLParser):

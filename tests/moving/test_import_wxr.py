@@ -4,7 +4,6 @@ from datetime import UTC, timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from blog.rendering import render_comment
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from moving.models import WordPressComment, WordPressPost
 from moving.wordpress.markup import convert
+from tests.support import commands
 from tests.support.akismet_clients import CONFIG, HamClient
 from tests.support.factories import make_author, make_post
 
@@ -150,11 +150,7 @@ def export(tmp_path):
 
 
 def run(path, *args):
-    from io import StringIO
-
-    out = StringIO()
-    call_command("import_wxr", str(path), *args, stdout=out)
-    return out.getvalue()
+    return commands.run("import_wxr", str(path), *args)
 
 
 def database_state():

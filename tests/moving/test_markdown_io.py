@@ -2,12 +2,11 @@
 
 import os
 from datetime import UTC, datetime, timedelta
-from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.test import override_settings
 from django.utils import timezone
 
@@ -17,17 +16,12 @@ from comments import moderation
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from moving.markdown.code_blocks import convert_code_blocks
 from tests.support.akismet_clients import CONFIG, HamClient
+from tests.support.commands import run_both
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_blurb, make_post, make_tag
 from tests.support.markdown_folders import write
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command(*args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
 
 
 def files_in(folder):
@@ -100,8 +94,8 @@ def other_engines_blog(folder):
 @override_settings(TIME_ZONE="Europe/Berlin")
 def test_jekyll_octopress_and_hugo_posts_come_in_with_their_dates_tags_drafts_and_fences(tmp_path):
     jekyll_site, hugo_content = other_engines_blog(tmp_path)
-    out, err = run("import_markdown", str(jekyll_site))
-    hugo_out, hugo_err = run("import_markdown", str(hugo_content))
+    out, err = run_both("import_markdown", str(jekyll_site))
+    hugo_out, hugo_err = run_both("import_markdown", str(hugo_content))
     out, err = out + hugo_out, err + hugo_err
     posts = {post.slug: post for post in Post.objects.all()}
     assert set(posts) == {"hello-jekyll", "octopress-post", "a-jekyll-draft", "toml-slug", "from-the-url"}
@@ -149,14 +143,14 @@ def test_jekyll_octopress_and_hugo_posts_come_in_with_their_dates_tags_drafts_an
 def test_importing_the_same_folder_again_changes_nothing(tmp_path):
     other = other_engines_blog(tmp_path / "other")
     for folder in other:
-        run("import_markdown", str(folder))
+        run_both("import_markdown", str(folder))
     comment = make_comment(Post.objects.get(slug="hello-jekyll"), status="approved")
-    run("export_markdown", str(tmp_path / "own"), "--with-comments", "--with-emails")
+    run_both("export_markdown", str(tmp_path / "own"), "--with-comments", "--with-emails")
     before = list(Post.objects.order_by("pk").values())
     events = CommentEvent.objects.count()
 
     for folder in (*other, tmp_path / "own"):
-        out, _ = run("import_markdown", str(folder))
+        out, _ = run_both("import_markdown", str(folder))
         assert ": 0 created, 0 updated, " in out.splitlines()[-1]
         assert "(unchanged)" in out and "updated" not in out.replace("0 updated", "")
     assert list(Post.objects.order_by("pk").values()) == before
@@ -165,10 +159,10 @@ def test_importing_the_same_folder_again_changes_nothing(tmp_path):
 
 def test_an_edited_file_updates_its_post_and_says_what_changed(tmp_path):
     make_post(slug="kept", title="Old title", body="Old body.\n", tags=[make_tag("Python")])
-    run("export_markdown", str(tmp_path))
+    run_both("export_markdown", str(tmp_path))
     path = next(tmp_path.glob("*-kept.md"))
     path.write_text(path.read_text().replace("Old title", "New title").replace("Old body.", "New body."))
-    out, _ = run("import_markdown", str(tmp_path))
+    out, _ = run_both("import_markdown", str(tmp_path))
     assert "updated post 'kept' (title, body from" in out
     post = Post.objects.get(slug="kept")
     assert (post.title, post.body) == ("New title", "New body.\n")
@@ -221,11 +215,11 @@ def empty_the_database():
 def test_export_import_into_an_empty_database_and_export_again_gives_byte_identical_files(tmp_path, use_akismet):
     akismet_client = use_akismet(HamClient(config=CONFIG))
     populate_a_blog()
-    run("export_markdown", str(tmp_path / "first"), "--with-comments", "--with-emails")
+    run_both("export_markdown", str(tmp_path / "first"), "--with-comments", "--with-emails")
     empty_the_database()
 
-    run("import_markdown", str(tmp_path / "first"))
-    run("export_markdown", str(tmp_path / "second"), "--with-comments", "--with-emails")
+    run_both("import_markdown", str(tmp_path / "first"))
+    run_both("export_markdown", str(tmp_path / "second"), "--with-comments", "--with-emails")
 
     first, second = files_in(tmp_path / "first"), files_in(tmp_path / "second")
     assert first == second
@@ -252,57 +246,57 @@ def test_export_import_into_an_empty_database_and_export_again_gives_byte_identi
 
 def test_export_writes_commenters_emails_only_when_asked(tmp_path):
     populate_a_blog()
-    run("export_markdown", str(tmp_path / "plain"))
+    run_both("export_markdown", str(tmp_path / "plain"))
     assert not any(name.endswith(".comments.yaml") for name in files_in(tmp_path / "plain"))
-    run("export_markdown", str(tmp_path / "comments"), "--with-comments")
+    run_both("export_markdown", str(tmp_path / "comments"), "--with-comments")
     comments = b"".join(files_in(tmp_path / "comments").values())
     assert b"Line one" in comments and b"@example.com" not in comments
     with pytest.raises(CommandError, match="--with-emails needs --with-comments"):
-        run("export_markdown", str(tmp_path / "emails"), "--with-emails")
+        run_both("export_markdown", str(tmp_path / "emails"), "--with-emails")
 
 
 def test_export_refuses_a_folder_that_is_not_empty_or_a_file(tmp_path):
     old = write(tmp_path, "2001-01-01-deleted-since.md", "an old export\n")
     with pytest.raises(CommandError, match="is not empty"):
-        run("export_markdown", str(tmp_path))
+        run_both("export_markdown", str(tmp_path))
     with pytest.raises(CommandError, match="is a file"):
-        run("export_markdown", str(old))
+        run_both("export_markdown", str(old))
     assert list(tmp_path.iterdir()) == [old] and old.read_text() == "an old export\n"
 
 
 def test_import_refuses_an_author_who_does_not_exist(tmp_path):
     write(tmp_path, DATED, GOOD)
     with pytest.raises(CommandError, match="No user 'nobody'"):
-        run("import_markdown", str(tmp_path), "--author", "nobody")
+        run_both("import_markdown", str(tmp_path), "--author", "nobody")
     assert not Post.objects.exists()
 
 
 def test_seed_demo_takes_only_a_folder_that_says_when_its_dates_are_for(tmp_path):
     make_post(slug="exported")
-    run("export_markdown", str(tmp_path))
+    run_both("export_markdown", str(tmp_path))
     empty_the_database()
     with pytest.raises(CommandError, match="not a demo folder"):
-        run("seed_demo", "--from", str(tmp_path))
+        run_both("seed_demo", "--from", str(tmp_path))
     assert not Post.objects.exists()
 
 
 def test_export_dry_run_lists_the_files_and_writes_nothing(tmp_path):
     make_post(slug="listed", published_at=datetime(2020, 2, 2, tzinfo=UTC))
-    out, _ = run("export_markdown", str(tmp_path / "out"), "--dry-run")
+    out, _ = run_both("export_markdown", str(tmp_path / "out"), "--dry-run")
     assert "2020-02-02-listed.md" in out and "Would write" in out
     assert not (tmp_path / "out").exists()
 
 
 def test_imported_comments_are_never_rechecked_or_reported_to_akismet(tmp_path, use_akismet):
     populate_a_blog()
-    run("export_markdown", str(tmp_path), "--with-comments", "--with-emails")
+    run_both("export_markdown", str(tmp_path), "--with-comments", "--with-emails")
     empty_the_database()
-    run("import_markdown", str(tmp_path))
+    run_both("import_markdown", str(tmp_path))
     akismet_client = use_akismet(HamClient(config=CONFIG))
 
     # An hour old, pending and never checked: just what a recheck takes, were it not imported.
     assert Comment.objects.filter(status="pending", spam_check="unchecked").exists()
-    out, _ = run("recheck_comments")
+    out, _ = run_both("recheck_comments")
     assert "Rechecked 0 comments." in out
     moderation.mark_spam(Comment.objects.filter(status="pending"), actor=None)
     assert akismet_client.calls == []
@@ -332,24 +326,24 @@ def test_a_bad_file_is_named_and_nothing_is_imported(tmp_path, name, text, messa
     write(tmp_path, DATED, GOOD)
     write(tmp_path, name, text)
     with pytest.raises(CommandError, match=message) as raised:
-        run("import_markdown", str(tmp_path))
+        run_both("import_markdown", str(tmp_path))
     assert "Nothing was imported" in str(raised.value)
     assert not Post.objects.exists() and not Tag.objects.exists()
 
 
 def test_a_bad_file_in_an_own_folder_is_named_and_nothing_is_imported(tmp_path):
     make_post(slug="exported")
-    run("export_markdown", str(tmp_path), "--with-comments")
+    run_both("export_markdown", str(tmp_path), "--with-comments")
     write(tmp_path, "2030-01-01-broken.comments.yaml", "- name: no post beside me\n")
     empty_the_database()
     with pytest.raises(CommandError, match=r"2030-01-01-broken\.comments\.yaml: there is no post file"):
-        run("import_markdown", str(tmp_path))
+        run_both("import_markdown", str(tmp_path))
     assert not Post.objects.exists()
 
 
 def test_dry_run_reports_what_it_would_do_and_changes_nothing(tmp_path):
     _, hugo_content = other_engines_blog(tmp_path)
-    out, _ = run("import_markdown", str(hugo_content), "--dry-run")
+    out, _ = run_both("import_markdown", str(hugo_content), "--dry-run")
     assert "created post 'toml-slug'" in out and "Dry run, nothing changed" in out
     assert not Post.objects.exists() and not Tag.objects.exists()
 
@@ -359,7 +353,7 @@ def test_import_never_lowers_the_spam_counter(tmp_path):
     write(tmp_path, DATED, GOOD.replace("---\n\n", "slug: good\n---\n\n"))
     write(tmp_path, "spam-report.yaml", "killed: 10\nsince_year: 2015\n")
     SpamReport.objects.update_or_create(pk=1, defaults={"killed": 500, "since_year": 2010})
-    out, _ = run("import_markdown", str(tmp_path))
+    out, _ = run_both("import_markdown", str(tmp_path))
     assert "skipped spam counter (it already reads 500 since 2010)" in out
     assert SpamReport.current().killed == 500
 
@@ -414,7 +408,7 @@ def test_an_unknown_code_block_option_is_in_the_import_report_not_the_caption(tm
         "---\ntitle: Options\ndate: 2014-02-03 08:30\n---\n\n"
         "{% highlight ruby linenos cssclass=fancy %}\nputs 1\n{% endhighlight %}\n"
     ))  # fmt: skip
-    _, err = run("import_markdown", str(tmp_path))
+    _, err = run_both("import_markdown", str(tmp_path))
     assert "Code block option 'cssclass=fancy' is unknown and was ignored" in err
     post = Post.objects.get(slug="options")
     assert "cssclass" not in post.body_html and "figcaption" not in post.body_html
@@ -425,7 +419,7 @@ def test_imported_posts_are_found_by_search(tmp_path):
     from blog import search
 
     jekyll_site, _ = other_engines_blog(tmp_path)
-    run("import_markdown", str(jekyll_site))
+    run_both("import_markdown", str(jekyll_site))
     results = search.search("unquoted")
     assert [post.title for post in results[0 : results.count()]] == ["Hello Jekyll, unquoted"]
 
@@ -434,26 +428,26 @@ def test_a_post_typed_in_the_admin_comes_back_from_its_export_unchanged(tmp_path
     from tests.support.factories import make_post
 
     make_post(slug="typed", title="Typed", body="One line\r\nand the next\r\n", summary="A\r\nsummary", author=author)
-    run("export_markdown", str(tmp_path / "own"))
-    out, _ = run("import_markdown", str(tmp_path / "own"))
+    run_both("export_markdown", str(tmp_path / "own"))
+    out, _ = run_both("import_markdown", str(tmp_path / "own"))
     assert "post 'typed'" in out and ": 0 created, 0 updated, " in out.splitlines()[-1]
 
 
 def test_a_page_file_with_one_of_the_sites_own_addresses_is_named_and_nothing_is_imported(tmp_path):
     populate_a_blog()
-    run("export_markdown", str(tmp_path / "blog"))
+    run_both("export_markdown", str(tmp_path / "blog"))
     write(tmp_path / "blog", "pages/09-archive.md", "---\ntitle: Archive\nslug: archive\nposition: 9\n---\n\nMine.\n")
     empty_the_database()
     with pytest.raises(CommandError, match=r"09-archive\.md: slug: /archive/ is one of the site's own addresses"):
-        run("import_markdown", str(tmp_path / "blog"))
+        run_both("import_markdown", str(tmp_path / "blog"))
     assert not Page.objects.exists() and not Post.objects.exists()
 
 
 def test_a_page_edited_in_its_file_is_updated_and_an_unchanged_one_skipped(tmp_path):
     populate_a_blog()
-    run("export_markdown", str(tmp_path / "blog"))
+    run_both("export_markdown", str(tmp_path / "blog"))
     write(tmp_path / "blog", "pages/03-now.md", "---\ntitle: Now\nslug: now\nposition: 3\n---\n\nWriting.\n")
-    out, _ = run("import_markdown", str(tmp_path / "blog"))
+    out, _ = run_both("import_markdown", str(tmp_path / "blog"))
     assert "updated page 'now' (body, status from 03-now.md)" in out
     assert "skipped page 'about' (unchanged)" in out
     now = Page.objects.get(slug="now")

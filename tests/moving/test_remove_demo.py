@@ -1,10 +1,8 @@
 """remove_demo: what seed_demo brought goes, what the author made or edited stays, and the spam counter is theirs."""
 
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
@@ -18,17 +16,12 @@ from comments.models import Comment, CommentEvent, Notification, SpamReport
 from escribe import pages
 from moving import demo
 from moving.models import DemoItem, DemoLoad
+from tests.support.commands import run
 from tests.support.comment_helpers import make_comment
 from tests.support.demo_folders import PICTURE
 from tests.support.factories import make_blurb, make_post, make_tag
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO())
-    return out.getvalue()
 
 
 def seed(author=None):

@@ -1,14 +1,14 @@
 """The site settings travel with a Markdown export (site.yaml): export_markdown, import_markdown, round trips."""
 
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from blog.models import Post, Upload
 from blog.site import SiteSettings
 from tests.moving.test_markdown_io import empty_the_database, files_in
+from tests.support.commands import run
 from tests.support.factories import make_post, set_site
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +19,6 @@ OWN = {
     "feed_length": 15, "language": "de", "time_zone": "Europe/Berlin", "comments_open": False,
     "comments_close_after_days": 30, "notify_email": "ada@example.com",
 }  # fmt: skip
-
-
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO())
-    return out.getvalue()
 
 
 def stored(*names):

@@ -6,13 +6,11 @@ $ESCRIBE_REAL_FIXTURES/jekyll), for instance:
 Jekyll's own test_generated_site.rb counts 59 posts in it: the ones it publishes.
 """
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from blog.models import Post
 from tests.support import real_fixtures
+from tests.support.markdown_folders import run
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +20,6 @@ JEKYLL_PUBLISHES = 59
 
 def jekyll_source():
     return real_fixtures.jekyll_site()
-
-
-def run(folder):
-    out, err = StringIO(), StringIO()
-    call_command("import_markdown", str(folder), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
 
 
 def test_every_post_jekyll_publishes_from_its_own_test_site_imports_as_it_reads_it():

@@ -1,9 +1,8 @@
 """Writing a folder of files as another blog left it, and running import_markdown on it, for the import tests."""
 
-from io import StringIO
 from pathlib import Path
 
-from django.core.management import call_command
+from tests.support.commands import run_both
 
 
 def write(folder, name, data):
@@ -16,6 +15,4 @@ def write(folder, name, data):
 
 def run(*args):
     """import_markdown with `args` (folders and options); its (stdout, stderr)."""
-    out, err = StringIO(), StringIO()
-    call_command("import_markdown", *map(str, args), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
+    return run_both("import_markdown", *map(str, args))
