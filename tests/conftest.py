@@ -4,6 +4,7 @@ import pytest
 # pytest_plugins from the rootdir's conftest only.
 pytest_plugins = [
     "tests.support.akismet_clients",
+    "tests.support.backups",
     "tests.support.browser",
     "tests.support.demo_folders",
     "tests.support.page_files",

@@ -18,6 +18,7 @@ from blog.models import Post
 from blog.site import SiteSettings
 from comments.models import Comment
 from escribe import backup_changes, backups, pages
+from tests.support.backups import only_backup
 from tests.support.commands import run_or_refusal
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_post, set_site
@@ -29,18 +30,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
-
-
-@pytest.fixture
-def backup_dir(tmp_path, settings):
-    settings.BACKUP_DIR = tmp_path / "backups"
-    return settings.BACKUP_DIR
-
-
-def only_backup(folder):
-    """The one backup's database copy in `folder` (its uploads folder is beside it)."""
-    (path,) = [path for path in folder.iterdir() if backups.NAME.match(path.name)]
-    return path
 
 
 def compare(path):

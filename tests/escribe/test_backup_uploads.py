@@ -8,17 +8,11 @@ import pytest
 
 from blog.models import Post
 from escribe import backup_media, backups
-from tests.escribe.test_backup import only_backup
+from tests.support.backups import only_backup
 from tests.support.commands import run_or_refusal
 from tests.support.factories import make_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def backup_dir(tmp_path, settings):
-    settings.BACKUP_DIR = tmp_path / "backups"
-    return settings.BACKUP_DIR
 
 
 @pytest.fixture

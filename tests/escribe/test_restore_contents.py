@@ -11,7 +11,8 @@ from django.db import connection
 from blog.models import Post
 from comments.models import Comment
 from escribe import backup_contents, backups
-from tests.escribe.test_backup import install, only_backup
+from tests.escribe.test_backup import install
+from tests.support.backups import only_backup
 from tests.support.commands import run_or_refusal
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_post
@@ -20,12 +21,6 @@ from tools.localstack import drop_database, run_manage
 pytestmark = pytest.mark.django_db(transaction=True)
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="a SQLite backup's schema")
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="a pg_dump archive's entries")
-
-
-@pytest.fixture
-def backup_dir(tmp_path, settings):
-    settings.BACKUP_DIR = tmp_path / "backups"
-    return settings.BACKUP_DIR
 
 
 def craft(path, script):

@@ -14,13 +14,6 @@ pytestmark = pytest.mark.django_db
 GUNICORN_CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
 
 
-@pytest.fixture
-def pages_dir(tmp_path, settings):
-    settings.PAGES_DIR = str(tmp_path / "pages")
-    settings.SITE_URL = "http://testserver"
-    return Path(settings.PAGES_DIR)
-
-
 def test_saving_the_site_settings_makes_every_page_file_stale(client, pages_dir, django_capture_on_commit_callbacks):
     make_post()
     client.get("/")
