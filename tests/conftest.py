@@ -1,11 +1,13 @@
 import pytest
 
 # The fixtures kept with their helpers (tests/support/), for every test folder: pytest reads
-# pytest_plugins from the rootdir's conftest only.
+# pytest_plugins from the rootdir's conftest only. A plugin another one imports comes first (images before
+# demo_folders): pytest rewrites a plugin's asserts only if it is the first to import it.
 pytest_plugins = [
     "tests.support.akismet_clients",
     "tests.support.backups",
     "tests.support.browser",
+    "tests.support.images",
     "tests.support.demo_folders",
     "tests.support.page_files",
     "tests.support.stack",

@@ -250,7 +250,8 @@ def test_the_variables_are_read_only_when_set(monkeypatch):
 
 
 def test_an_uploaded_sharing_image_is_shown_and_kept_while_chosen(client, author_client, settings, tmp_path):
-    from tests.blog.test_uploads import image_bytes, upload
+    from tests.blog.test_uploads import upload
+    from tests.support.images import image_bytes
 
     settings.MEDIA_ROOT = tmp_path / "media"
     card = upload(image_bytes(1200, 630), "card.png", alt_text="The blog's card")
@@ -265,7 +266,8 @@ def test_an_uploaded_sharing_image_is_shown_and_kept_while_chosen(client, author
 def test_an_uploaded_image_and_an_address_together_are_refused(tmp_path, settings):
     from django.core.exceptions import ValidationError
 
-    from tests.blog.test_uploads import image_bytes, upload
+    from tests.blog.test_uploads import upload
+    from tests.support.images import image_bytes
 
     settings.MEDIA_ROOT = tmp_path / "media"
     card = upload(image_bytes(), "card.png")

@@ -17,21 +17,10 @@ from PIL import ExifTags, Image
 from blog import uploads
 from blog.models import Post, Upload
 from tests.support.factories import make_blurb, make_post, make_tag
+from tests.support.images import image_bytes
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """An empty media folder for each test (the storage follows the setting)."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def image_bytes(width=100, height=50, format_="PNG", mode="RGB"):
-    buffer = io.BytesIO()
-    Image.new(mode, (width, height), (200, 30, 30) if mode == "RGB" else 1).save(buffer, format_)
-    return buffer.getvalue()
+# Each test its own empty media folder.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def upload(content, name, **fields):

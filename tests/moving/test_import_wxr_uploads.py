@@ -1,6 +1,5 @@
 """import_wxr --uploads: WordPress attachments become uploads, checked like any upload, and old links lead to them."""
 
-import io
 import re
 import time
 from pathlib import Path
@@ -8,7 +7,6 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management.base import CommandError
-from PIL import Image
 
 from blog.models import Post, Upload
 from moving.models import WordPressAttachment
@@ -19,24 +17,14 @@ from moving.wordpress.reader import parse
 from tests.moving.test_import_wxr import SITE, item, run, wxr_text
 from tests.support import real_fixtures
 from tests.support.factories import make_post
+from tests.support.images import image_bytes
 
-pytestmark = pytest.mark.django_db
+# Each test its own empty media folder.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 OLD = f"{SITE}/wp-content/uploads"
 HTTP_OLD = OLD.replace("https://", "http://")
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """An empty media folder for each test (the storage follows the setting)."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def image_bytes(width, height, format_="JPEG"):
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (40, 120, 200)).save(buffer, format_)
-    return buffer.getvalue()
+BLUE = (40, 120, 200)
 
 
 def attachment(post_id, url, parent=0, alt="", caption="", attached=""):
@@ -61,8 +49,8 @@ def folder(tmp_path):
     """A copy of the old wp-content/uploads: a 2000 px JPEG and a small PNG."""
     uploads = tmp_path / "wp-content-uploads"
     (uploads / "2020" / "05").mkdir(parents=True)
-    (uploads / "2020" / "05" / "photo.jpg").write_bytes(image_bytes(2000, 1333))
-    (uploads / "2020" / "05" / "chart.png").write_bytes(image_bytes(120, 80, "PNG"))
+    (uploads / "2020" / "05" / "photo.jpg").write_bytes(image_bytes(2000, 1333, "JPEG", BLUE))
+    (uploads / "2020" / "05" / "chart.png").write_bytes(image_bytes(120, 80, "PNG", BLUE))
     return uploads
 
 
@@ -293,7 +281,7 @@ def test_a_failed_import_leaves_no_file_behind(author, export, folder, monkeypat
 
 def test_a_symbolic_link_in_the_folder_is_refused(author, tmp_path, folder):
     secret = tmp_path / "secret_key.jpg"
-    secret.write_bytes(image_bytes(10, 10))
+    secret.write_bytes(image_bytes(10, 10, "JPEG", BLUE))
     (folder / "2020" / "05" / "leak.jpg").symlink_to(secret)
     (folder / "linked").symlink_to(folder / "2020")
     path = export_with(
@@ -312,7 +300,7 @@ def test_a_symbolic_link_in_the_folder_is_refused(author, tmp_path, folder):
     ("https://cdn.example.net/secret.jpg", "2020/../../secret.jpg"),
 ])  # fmt: skip
 def test_a_path_that_leaves_the_folder_is_refused(author, tmp_path, folder, url, attached):
-    (tmp_path / "secret.jpg").write_bytes(image_bytes(10, 10))
+    (tmp_path / "secret.jpg").write_bytes(image_bytes(10, 10, "JPEG", BLUE))
     path = export_with(tmp_path, [attachment(32, url, attached=attached)])
     out = run(path, "--uploads", str(folder))
     assert not Upload.objects.exists() and f"leads outside {folder}" in out
@@ -336,7 +324,7 @@ def test_every_image_link_of_the_theme_unit_test_leads_to_its_imported_upload(au
         relative = attachments.relative_paths(entry)[0]
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         format_ = IMAGE_FORMATS.get(relative.rpartition(".")[2].lower())
-        (folder / relative).write_bytes(image_bytes(1800, 1200, format_) if format_ else b"a video or a song")
+        (folder / relative).write_bytes(image_bytes(1800, 1200, format_, BLUE) if format_ else b"a video or a song")
         (images if format_ else others).add(relative)
     posts = [entry for entry in export.items if entry.post_type == "post"]
     # In the bodies as converted (the block editor's comments, which name images too, go).

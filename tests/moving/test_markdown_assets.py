@@ -1,24 +1,17 @@
 """import_markdown brings the images and files another engine's posts link to as uploads, and relinks them."""
 
-import io
 import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError
-from PIL import Image
 
 from blog.models import Post, Upload
+from tests.support.images import image_bytes
 from tests.support.markdown_folders import run, write
 
 pytestmark = pytest.mark.django_db
-
-
-def png(colour=(200, 30, 30), size=(40, 30)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def media_files():
@@ -51,8 +44,8 @@ In `![code](/images/a.png)` nothing changes.
 
 def test_every_kind_of_link_to_a_site_file_is_relinked_to_one_upload_per_file(tmp_path):
     write(tmp_path, "_config.yml", "url: http://old.example.org\n")
-    write(tmp_path, "images/a.png", png())
-    write(tmp_path, "images/big.png", png((0, 0, 200), (60, 40)))
+    write(tmp_path, "images/a.png", image_bytes(40, 30))
+    write(tmp_path, "images/big.png", image_bytes(60, 40, colour=(0, 0, 200)))
     write(tmp_path, "files/slides.pdf", b"%PDF-1.4\n%%EOF\n")
     post(tmp_path, "2020-01-01-first", EVERY_FORM)
     post(tmp_path, "2020-01-02-second", "![Again](/images/a.png)\n", title="Second")
@@ -80,7 +73,7 @@ def test_every_kind_of_link_to_a_site_file_is_relinked_to_one_upload_per_file(tm
 
 
 def test_a_second_run_makes_no_upload_and_changes_nothing(tmp_path):
-    write(tmp_path, "images/a.png", png())
+    write(tmp_path, "images/a.png", image_bytes(40, 30))
     post(tmp_path, "2020-01-01-first", "![A](/images/a.png)\n")
     run(tmp_path)
     files, rows = media_files(), list(Upload.objects.values_list("pk", "file"))
@@ -104,7 +97,7 @@ def test_missing_and_refused_files_are_reported_and_the_rest_imports(tmp_path):
 
 
 def test_a_dry_run_writes_no_file(tmp_path):
-    write(tmp_path, "images/a.png", png((1, 2, 3)))
+    write(tmp_path, "images/a.png", image_bytes(40, 30, colour=(1, 2, 3)))
     post(tmp_path, "2020-01-01-first", "![A](/images/a.png)\n")
     before = media_files()
     out, _ = run(tmp_path, "--dry-run")
@@ -114,7 +107,7 @@ def test_a_dry_run_writes_no_file(tmp_path):
 
 
 def test_a_symbolic_link_or_a_path_out_of_the_folder_is_refused(tmp_path):
-    outside = write(tmp_path, "outside/secret.png", png((9, 9, 9)))
+    outside = write(tmp_path, "outside/secret.png", image_bytes(40, 30, colour=(9, 9, 9)))
     site = tmp_path / "site"
     os.makedirs(site / "images")
     os.symlink(outside, site / "images" / "linked.png")
@@ -130,12 +123,12 @@ def test_a_symbolic_link_or_a_path_out_of_the_folder_is_refused(tmp_path):
 
 
 def test_the_static_option_names_where_site_files_are_and_page_bundles_bring_their_own(tmp_path):
-    write(tmp_path, "static/images/banner.png", png((5, 5, 5)))
+    write(tmp_path, "static/images/banner.png", image_bytes(40, 30, colour=(5, 5, 5)))
     write(tmp_path, "posts/trip/index.md", (
         "---\ntitle: Trip\ndate: 2020-05-05\n---\n![](/images/banner.png) ![](map.png)\n\n"
         '{{< figure src="map.png" alt="The map" caption="Where we went" >}}\n\n{{< figure src="gone.png" >}}\n'
     ))  # fmt: skip
-    write(tmp_path, "posts/trip/map.png", png((6, 6, 6)))
+    write(tmp_path, "posts/trip/map.png", image_bytes(40, 30, colour=(6, 6, 6)))
     out, err = run(tmp_path / "posts", "--static", tmp_path / "static")
     assert f"Images and files: under {tmp_path / 'static'} and beside posts." in out
     banner, map_ = Upload.objects.get(original_name="banner.png"), Upload.objects.get(original_name="map.png")
@@ -146,7 +139,7 @@ def test_the_static_option_names_where_site_files_are_and_page_bundles_bring_the
 
 
 def test_a_file_that_stops_the_import_takes_the_uploads_already_written_with_it(tmp_path):
-    write(tmp_path, "images/a.png", png((7, 7, 7), (900, 600)))
+    write(tmp_path, "images/a.png", image_bytes(900, 600, colour=(7, 7, 7)))
     post(tmp_path, "2020-01-01-first", "![A](/images/a.png)\n")
     post(tmp_path, "2020-01-02-second", "Too long a title.\n", title="x" * 1001)
     before = media_files()

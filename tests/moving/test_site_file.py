@@ -32,7 +32,8 @@ def media(settings, tmp_path):
 
 
 def test_the_site_settings_come_back_from_an_export_and_a_second_export_is_byte_identical(tmp_path, media):
-    from tests.blog.test_uploads import image_bytes, upload
+    from tests.blog.test_uploads import upload
+    from tests.support.images import image_bytes
 
     make_post(title="One", body="Hello.")
     card = upload(image_bytes(1200, 630), "card.png", alt_text="The card")
