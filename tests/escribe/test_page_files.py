@@ -17,10 +17,10 @@ from django.test import override_settings
 from django.urls import path
 from django.utils import timezone
 
-from blog.models import Post
+from blog.models import Page, Post
 from escribe import pages
 from escribe.urls import urlpatterns as site_urlpatterns
-from tests.support.factories import make_post, make_tag, set_site
+from tests.support.factories import make_blurb, make_post, make_tag, set_site
 from tests.support.page_files import kept_files
 
 pytestmark = pytest.mark.django_db
@@ -548,21 +548,23 @@ def test_a_failed_switch_after_a_commit_is_logged_not_an_error_page(author_clien
 # --- The sidebar, cached per generation ----------------------------------------------------------
 
 
-def test_the_sidebar_is_rendered_once_per_generation_and_afresh_after_a_change(
-    client, pages_dir, django_capture_on_commit_callbacks
+# The sidebar shows the blurbs, the navigation in every page's header lists the standalone pages.
+@pytest.mark.parametrize("make, shown", [
+    (lambda: make_blurb(title="Before"), "{}"),
+    (lambda: Page.objects.create(title="Before", slug="now", body="x", status=Page.Status.PUBLISHED), ">{}</a></li>"),
+], ids=["sidebar", "navigation"])  # fmt: skip
+def test_the_sidebar_and_the_navigation_are_rendered_once_per_generation_and_afresh_after_a_change(
+    client, pages_dir, django_capture_on_commit_callbacks, make, shown
 ):
-    from blog.models import Blurb
-    from tests.support.factories import make_blurb
-
-    blurb = make_blurb(title="Before")
+    document = make()
     first, second, third = make_post(), make_post(), make_post()
-    assert "Before" in client.get(first.get_absolute_url()).content.decode()
-    Blurb.objects.filter(pk=blurb.pk).update(title="Unannounced")  # update() says nothing: same generation
-    assert "Before" in client.get(second.get_absolute_url()).content.decode()
+    assert shown.format("Before") in client.get(first.get_absolute_url()).content.decode()
+    type(document).objects.filter(pk=document.pk).update(title="Unannounced")  # update() says nothing: same generation
+    assert shown.format("Before") in client.get(second.get_absolute_url()).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        blurb.title = "After"
-        blurb.save()
-    assert "After" in client.get(third.get_absolute_url()).content.decode()
+        document.title = "After"
+        document.save()
+    assert shown.format("After") in client.get(third.get_absolute_url()).content.decode()
 
 
 def test_the_sidebar_is_never_cached_for_pages_that_are_not_kept(client, pages_dir, author):
@@ -626,22 +628,6 @@ def test_a_standalone_page_saved_or_deleted_makes_every_file_stale(pages_dir, dj
     with django_capture_on_commit_callbacks(execute=True):
         page.delete()
     assert pages.current().name != second
-
-
-def test_the_navigation_is_rendered_once_per_generation_and_afresh_after_a_change(
-    client, pages_dir, django_capture_on_commit_callbacks
-):
-    from blog.models import Page
-
-    page = Page.objects.create(title="Before", slug="now", body="x", status=Page.Status.PUBLISHED)
-    first, second, third = make_post(), make_post(), make_post()
-    assert ">Before</a></li>" in client.get(first.get_absolute_url()).content.decode()
-    Page.objects.filter(pk=page.pk).update(title="Unannounced")  # update() says nothing: same generation
-    assert ">Before</a></li>" in client.get(second.get_absolute_url()).content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
-        page.title = "After"
-        page.save()
-    assert ">After</a></li>" in client.get(third.get_absolute_url()).content.decode()
 
 
 def test_a_posts_kept_page_shows_new_related_posts_once_another_post_is_tagged(
