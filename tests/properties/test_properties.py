@@ -23,6 +23,7 @@ from comments.models import Comment
 from tests.escribe.test_url_walk import ROUTES, fill, names
 from tests.support.factories import make_post, make_tag
 
+# Every test's settings: FAST, or FAST with its own number of examples.
 FAST = settings(
     max_examples=150,
     deadline=timedelta(seconds=2),
@@ -69,7 +70,7 @@ def test_the_comment_renderer_never_raises_finishes_in_time_and_links_only_the_w
     depth=st.integers(min_value=1, max_value=5000),
     unit=st.sampled_from(["[", "![", "> ", "*", "_", "`", "<a ", "[x](", "[^1]", "- ", "    - ", "<div>"]),
 )
-@settings(max_examples=40, deadline=timedelta(seconds=2), database=None)
+@settings(FAST, max_examples=40, suppress_health_check=())
 def test_pathological_markdown_is_capped_rather_than_hanging(depth, unit):
     result = render(unit * depth + "x" + "]" * (depth // 2))
     assert isinstance(result.html, str)
@@ -95,12 +96,7 @@ def test_the_comment_form_never_raises_and_keeps_no_invisible_characters(name, e
 
 @pytest.mark.django_db
 @given(name=HTTP_TEXT, email=st.one_of(HTTP_TEXT, st.just("ada@example.com")), body=HTTP_TEXT)
-@settings(
-    max_examples=100,
-    deadline=timedelta(seconds=2),
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(FAST, max_examples=100)
 def test_a_submitted_comment_is_stored_whole_or_refused_with_a_400(comment_target, name, email, body):
     before = Comment.objects.count()
     response = Client().post(
@@ -123,12 +119,7 @@ def comment_target(db, settings):
 
 @pytest.mark.django_db
 @given(route=st.sampled_from(ROUTES), value=st.text(max_size=200), method=st.sampled_from(["GET", "POST", "HEAD"]))
-@settings(
-    max_examples=300,
-    deadline=timedelta(seconds=2),
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(FAST, max_examples=300)
 def test_no_url_pattern_answers_arbitrary_text_with_a_server_error(url_site, route, value, method):
     quoted = quote(value.encode("utf-8", "surrogatepass"), safe="")
     url = fill(route, dict.fromkeys(names(route), quoted)) if names(route) else f"/{route}?q={quoted}&page={quoted}"
