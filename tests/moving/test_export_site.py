@@ -1,8 +1,5 @@
 """manage.py export_site: the whole public site as static files that work from any static web server."""
 
-import subprocess
-import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +12,7 @@ from comments.models import Comment
 from tests.support.commands import run
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_blurb, make_post, make_tag, set_site
+from tests.support.static_server import static_server
 from tools.localstack import free_port
 
 pytestmark = pytest.mark.django_db
@@ -118,20 +116,8 @@ def test_the_export_works_through_a_plain_static_web_server(blog, tmp_path):
     site = tmp_path / "site"
     port = free_port()
     export(site, "--base-url", f"http://127.0.0.1:{port}")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                front = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with static_server(site, port) as front_page:
+        front = httpx.get(front_page, timeout=2)
         assert front.status_code == 200 and "Exported 0" in front.text
         css = next(link for link in _parse(front.text) if link.endswith(".css"))
         assert httpx.get(f"http://127.0.0.1:{port}{css}", timeout=5).status_code == 200
@@ -139,9 +125,6 @@ def test_the_export_works_through_a_plain_static_web_server(blog, tmp_path):
         assert post.status_code == 200 and "An approved comment" in post.text
         feed = httpx.get(f"http://127.0.0.1:{port}/feeds/atom/", timeout=5)
         assert feed.status_code == 200 and "<feed" in feed.text
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def _parse(html):

@@ -1,9 +1,6 @@
 """export_site's copy has no dead ends on a plain static server: no form the copy itself would have to answer."""
 
 import subprocess
-import sys
-import time
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
@@ -19,6 +16,7 @@ from comments.models import Comment
 from tests.support import real_fixtures
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_post
+from tests.support.static_server import static_server
 from tests.support.system import require_program
 from tools.localstack import free_port
 
@@ -162,31 +160,6 @@ def test_after_an_export_the_live_site_has_its_own_forms_again(post, client, tmp
         ("get", "/search/"),
         ("post", f"/post/{post.slug}/comment/"),
     ]
-
-
-@contextmanager
-def static_server(folder, port, log):
-    """Python's http.server on 127.0.0.1:port serving folder, its request log in the file `log`."""
-    with open(log, "wb") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)],
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-        )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_through_a_plain_static_server_no_form_posts_and_searching_never_reaches_the_copy(post, tmp_path):
