@@ -1,35 +1,13 @@
 """The Markdown commenters may use (blog.rendering.render_comment): code, emphasis, links, nothing else."""
 
 import time
-from html.parser import HTMLParser
 
 import markdown
 import pytest
 
 from blog import rendering
 from blog.rendering import render, render_comment
-
-
-class Parsed(HTMLParser):
-    """What a browser would make of the HTML: its start tags with decoded attributes, and its text."""
-
-    def __init__(self, html):
-        super().__init__(convert_charrefs=True)
-        self.tags, self.text = [], []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    def names(self):
-        return {tag for tag, _ in self.tags}
-
-    def links(self):
-        return [attrs for tag, attrs in self.tags if tag == "a"]
+from tests.support.parsed_html import Parsed
 
 
 def test_plain_text_keeps_its_paragraphs_and_line_breaks():

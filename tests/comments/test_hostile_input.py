@@ -6,7 +6,6 @@ traceback), never a half-written row (every comment case counts the rows).
 
 import re
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 
 import pytest
 
@@ -14,6 +13,7 @@ from comments.forms import CommentForm
 from comments.models import Comment, CommentEvent
 from tests.support.comment_helpers import comment_data, post_comment
 from tests.support.factories import make_author, make_post, make_tag
+from tests.support.parsed_html import Parsed
 
 pytestmark = pytest.mark.django_db
 
@@ -120,30 +120,17 @@ STORED = [
 ]
 
 
-class StartTags(HTMLParser):
-    """The start tags as a browser reads them, attributes decoded: quotes in text are not attributes."""
-
-    def __init__(self, html):
-        super().__init__(convert_charrefs=True)
-        self.tags = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
 def assert_safe_page(html):
     # The one script element a page may hold is the post's JSON-LD: data, never run (tests/blog/test_sharing.py).
     html = re.sub(r'<script type="application/ld\+json">[^<]*</script>', "", html)
     assert "<script" not in html.lower()
     assert "<img" not in html.lower()
-    tags = StartTags(html).tags
+    tags = Parsed(html).tags
     for tag, attrs in tags:
         assert not any(name.startswith("on") for name in attrs), (tag, attrs)
         href = attrs.get("href") or ""
         assert not re.match(r"\s*(javascript|data|vbscript):", href, re.IGNORECASE), href
-    comments = StartTags(html[html.index('class="comment-list"') :]).tags
+    comments = Parsed(html[html.index('class="comment-list"') :]).tags
     for tag, attrs in comments:
         if tag == "a" and re.match(r"(https?|mailto):", attrs.get("href") or ""):
             assert attrs.get("rel") == "nofollow ugc", attrs
