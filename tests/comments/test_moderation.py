@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError
 from django.utils import timezone
 
 from comments import moderation
@@ -209,6 +210,13 @@ def test_purge_spam_deletes_old_spam_but_keeps_the_counter(post, settings):
     assert set(Comment.objects.values_list("pk", flat=True)) == {young.pk, old_pending.pk}
     assert not Comment.objects.filter(pk=old.pk).exists()
     assert SpamReport.current().killed == 3
+
+
+def test_purge_spam_refuses_a_negative_retention_and_deletes_nothing(post):
+    young = make_comment(post, status="spam", created_at=timezone.now() - timedelta(days=2))
+    with pytest.raises(CommandError, match="--days must be 0 or more"):
+        run("purge_spam", "--days", "-1")
+    assert Comment.objects.filter(pk=young.pk).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
 
 from comments import moderation
@@ -15,6 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Say what would be deleted; delete nothing.")
 
     def handle(self, *args, days, dry_run, **options):
+        # A negative retention would reach into the future and delete every spam comment, however young.
+        if days < 0:
+            raise CommandError(f"--days must be 0 or more, not {days}.")
         count = moderation.purge_spam(days=days, dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
         comments, older = f"{count} spam comment{pluralize(count)}", f"{days} day{pluralize(days)}"
