@@ -29,6 +29,7 @@ from django.utils.text import slugify
 
 from blog import uploads
 from blog.models import Upload
+from moving.fences import Fences
 from moving.safe_files import Missing, Refused, read_inside
 
 IMPORTED_FOLDER = f"{uploads.FOLDER}/imported"
@@ -37,7 +38,6 @@ ASSET_EXTENSIONS = {
     *uploads.IMAGE_EXTENSIONS, *uploads.FILE_TYPES, "svg", "svgz", "mp3", "mp4", "m4a", "ogg", "webm", "mov",
     "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "tar", "bz2", "7z", "rar", "mobi",
 }  # fmt: skip
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
 _LIQUID_BASE = r"\{\{-?\s*(?:site\.url|site\.baseurl|site\.root|root_url)\s*-?\}\}"
 _LIQUID_FILTER = r"\{\{-?\s*([\"'])(?P<path>[^\"']+)\1\s*\|\s*(?:relative_url|absolute_url)\s*-?\}\}"
@@ -77,15 +77,8 @@ class Assets:
 
     def _relinked(self, path, post_file, text):
         """`text` relinked outside its fenced code blocks (a post about Markdown shows links it does not mean)."""
-        lines, fence = [], None
-        for line in text.splitlines(keepends=True):
-            opening = _FENCE.match(line)
-            closing = fence is not None and opening and opening[1][0] == fence[0] and len(opening[1]) >= len(fence)
-            if fence is None and opening:
-                fence = opening[1]
-            lines.append((fence is not None, line))
-            if closing:
-                fence = None
+        fences = Fences()
+        lines = [(fences.feed(line)[0], line) for line in text.splitlines(keepends=True)]
         return "".join(
             "".join(line for _, line in group)
             if code

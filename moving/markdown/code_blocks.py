@@ -2,10 +2,8 @@
 
 import re
 
-from moving.fences import fence_for
+from moving.fences import Fences, fence_for
 
-# A Markdown fence: an opening line (``` or ~~~, then maybe an info string) and a closing one.
-_FENCE_OPEN_RE = re.compile(r"(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)")
 # Block tags on a line of their own, converted to fences; their ends.
 _CODE_BLOCK_RE = re.compile(
     r"[ \t]*(?:\{%-?[ \t]*(?P<liquid>codeblock|highlight)\b(?P<args>.*?)-?%\}"
@@ -33,21 +31,17 @@ def convert_code_blocks(body: str, first_line: int = 1) -> tuple[str, list[str]]
     """
     lines = body.splitlines(keepends=True)
     out, notes = [], []
-    number, fence = 0, None
+    number, fences = 0, Fences()
     while number < len(lines):
         line = lines[number]
         text = line.rstrip("\n")
         number += 1
-        if fence is not None:
-            out.append(line)
-            if re.fullmatch(rf" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*", text):
-                fence = None
+        code, opening = fences.feed(text)
+        if opening and opening["info"].strip():
+            out.append(f"{opening['indent']}{opening['fence']}{opening['info'].strip()}" + line[len(text) :])
             continue
-        opening = _FENCE_OPEN_RE.fullmatch(text)
-        if opening and not (opening["fence"][0] == "`" and "`" in opening["info"]):
-            fence = opening["fence"]
-            info = opening["info"].strip()
-            out.append(f"{opening['indent']}{fence}{info}" + line[len(text) :] if info else line)
+        if code:
+            out.append(line)
             continue
         block = _CODE_BLOCK_RE.fullmatch(text)
         if block:

@@ -72,6 +72,15 @@ def test_every_kind_of_link_to_a_site_file_is_relinked_to_one_upload_per_file(tm
         assert Path(settings.MEDIA_ROOT, upload.file.name).is_file()
 
 
+def test_a_fence_is_closed_only_by_a_bare_fence_so_a_link_after_a_fence_with_a_language_stays_code(tmp_path):
+    write(tmp_path, "images/a.png", image_bytes(40, 30))
+    fenced = "```\nHow a fence opens:\n```python\n![in a fence](/images/a.png)\n```\n"
+    post(tmp_path, "2020-01-01-first", fenced + "\n![outside](/images/a.png)\n")
+    run(tmp_path)
+    a = Upload.objects.get(original_name="a.png")
+    assert Post.objects.get(slug="first").body == fenced + f"\n![outside]({a.url})\n"
+
+
 def test_a_second_run_makes_no_upload_and_changes_nothing(tmp_path):
     write(tmp_path, "images/a.png", image_bytes(40, 30))
     post(tmp_path, "2020-01-01-first", "![A](/images/a.png)\n")
