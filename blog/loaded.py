@@ -24,8 +24,15 @@ class KeepsLoadedValues:
         deferred = self.get_deferred_fields()
         self.loaded_values.update({name: getattr(self, name) for name in names if name not in deferred})
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        # What was just read is what is stored now: a later save compares with that, not the first load.
+        self.loaded_values = getattr(self, "loaded_values", {})
+        self.keep_values(self.kept_fields if fields is None else set(self.kept_fields) & set(fields))
+
     def save(self, *args, **kwargs):
-        if not hasattr(self, "loaded_values"):
+        if not hasattr(self, "loaded_values") or self.pk is None:
+            # Without a primary key it is a new row (a copy of a loaded one, say): it had no stored values.
             self.loaded_values = {}
         missing = [name for name in self.kept_fields if name not in self.loaded_values]
         if missing and self.pk is not None:

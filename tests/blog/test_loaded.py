@@ -64,3 +64,23 @@ def test_a_field_left_out_of_update_fields_keeps_its_stored_value():
     post.title, post.slug = "A new title", "not-written"
     post.save(update_fields=["title"])
     assert post.loaded_value("slug") == "kept"
+
+
+def test_a_copy_of_a_loaded_post_saved_under_another_slug_leaves_the_original_its_address():
+    post = Post.objects.get(pk=make_post(slug="original").pk)
+    post.pk = None
+    post.slug = "copy"
+    post.save()
+    assert not Redirect.objects.exists()
+    assert set(Post.objects.values_list("slug", flat=True)) == {"original", "copy"}
+
+
+def test_a_post_refreshed_after_another_rename_is_compared_with_the_slug_it_read_again():
+    post = Post.objects.get(pk=make_post(slug="first").pk)
+    elsewhere = Post.objects.get(pk=post.pk)
+    elsewhere.slug = "second"
+    elsewhere.save()
+    post.refresh_from_db()
+    post.slug = "third"
+    post.save()
+    assert set(Redirect.objects.values_list("old_path", flat=True)) == {"/post/first/", "/post/second/"}
