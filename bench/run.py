@@ -41,7 +41,7 @@ import httpx
 
 from bench import wrk
 from bench.slow_akismet import DELAY_VARIABLE
-from escribe import pages  # which file keeps which URL
+from escribe import page_files, pages  # which file keeps which URL, and the generation nginx serves
 from tools import localstack
 from tools.localstack import REPO, StackError, run_manage
 
@@ -384,7 +384,7 @@ def static_copy(app, client, page, path):
     twin's size rather than gzip on the fly).
     """
     first = fetch(client, path)  # rendered by Django, which writes the file
-    relative = pages.file_for(path, first.headers.get("Content-Type", ""))
+    relative = page_files.file_for(path, first.headers.get("Content-Type", ""))
     if relative is None:
         raise BenchError(f"{path} ({first.headers.get('Content-Type')}) is never kept as a file")
     page_file = app.prefix / "pages" / pages.CURRENT / relative

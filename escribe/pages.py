@@ -38,11 +38,6 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
-# Re-exported: callers that write into a generation find the file rules here too.
-from escribe.page_files import EXTENSIONS as EXTENSIONS
-from escribe.page_files import file_for as file_for
-from escribe.page_files import write_file as write_file
-
 logger = logging.getLogger(__name__)
 
 CURRENT = "current"

@@ -263,7 +263,11 @@ class _Finder(HTMLParser):
 
 
 def _mask_code(text):
-    """text with Markdown's code (fences, indented blocks, code spans) blanked out, every offset kept."""
+    """text with Markdown's code (fences, indented blocks, code spans) blanked out, every offset kept.
+
+    Not moving.fences.Fences, which says where another engine saw code: this says where E-Scribe's own
+    renderer (Python-Markdown) will, and errs towards "not code" so that more is checked.
+    """
     chars = list(text)
     lines = text.split("\n")
     position, fence, fence_start, previous_blank, in_list = 0, None, 0, True, False

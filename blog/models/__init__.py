@@ -10,7 +10,7 @@ rows) and uploads.py the rest.
 # is the order they had in one models.py.
 # isort: off
 from blog.models.documents import MarkdownDocument, Status
-from blog.models.posts import POST_RENDERED_FIELDS, POST_YEARS, Post, PostQuerySet
+from blog.models.posts import POST_YEARS, Post, PostQuerySet
 from blog.models.tags import (
     SLUG_MAX,
     PostTag,
@@ -29,7 +29,6 @@ from blog.models.uploads import Upload, UploadQuerySet
 # isort: on
 
 __all__ = [
-    "POST_RENDERED_FIELDS",
     "POST_YEARS",
     "RESERVED_PAGE_SLUGS",
     "SLUG_MAX",

@@ -125,7 +125,3 @@ class Post(KeepsLoadedValues, MarkdownDocument):
     def describe(self):
         """Set what sharing and lists show from the rendered HTML: reading time, excerpt, lead image."""
         self.reading_minutes, self.excerpt, self.lead_image = posthtml.describe(self.body_html, self.summary_html)
-
-
-# What Post.render() sets.
-POST_RENDERED_FIELDS = Post.rendered_fields

@@ -17,7 +17,7 @@ from django.db import connection
 from blog.models import Post
 from blog.site import SiteSettings
 from comments.models import Comment
-from escribe import backup_changes, backups, pages
+from escribe import backup_changes, backups, page_files, pages
 from tests.support.backups import only_backup
 from tests.support.commands import run_or_refusal
 from tests.support.comment_helpers import make_comment
@@ -131,7 +131,7 @@ def test_restore_makes_every_cached_page_stale(backup_dir, tmp_path, settings):
     run_or_refusal("backup")
     pages.invalidate()
     page = pages.current().path / "index.html"
-    pages.write_file(pages.current().path, "index.html", b"<p>a page from before the restore</p>")
+    page_files.write_file(pages.current().path, "index.html", b"<p>a page from before the restore</p>")
     assert page.exists()
     _, error = run_or_refusal("restore", str(only_backup(backup_dir)), "--yes")
     assert error is None, error

@@ -18,7 +18,7 @@ from django.urls import path
 from django.utils import timezone
 
 from blog.models import Page, Post
-from escribe import pages
+from escribe import page_files, pages
 from escribe.urls import urlpatterns as site_urlpatterns
 from tests.support.factories import make_blurb, make_post, make_tag, set_site
 from tests.support.page_files import kept_files
@@ -30,7 +30,7 @@ def kept(pages_dir, url_path, extension="html"):
     """The file a URL's page is kept in within the current generation (it may not exist)."""
     generation = pages.current()
     assert generation is not None, "no generation yet"
-    relative = pages.file_for(url_path, {v: k for k, v in pages.EXTENSIONS.items()}[extension])
+    relative = page_files.file_for(url_path, {v: k for k, v in page_files.EXTENSIONS.items()}[extension])
     return generation.path / relative
 
 
@@ -203,27 +203,27 @@ def test_a_response_not_every_reader_may_share_is_never_written(client, probes, 
      "/" + "a" * 1001 + "/", "/a" * 600 + "/", "relative/", "/robots.txt.gz", "/%2e%2e/"],
 )  # fmt: skip
 def test_a_path_that_could_leave_or_confuse_the_folder_has_no_file(url_path):
-    assert pages.file_for(url_path, "text/html") is None
+    assert page_files.file_for(url_path, "text/html") is None
 
 
 def test_a_file_name_must_say_its_content_type():
     atom = "application/atom+xml; charset=utf-8"
-    assert pages.file_for("/feeds/atom/", atom) == PurePosixPath("feeds/atom/index.atom")
-    assert pages.file_for("/robots.txt", "text/plain") == PurePosixPath("robots.txt")
-    assert pages.file_for("/robots.txt", "text/html") is None
-    assert pages.file_for("/", "application/octet-stream") is None
+    assert page_files.file_for("/feeds/atom/", atom) == PurePosixPath("feeds/atom/index.atom")
+    assert page_files.file_for("/robots.txt", "text/plain") == PurePosixPath("robots.txt")
+    assert page_files.file_for("/robots.txt", "text/html") is None
+    assert page_files.file_for("/", "application/octet-stream") is None
 
 
 def test_writing_refuses_a_path_that_leaves_the_folder(tmp_path):
     (tmp_path / "gen").mkdir()
     with pytest.raises(ValueError, match="leaves"):
-        pages.write_file(tmp_path / "gen", "../outside.html", b"x")
+        page_files.write_file(tmp_path / "gen", "../outside.html", b"x")
     assert not (tmp_path / "outside.html").exists()
 
 
 def test_writing_never_recreates_a_deleted_generation(tmp_path):
     with pytest.raises(FileNotFoundError):
-        pages.write_file(tmp_path / "gone", "page/index.html", b"x")
+        page_files.write_file(tmp_path / "gone", "page/index.html", b"x")
     assert not (tmp_path / "gone").exists()
 
 
@@ -235,7 +235,7 @@ def test_a_write_that_fails_leaves_no_half_page(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
-        pages.write_file(tmp_path / "gen", "page/index.html", b"<p>whole</p>")
+        page_files.write_file(tmp_path / "gen", "page/index.html", b"<p>whole</p>")
     assert list((tmp_path / "gen").rglob("*.html*")) == []
     assert list((tmp_path / "gen").rglob("*.tmp")) == []
 
@@ -252,7 +252,7 @@ def test_pages_are_written_through_a_rename(tmp_path, monkeypatch):
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", replace)
-    pages.write_file(tmp_path / "gen", "page/index.html", b"<p>whole</p>")
+    page_files.write_file(tmp_path / "gen", "page/index.html", b"<p>whole</p>")
     assert renamed == ["index.html.gz", "index.html"]
 
 
