@@ -244,7 +244,13 @@ def _cache(url):
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     if scheme in ("redis", "rediss"):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            # Django's, but Redis down or slow costs a cache miss instead of a page; short timeouts so that a
+            # page waits at most a fraction of a second for a server that does not answer.
+            "BACKEND": "escribe.cache.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
     if scheme == "memcached":
         return {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "LOCATION": rest}
     if scheme == "locmem":
