@@ -252,7 +252,13 @@ def _cache(url):
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     if scheme == "memcached":
-        return {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "LOCATION": rest}
+        return {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": rest,
+            # pymemcache's own guard: a failing server is a miss (ignore_exc), retried once a second a few
+            # times, then left alone for a minute (its defaults); with the same short timeouts as Redis.
+            "OPTIONS": {"ignore_exc": True, "connect_timeout": 0.25, "timeout": 0.5},
+        }
     if scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     raise ImproperlyConfigured(f"ESCRIBE_CACHE_URL: unknown cache {url!r} (file://, redis://, memcached://, locmem://)")

@@ -66,8 +66,8 @@ def closed_port():
 
 
 @pytest.fixture
-def redis_at(settings, monkeypatch):
-    """Point the default cache at a Redis URL as ESCRIBE_CACHE_URL would; returns the connection attempts to it."""
+def cache_at(settings, monkeypatch):
+    """Point the default cache at a URL as ESCRIBE_CACHE_URL would; returns the connection attempts made."""
     monkeypatch.setattr(RedisCache, "outages", {})
     attempts = []
     connect = socket.socket.connect
@@ -86,17 +86,22 @@ def redis_at(settings, monkeypatch):
 
 
 @pytest.fixture
-def redis_down(redis_at):
-    return redis_at(f"redis://127.0.0.1:{closed_port()}/0")
+def redis_down(cache_at):
+    return cache_at(f"redis://127.0.0.1:{closed_port()}/0")
 
 
 @pytest.fixture
-def silent_redis(redis_at):
+def memcached_down(cache_at):
+    return cache_at(f"memcached://127.0.0.1:{closed_port()}")
+
+
+@pytest.fixture
+def silent_redis(cache_at):
     """A server that takes the connection and never answers (a Redis stuck in a long command, a half-dead host)."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen(8)
-        yield redis_at(f"redis://127.0.0.1:{server.getsockname()[1]}/0")
+        yield cache_at(f"redis://127.0.0.1:{server.getsockname()[1]}/0")
 
 
 @pytest.fixture
@@ -118,6 +123,11 @@ def test_a_redis_url_gets_the_guarded_cache_with_short_timeouts(scheme):
     config = cache_settings(f"{scheme}://cache.internal:6379/0")
     assert config["BACKEND"] == "escribe.cache.RedisCache"
     assert config["OPTIONS"] == {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+
+
+def test_a_memcached_url_gets_pymemcache_s_guard_with_short_timeouts():
+    config = cache_settings("memcached://cache.internal:11211")
+    assert config["OPTIONS"] == {"ignore_exc": True, "connect_timeout": 0.25, "timeout": 0.5}
 
 
 def test_every_public_page_is_served_with_its_sidebar_while_redis_is_down(client, pages_dir, site, redis_down):
@@ -154,15 +164,15 @@ def test_a_redis_that_stays_down_is_logged_once_not_per_request(client, pages_di
     assert "The cache at 127.0.0.1:" in warnings[0] and "pages are served without it" in warnings[0]
 
 
-def test_the_log_names_the_redis_host_never_its_password(redis_at, caplog):
-    redis_at(f"redis://:hunter2@127.0.0.1:{closed_port()}/0")
+def test_the_log_names_the_redis_host_never_its_password(cache_at, caplog):
+    cache_at(f"redis://:hunter2@127.0.0.1:{closed_port()}/0")
     caches["default"].get("sidebar")
     (warning,) = [r.getMessage() for r in caplog.records if r.name == "escribe.cache"]
     assert "127.0.0.1" in warning and "hunter2" not in warning
 
 
-class Hung(Exception):
-    pass
+class Hung(BaseException):
+    """Not an Exception: the cache clients' own `except Exception` must not swallow it."""
 
 
 @pytest.fixture
@@ -215,6 +225,40 @@ def test_a_counter_is_a_key_not_found_while_redis_is_down(name, redis_down):
     assert len(redis_down) == 1
 
 
+@pytest.mark.parametrize("name", ["incr", "decr"])
+def test_a_counter_answers_false_while_memcached_is_down(name, memcached_down):
+    # pymemcache's ignore_exc answer, not Django's ValueError: nothing here counts in the cache.
+    assert getattr(caches["default"], name)("k") is False
+    assert len(memcached_down) == 1
+
+
+@pytest.mark.parametrize("name", MISSED)
+def test_each_cache_call_is_a_miss_while_memcached_is_down(name, memcached_down):
+    call, missed = MISSED[name]
+    # pymemcache's ignore_exc answers these two as if all went well: harmless, nobody reads them.
+    missed = {"set_many": [], "clear": None}.get(name, missed)
+    assert call(caches["default"]) == missed
+
+
+def test_public_pages_are_served_while_memcached_is_down_and_it_is_tried_once(client, pages_dir, site, memcached_down):
+    for url in ("/", site.get_absolute_url(), "/tag/django/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "About Me" in response.content.decode() and ">Colophon</a>" in response.content.decode()
+    assert len(memcached_down) == 1
+
+
+def test_a_memcached_that_never_answers_costs_a_page_one_short_timeout(client, pages_dir, site, cache_at, deadline):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        attempts = cache_at(f"memcached://127.0.0.1:{server.getsockname()[1]}")
+        started = time.monotonic()
+        assert client.get("/").status_code == 200
+        assert time.monotonic() - started < 2
+    assert len(attempts) == 1
+
+
 # The recheck timer keeps its invalid-key back-off in the cache (comments/management/commands/recheck_comments.py).
 
 
@@ -223,7 +267,9 @@ def waiting_comment(site):
     return make_comment(site, spam_check="error")
 
 
-def test_recheck_runs_while_redis_is_down(waiting_comment, redis_down, use_akismet):
+@pytest.mark.parametrize("down", ["redis_down", "memcached_down"])
+def test_recheck_runs_while_the_cache_is_down(waiting_comment, down, request, use_akismet):
+    request.getfixturevalue(down)
     use_akismet(HamClient(config=CONFIG))
     assert "Rechecked 1 comment." in run("recheck_comments")
     waiting_comment.refresh_from_db()
