@@ -3,9 +3,11 @@
 import errno
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
+import redis
 from django.core.cache import caches
 from django.core.cache.backends.filebased import tempfile
 from django.template import Context, Template
@@ -19,6 +21,7 @@ from tests.support.akismet_clients import CONFIG, HamClient, failing_client
 from tests.support.commands import run
 from tests.support.comment_helpers import make_comment, post_comment
 from tests.support.factories import make_blurb, make_post, make_tag
+from tests.support.system import require_program
 
 
 @pytest.fixture
@@ -282,3 +285,70 @@ def test_an_invalid_key_while_redis_is_down_costs_one_akismet_call_per_run(waiti
     # The back-off could not be kept: the next run asks again rather than fail.
     assert "backing off" in run("recheck_comments")
     assert len(akismet_client.calls) == 2
+
+
+# --- A real Redis, killed under the cache ---------------------------------------------------------
+
+
+def start_redis(port, folder):
+    process = subprocess.Popen(
+        [require_program("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", folder],
+        stdout=subprocess.DEVNULL,
+    )
+    inspector = redis.Redis(port=port, socket_timeout=1)
+    for _ in range(100):
+        try:
+            inspector.ping()
+            return process, inspector
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    process.kill()
+    pytest.fail("redis-server did not start")
+
+
+@pytest.fixture
+def real_redis(tmp_path):
+    """A redis-server of our own on a free port: (port, start(), kill())."""
+    port = closed_port()
+    processes = []
+
+    def start():
+        process, inspector = start_redis(port, str(tmp_path))
+        processes.append(process)
+        return inspector
+
+    def kill():
+        processes[-1].kill()
+        processes[-1].wait()
+
+    yield port, start, kill
+    for process in processes:
+        process.kill()
+        process.wait()
+
+
+def fragments(inspector):
+    return inspector.keys("*template.cache.*")
+
+
+def test_a_real_redis_killed_between_two_reads_costs_no_page_and_is_used_again_once_back(
+    client, pages_dir, site, cache_at, real_redis, caplog
+):
+    port, start, kill = real_redis
+    inspector = start()
+    cache_at(f"redis://127.0.0.1:{port}/0")
+    urls = ["/", site.get_absolute_url(), "/tag/django/", "/archive/", "/search/?q=served"] * 4
+    for n, url in enumerate(urls):
+        if n == 5:
+            kill()  # the pool's connections now lead nowhere
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "About Me" in response.content.decode(), url
+        if n == 0:
+            assert len(fragments(inspector)) == 2  # the navigation and the sidebar were kept in Redis
+    assert any("failed" in r.getMessage() for r in caplog.records if r.name == "escribe.cache")
+    inspector = start()  # empty: nothing was saved
+    assert fragments(inspector) == []
+    outage().until = float("-inf")  # the down window is over
+    assert client.get("/").status_code == 200
+    assert len(fragments(inspector)) == 2
