@@ -58,7 +58,7 @@ def test_a_cached_fragment_still_renders_on_a_full_disk(file_cache, full_disk):
     assert template.render(Context()) == "Pile o'Tags"
 
 
-# --- Redis down or silent: a miss, never a page ---------------------------------------------------
+# --- Redis or memcached down or silent: a miss, never a page ------------------------------------
 
 
 def closed_port():
