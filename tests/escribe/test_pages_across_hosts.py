@@ -9,6 +9,7 @@ import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -22,6 +23,7 @@ from tests.support.backups import only_backup
 from tests.support.commands import run_or_refusal
 from tests.support.factories import make_post
 from tests.support.page_files import kept_files
+from tools.localstack import production_env, run_manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,6 +54,13 @@ def started(folder, client):
         client.get("/")
         assert "index.html" in kept_files(None)
         return pages.current()
+
+
+def watch_until(seen, stop):
+    """The watcher's loop (pages._watch_forever), until `stop` is set: pages.watch()'s thread would outlive the test."""
+    while not stop.is_set():
+        time.sleep(pages._look(seen))
+    connection.close()
 
 
 def stamp_writes(queries):
@@ -90,13 +99,7 @@ def test_the_watcher_thread_sees_a_change_made_elsewhere_within_a_second(hosts):
     pages.invalidate()
     before = pages.current().name
     seen, stop = {}, threading.Event()
-
-    def watch():
-        while not stop.is_set():
-            time.sleep(pages._look(seen))
-        connection.close()
-
-    watcher = threading.Thread(target=watch)
+    watcher = threading.Thread(target=watch_until, args=(seen, stop))
     watcher.start()
     try:
         time.sleep(2 * pages.STAMP_INTERVAL)
@@ -107,6 +110,33 @@ def test_the_watcher_thread_sees_a_change_made_elsewhere_within_a_second(hosts):
         while pages.current().name == before and time.monotonic() - committed < 1:
             time.sleep(0.01)
         assert pages.current().name != before, "host B did not switch within a second"
+    finally:
+        stop.set()
+        watcher.join()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="another process cannot open SQLite's in-memory test database"
+)
+def test_a_change_committed_by_another_process_reaches_this_hosts_watcher_within_a_second(hosts, tmp_path):
+    post = make_post(title="Before")
+    pages.invalidate()
+    before = pages.current().name
+    db = connection.settings_dict
+    env = {
+        **production_env(tmp_path / "a", 443),
+        "ESCRIBE_DATABASE_URL": f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "ESCRIBE_PAGES_DIR": hosts.a,
+    }
+    seen, stop = {}, threading.Event()
+    watcher = threading.Thread(target=watch_until, args=(seen, stop))
+    watcher.start()
+    try:
+        run_manage(env, "shell", "-c", f"from blog.models import Post; Post.objects.get(pk={post.pk}).save()")
+        committed = time.monotonic()  # the other process has exited: its change is committed
+        while pages.current().name == before and time.monotonic() - committed < 1:
+            time.sleep(0.01)
+        assert pages.current().name != before, "this host did not switch within a second of the other's commit"
     finally:
         stop.set()
         watcher.join()
