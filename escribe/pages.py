@@ -218,15 +218,18 @@ def expire_if_due():
 def watch():
     """Start the thread that switches generations on a change anywhere or when their time is up.
 
-    gunicorn's post_worker_init calls it. Until the thread has heard from the
-    database, this process keeps no page file (confirmed()).
+    gunicorn's post_worker_init calls it, and waits for the thread's first
+    look (STAMP_GRACE at most) before the worker serves anyone: until a look
+    has heard from the database, this process keeps no page file (confirmed()).
     """
     global _confirmed_at
     if not enabled():
         return None
     _confirmed_at = time.monotonic() - 2 * STAMP_GRACE  # not yet heard from the database
-    thread = threading.Thread(target=_watch_forever, name="escribe-pages-expiry", daemon=True)
+    first_look = threading.Event()
+    thread = threading.Thread(target=_watch_forever, args=(first_look,), name="escribe-pages-expiry", daemon=True)
     thread.start()
+    first_look.wait(STAMP_GRACE)
     return thread
 
 
@@ -256,11 +259,13 @@ def poll():
     return lazy
 
 
-def _watch_forever():
+def _watch_forever(first_look):
     seen = {}
     while True:
         close_old_connections()
-        time.sleep(_look(seen))
+        delay = _look(seen)
+        first_look.set()
+        time.sleep(delay)
 
 
 def _look(seen):

@@ -299,12 +299,31 @@ def test_a_worker_whose_watcher_has_not_heard_from_the_database_keeps_no_file(cl
     assert kept_files(None) == ["index.html", "index.html.gz"]
 
 
-def test_a_new_watcher_keeps_nothing_until_its_first_look(client, hosts, monkeypatch):
+def first_look_only(first_look):
+    """The watcher's thread making its first look only: pages.watch()'s would outlive the test."""
+    time.sleep(0.2)  # watch() waits for it
+    pages._look({})
+    connection.close()
+    first_look.set()
+
+
+def test_a_worker_whose_watcher_starts_with_the_database_away_keeps_nothing_until_it_is_back(
+    client, hosts, monkeypatch
+):
     make_post()
-    monkeypatch.setattr(pages, "_watch_forever", lambda: None)  # started, never looks
-    assert pages.watch() is not None
+    monkeypatch.setattr(pages, "_watch_forever", first_look_only)
+    with database_away(monkeypatch):
+        assert pages.watch() is not None  # its first look, before the worker serves anyone, fails
     client.get("/")
     assert kept_files(None) == []
     pages.poll()
+    client.get("/")
+    assert "index.html" in kept_files(None)
+
+
+def test_a_worker_serves_its_first_reader_with_the_watchers_first_look_made(client, hosts, monkeypatch):
+    make_post()
+    monkeypatch.setattr(pages, "_watch_forever", first_look_only)
+    pages.watch()
     client.get("/")
     assert "index.html" in kept_files(None)
