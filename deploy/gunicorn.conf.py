@@ -74,6 +74,6 @@ def post_worker_init(worker):
         # A full disk, say: the switch failed closed (no `current`), so nginx sends readers to Django.
         worker.log.exception("Could not compare the page files' settings")
     if pages.watch():
-        worker.log.info("Watching the page files in %s for expiry", pages.root())
+        worker.log.info("Watching the page files in %s for changes on any host and for expiry", pages.root())
     # The author's comment mail goes out from this thread, never a request's.
     outbox.start_sender()

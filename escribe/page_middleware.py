@@ -94,6 +94,10 @@ def generation_context(request):
 
 def _generation_to_write():
     """The generation this request's page may go into; noted before the page reads anything."""
+    if not pages.confirmed():
+        # This worker cannot tell whether another host changed something
+        # (its watcher is stuck or the database away): the page is served, not kept.
+        return None
     try:
         generation = pages.current()
         # The first page ever, or a scheduled post's time passed before the

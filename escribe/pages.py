@@ -6,6 +6,7 @@ The WP Super Cache / django-bakery pattern. Under settings.PAGES_DIR:
     generations/<id>/...            one generation's page files (and their .gz twins)
     generations/<id>.until          when that generation goes stale by itself, if ever
     generations/<id>.settings       the fingerprint of the settings its pages were written with
+    generations/<id>.stamp          the database's token it was started under (escribe/page_stamp.py)
     .lock                           held while generations are switched
 
 A change readers could see calls invalidate() once it is committed: a new,
@@ -14,6 +15,11 @@ rename, so every older file is unreachable at once, and old generations are
 deleted. A generation also goes stale at a set time (the next scheduled
 post's, from the expiry sources apps register); a thread in each gunicorn
 worker (watch()) switches it then, so nothing but the site needs to run.
+The same thread asks the database a few times a second whether a change
+was committed anywhere (escribe/page_stamp.py), so every host's files go
+stale within a second of a change made on any of them; a worker whose
+thread has not heard from the database for STAMP_GRACE seconds keeps no
+page file (escribe/page_middleware.py).
 
 A page is written only into the generation that was current when its request
 began, and only while that generation is still current and fresh: a page
@@ -36,7 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
+
+from escribe import page_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +55,11 @@ LOCK = ".lock"
 TRASH = ".trash-"
 # The expiry watcher looks this often at least (a post may be scheduled meanwhile).
 WATCH_INTERVAL = 1.0
+# The watcher asks the database this often whether another host changed anything.
+STAMP_INTERVAL = 0.25
+# A worker whose watcher has not found its files as new as the database for
+# this long (thread dead, database away) keeps no page file.
+STAMP_GRACE = 2.0
 # Settings from the environment that reach the pages' HTML (addresses in
 # canonical links, feeds and the sitemap; the language and zone a page falls
 # back on). A process started with other values makes the files stale
@@ -55,6 +68,9 @@ WATCH_INTERVAL = 1.0
 FINGERPRINTED_SETTINGS = ("SITE_URL", "HTTPS", "STATIC_URL", "MEDIA_URL", "LANGUAGE_CODE", "TIME_ZONE")
 
 _expiry_sources = []
+# When this process's watcher last found its host's generation as new as the
+# database (time.monotonic()); None: no watcher in this process.
+_confirmed_at = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +134,8 @@ def invalidate_on_commit():
     the old content into the new generation.
     """
     if enabled():
+        # Other hosts learn of it from the database, when it commits.
+        page_stamp.bump()
         # robust: the change is committed already; a failure here is logged, not turned into an error page.
         transaction.on_commit(invalidate, robust=True)
 
@@ -177,6 +195,7 @@ def stale_within(seconds):
 
 def stale_within_on_commit(seconds):
     if enabled():
+        page_stamp.bump(page_stamp.LAZY)  # other hosts: stale within page_stamp.LAZY_SECONDS
         transaction.on_commit(lambda: stale_within(seconds), robust=True)
 
 
@@ -197,24 +216,76 @@ def expire_if_due():
 
 
 def watch():
-    """Start the thread that switches generations when their time is up (gunicorn's post_worker_init calls it)."""
+    """Start the thread that switches generations on a change anywhere or when their time is up.
+
+    gunicorn's post_worker_init calls it, and waits for the thread's first
+    look (STAMP_GRACE at most) before the worker serves anyone: until a look
+    has heard from the database, this process keeps no page file (confirmed()).
+    """
+    global _confirmed_at
     if not enabled():
         return None
-    thread = threading.Thread(target=_watch_forever, name="escribe-pages-expiry", daemon=True)
+    _confirmed_at = time.monotonic() - 2 * STAMP_GRACE  # not yet heard from the database
+    first_look = threading.Event()
+    thread = threading.Thread(target=_watch_forever, args=(first_look,), name="escribe-pages-expiry", daemon=True)
     thread.start()
+    first_look.wait(STAMP_GRACE)
     return thread
 
 
-def _watch_forever():
+def confirmed():
+    """Whether this process may keep page files: it has no watcher, or its watcher heard from the database lately."""
+    return _confirmed_at is None or time.monotonic() - _confirmed_at <= STAMP_GRACE
+
+
+def poll():
+    """Switch this host's generation if a change was committed since it started (on any host); returns the lazy token.
+
+    The token is read, committed, before the switch: a page begun after it
+    reads data at least that new, one begun before is refused (a generation
+    no longer current keeps nothing).
+    """
+    global _confirmed_at
+    token, lazy = page_stamp.read()
+    generation = current()
+    if generation is not None and _stamp_of(generation) != token:
+        with _locked():
+            generation = current()
+            if generation is not None and _stamp_of(generation) != token:
+                _switch()
+        _sweep()
+    if _confirmed_at is not None:
+        _confirmed_at = time.monotonic()
+    return lazy
+
+
+def _watch_forever(first_look):
+    seen = {}
     while True:
         close_old_connections()
-        try:
-            delay = expire_if_due()
-        except Exception:
-            logger.exception("Could not expire the page files; trying again shortly")
-            delay = 5 * WATCH_INTERVAL
-        close_old_connections()
+        delay = _look(seen)
+        first_look.set()
         time.sleep(delay)
+
+
+def _look(seen):
+    """One look of the watcher: a change anywhere, a lazy change, an expiry. Returns how long to wait.
+
+    `seen` is the watcher's memory between looks: the last lazy token, and whether the last look failed.
+    """
+    try:
+        lazy = poll()
+        if seen.get("lazy", lazy) != lazy:
+            stale_within(page_stamp.LAZY_SECONDS)
+        seen.update(lazy=lazy, failing=False)
+        return min(STAMP_INTERVAL, expire_if_due())
+    except Exception:
+        if not seen.get("failing"):  # once per outage, not four times a second
+            logger.exception("Could not check the page files against the database; trying again shortly")
+        seen["failing"] = True
+        with suppress(Exception):
+            connection.close()  # this thread's own; the next look opens a new one
+        return 2 * STAMP_INTERVAL
 
 
 @contextmanager
@@ -237,6 +308,8 @@ def _switch():
     than anyone being served pages from before the change.
     """
     base = root()
+    # Read before the generation is made: a change committed meanwhile makes the next poll() switch again.
+    stamp = _stamp_now()
     name = str(time.time_ns())
     try:
         until = _next_expiry()
@@ -244,6 +317,7 @@ def _switch():
         if until is not None:
             _write_until(name, until)
         (base / GENERATIONS / f"{name}.settings").write_text(fingerprint())
+        (base / GENERATIONS / f"{name}.stamp").write_text(stamp)
         link = base / f".{CURRENT}.{name}"
         os.symlink(Path(GENERATIONS) / name, link)
         os.replace(link, base / CURRENT)
@@ -253,8 +327,9 @@ def _switch():
         raise
     # Only renamed here, under the lock; deleted after it (_sweep): a big
     # generation takes seconds to delete, and the next switch must not wait.
+    keep = {name, f"{name}.until", f"{name}.settings", f"{name}.stamp"}
     for entry in (base / GENERATIONS).iterdir():
-        if entry.name not in (name, f"{name}.until", f"{name}.settings") and not entry.name.startswith(TRASH):
+        if entry.name not in keep and not entry.name.startswith(TRASH):
             with suppress(FileNotFoundError):
                 entry.rename(entry.with_name(f"{TRASH}{entry.name}"))
 
@@ -266,6 +341,21 @@ def _sweep():
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
+
+
+def _stamp_now():
+    try:
+        return page_stamp.read()[0]
+    except Exception as error:  # the database away: the generation is made all the same, and switched again later
+        logger.warning("Could not read the page files' stamp: %s", error)
+        return page_stamp.UNKNOWN
+
+
+def _stamp_of(generation):
+    try:
+        return (root() / GENERATIONS / f"{generation.name}.stamp").read_text()
+    except FileNotFoundError:
+        return page_stamp.UNKNOWN
 
 
 def _next_expiry():

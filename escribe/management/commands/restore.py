@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
 
-from escribe import backup_changes, backup_media, backups, pages
+from escribe import backup_changes, backup_media, backups, page_stamp, pages
 
 
 class Command(BaseCommand):
@@ -21,11 +21,13 @@ class Command(BaseCommand):
                 safety = backups.make_backup(label=backups.BEFORE_RESTORE)
                 uploads = backups.restore(backup)
         except backups.UploadsNotRestored as error:
+            page_stamp.announce()
             pages.invalidate()
             raise CommandError(f"{error}. To undo: manage.py restore {safety} --yes") from None
         except (backups.BackupError, OSError) as error:
             raise CommandError(f"Nothing was restored: {error}") from None
-        # Page files show the data the restore replaced.
+        # Page files show the data the restore replaced, on every host.
+        page_stamp.announce()
         pages.invalidate()
         what = "the database" if uploads is None else "the database and the uploads"
         self.stdout.write(self.style.SUCCESS(f"Restored {what} from {file}; every page file is stale."))
