@@ -221,6 +221,20 @@ WHITENOISE_MAX_AGE = 31536000
 # Names are unique and never reused, so they may be cached forever.
 MEDIA_ROOT = Path(env_str("ESCRIBE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
+# Several hosts share one S3-compatible store instead (escribe/storage.py):
+# s3://BUCKET?endpoint_url=...&region=..., read and written by every host,
+# its files linked at their public address ESCRIBE_MEDIA_URL.
+MEDIA_STORAGE_URL = env_str("ESCRIBE_MEDIA_STORAGE_URL")
+if MEDIA_STORAGE_URL:
+    from escribe import storage
+
+    MEDIA_URL = env_str("ESCRIBE_MEDIA_URL")
+    STORAGES["default"] = {
+        "BACKEND": "escribe.storage.MediaStorage",
+        "OPTIONS": storage.options(MEDIA_STORAGE_URL, MEDIA_URL),
+    }
+# Pages may show the store's images (plain http on a loopback store); the local folder is 'self' already.
+MEDIA_ORIGIN = "" if MEDIA_URL.startswith("/") else " " + "/".join(MEDIA_URL.split("/", 3)[:3])
 UPLOAD_MAX_MB = env_int("ESCRIBE_UPLOAD_MAX_MB", 10)
 # Larger images are refused before they are decoded (a 50-megapixel RGBA
 # image is 200 MB in memory); Pillow's own bomb check stops at twice its limit.
@@ -281,7 +295,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'none'",
         "style-src 'self'",
-        "img-src 'self' data: https:",
+        f"img-src 'self' data: https:{MEDIA_ORIGIN}",
         "font-src 'self'",
         "connect-src 'none'",
         "object-src 'none'",
@@ -297,7 +311,7 @@ ADMIN_CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: https:",
+        f"img-src 'self' data: https:{MEDIA_ORIGIN}",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

@@ -6,7 +6,9 @@ from escribe import media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media"),
     path("", include("comments.urls")),
     path("", include("blog.urls")),
 ]
+if settings.MEDIA_URL.startswith("/"):
+    # Local uploads only: a store's files are fetched from the store itself.
+    urlpatterns.insert(1, path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media"))

@@ -62,19 +62,21 @@ class Upload(models.Model):
         inspected = getattr(self, "_inspected", None) or uploads.inspect(self.file.file)
         written = []
         try:
+            content = uploads.without_location(self.file.file, inspected)
+            self.original_name = uploads.clean_name(content.name)[:255]
+            self.size = content.size
+            self.kind, self.width, self.height = inspected.kind, inspected.width, inspected.height
+            content.seek(0)
+            # Stored here, not by the field on save, so that every name written is known
+            # and removed if anything later fails: no orphan files, no half-made rows.
+            # Before the transaction: with an object store each write is a network call,
+            # and resizing would hold SQLite's write lock all along.
+            name = self.file.storage.save(uploads.storage_name(content.name, inspected), content)
+            written.append(name)
+            self.file = name
+            if self.kind == self.Kind.IMAGE:
+                self.variants = uploads.make_variants(name, inspected, written)
             with transaction.atomic():
-                content = uploads.without_location(self.file.file, inspected)
-                self.original_name = uploads.clean_name(content.name)[:255]
-                self.size = content.size
-                self.kind, self.width, self.height = inspected.kind, inspected.width, inspected.height
-                content.seek(0)
-                # Stored here, not by the field on save, so that every name written is known
-                # and removed if anything later fails: no orphan files, no half-made rows.
-                name = self.file.storage.save(uploads.storage_name(content.name, inspected), content)
-                written.append(name)
-                self.file = name
-                if self.kind == self.Kind.IMAGE:
-                    self.variants = uploads.make_variants(name, inspected, written)
                 super().save(*args, **kwargs)
         except BaseException:
             uploads.delete_files(written)

@@ -41,7 +41,11 @@ def export_site(directory, base, *, comments_email="", search_engine="", warn=pr
     try:
         with override_settings(**overrides):
             call_command("collectstatic", interactive=False, verbosity=0)
-            copy_media(directory / settings.MEDIA_URL.strip("/"))
+            if settings.MEDIA_URL.startswith("/"):
+                copy_media(directory / settings.MEDIA_URL.strip("/"))
+            else:
+                # The pages link to the store's absolute addresses, which serve the copy as well as the blog.
+                warn(f"Uploads are not copied: the pages link to them in the object store at {settings.MEDIA_URL}")
             secure = base.scheme == "https"
             client = Client(HTTP_HOST=base.netloc)
             written = crawl(client, secure, directory, base, prefix, warn)
