@@ -1,5 +1,6 @@
 """Uploads in an S3-compatible object store (escribe/storage.py), against moto's S3 server on loopback."""
 
+import io
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from moto.server import ThreadedMotoServer
 
@@ -237,3 +239,14 @@ class TestSettings:
     def test_a_store_without_its_public_address_stops_at_start_with_one_line(self):
         shown, error = settings_with({**STORE, "ESCRIBE_MEDIA_URL": ""}, "1")
         assert shown == "" and "ImproperlyConfigured: ESCRIBE_MEDIA_URL" in error
+
+
+def test_a_static_export_keeps_the_stores_links_and_says_the_uploads_stay_there(bucket, tmp_path):
+    item = upload(image_bytes(2000, 1000), "wide.png", alt_text="Wide")
+    post = make_post(title="With a picture", body=item.markdown())
+    warnings = io.StringIO()
+    call_command("export_site", str(tmp_path / "copy"), stdout=io.StringIO(), stderr=warnings)
+    assert f"the pages link to them in the object store at {bucket['url']}" in warnings.getvalue()
+    page = (tmp_path / "copy" / post.get_absolute_url().strip("/") / "index.html").read_text()
+    assert f'src="{item.url}"' in page
+    assert not any(path.name == "media" for path in (tmp_path / "copy").iterdir())
