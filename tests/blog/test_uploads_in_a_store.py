@@ -157,6 +157,15 @@ class TestUploads:
         with pytest.raises(urllib.error.HTTPError):
             fetch(item.url)
 
+    def test_an_upload_a_post_links_to_at_the_stores_address_is_not_deleted(self, bucket, author_client):
+        item = upload(image_bytes(), "used.png")
+        assert item.url in item.markdown()
+        make_post(title="Uses the picture", body=item.markdown())
+        shown = author_client.get(f"/admin/blog/upload/{item.pk}/delete/").content.decode()
+        assert "cannot be deleted while posts link to it" in shown and "Uses the picture" in shown
+        author_client.post(f"/admin/blog/upload/{item.pk}/delete/", {"post": "yes"})
+        assert Upload.objects.filter(pk=item.pk).exists() and item.file.name in objects(bucket)
+
     def test_an_existing_name_is_never_overwritten(self, bucket):
         first = default_storage.save("uploads/same.txt", SimpleUploadedFile("same.txt", b"first"))
         second = default_storage.save("uploads/same.txt", SimpleUploadedFile("same.txt", b"second"))
