@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.urls import get_resolver
 from moto.server import ThreadedMotoServer
 
 from blog.models import Upload
@@ -47,6 +48,9 @@ def bucket(store_endpoint, settings, monkeypatch):
     public = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}
     client.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [public]}))
     media_url = f"{store_endpoint}/{name}/"
+    # The URLconf reads MEDIA_URL once, when first imported: import it with the tests' local media first, so that
+    # later tests still find Django's /media/ route.
+    get_resolver().url_patterns  # noqa: B018
     options = storage.options(f"s3://{name}?endpoint_url={store_endpoint}&region=us-east-1", media_url)
     settings.STORAGES = {
         **settings.STORAGES,
