@@ -263,3 +263,12 @@ def test_a_static_export_keeps_the_stores_links_and_says_the_uploads_stay_there(
     page = (tmp_path / "copy" / post.get_absolute_url().strip("/") / "index.html").read_text()
     assert f'src="{item.url}"' in page
     assert not any(path.name == "media" for path in (tmp_path / "copy").iterdir())
+
+
+def test_a_markdown_export_copies_the_uploads_out_of_the_store(bucket, tmp_path):
+    item = upload(image_bytes(2000, 1000), "wide.png")
+    make_post(title="With a picture", body=item.markdown())
+    call_command("export_markdown", str(tmp_path / "posts"), stdout=io.StringIO())
+    copied = {path.relative_to(tmp_path / "posts" / "media").as_posix() for path in tmp_path.glob("posts/media/**/*.*")}
+    assert copied == set(item.stored_names()) and len(copied) > 1
+    assert (tmp_path / "posts" / "media" / item.file.name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
