@@ -57,7 +57,9 @@ def claim(name, lease, every=None):
 def done(name):
     """The run finished: record when (for `every`) and free the job at once."""
     now = timezone.now()
-    _claims().filter(name=name).update(last_done_at=now, claimed_until=now)
+    _claims().filter(name=name).update(last_done_at=now)
+    # Only our own lease: a host that ran past it may finish after another took the job over.
+    _claims().filter(name=name, holder=holder()).update(claimed_until=now)
 
 
 def release(name):

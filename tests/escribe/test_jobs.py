@@ -107,3 +107,17 @@ def test_of_many_hosts_asking_at_once_exactly_one_gets_the_job():
         for thread in threads:
             thread.join(10)
         assert sorted(won) == [False] * 5 + [True], name
+
+
+def test_a_slow_host_whose_lease_lapsed_does_not_free_the_next_holders_claim():
+    assert jobs.claim("recheck", LEASE)
+    as_if_the_holder_died("recheck")
+    # Another host took the job over; the first one, late, gives up.
+    apps.get_model("escribe", "JobClaim").objects.filter(name="recheck").update(
+        claimed_until=timezone.now() + LEASE, holder="other-host:1"
+    )
+    jobs.release("recheck")
+    assert not jobs.claim("recheck", LEASE)
+    jobs.done("recheck")
+    assert not jobs.claim("recheck", LEASE)
+    assert row("recheck").last_done_at is not None
