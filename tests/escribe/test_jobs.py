@@ -9,6 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from escribe import jobs
+from tests.support.backups import only_backup
+from tests.support.commands import run
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +123,10 @@ def test_a_slow_host_whose_lease_lapsed_does_not_free_the_next_holders_claim():
     jobs.done("recheck")
     assert not jobs.claim("recheck", LEASE)
     assert row("recheck").last_done_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_backup_timer_on_every_host_makes_one_backup_a_day(backup_dir):
+    assert "Backed up the database" in run("run_job", "--every", "20", "backup", "--keep", "14")
+    assert "another host runs it or ran it recently" in run("run_job", "--every", "20", "backup", "--keep", "14")
+    only_backup(backup_dir)
