@@ -130,3 +130,9 @@ def test_the_backup_timer_on_every_host_makes_one_backup_a_day(backup_dir):
     assert "Backed up the database" in run("run_job", "--every", "20", "backup", "--keep", "14")
     assert "another host runs it or ran it recently" in run("run_job", "--every", "20", "backup", "--keep", "14")
     only_backup(backup_dir)
+
+
+def test_run_job_passes_the_commands_own_options_through():
+    out = run("run_job", "--every", "20", "axes_reset_logs", "--age", "30")
+    assert "another host" not in out
+    assert row("axes_reset_logs --age 30").last_done_at is not None
