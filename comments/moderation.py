@@ -20,7 +20,7 @@ from django.utils import timezone
 from comments import outbox, spam
 from comments.changes import spam_counted
 from comments.models import Comment, CommentEvent
-from escribe import database
+from escribe import database, jobs
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ RATE_WINDOW = timedelta(hours=1)
 assert DUPLICATE_WINDOW <= RATE_WINDOW, "screen() finds duplicates among the rate window's comments"
 RECHECK_MAX_AGE_DAYS = 15
 RECHECK_BATCH = 100
+# Longer than a batch takes (RECHECK_BATCH calls of at most AKISMET_TIMEOUT): past it the host is presumed dead.
+RECHECK_LEASE = timedelta(minutes=15)
 # Longer than any check can take (Akismet's timeout, well within gunicorn's):
 # a comment unchecked after this was received by a process that died.
 UNCHECKED_GRACE = timedelta(minutes=5)
@@ -134,6 +136,12 @@ def apply_check(comment, outcome, recheck=False):
     """Store Akismet's verdict on a pending comment; a comment left in the queue gets its mail sent."""
     now = timezone.now()
     with transaction.atomic():
+        # Compare and set: only a comment still as it was read takes the verdict, so when two hosts
+        # (or a moderator) settle it meanwhile, one verdict lands and the spam counter moves once.
+        # The UPDATE holds the row until commit; save() below then fires the signals as before.
+        still = Comment.objects.filter(pk=comment.pk, spam_check=comment.spam_check, status=comment.status)
+        if not still.update(spam_check=outcome.verdict.value):
+            return
         comment.spam_check = outcome.verdict.value
         comment.spam_checked_at = now if outcome.verdict != spam.Verdict.UNCHECKED else None
         comment.spam_check_error = outcome.error
@@ -171,6 +179,15 @@ def recheck(limit=RECHECK_BATCH, log=lambda message: None):
     """
     if not spam.configured():
         return 0, None
+    # One host at a time: each would ask Akismet about the same due comments.
+    with jobs.claimed("recheck_comments", RECHECK_LEASE) as mine:
+        if not mine:
+            log("Another host is rechecking; nothing to do here.")
+            return 0, None
+        return _recheck(limit, log)
+
+
+def _recheck(limit, log):
     checked = 0
     due = Comment.objects.recheck_due(RECHECK_MAX_AGE_DAYS, unchecked_before=timezone.now() - UNCHECKED_GRACE)
     for comment in due.select_related("post")[:limit]:

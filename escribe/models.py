@@ -20,3 +20,19 @@ class PagesStamp(models.Model):
 
     def __str__(self):
         return f"page files stamp {self.token}"
+
+
+class JobClaim(models.Model):
+    """One row per background job: which host runs it now, and when it last finished (escribe/jobs.py)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    claimed_until = models.DateTimeField(help_text="The holder's lease: past it, another host may take the job.")
+    last_done_at = models.DateTimeField(null=True, blank=True, help_text="When a run last finished, on any host.")
+    holder = models.CharField(max_length=200, blank=True, help_text="host:pid of the last claimer.")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "background job claim"
+
+    def __str__(self):
+        return self.name

@@ -71,7 +71,7 @@ def test_the_daily_purge_timer_runs_the_command():
     from django.conf import settings
 
     unit = (settings.BASE_DIR / "deploy" / "systemd" / "escribe-purge-spam.service").read_text()
-    assert "ExecStart=@@APP_DIR@@/.venv/bin/python manage.py purge_personal_data\n" in unit
+    assert "ExecStart=@@APP_DIR@@/.venv/bin/python manage.py run_job --every 20 purge_personal_data\n" in unit
 
 
 def test_the_history_of_a_deleted_comment_forgets_its_address_too(settings):
