@@ -29,7 +29,6 @@ class JobClaim(models.Model):
     claimed_until = models.DateTimeField(help_text="The holder's lease: past it, another host may take the job.")
     last_done_at = models.DateTimeField(null=True, blank=True, help_text="When a run last finished, on any host.")
     holder = models.CharField(max_length=200, blank=True, help_text="host:pid of the last claimer.")
-    note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = "background job claim"

@@ -20,7 +20,6 @@ class Migration(migrations.Migration):
                     models.DateTimeField(blank=True, help_text="When a run last finished, on any host.", null=True),
                 ),
                 ("holder", models.CharField(blank=True, help_text="host:pid of the last claimer.", max_length=200)),
-                ("note", models.CharField(blank=True, max_length=200)),
             ],
             options={
                 "verbose_name": "background job claim",
