@@ -9,6 +9,10 @@ but no value was given for, a value given for a name the template does not
 use (a typo would otherwise pass silently), an empty value, or a value holding
 a line break. HTTPS_PORT_SUFFIX is derived from HTTPS_PORT unless it is given:
 "" for 443, ":<port>" otherwise (for redirects that keep a non-default port).
+HTTP_LISTEN and HTTPS_LISTEN, the addresses a server listens on, are derived
+from the ports too: every IPv4 and IPv6 address ("80", "[::]:80"), or, when
+LISTEN_ADDRESS is given, that one address only ("127.0.0.2:80": several app
+hosts on one machine, tools/stack.py).
 
 Two more shapes, so one template serves every mode of a site rather than
 copies that drift apart:
@@ -33,6 +37,19 @@ LEFTOVER = re.compile(r"@@[^@\s]*@@")
 DERIVED = {
     "HTTPS_PORT_SUFFIX": lambda values: "" if values["HTTPS_PORT"] == "443" else f":{values['HTTPS_PORT']}",
 }
+
+
+def _listen(port):
+    def derive(values):
+        if values.get("LISTEN_ADDRESS"):
+            return [f"{values['LISTEN_ADDRESS']}:{values[port]}"]
+        return [values[port], f"[::]:{values[port]}"]
+
+    return derive
+
+
+# Lists worked out the same way; LISTEN_ADDRESS is optional.
+DERIVED_LISTS = {"HTTP_LISTEN": _listen("HTTP_PORT"), "HTTPS_LISTEN": _listen("HTTPS_PORT")}
 # Names that may legitimately be empty.
 MAY_BE_EMPTY = {"HTTPS_PORT_SUFFIX"}
 
@@ -100,6 +117,12 @@ def render(text, flags=None, **values):
     lists = {name: [str(item) for item in value] for name, value in values.items() if isinstance(value, (list, tuple))}
     values = {name: str(value) for name, value in values.items() if name not in lists}
     used = placeholders(text)
+    for name, derive in DERIVED_LISTS.items():
+        if name in used and name not in lists:
+            try:
+                lists[name] = derive(values)
+            except KeyError as missing:
+                raise RenderError(f"{name} is derived from {missing.args[0]}, which was not given") from None
     for name, derive in DERIVED.items():
         if name in used and name not in values:
             try:
@@ -112,7 +135,9 @@ def render(text, flags=None, **values):
         problems.append("no value for " + ", ".join(missing))
     # A derived input (HTTPS_PORT) counts as used when its result is.
     inputs = {"HTTPS_PORT"} if "HTTPS_PORT_SUFFIX" in everywhere else set()
-    unknown = sorted((values.keys() | lists.keys()) - everywhere - inputs - DERIVED.keys())
+    for name, port in (("HTTP_LISTEN", "HTTP_PORT"), ("HTTPS_LISTEN", "HTTPS_PORT")):
+        inputs |= {port, "LISTEN_ADDRESS"} if name in everywhere else set()
+    unknown = sorted((values.keys() | lists.keys()) - everywhere - inputs - DERIVED.keys() - DERIVED_LISTS.keys())
     if unknown:
         problems.append("the template has no placeholder " + ", ".join(unknown))
     for name, value in sorted(values.items()) + [(name, item) for name, items in lists.items() for item in items]:
@@ -182,8 +207,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.list:
         text = Path(args.template).read_text()
-        for name in sorted(placeholders(text)):
-            print(f"{name} (derived)" if name in DERIVED else name)
+        names = placeholders(text) - {"END"}  # "@@END@@" closes a section: no placeholder
+        for name in sorted(names):
+            derived = name in DERIVED or name in DERIVED_LISTS
+            print(f"{name} (derived)" if derived else name)
+        if names & DERIVED_LISTS.keys():
+            print("LISTEN_ADDRESS (optional)")
         for name in sorted(flags_used(text)):
             print(f"{name} (a flag: --flag {name})")
         return 0

@@ -666,6 +666,27 @@ def test_renderer_names_missing_and_unknown_placeholders():
     assert "no placeholder SERVER_NAMES" in result.stderr
 
 
+def test_rendered_site_listens_on_every_address_unless_given_one():
+    """Several app hosts on one machine (tools/stack.py) each take their own address, never all of them."""
+    listens = [
+        line.strip()
+        for line in render.render_file(REPO / "deploy/nginx/escribe.conf", **NGINX_VALUES).splitlines()
+        if line.strip().startswith("listen")
+    ]
+    assert listens == [
+        "listen 80 default_server;", "listen [::]:80 default_server;",
+        "listen 443 ssl http2 default_server;", "listen [::]:443 ssl http2 default_server;",
+        "listen 80;", "listen [::]:80;",
+        "listen 443 ssl http2;", "listen [::]:443 ssl http2;",
+    ]  # fmt: skip
+    proxied = {**NGINX_VALUES, "CHECK_SOCKET": "/run/check.sock", "PROXY": ["10.0.0.10"], "LISTEN_ADDRESS": "127.0.0.2"}
+    for name in ("ACME_ROOT", "SSL_CERT", "SSL_KEY"):
+        del proxied[name]
+    site = render.render_file(REPO / "deploy/nginx/escribe.conf", {"PROXIED": True}, **proxied)
+    listens = [line.strip() for line in site.splitlines() if line.strip().startswith("listen")]
+    assert listens == ["listen 127.0.0.2:80 default_server;", "listen 127.0.0.2:80;", "listen unix:/run/check.sock;"]
+
+
 def test_renderer_refuses_values_that_would_break_the_file():
     with pytest.raises(render.RenderError, match="line break"):
         render.render("server_name @@NAME@@;", NAME="a;\n}")
