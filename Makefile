@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.installed
 
 export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test test-fast test-postgres venv check-python clean bench bench-smoke screenshots
+.PHONY: run test test-fast test-postgres venv check-python clean bench bench-smoke screenshots stack
 
 # Links made outside a request (the author's mail, Akismet's blog URL) name the
 # address served here, unless the operator set the public one.
@@ -55,6 +55,19 @@ bench: $(STAMP)
 
 bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.run --smoke $(BENCH_ARGS)
+
+# The production topology on loopback (docs/SCALING.md): a front nginx, HOSTS app hosts (nginx +
+# gunicorn each, on 127.0.0.2, .3, ...), one PostgreSQL database (a throwaway cluster unless
+# ESCRIBE_DATABASE_URL names a server) and an S3-compatible store (moto, from requirements-dev.txt).
+# It prints the front's address and the author's login and describes itself in var/stack.json;
+# Ctrl-C or SIGTERM stops everything. Every ESCRIBE_* setting given here reaches every host.
+HOSTS ?= 1
+stack: $(DEV_STAMP) var/secret_key
+	@if [ -n "$$ESCRIBE_DATABASE_URL" ]; then \
+		exec $(BIN)/python -m tools.stack --hosts $(HOSTS); \
+	else \
+		exec bash .ci/postgres.sh $(BIN)/python -m tools.stack --hosts $(HOSTS); \
+	fi
 
 # A developer's venv: the test tools too.
 venv: $(DEV_STAMP)

@@ -14,6 +14,7 @@ up raises StackError with the tails of its logs.
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import ssl
@@ -40,6 +41,15 @@ COMMAND_TIMEOUT = 120
 
 class StackError(RuntimeError):
     """The stack could not be built or started; the message says why, with the logs."""
+
+
+def find_program(name, *fallbacks):
+    """A system program's path, or StackError naming what to install."""
+    for candidate in (name, *fallbacks):
+        path = shutil.which(candidate) or (candidate if os.access(candidate, os.X_OK) else None)
+        if path:
+            return path
+    raise StackError(f"{name} is not installed (apt-get install {name})")
 
 
 def free_port():
@@ -417,7 +427,7 @@ def gunicorn_command():
     return [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
 
 
-def start_gunicorn(stack, name, *, binds=(), config=GUNICORN_CONFIG, env=None):
+def start_gunicorn(stack, name, *, binds=(), config=GUNICORN_CONFIG, env=None, own_session=False):
     """Start a gunicorn of the stack's install; its output and pid file are `name`.out / `name`.pid in the prefix.
 
     `binds` replace the config's address (ESCRIBE_GUNICORN_BIND) when given;
@@ -430,11 +440,16 @@ def start_gunicorn(stack, name, *, binds=(), config=GUNICORN_CONFIG, env=None):
         command += ["--bind", address]
     with open(output, "ab") as out:
         return subprocess.Popen(
-            command, cwd=REPO, env={**stack.env, **(env or {})}, stdout=out, stderr=subprocess.STDOUT
+            command,
+            cwd=REPO,
+            env={**stack.env, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=own_session,
         )
 
 
-def _wait(stack, processes, probe, what):
+def wait_for(stack, processes, probe, what):
     """Call probe() until it returns (True, _); fail early when a process exits, late after START_TIMEOUT."""
     deadline = time.monotonic() + START_TIMEOUT
     last = None
@@ -452,8 +467,24 @@ def _wait(stack, processes, probe, what):
     raise StackError(f"{what} did not answer within {START_TIMEOUT} s (last: {last})\n{stack.log_tails()}")
 
 
-def _healthy(response):
+def healthy(response):
     return response.status_code == 200, f"{response.status_code} {response.text[:200]}"
+
+
+def start_nginx(stack, *, own_session=False):
+    """Start the stack's nginx in the foreground (its output in nginx.out); returns the master's Popen.
+
+    `own_session` puts the master and its workers in a process group of their
+    own, which one signal to the group stops whole (tools/stack.py).
+    """
+    command = [stack.nginx_program, "-p", str(stack.prefix), "-e", str(stack.prefix / "nginx-error.log")]
+    with open(stack.prefix / "nginx.out", "ab") as out:
+        return subprocess.Popen(
+            [*command, "-c", str(stack.nginx_conf), "-g", "daemon off;"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=own_session,
+        )
 
 
 @contextmanager
@@ -463,28 +494,13 @@ def running(stack, *, config=GUNICORN_CONFIG, binds=(), env=None):
     `binds`, if given, replace gunicorn's address and must include the unix
     socket nginx proxies to (stack.socket); `env` is added to gunicorn's.
     """
-    with open(stack.prefix / "nginx.out", "ab") as nginx_out:
-        stack.nginx = subprocess.Popen(
-            [
-                stack.nginx_program,
-                "-p",
-                str(stack.prefix),
-                "-e",
-                str(stack.prefix / "nginx-error.log"),
-                "-c",
-                str(stack.nginx_conf),
-                "-g",
-                "daemon off;",
-            ],
-            stdout=nginx_out,
-            stderr=subprocess.STDOUT,
-        )
+    stack.nginx = start_nginx(stack)
     try:
         stack.gunicorn = start_gunicorn(stack, "gunicorn", binds=binds, config=config, env=env)
-        _wait(
+        wait_for(
             stack,
             {"nginx": stack.nginx, "gunicorn": stack.gunicorn},
-            lambda: _healthy(stack.get("/healthz")),
+            lambda: healthy(stack.get("/healthz")),
             "the stack's /healthz through nginx",
         )
         yield stack
@@ -509,4 +525,4 @@ def extra_gunicorn(stack, name, *, config=GUNICORN_CONFIG, env=None):
 def wait_for_gunicorn(stack, process, port, name="gunicorn"):
     """Wait until a gunicorn on 127.0.0.1:`port` answers /healthz (over plain HTTP, as the stack's host)."""
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, headers={"Host": stack.host}) as client:
-        _wait(stack, {name: process}, lambda: _healthy(client.get("/healthz")), f"{name} on port {port}")
+        wait_for(stack, {name: process}, lambda: healthy(client.get("/healthz")), f"{name} on port {port}")
