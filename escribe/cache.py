@@ -1,8 +1,8 @@
 """The caches: Django's file and Redis caches, except that a cache that fails costs a miss, never a page.
 
 A full disk, a read-only file system or a Redis server that is down or slow
-must leave readers served: the sidebar's fragment cache and the recheck's
-back-off are worth keeping, never worth a 500.
+must leave readers served: the sidebar's fragment cache is worth keeping,
+never worth a 500.
 """
 
 import dataclasses

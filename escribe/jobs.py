@@ -67,6 +67,21 @@ def release(name):
     _claims().filter(name=name, holder=holder()).update(claimed_until=timezone.now())
 
 
+def hold(name, until):
+    """Keep job `name` from every host until `until` (an aware datetime), whoever holds it now; a time past frees it.
+
+    For a pause all hosts must honour (Akismet rejected the key: no host
+    should ask again for an hour), where a lease would only keep others out.
+    """
+    _claims().get_or_create(name=name, defaults={"claimed_until": _EPOCH})
+    _claims().filter(name=name).update(claimed_until=until, holder=holder())
+
+
+def held(name):
+    """Whether a claim or hold on `name`, by any host, has not run out yet."""
+    return _claims().filter(name=name, claimed_until__gt=timezone.now()).exists()
+
+
 @contextmanager
 def claimed(name, lease, every=None):
     """`with claimed(...) as mine:` runs the body either way; done() when mine and it finished, else release()."""

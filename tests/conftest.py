@@ -29,7 +29,7 @@ def author_client(client, author):
 
 @pytest.fixture(autouse=True)
 def _empty_cache_between_tests():
-    """The in-memory cache outlives a test's database (the recheck back-off is kept there)."""
+    """The in-memory cache outlives a test's database (the sidebar and navigation fragments are kept there)."""
     from django.core.cache import cache
 
     cache.clear()

@@ -8,7 +8,9 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from comments import moderation, outbox
+from comments.management.commands.recheck_comments import BACKOFF_JOB
 from comments.models import Comment, CommentEvent, Notification
+from escribe import jobs
 from tests.support.akismet_clients import CONFIG, HamClient, failing_client
 from tests.support.commands import run
 from tests.support.comment_helpers import history, make_comment, post_comment, send_comment_mail
@@ -72,6 +74,7 @@ def test_a_successful_forced_recheck_clears_the_invalid_key_back_off(post, use_a
     assert "backing off" in run("recheck_comments")
     use_akismet(HamClient(config=CONFIG))  # the author fixed the key
     assert "Rechecked 1 comment." in run("recheck_comments", "--force")
+    assert not jobs.held(BACKOFF_JOB)
     make_comment(post, spam_check="error", body="second")
     # The timer's next plain run works again instead of waiting out the hour.
     assert "Rechecked 1 comment." in run("recheck_comments")

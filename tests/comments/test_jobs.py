@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from comments import moderation, outbox, spam
+from comments.management.commands.recheck_comments import BACKOFF_JOB
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 from escribe import jobs
 from tests.support.akismet_clients import CONFIG, SpamClient
@@ -93,6 +94,31 @@ def test_a_recheck_while_another_host_holds_the_job_asks_akismet_nothing(use_aki
     apps.get_model("escribe", "JobClaim").objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
     assert "Rechecked 1 comment." in run("recheck_comments")
     assert len(akismet_client.calls) == 1
+
+
+def test_an_invalid_key_back_off_set_by_another_host_stops_the_recheck_here(use_akismet):
+    due_for_recheck(make_post(), 1)
+    akismet_client = use_akismet(SpamClient(config=CONFIG))
+    # Host 2's recheck met the invalid key half an hour ago: its row is all this host sees of it.
+    backoffs = apps.get_model("escribe", "JobClaim").objects
+    backoffs.create(name=BACKOFF_JOB, claimed_until=timezone.now() + timedelta(minutes=30), holder="host-2:1")
+    assert "not retrying yet" in run("recheck_comments")
+    assert akismet_client.calls == []
+    # The hour runs out: the next run asks again.
+    backoffs.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert "Rechecked 1 comment." in run("recheck_comments")
+    assert len(akismet_client.calls) == 1
+
+
+def test_force_asks_akismet_despite_another_hosts_back_off(use_akismet):
+    due_for_recheck(make_post(), 1)
+    akismet_client = use_akismet(SpamClient(config=CONFIG))
+    apps.get_model("escribe", "JobClaim").objects.create(
+        name=BACKOFF_JOB, claimed_until=timezone.now() + timedelta(minutes=30), holder="host-2:1"
+    )
+    assert "Rechecked 1 comment." in run("recheck_comments", "--force")
+    assert len(akismet_client.calls) == 1
+    assert not jobs.held(BACKOFF_JOB)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError
 from django.utils import timezone
 
 from comments import moderation
+from comments.management.commands.recheck_comments import BACKOFF_JOB
 from comments.models import Comment, CommentEvent, SpamReport
 from tests.support.akismet_clients import CONFIG, HamClient, SpamClient, failing_client
 from tests.support.commands import run
@@ -192,6 +194,9 @@ def test_recheck_backs_off_after_an_invalid_key(post, use_akismet):
     make_comment(post, spam_check="error")
     akismet_client = use_akismet(failing_client("invalid key"))
     assert "backing off" in run("recheck_comments")
+    # Held in the database, where every host looks, for the hour.
+    until = apps.get_model("escribe", "JobClaim").objects.get(name=BACKOFF_JOB).claimed_until
+    assert timedelta(minutes=59) < until - timezone.now() <= timedelta(hours=1)
     assert "not retrying yet" in run("recheck_comments")
     assert len(akismet_client.calls) == 1
     run("recheck_comments", "--force")

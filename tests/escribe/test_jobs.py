@@ -85,6 +85,27 @@ def test_a_host_that_did_not_get_the_claim_does_not_free_it():
     assert not jobs.claim("purge", LEASE)
 
 
+def test_a_hold_keeps_every_host_out_until_it_ends():
+    assert not jobs.held("pause")
+    jobs.hold("pause", timezone.now() + LEASE)
+    assert jobs.held("pause")
+    assert not jobs.claim("pause", LEASE)
+    assert row("pause").claimed_until > timezone.now() + LEASE - timedelta(minutes=1)
+    jobs.hold("pause", timezone.now())
+    assert not jobs.held("pause")
+    assert jobs.claim("pause", LEASE)
+
+
+def test_a_hold_ends_another_hosts_claim_which_release_would_not():
+    assert jobs.claim("pause", LEASE)
+    apps.get_model("escribe", "JobClaim").objects.filter(name="pause").update(holder="other-host:1")
+    jobs.release("pause")
+    assert jobs.held("pause")
+    jobs.hold("pause", timezone.now() - timedelta(seconds=1))
+    assert not jobs.held("pause")
+    assert row("pause").holder == jobs.holder()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_of_many_hosts_asking_at_once_exactly_one_gets_the_job():
     from tests.support.concurrency import needs_two_waiting_writers

@@ -1,13 +1,18 @@
-from django.core.cache import cache
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from comments import moderation
+from escribe import jobs
 
 # After Akismet rejects the key, wait this long before trying again: every
 # call would fail the same way until the author fixes the configuration.
-INVALID_KEY_BACKOFF = 60 * 60
-BACKOFF_CACHE_KEY = "comments:recheck:invalid-key"
+INVALID_KEY_BACKOFF = timedelta(hours=1)
+# Held in the job table, not the cache: each host's cache is its own, so
+# with several hosts each would spend its own call on the bad key.
+BACKOFF_JOB = "recheck_comments:invalid-key"
 
 
 class Command(BaseCommand):
@@ -18,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Ignore the back-off after an invalid key.")
 
     def handle(self, *args, limit, force, **options):
-        if not force and cache.get(BACKOFF_CACHE_KEY):
+        if not force and jobs.held(BACKOFF_JOB):
             self.stdout.write(
                 self.style.WARNING("Akismet rejected the API key recently; not retrying yet (use --force).")
             )
@@ -26,11 +31,12 @@ class Command(BaseCommand):
         checked, failure = moderation.recheck(limit=limit, log=self.stdout.write)
         if failure is None:
             # Akismet answered (or there was nothing to ask): a key fixed since the last run is good again.
-            cache.delete(BACKOFF_CACHE_KEY)
+            if jobs.held(BACKOFF_JOB):
+                jobs.hold(BACKOFF_JOB, timezone.now())
             self.stdout.write(self.style.SUCCESS(f"Rechecked {checked} comment{pluralize(checked)}."))
             return
         if failure.invalid_key:
-            cache.set(BACKOFF_CACHE_KEY, True, INVALID_KEY_BACKOFF)
+            jobs.hold(BACKOFF_JOB, timezone.now() + INVALID_KEY_BACKOFF)
             self.stdout.write(self.style.ERROR("Akismet rejected the API key or blog URL; backing off for an hour."))
         rechecked = f"Rechecked {checked} comment{pluralize(checked)}"
         self.stdout.write(self.style.WARNING(f"{rechecked}, then stopped at the first failure."))
