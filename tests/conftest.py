@@ -9,8 +9,10 @@ pytest_plugins = [
     "tests.support.browser",
     "tests.support.images",
     "tests.support.demo_folders",
+    "tests.support.fake_services",
     "tests.support.page_files",
     "tests.support.stack",
+    "tests.support.multistack",
 ]
 
 

@@ -9,6 +9,7 @@ connections, which the front then sends elsewhere), then gunicorn's.
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from contextlib import contextmanager, suppress
@@ -66,10 +67,29 @@ class AppHost:
             yield client
 
     def start(self):
-        self.nginx = localstack.start_nginx(self.stack, own_session=True)
+        """gunicorn, then nginx once gunicorn answers: a worker's first look at the database makes page files
+        written before the host went down stale, and nginx must not serve them before that."""
         self.gunicorn = localstack.start_gunicorn(
             self.stack, "gunicorn", config=self.config or GUNICORN_CONFIG, own_session=True
         )
+
+        def probe():
+            # A plain socket: httpx leaks the unix socket of a connection refused while gunicorn starts.
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
+                raw.settimeout(5)
+                try:
+                    raw.connect(str(self.stack.socket))
+                    raw.sendall(f"GET /healthz HTTP/1.0\r\nHost: {HOST}\r\n\r\n".encode())
+                    status = raw.recv(64).decode(errors="replace").split("\r\n")[0]
+                except OSError as error:  # no socket yet, refused, or no worker answering yet
+                    return False, repr(error)
+            return status.split()[1:2] == ["200"], status
+
+        localstack.wait_for(self.stack, {"gunicorn": self.gunicorn}, probe, f"host {self.number + 1}'s gunicorn")
+        # nginx removes its unix sockets only when it exits cleanly: after a kill the file stays and would
+        # refuse the bind (nothing listens on it: this host's nginx is down).
+        Path(self.stack.env["ESCRIBE_STATIC_ROOT"]).parent.joinpath("check.sock").unlink(missing_ok=True)
+        self.nginx = localstack.start_nginx(self.stack, own_session=True)
 
     def wait_healthy(self):
         def probe():

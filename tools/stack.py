@@ -35,6 +35,8 @@ from tools import localstack, objectstore
 from tools.apphost import FRONT_SOURCE, AppHost
 from tools.localstack import HOST, REPO, Stack, StackError, free_port, run_manage
 
+# front.conf's fail_timeout: how long the front leaves a host alone after it failed a request.
+FRONT_FAIL_TIMEOUT = 3
 MAX_HOSTS = 8  # 127.0.0.2 to 127.0.0.9: below FRONT_SOURCE
 STORE_ADDRESS = "127.0.0.20"
 BUCKET = "escribe-media"
@@ -90,6 +92,12 @@ class Topology:
 
     def shell(self, code):
         return self.hosts[0].stack.shell(code)
+
+    def rolling_restart(self):
+        """Restart the hosts one at a time, none stopping before the front counts the one before it back in."""
+        for host in self.hosts:
+            host.restart()  # stopped gracefully, started, /healthz answering
+            time.sleep(FRONT_FAIL_TIMEOUT + 1)
 
     def describe(self):
         """What var/stack.json holds."""
@@ -248,7 +256,9 @@ def running(prefix, hosts=2, *, nginx, openssl, environ=None, populate=localstac
         store = _start_store(prefix, store_port)
         cleanup.callback(localstack.stop, store)
         database_url = localstack.fresh_database(server)
-        cleanup.callback(localstack.drop_database, Stack(prefix, 0, 0, {"ESCRIBE_DATABASE_URL": database_url}, "", None))
+        cleanup.callback(
+            localstack.drop_database, Stack(prefix, 0, 0, {"ESCRIBE_DATABASE_URL": database_url}, "", None)
+        )
         front_http, front_https, host_port = free_port(), free_port(), free_port()
         front = Stack(prefix / "front", front_http, front_https, {}, "", None)
         front.prefix.mkdir(exist_ok=True)
@@ -280,7 +290,6 @@ def running(prefix, hosts=2, *, nginx, openssl, environ=None, populate=localstac
         for host in topology.hosts:
             cleanup.callback(host.stop)
             host.start()
-        for host in topology.hosts:
             host.wait_healthy()
         topology.front_nginx = localstack.start_nginx(front, own_session=True)
         cleanup.callback(localstack.stop, topology.front_nginx, signal.SIGQUIT)

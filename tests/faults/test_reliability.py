@@ -9,24 +9,21 @@ Each part is bounded (the load itself to a minute); figures are printed
 
 import json
 import os
-import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from tests.support.stack import built_stack, serving
 from tests.support.system import require_program
-from tools.localstack import REPO, drop_database, free_port, fresh_database, run_manage
+from tools.localstack import drop_database, fresh_database, run_manage
 
 pytestmark = pytest.mark.stack
 
@@ -38,38 +35,6 @@ LOAD_COMMENTS = 1000
 LOAD_POSTERS = 32
 LOAD_READERS = 16
 PART_LIMIT = 60  # seconds, for each part
-
-
-@dataclass
-class Services:
-    akismet_port: int
-    smtp_port: int
-
-    def set(self, service, mode):
-        response = httpx.post(f"http://127.0.0.1:{self.akismet_port}/control/{service}/{mode}", timeout=5)
-        assert response.status_code == 200, response.text
-
-    def stats(self):
-        return httpx.get(f"http://127.0.0.1:{self.akismet_port}/control/stats", timeout=5).json()
-
-
-@pytest.fixture(scope="module")
-def services():
-    akismet_port, smtp_port = free_port(), free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_services", str(akismet_port), str(smtp_port)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        ready, _, _ = select.select([process.stdout], [], [], 20)
-        assert ready and process.stdout.readline().strip() == "ready", "the fake services did not start"
-        yield Services(akismet_port, smtp_port)
-    finally:
-        process.terminate()
-        process.wait(10)
-        process.stdout.close()
 
 
 @pytest.fixture(scope="module")

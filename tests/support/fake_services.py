@@ -11,15 +11,23 @@ answer to a wrong key), `flapping` (503 and ham by turns). The mail side
 speaks just enough SMTP to take messages (`ok`), or greets nobody (`stall`),
 or turns every session away (`down`). Both are driven over HTTP on the
 Akismet port: POST /control/akismet/<mode>, POST /control/smtp/<mode>,
-GET /control/stats (JSON: calls per Akismet endpoint, messages taken).
+GET /control/stats (JSON: calls per Akismet endpoint, messages taken),
+GET /control/messages (JSON: every message taken, as text). The `services`
+fixture starts them for a test module.
 """
 
 import json
+import select
 import socketserver
+import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
 
 AKISMET_MODES = {"ham", "spam", "slow", "refuse", "503", "garbage", "invalid", "flapping"}
 SMTP_MODES = {"ok", "stall", "down"}
@@ -52,6 +60,10 @@ class AkismetHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/control/stats":
             self._send(200, json.dumps(STATE.stats()), "application/json")
+        elif self.path == "/control/messages":
+            with STATE.lock:
+                messages = [message.decode(errors="replace") for message in STATE.messages]
+            self._send(200, json.dumps(messages), "application/json")
         else:
             self._send(404, "not found")
 
@@ -188,3 +200,49 @@ def install_loopback_akismet(port):
 
 if __name__ == "__main__":
     main(int(sys.argv[1]), int(sys.argv[2]))
+
+
+@dataclass
+class Services:
+    """The running fakes, as a test drives them."""
+
+    akismet_port: int
+    smtp_port: int
+
+    def set(self, service, mode):
+        import httpx
+
+        response = httpx.post(f"http://127.0.0.1:{self.akismet_port}/control/{service}/{mode}", timeout=5)
+        assert response.status_code == 200, response.text
+
+    def stats(self):
+        import httpx
+
+        return httpx.get(f"http://127.0.0.1:{self.akismet_port}/control/stats", timeout=5).json()
+
+    def messages(self):
+        import httpx
+
+        return httpx.get(f"http://127.0.0.1:{self.akismet_port}/control/messages", timeout=10).json()
+
+
+@pytest.fixture(scope="module")
+def services():
+    """The fake Akismet and mail server in a process of their own, for a test module."""
+    from tools.localstack import free_port
+
+    akismet_port, smtp_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_services", str(akismet_port), str(smtp_port)],
+        cwd=Path(__file__).resolve().parent.parent.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 20)
+        assert ready and process.stdout.readline().strip() == "ready", "the fake services did not start"
+        yield Services(akismet_port, smtp_port)
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()

@@ -26,16 +26,17 @@ from tools.localstack import (  # noqa: F401  (re-exported for the stack tests)
 )
 
 
-class _LogsOnFailure:
+class LogsOnFailure:
     """A plugin, registered while the stack runs, that attaches the stack's logs to failing tests."""
 
-    def __init__(self, stack):
+    def __init__(self, stack, fixture="stack"):
         self.stack = stack
+        self.fixture = fixture
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
-        if report.failed and "stack" in getattr(item, "fixturenames", ()):
+        if report.failed and self.fixture in getattr(item, "fixturenames", ()):
             report.sections.append(("stack logs", self.stack.log_tails()))
         return report
 
@@ -50,7 +51,7 @@ def built_stack(tmp_path_factory, name="stack"):
 @contextmanager
 def serving(request, built, **running_options):
     """Run a built stack for a test module: its logs on every failing test, its database dropped afterwards."""
-    plugin = _LogsOnFailure(built)
+    plugin = LogsOnFailure(built)
     request.config.pluginmanager.register(plugin)
     try:
         with running(built, **running_options):
