@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.installed
 
 export ESCRIBE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test test-fast test-postgres venv check-python clean bench bench-smoke screenshots stack
+.PHONY: run test test-fast test-postgres venv check-python clean bench bench-smoke bench-hosts screenshots stack
 
 # Links made outside a request (the author's mail, Akismet's blog URL) name the
 # address served here, unless the operator set the public one.
@@ -52,6 +52,12 @@ test-postgres: $(DEV_STAMP) $(NODE_STAMP) var/secret_key
 # `make test` runs the smoke variant (tests/stack/test_bench_smoke.py).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Readers through the front with one app host and with two (bench/hosts.py, docs/SCALING.md), on a
+# throwaway PostgreSQL cluster unless ESCRIBE_DATABASE_URL names a server.
+bench-hosts: $(DEV_STAMP)
+	@if [ -n "$$ESCRIBE_DATABASE_URL" ]; then exec $(BIN)/python -m bench.hosts $(BENCH_ARGS); \
+	else exec bash .ci/postgres.sh $(BIN)/python -m bench.hosts $(BENCH_ARGS); fi
 
 bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.run --smoke $(BENCH_ARGS)

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from tools import localstack
-from tools.localstack import GUNICORN_CONFIG, HOST, Stack, StackError
+from tools.localstack import GUNICORN_CONFIG, Stack, StackError
 
 # The front's own address towards the hosts (front.conf's proxy_bind): the only
 # one whose X-Forwarded-For and X-Forwarded-Proto they believe.
@@ -61,7 +61,7 @@ class AppHost:
     def client(self, timeout=10):
         """Requests straight to this host, as the front sends them (from its address, over "HTTPS")."""
         transport = httpx.HTTPTransport(local_address=FRONT_SOURCE)
-        origin = f"{HOST}:{self.stack.https_port}"
+        origin = f"{self.stack.host}:{self.stack.https_port}"
         headers = {"Host": origin, "X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
         with httpx.Client(base_url=self.url, transport=transport, headers=headers, timeout=timeout) as client:
             yield client
@@ -79,7 +79,7 @@ class AppHost:
                 raw.settimeout(5)
                 try:
                     raw.connect(str(self.stack.socket))
-                    raw.sendall(f"GET /healthz HTTP/1.0\r\nHost: {HOST}\r\n\r\n".encode())
+                    raw.sendall(f"GET /healthz HTTP/1.0\r\nHost: {self.stack.host}\r\n\r\n".encode())
                     status = raw.recv(64).decode(errors="replace").split("\r\n")[0]
                 except OSError as error:  # no socket yet, refused, or no worker answering yet
                     return False, repr(error)

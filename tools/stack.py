@@ -174,7 +174,7 @@ def _nginx_conf(nginx, prefix, site):
 def _build_front(topology, nginx, openssl, http_port):
     front = topology.front
     prefix = front.prefix
-    front.cert, key = localstack.make_certificate(openssl, prefix, HOST)
+    front.cert, key = localstack.make_certificate(openssl, prefix, front.host)
     (prefix / "acme").mkdir(exist_ok=True)
     headers = prefix / "security-headers.conf"
     run_manage(topology.hosts[0].stack.env, "page_headers", "--any-response", "--output", str(headers))
@@ -182,7 +182,7 @@ def _build_front(topology, nginx, openssl, http_port):
         "deploy/nginx/front.conf",
         prefix / "site.conf",
         ["BIND", "MEDIA_STORE"],
-        SERVER_NAME=HOST,
+        SERVER_NAME=front.host,
         HTTP_PORT=http_port,
         HTTPS_PORT=front.https_port,
         LISTEN_ADDRESS="127.0.0.1",
@@ -202,9 +202,9 @@ def _build_front(topology, nginx, openssl, http_port):
 def _build_host(topology, number, nginx, port, shared, config):
     prefix = topology.prefix / f"host{number + 1}"
     prefix.mkdir(parents=True, exist_ok=True)
-    env = {**localstack.production_env(prefix, topology.front.https_port), **shared}
+    env = {**localstack.production_env(prefix, topology.front.https_port, topology.front.host), **shared}
     env["ESCRIBE_BACKUP_DIR"] = str(prefix / "backups")
-    stack = Stack(prefix, port, topology.front.https_port, env, "", None)
+    stack = Stack(prefix, port, topology.front.https_port, env, "", None, topology.front.host)
     host = AppHost(number, f"127.0.0.{2 + number}", port, stack, config)
     run_manage(env, "collectstatic", "--noinput", "-v", "0")
     run_manage(env, "page_headers", "--output", str(prefix / "page-headers.conf"))
@@ -213,7 +213,7 @@ def _build_host(topology, number, nginx, port, shared, config):
         "deploy/nginx/escribe.conf",
         prefix / "site.conf",
         ["PROXIED"],
-        SERVER_NAME=HOST,
+        SERVER_NAME=topology.front.host,
         HTTP_PORT=port,
         HTTPS_PORT=topology.front.https_port,
         LISTEN_ADDRESS=host.address,
@@ -236,12 +236,13 @@ def _build_host(topology, number, nginx, port, shared, config):
 
 
 @contextmanager
-def running(prefix, hosts=2, *, nginx, openssl, environ=None, populate=localstack.seed_demo, config=None):
+def running(prefix, hosts=2, *, nginx, openssl, environ=None, populate=localstack.seed_demo, config=None, server_name=HOST):
     """The topology built in `prefix` and started; everything stopped, and its database dropped, on the way out.
 
     `environ` is the caller's environment (os.environ by default): its
     ESCRIBE_DATABASE_URL names the PostgreSQL server the stack makes its
     database on, and its other settings reach every host (caller_settings).
+    `server_name` is the blog's name (the benchmark's wrk needs one that resolves: localhost).
     """
     environ = os.environ if environ is None else environ
     if not 1 <= hosts <= MAX_HOSTS:
@@ -260,7 +261,7 @@ def running(prefix, hosts=2, *, nginx, openssl, environ=None, populate=localstac
             localstack.drop_database, Stack(prefix, 0, 0, {"ESCRIBE_DATABASE_URL": database_url}, "", None)
         )
         front_http, front_https, host_port = free_port(), free_port(), free_port()
-        front = Stack(prefix / "front", front_http, front_https, {}, "", None)
+        front = Stack(prefix / "front", front_http, front_https, {}, "", None, server_name)
         front.prefix.mkdir(exist_ok=True)
         endpoint = f"http://{STORE_ADDRESS}:{store_port}"
         shared = {
@@ -276,7 +277,7 @@ def running(prefix, hosts=2, *, nginx, openssl, environ=None, populate=localstac
         }
         topology = Topology(prefix, front, [], database_url, shared["ESCRIBE_MEDIA_STORAGE_URL"],
                             shared["ESCRIBE_MEDIA_URL"], endpoint, store=store)  # fmt: skip
-        first = {**localstack.production_env(prefix / "host1", front_https), **shared}
+        first = {**localstack.production_env(prefix / "host1", front_https, server_name), **shared}
         run_manage(first, "migrate", "--noinput", "-v", "0")
         created = run_manage(first, "create_author", "--no-color").stdout
         password = created.split("password:")[1].split()[0] if "password:" in created else None
