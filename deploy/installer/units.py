@@ -43,8 +43,13 @@ def parse_unit(path):
 
 def environment_file(path):
     """The variables of an EnvironmentFile: NAME=value lines, optionally double-quoted values."""
+    return environment_text(Path(path).read_text())
+
+
+def environment_text(text):
+    """The variables of an EnvironmentFile's text."""
     variables = {}
-    for line in Path(path).read_text().splitlines():
+    for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith(("#", ";")) or "=" not in line:
             continue
