@@ -85,7 +85,7 @@ print(last.timestamp() if last else "")
 
 def shared_backups(layout, service):
     """On a shared database the backup lands on whichever host's timer fired first: the database says when."""
-    asked = service.run([str(layout.python), "manage.py", "shell", "-c", LAST_BACKUP])
+    asked = service.run([str(layout.python), "manage.py", "shell", "-v", "0", "-c", LAST_BACKUP])
     if asked.returncode != 0:
         yield f"cannot ask the database when it was last backed up: {(asked.stdout + asked.stderr).strip()[-300:]}"
         return

@@ -87,8 +87,8 @@ def database_address(values, path):
     return host, port
 
 
-def refusal(path):
-    """Why host 1's env file at `path` cannot be joined, or None: read, checked and the database's port asked."""
+def refusal(path, name=None):
+    """Why host 1's env file at `path` cannot be joined (as `name`), or None: read, checked, the database asked."""
     try:
         lines = shared_lines(path)
         values = environment_file(path)
@@ -102,6 +102,10 @@ def refusal(path):
                               f"one object store; set one up on host 1 first ({DOCS})")  # fmt: skip
         if not dict(lines).get("ESCRIBE_SITE_URL"):
             raise JoinRefused(f"--join {path} has no ESCRIBE_SITE_URL: it is not an env file deploy/install wrote")
+        blog = site(path)[0]
+        if name and name.lower() != blog:
+            raise JoinRefused(f"--join: that blog is {blog}, and every host of a blog answers to its one name, "
+                              f"not {name}")  # fmt: skip
         try:
             socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
         except OSError as error:

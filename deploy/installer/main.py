@@ -123,10 +123,4 @@ def joining_problem(args, recorded):
                 "(run deploy/install without it to upgrade)")  # fmt: skip
     if args.database:
         return "--database is host 1's: a host that joins uses the database named in --join's file"
-    problem = join.refusal(args.join)
-    if problem:
-        return problem
-    name, _port = join.site(args.join)
-    if args.name and args.name.lower() != name:
-        return f"--join: that blog is {name}, and every host of a blog answers to its one name, not {args.name}"
-    return None
+    return join.refusal(args.join, args.name)

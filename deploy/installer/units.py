@@ -113,22 +113,6 @@ class Service:
         """Run one command as the service would; returns the CompletedProcess (text, stderr apart)."""
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **self.popen_options())
 
-    def run_oneshot(self):
-        """Each ExecStart in order, as a Type=oneshot unit runs; stops at the first failure not marked "-".
-
-        Returns (exit status, standard output, standard error) of all of them.
-        """
-        status, outputs, errors = 0, [], []
-        for command in self.commands:
-            may_fail = command.startswith("-")
-            result = self.run(shlex.split(command.lstrip("-")))
-            outputs.append(result.stdout)
-            errors.append(result.stderr)
-            if result.returncode != 0 and not may_fail:
-                status = result.returncode
-                break
-        return status, "".join(outputs), "".join(errors)
-
     def start(self, log, pid_file):
         """Start ExecStart in the background (a new session, output to `log`); the pid goes to `pid_file`."""
         Path(log).parent.mkdir(parents=True, exist_ok=True)
