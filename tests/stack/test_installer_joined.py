@@ -23,6 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from deploy.installer import doctor
+from deploy.installer.layout import Layout
 from tests.stack.test_installer import HOST, Installed, assert_refused, install, scratch_install, snapshot, user_exists
 from tests.support.stack import REPO
 from tests.support.system import missing
@@ -260,12 +262,63 @@ def test_the_joined_host_makes_no_author_and_shows_no_password(joined):
 
 
 @pytest.mark.installer
-def test_the_joined_host_passes_check_and_a_second_run_upgrades_it_keeping_the_join(joined):
-    check = install("--check", root=joined.prefix)
+def test_the_joined_host_passes_check_with_the_backups_on_another_host(joined, tmp_path):
+    # The daily backup lands on whichever host's timer fired first: the database knows it ran, this disk need not.
+    backups = joined.app / "var/backups"
+    copies = list(backups.glob("escribe-*"))
+    assert copies
+    for copy in copies:
+        copy.rename(tmp_path / copy.name)
+    try:
+        check = install("--check", root=joined.prefix)
+    finally:
+        for copy in copies:
+            (tmp_path / copy.name).rename(copy)
     assert (check.returncode, check.stdout) == (0, f"All is well: https://{HOST}/\n"), check.stdout + check.stderr
+
+
+@pytest.mark.installer
+def test_a_second_run_upgrades_the_joined_host_keeping_the_join_and_backs_up_first(joined):
     env = (joined.prefix / "etc/escribe/env").read_bytes()
     again = install(root=joined.prefix, script=joined.app / "deploy/install")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Upgrading E-Scribe" in again.stdout and "password:" not in again.stdout
+    # Minutes after the join's first backup, yet taken: the daily job's "once a day" is not the upgrade's.
+    assert "Backed up the database to" in again.stdout
     assert (joined.prefix / "etc/escribe/env").read_bytes() == env
     assert json.loads((joined.prefix / "etc/escribe/install.json").read_text())["joined"] is True
+
+
+# --- --check's backup finding on a shared database, without an install --------------------------
+
+
+class Asked:
+    """escribe.service as doctor.shared_backups runs it, answering what the database would."""
+
+    def __init__(self, stdout, returncode=0):
+        self.result = subprocess.CompletedProcess([], returncode, stdout, "")
+
+    def run(self, argv, **options):
+        assert argv[-1] == doctor.LAST_BACKUP
+        return self.result
+
+
+def test_check_on_a_shared_database_names_a_backup_missing_or_old_on_every_host(tmp_path):
+    layout = Layout(app=tmp_path, root=tmp_path)
+    assert list(doctor.shared_backups(layout, Asked("\n"))) == [
+        "no backup of the shared database has finished on any host (systemctl start escribe-backup.service)"
+    ]
+    three_days_ago = f"{time.time() - 3 * 86400}\n"
+    assert list(doctor.shared_backups(layout, Asked(three_days_ago))) == [
+        "the last backup of the shared database, on any host, is 3.0 days old (escribe-backup.timer should run nightly)"
+    ]
+    assert list(doctor.shared_backups(layout, Asked(f"{time.time() - 3600}\n"))) == []
+
+
+def test_check_asks_the_database_for_backups_only_when_the_install_has_one_to_share(tmp_path):
+    layout = Layout(app=tmp_path, root=tmp_path)
+    layout.etc.mkdir(parents=True)
+    layout.env_file.write_text("ESCRIBE_DB_PATH=/srv/escribe/var/db/escribe.sqlite3\n")
+    assert not doctor.shared_database(layout)
+    layout.env_file.write_text("ESCRIBE_DATABASE_URL=postgres://escribe:pw@10.0.0.5/escribe\n")
+    assert doctor.shared_database(layout)
