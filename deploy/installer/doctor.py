@@ -73,6 +73,36 @@ def backups(layout):
         yield f"the last backup is {age / 86400:.1f} days old (escribe-backup.timer should run nightly)"
 
 
+# When a backup last finished on any host: escribe-backup.service runs it as a cluster-wide job (run_job).
+LAST_BACKUP = """
+from django.apps import apps
+from django.db.models import Max
+runs = apps.get_model("escribe", "JobClaim").objects.filter(name__startswith="backup")
+last = runs.aggregate(last=Max("last_done_at"))["last"]
+print(last.timestamp() if last else "")
+"""
+
+
+def shared_backups(layout, service):
+    """On a shared database the backup lands on whichever host's timer fired first: the database says when."""
+    asked = service.run([str(layout.python), "manage.py", "shell", "-v", "0", "-c", LAST_BACKUP])
+    if asked.returncode != 0:
+        yield f"cannot ask the database when it was last backed up: {(asked.stdout + asked.stderr).strip()[-300:]}"
+        return
+    if not asked.stdout.strip():
+        yield "no backup of the shared database has finished on any host (systemctl start escribe-backup.service)"
+        return
+    age = time.time() - float(asked.stdout)
+    if age > BACKUP_AGE:
+        yield f"the last backup of the shared database, on any host, is {age / 86400:.1f} days old " \
+              "(escribe-backup.timer should run nightly)"  # fmt: skip
+
+
+def shared_database(layout):
+    """An install on PostgreSQL, which other hosts may share (--join): its backups are one job for all."""
+    return layout.env_file.exists() and bool(units.environment_file(layout.env_file).get("ESCRIBE_DATABASE_URL"))
+
+
 def disk(layout):
     usage = shutil.disk_usage(layout.var)
     if usage.free < min(FREE_DISK, usage.total // 20):
@@ -118,13 +148,14 @@ def problems(layout, choices):
     found = list(services(layout, units.systemd_is_init()))
     found += modes(layout, choices)
     found += certificate(layout, choices)
-    found += backups(layout)
     found += disk(layout)
     try:
         service = units.Service.from_unit(layout.systemd_dir / "escribe.service")
     except (OSError, KeyError) as error:
         found.append(f"escribe.service is not installed in {layout.systemd_dir}: {error}")
+        found += backups(layout)
     else:
+        found += shared_backups(layout, service) if shared_database(layout) else backups(layout)
         found += django(layout, service)
     found += page_files(layout, choices)
     return found

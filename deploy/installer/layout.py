@@ -33,6 +33,8 @@ class Choices:
     https_port: int = 443
     # --tls none: the TLS-terminating proxy's addresses (IPs or CIDRs), the only ones nginx believes.
     proxies: tuple = ()
+    # --join: one more app host of a blog whose database, store and author other hosts share.
+    joined: bool = False
 
     @property
     def host(self):

@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from deploy.installer import doctor, preflight
+from deploy.installer import doctor, join, preflight
 from deploy.installer.commands import StepFailed
 from deploy.installer.layout import Choices, Layout
 from deploy.installer.steps import Installer
@@ -39,8 +39,14 @@ def parser():
     parser.add_argument(
         "--database",
         choices=["sqlite", "postgres"],
-        default="sqlite",
         help="SQLite (the default) or PostgreSQL installed on this machine",
+    )
+    parser.add_argument(
+        "--join",
+        type=Path,
+        metavar="ENV_FILE",
+        help="make this server one more app host of a blog on a shared PostgreSQL and object store: "
+        "ENV_FILE is host 1's /etc/escribe/env, copied here (docs/DEPLOY.md, Joining a host)",
     )
     parser.add_argument("--http-port", type=int, default=80)
     parser.add_argument(
@@ -68,13 +74,22 @@ def main(argv=None):
     if args.check:
         # Whichever checkout's installer asks, the check is of the install's own checkout.
         return doctor.check(Layout(app=layout.installed_app(), root=layout.root) if recorded else layout)
+    if args.join:
+        problem = joining_problem(args, recorded)
+        if problem:
+            print(f"deploy/install: {problem}", file=sys.stderr)
+            print("deploy/install: nothing was changed.", file=sys.stderr)
+            return 2
+        args.name, args.https_port = join.site(args.join)
+        args.database = "postgres"
     if args.name is None:
         if recorded is None:
             parser().error("name the blog's host name, e.g. deploy/install blog.example.com")
         args.name = recorded.name
     proxies = tuple(part.strip() for given in args.proxy for part in given.split(",") if part.strip())
     tls = args.tls or (recorded.tls if recorded else "letsencrypt")
-    given = Choices(args.name.lower(), args.email, tls, args.database, args.http_port, args.https_port, proxies)
+    given = Choices(args.name.lower(), args.email, tls, args.database or "sqlite", args.http_port, args.https_port,
+                    proxies, joined=bool(args.join))  # fmt: skip
     # A second run upgrades what the first installed, with the first run's choices; but a proxy's addresses
     # change with the hosting, so --proxy given again replaces them.
     choices = replace(recorded, proxies=proxies or recorded.proxies) if recorded else given
@@ -85,7 +100,7 @@ def main(argv=None):
             print(f"deploy/install: {problem}", file=sys.stderr)
         print("deploy/install: nothing was changed.", file=sys.stderr)
         return 2
-    installer = Installer(layout, choices, first=recorded is None)
+    installer = Installer(layout, choices, first=recorded is None, **({"join": args.join} if args.join else {}))
     try:
         status = installer.run()
     except StepFailed as failure:
@@ -99,3 +114,13 @@ def main(argv=None):
     if choices != recorded:
         layout.save_choices(choices)
     return status
+
+
+def joining_problem(args, recorded):
+    """Why --join cannot make this server another host of the blog in its file, or None."""
+    if recorded:
+        return (f"this server's blog {recorded.name} is installed already; --join is for a new host "
+                "(run deploy/install without it to upgrade)")  # fmt: skip
+    if args.database:
+        return "--database is host 1's: a host that joins uses the database named in --join's file"
+    return join.refusal(args.join, args.name)

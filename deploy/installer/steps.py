@@ -12,24 +12,28 @@ import grp
 import pwd
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 import time
 
 from deploy import render
-from deploy.installer import probe, units
+from deploy.installer import join, probe, units
 from deploy.installer.commands import StepFailed, run, undo, write
-from deploy.installer.layout import PACKAGES, SYSTEM_PYTHON, TIMERS, UNITS, USER, env_file_text
+from deploy.installer.layout import PACKAGES, SYSTEM_PYTHON, TIMERS, UNITS, USER, WEB_GROUP, env_file_text
 from deploy.installer.web import WebServer
 
 START_TIMEOUT = 60  # seconds for the site to answer through nginx
+BACKUP_TIMEOUT = 3600  # seconds, as escribe/backups.py gives pg_dump
 
 
 class Installer(WebServer):
     """One run of deploy/install on a layout, with the choices the site is (or was first) installed with."""
 
-    def __init__(self, layout, choices, first, out=print):
+    def __init__(self, layout, choices, first, out=print, join=None):
         self.layout, self.choices, self.first, self.out = layout, choices, first, out
+        # --join: host 1's env file, which this host's settings are made from.
+        self.join = join
         self.changes = []
         self.login = None
         self.systemd = units.systemd_is_init()
@@ -83,7 +87,11 @@ class Installer(WebServer):
 
     def packages(self):
         wanted = PACKAGES + (["certbot"] if self.choices.tls == "letsencrypt" else [])
-        wanted += ["postgresql"] if self.choices.database == "postgres" else []
+        if self.choices.joined:
+            # Backups run pg_dump on whichever host's timer fires first: this one too.
+            wanted += [] if shutil.which("pg_dump", path=units.SYSTEMD_PATH) else ["postgresql-client"]
+        else:
+            wanted += ["postgresql"] if self.choices.database == "postgres" else []
         installed = subprocess.run(
             ["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\\n", *wanted],
             capture_output=True,
@@ -140,9 +148,30 @@ class Installer(WebServer):
             self.say(f"==> Settings: {layout.env_file} exists and is kept")
             return
         self.say(f"==> Settings: {layout.env_file}")
+        if self.choices.joined:
+            self.joined_settings()
+            return
         database_url = self.postgres() if self.choices.database == "postgres" else ""
         write(layout.env_file, env_file_text(layout, self.choices, database_url), mode=0o600)
         self.changed(f"Wrote {layout.env_file} with a new secret key (0600)")
+
+    def joined_settings(self):
+        """The env file of a host that joins: host 1's shared lines, this host's paths; the database asked first."""
+        layout = self.layout
+        text = join.env_file_text_joined(layout, self.choices, self.join)
+        # As the app will, with these very settings, before they are written: a wrong password stops the run here.
+        connect = "from django.db import connection; connection.ensure_connection()"
+        asked = subprocess.run(
+            [str(layout.python), "manage.py", "shell", "-c", connect],
+            cwd=layout.app, user=USER, group=WEB_GROUP, extra_groups=[], capture_output=True, text=True, timeout=120,
+            env={"PATH": units.SYSTEMD_PATH, "LANG": "C.UTF-8", "HOME": str(layout.app),
+                 **units.environment_text(text)},
+        )  # fmt: skip
+        if asked.returncode != 0:
+            lines = (asked.stdout + asked.stderr).strip().splitlines()
+            raise StepFailed("the shared database (connect as the app)", lines[-1] if lines else "no output")
+        write(layout.env_file, text, mode=0o600)
+        self.changed(f"Wrote {layout.env_file} with the blog's secret key and shared settings from {self.join} (0600)")
 
     def postgres(self):
         """A role and database for the blog on this machine's PostgreSQL; returns ESCRIBE_DATABASE_URL."""
@@ -198,7 +227,7 @@ class Installer(WebServer):
             more = " ..." if len(applied) > 5 else ""
             count = f"{len(applied)} migration" + ("" if len(applied) == 1 else "s")
             self.changed(f"Applied {count}: {', '.join(applied[:5])}{more}")
-        if self.first:
+        if self.first and not self.choices.joined:
             email = ["--email", self.choices.email] if self.choices.email else []
             self.login = self.manage("create_author", "create_author", "--no-color", *email).strip()
 
@@ -264,14 +293,17 @@ class Installer(WebServer):
     # --- Backups and the end ---------------------------------------------------------------
 
     def backup(self, what):
-        self.say(f"==> {what} (escribe-backup.service)")
-        if self.systemd:
-            run(what, ["systemctl", "start", "escribe-backup.service"])
-            return
-        status, output, errors = self.service("escribe-backup.service").run_oneshot()
-        if status != 0:
-            raise StepFailed(what, output + errors)
-        done = [line for line in output.splitlines() if line.startswith("Backed up")]
+        self.say(f"==> {what} (escribe-backup.service's command)")
+        service = self.service("escribe-backup.service")
+        argv = shlex.split(service.commands[0])
+        if "--every" in argv:
+            # The timer's daily job skips a run when any host backed up within the day; this one is asked for
+            # (before migrations touch the data), so it runs: still claimed, never beside another host's.
+            del argv[argv.index("--every") : argv.index("--every") + 2]
+        result = service.run(argv, timeout=BACKUP_TIMEOUT)
+        if result.returncode != 0:
+            raise StepFailed(what, result.stdout + result.stderr)
+        done = [line for line in result.stdout.splitlines() if line.startswith("Backed up")]
         self.changed(done[0] if done else "Backed up the database")
 
     def wait_until_served(self):
@@ -290,7 +322,10 @@ class Installer(WebServer):
 
     def report(self):
         self.say("")
-        if self.first:
+        if self.first and self.choices.joined:
+            self.say(f"This host has joined {self.choices.site_url}/: add it to the load balancer. The author's "
+                     "account and the data are the blog's, as on the other hosts.")  # fmt: skip
+        elif self.first:
             self.say(f"E-Scribe is installed: {self.choices.site_url}/")
         else:
             self.say(f"Upgraded {self.choices.site_url}/ in place. What changed:")

@@ -43,8 +43,13 @@ def parse_unit(path):
 
 def environment_file(path):
     """The variables of an EnvironmentFile: NAME=value lines, optionally double-quoted values."""
+    return environment_text(Path(path).read_text())
+
+
+def environment_text(text):
+    """The variables of an EnvironmentFile's text."""
     variables = {}
-    for line in Path(path).read_text().splitlines():
+    for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith(("#", ";")) or "=" not in line:
             continue
@@ -107,22 +112,6 @@ class Service:
     def run(self, argv, timeout=600):
         """Run one command as the service would; returns the CompletedProcess (text, stderr apart)."""
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **self.popen_options())
-
-    def run_oneshot(self):
-        """Each ExecStart in order, as a Type=oneshot unit runs; stops at the first failure not marked "-".
-
-        Returns (exit status, standard output, standard error) of all of them.
-        """
-        status, outputs, errors = 0, [], []
-        for command in self.commands:
-            may_fail = command.startswith("-")
-            result = self.run(shlex.split(command.lstrip("-")))
-            outputs.append(result.stdout)
-            errors.append(result.stderr)
-            if result.returncode != 0 and not may_fail:
-                status = result.returncode
-                break
-        return status, "".join(outputs), "".join(errors)
 
     def start(self, log, pid_file):
         """Start ExecStart in the background (a new session, output to `log`); the pid goes to `pid_file`."""

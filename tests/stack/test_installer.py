@@ -225,9 +225,14 @@ def undo(base, root):
     shutil.rmtree(base, ignore_errors=True)
 
 
-def require_install_prerequisites():
-    """Skip (fail under CI) where a real install cannot run, or would change the machine beyond the test's folder."""
-    if os.environ.get("ESCRIBE_DATABASE_URL"):
+def require_install_prerequisites(on_postgres=False):
+    """Skip (fail under CI) where a real install cannot run, or would change the machine beyond the test's folder.
+
+    One pass of the suite each: an install of its own on SQLite, a host that joins a database on PostgreSQL.
+    """
+    if on_postgres and not os.environ.get("ESCRIBE_DATABASE_URL"):
+        pytest.skip("a host joins a PostgreSQL database: this test runs on the PostgreSQL pass (bash .ci/postgres.sh)")
+    if os.environ.get("ESCRIBE_DATABASE_URL") and not on_postgres:
         pytest.skip("the installer test runs on the SQLite pass only")
     if os.geteuid() != 0:
         missing("the installer test runs as root only")
@@ -246,9 +251,9 @@ def require_install_prerequisites():
 
 
 @contextmanager
-def scratch_install(prefix):
+def scratch_install(prefix, on_postgres=False):
     """(root, app): a clean clone of the repository and an empty root like a new server's; all undone afterwards."""
-    require_install_prerequisites()
+    require_install_prerequisites(on_postgres)
     base = Path(tempfile.mkdtemp(prefix=prefix))
     # The system user must reach the checkout: the test's folders must be like /srv.
     base.chmod(0o755)
