@@ -236,7 +236,9 @@ def _build_host(topology, number, nginx, port, shared, config):
 
 
 @contextmanager
-def running(prefix, hosts=2, *, nginx, openssl, environ=None, populate=localstack.seed_demo, config=None, server_name=HOST):
+def running(
+    prefix, hosts=2, *, nginx, openssl, environ=None, populate=localstack.seed_demo, config=None, server_name=HOST
+):
     """The topology built in `prefix` and started; everything stopped, and its database dropped, on the way out.
 
     `environ` is the caller's environment (os.environ by default): its
@@ -316,13 +318,15 @@ def main(argv=None):
     try:
         with running(prefix, args.hosts, nginx=nginx, openssl=openssl) as topology:
             topology.write(args.state)
-            print(f"E-Scribe on {args.hosts} host{'s' if args.hosts > 1 else ''}: {topology.front_url}/")
-            print(f"  (blog.test is 127.0.0.1: curl --resolve blog.test:{topology.front.https_port}:127.0.0.1 "
-                  f"--cacert {topology.front.cert} {topology.front_url}/)")  # fmt: skip
-            print(f"  Author: author, password: {topology.password} (admin: {topology.front_url}/admin/)")
-            for host in topology.hosts:
-                print(f"  Host {host.number + 1}: {host.url}/ (page files in {host.pages_dir})")
-            print(f"  Described in {args.state}. Ctrl-C stops everything.", flush=True)
+            lines = [
+                f"E-Scribe on {args.hosts} host{'s' if args.hosts > 1 else ''}: {topology.front_url}/",
+                f"  (blog.test is 127.0.0.1: curl --resolve blog.test:{topology.front.https_port}:127.0.0.1 "
+                f"--cacert {topology.front.cert} {topology.front_url}/)",
+                f"  Author: author, password: {topology.password} (admin: {topology.front_url}/admin/)",
+                *(f"  Host {host.number + 1}: {host.url}/ (page files in {host.pages_dir})" for host in topology.hosts),
+                f"  Described in {args.state}. Ctrl-C stops everything.",
+            ]
+            print("\n".join(lines), flush=True)
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:
@@ -333,7 +337,7 @@ def main(argv=None):
     finally:
         args.state.unlink(missing_ok=True)
         subprocess.run(["rm", "-rf", str(prefix)], check=False)
-    print("Stopped.")
+    print("Stopped.", flush=True)
     return 0
 
 

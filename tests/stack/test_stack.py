@@ -687,6 +687,31 @@ def test_rendered_site_listens_on_every_address_unless_given_one():
     assert listens == ["listen 127.0.0.2:80 default_server;", "listen 127.0.0.2:80;", "listen unix:/run/check.sock;"]
 
 
+def test_the_front_moves_only_what_a_host_never_received_and_says_who_the_reader_is():
+    """deploy/nginx/front.conf: a GET whose host failed goes to the next; a POST that reached one never does."""
+    values = {
+        "SERVER_NAME": "blog.example.com", "HTTP_PORT": "80", "HTTPS_PORT": "443",
+        "APP_HOST": ["10.0.0.2:80", "10.0.0.3:80"], "SSL_CERT": "/c.pem", "SSL_KEY": "/k.pem", "ACME_ROOT": "/acme",
+        "SECURITY_HEADERS": "/h.conf", "ACCESS_LOG": "/a.log",
+    }  # fmt: skip
+    site = render.render_file(REPO / "deploy/nginx/front.conf", **values)
+    lines = [line.strip() for line in site.splitlines() if not line.strip().startswith("#")]
+    assert "server 10.0.0.2:80 max_fails=1 fail_timeout=3s;" in lines
+    assert "server 10.0.0.3:80 max_fails=1 fail_timeout=3s;" in lines
+    assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in lines
+    assert "non_idempotent" not in site
+    # Overwritten with what the front saw, never a client's own header passed on.
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in lines
+    assert "proxy_set_header X-Forwarded-Proto https;" in lines
+    assert not any(line.startswith("proxy_bind") for line in lines)
+    bound = render.render_file(
+        REPO / "deploy/nginx/front.conf", {"BIND": True, "MEDIA_STORE": True},
+        **values, SOURCE_ADDRESS="127.0.0.10", MEDIA_STORE_URL="http://127.0.0.20:9000/media/",
+    )  # fmt: skip
+    assert "proxy_bind 127.0.0.10;" in bound
+    assert "proxy_pass http://127.0.0.20:9000/media/;" in bound
+
+
 def test_renderer_refuses_values_that_would_break_the_file():
     with pytest.raises(render.RenderError, match="line break"):
         render.render("server_name @@NAME@@;", NAME="a;\n}")
