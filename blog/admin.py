@@ -13,8 +13,9 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 # siteadmin and uploadadmin register their pages; Django's admin imports only this module of the app.
-from blog import publishing, siteadmin  # noqa: F401
+from blog import publishing, revisions, siteadmin  # noqa: F401
 from blog.models import Blurb, Page, Post, Redirect, Tag, tag_slug
+from blog.revisionadmin import KeepsRevisions
 from blog.uploadadmin import UploadInline
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
@@ -101,7 +102,7 @@ class ShowsRenderWarnings:
 
 
 @admin.register(Post)
-class PostAdmin(ShowsRenderWarnings, admin.ModelAdmin):
+class PostAdmin(KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [UploadInline]
     change_form_template = "admin/blog/post/change_form.html"
@@ -170,7 +171,9 @@ class PostAdmin(ShowsRenderWarnings, admin.ModelAdmin):
     def publish(self, request, queryset):
         # Each post keeps its publication time, as the edit form does: a past
         # one makes it public now, a future one schedules it (and says when).
+        revisions.keep_previous(queryset)
         published = publishing.publish(queryset)
+        self.log_changes(request, published, "Published with the list's action.")
         now = timezone.now()
         scheduled = sorted(post.published_at for post in published if post.published_at > now)
         public = len(published) - len(scheduled)
@@ -188,11 +191,19 @@ class PostAdmin(ShowsRenderWarnings, admin.ModelAdmin):
 
     @admin.action(description="Unpublish the selected posts (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
-        count = len(publishing.unpublish(queryset))
+        revisions.keep_previous(queryset)
+        unpublished = publishing.unpublish(queryset)
+        self.log_changes(request, unpublished, "Unpublished with the list's action.")
+        count = len(unpublished)
         if not count:
             self.message_user(request, "No post changed: the selected posts were drafts already.", messages.INFO)
             return
         self.message_user(request, f"{count} post{pluralize(count)} back to draft.", messages.SUCCESS)
+
+    def log_changes(self, request, posts, message):
+        # Each post on its own, as a save from its form: its History lists it and keeps a revision of it.
+        for post in posts:
+            self.log_change(request, post, message)
 
     @admin.display(description="As readers see it")
     def rendered_preview(self, post):
@@ -269,7 +280,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Blurb)
-class BlurbAdmin(ShowsRenderWarnings, admin.ModelAdmin):
+class BlurbAdmin(KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
     list_display = ["title", "position", "visible"]
     list_editable = ["position", "visible"]
     ordering = ["position", "id"]
@@ -278,7 +289,7 @@ class BlurbAdmin(ShowsRenderWarnings, admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(ShowsRenderWarnings, admin.ModelAdmin):
+class PageAdmin(KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
     """About, Now, Uses...: the navigation's order is the position column, editable in the list."""
 
     list_display = ["title", "url", "status", "in_navigation", "position", "updated_at"]

@@ -9,7 +9,7 @@ class BlogConfig(AppConfig):
         from django.contrib import admin
         from django.core import checks
 
-        from blog import signals  # noqa: F401  (connects the blog's receivers)
+        from blog import revisions, signals  # noqa: F401  (signals connects the blog's receivers)
         from blog.checks import site_settings_from_env
         from blog.models import Post
         from blog.site import current
@@ -20,3 +20,5 @@ class BlogConfig(AppConfig):
         # The admin is headed with the blog's name from the site settings.
         admin.site.named_by(lambda: current().title)
         checks.register(site_settings_from_env)
+        # Posts, pages and blurbs keep their versions (django-reversion).
+        revisions.register()

@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "axes",  # login throttling; see "Login protection" below
+    "reversion",  # revisions of posts, pages and blurbs (blog/revisions.py)
     "escribe",
     "blog",
     "comments",
