@@ -9,9 +9,10 @@ class BlogConfig(AppConfig):
         from django.contrib import admin
         from django.core import checks
 
-        from blog import revisions, signals  # noqa: F401  (signals connects the blog's receivers)
+        from blog import signals  # noqa: F401  (connects the blog's receivers)
         from blog.checks import site_settings_from_env
         from blog.models import Post
+        from blog.revisions import register as keep_revisions
         from blog.site import current
         from escribe import pages
 
@@ -21,4 +22,4 @@ class BlogConfig(AppConfig):
         admin.site.named_by(lambda: current().title)
         checks.register(site_settings_from_env)
         # Posts, pages and blurbs keep their versions (django-reversion).
-        revisions.register()
+        keep_revisions()
