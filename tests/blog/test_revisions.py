@@ -62,6 +62,14 @@ def test_publishing_from_the_list_keeps_a_version_before_and_after(author_client
     assert revisions.versions_of(post).count() == 3
 
 
+def test_publishing_several_posts_keeps_each_ones_own_tags(author_client):
+    travel = make_post(status=Post.Status.DRAFT, tags=[make_tag("Travel")])
+    food = make_post(status=Post.Status.DRAFT, tags=[make_tag("Food")])
+    run_action(author_client, "publish", [travel, food])
+    for post, name in [(travel, "Travel"), (food, "Food")]:
+        assert [[tag for _, tag in revisions.state(v)["tags"]] for v in revisions.versions_of(post)] == [[name]] * 2
+
+
 def test_the_history_page_lists_versions_with_who_and_the_comment(author_client):
     post = make_post()
     edit(author_client, post, title="Renamed")
