@@ -46,6 +46,14 @@ def test_an_admin_save_keeps_the_previous_version_with_its_tags(author_client):
     assert previous.revision.date_created == post.updated_at
 
 
+def test_adding_a_post_keeps_its_first_version_with_the_tags_it_was_given(author_client):
+    assert author_client.post("/admin/blog/post/add/", post_form(tag_names="SQLite, Deployment")).status_code == 302
+    post = Post.objects.get()
+    (version,) = revisions.versions_of(post)
+    assert sorted(name for _, name in revisions.state(version)["tags"]) == ["Deployment", "SQLite"]
+    assert version.revision.get_comment() == "Added."
+
+
 def test_a_second_save_adds_one_version_and_keeps_no_second_baseline(author_client):
     post = make_post(body="one")
     post = edit(author_client, post, body="two")
