@@ -1,5 +1,6 @@
 """The theme folder (ESCRIBE_THEME_DIR): its templates and static files come first, its stylesheet is linked."""
 
+import io
 import os
 import re
 import subprocess
@@ -144,6 +145,18 @@ class TestPages:
         assert response["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
         html = response.content.decode()
         assert "<style" not in html and " style=" not in html
+
+
+@pytest.mark.django_db
+def test_a_static_copy_of_a_themed_blog_carries_the_theme(tmp_path):
+    post = make_post(title="Exported")
+    with override_settings(**theme_settings()):
+        call_command("export_site", str(tmp_path / "copy"), stdout=io.StringIO(), stderr=io.StringIO())
+    copy = tmp_path / "copy"
+    html = (copy / post.get_absolute_url().strip("/") / "index.html").read_text()
+    assert '<div class="post-signoff">' in html and 'class="site-logo"' in html
+    stylesheet = re.search(r'<link rel="stylesheet" href="/static/(css/custom[^"]*\.css)">', html)[1]
+    assert (copy / "static" / stylesheet).read_bytes() == (EXAMPLE / "static/css/custom.css").read_bytes()
 
 
 @pytest.mark.django_db
