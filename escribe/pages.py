@@ -62,10 +62,11 @@ STAMP_INTERVAL = 0.25
 STAMP_GRACE = 2.0
 # Settings from the environment that reach the pages' HTML (addresses in
 # canonical links, feeds and the sitemap; the language and zone a page falls
-# back on). A process started with other values makes the files stale
+# back on; the theme folder, whose templates and stylesheet shape every
+# page). A process started with other values makes the files stale
 # (refresh_if_settings_changed). What the author edits is in the database
 # and makes them stale when saved.
-FINGERPRINTED_SETTINGS = ("SITE_URL", "HTTPS", "STATIC_URL", "MEDIA_URL", "LANGUAGE_CODE", "TIME_ZONE")
+FINGERPRINTED_SETTINGS = ("SITE_URL", "HTTPS", "STATIC_URL", "MEDIA_URL", "LANGUAGE_CODE", "TIME_ZONE", "THEME_DIR")
 
 _expiry_sources = []
 # When this process's watcher last found its host's generation as new as the

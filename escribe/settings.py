@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from escribe import database
+from escribe import database, theme
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -165,10 +165,11 @@ WSGI_APPLICATION = "escribe.wsgi.application"
 # One template engine, Django's, for readers' pages and the admin alike (the
 # admin's preview renders the readers' own post template). With no "loaders"
 # given, Django uses the cached loader: templates are parsed once per process.
+THEME_DIR = theme.folder(env_str("ESCRIBE_THEME_DIR"))  # its templates/ and static/ first (escribe/theme.py)
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [*theme.dirs(THEME_DIR, "templates"), BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -208,7 +209,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [*theme.dirs(THEME_DIR, "static"), BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("ESCRIBE_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -365,8 +366,7 @@ AXES_LOCKOUT_CALLABLE = "escribe.lockout.lockout_response"
 # (each manage.py command, each gunicorn worker): five times per `make run`.
 AXES_VERBOSE = False
 
-# Akismet: the client's own variables. Without a key, comments are queued
-# unchecked.
+# Akismet: the client's own variables. Without a key, comments are queued unchecked.
 AKISMET_API_KEY = env_str("PYTHON_AKISMET_API_KEY")
 AKISMET_BLOG_URL = env_str("PYTHON_AKISMET_BLOG_URL", SITE_URL)
 AKISMET_TIMEOUT = env_float("PYTHON_AKISMET_TIMEOUT", 3.0)
