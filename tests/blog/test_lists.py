@@ -3,9 +3,11 @@
 import re
 from datetime import datetime, timedelta
 from importlib import import_module
+from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -53,6 +55,13 @@ def test_saving_again_keeps_the_list_html_in_step_with_the_post():
     post.summary = "A *summary*."
     post.save()
     assert Post.objects.get(pk=post.pk).list_html == "<p>A <em>summary</em>.</p>"
+
+
+def test_rerender_posts_redoes_the_list_html():
+    post = make_post(body="Start.")
+    Post.objects.update(list_html="<p>Stale.</p>")
+    call_command("rerender_posts", stdout=StringIO())
+    assert Post.objects.get(pk=post.pk).list_html == "<p>Start.</p>"
 
 
 def test_existing_posts_get_their_list_html_from_the_migration():
