@@ -1,5 +1,5 @@
 """What a post's rendered HTML says to readers elsewhere: reading time, a plain-text description,
-its first image; and the same HTML with every link absolute, for feed readers.
+its first image, the HTML lists show under its title; and the same HTML with every link absolute, for feed readers.
 
 Pure functions of the stored HTML (no models, no Markdown), run when a post is
 saved or a feed is built. They read HTML with the standard library's parser,
@@ -26,17 +26,31 @@ SKIPPED = {"script", "style", "template"}
 
 
 class _TextReader(HTMLParser):
-    """Counts prose and code words, collects the first paragraph's text and the first image's src."""
+    """Counts prose and code words, collects the first paragraph's text and HTML and the first image's src."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.prose_words = self.code_words = 0
         self.first_paragraph = None
+        self.first_paragraph_html = ""
         self.first_image = None
         self._code_depth = self._skip_depth = self._note_depth = 0
         self._paragraph = None  # text of the top-level <p> being read
+        self._paragraph_html = []  # and its markup, footnote references left out
+
+    def _copy(self, markup):
+        if self._paragraph is not None and not self._note_depth:
+            self._paragraph_html.append(markup)
+
+    def handle_startendtag(self, tag, attrs):
+        # <img ... />: copied as written, with no end tag to follow.
+        self._copy(self.get_starttag_text())
+        if tag == "img" and self.first_image is None:
+            self.first_image = dict(attrs).get("src") or None
 
     def handle_starttag(self, tag, attrs):
+        if tag != "sup":
+            self._copy(self.get_starttag_text())
         if tag in SKIPPED:
             self._skip_depth += 1
         elif tag == "pre":
@@ -45,6 +59,7 @@ class _TextReader(HTMLParser):
             self._note_depth += 1
         elif tag == "p" and self.first_paragraph is None and self._paragraph is None:
             self._paragraph = []
+            self._paragraph_html = [self.get_starttag_text()]
         elif tag == "img" and self.first_image is None:
             self.first_image = dict(attrs).get("src") or None
 
@@ -59,7 +74,10 @@ class _TextReader(HTMLParser):
             text = " ".join("".join(self._paragraph).split())
             # A paragraph of nothing but an image says nothing: wait for words.
             self.first_paragraph = text or None
+            self.first_paragraph_html = "".join(self._paragraph_html) + "</p>" if text else ""
             self._paragraph = None
+        if tag != "sup":
+            self._copy(f"</{tag}>")
 
     def handle_data(self, data):
         if self._skip_depth:
@@ -69,6 +87,7 @@ class _TextReader(HTMLParser):
             self.code_words += words
         else:
             self.prose_words += words
+            self._copy(html.escape(data, quote=False))
             # A footnote's number would read as part of the sentence: "A claim.1"
             if self._paragraph is not None and not self._note_depth:
                 self._paragraph.append(data)
@@ -99,6 +118,13 @@ def describe(body_html, summary_html=""):
         image = ""
     excerpt = description(summary_html) or _cut(body.first_paragraph or "", DESCRIPTION_CHARS)
     return PostDescription(_minutes(body), excerpt, image)
+
+
+def list_html(body_html, summary_html=""):
+    """What lists show under a post's title (Post.describe(), the 0013 migration): the summary, else the body's
+    first paragraph with words, as the renderer wrote it, its footnote references left out (their notes are not there).
+    """
+    return summary_html or _read(body_html).first_paragraph_html
 
 
 def reading_minutes(fragment):

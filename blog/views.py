@@ -16,7 +16,7 @@ from django.views.generic import ListView
 
 from blog import counts, search, site
 from blog.frontmatter import PostFile
-from blog.models import ArchiveMonth, Page, Post, Tag, month_bounds
+from blog.models import ArchiveMonth, Page, Post, Tag, month_bounds, month_of
 from blog.pagination import CountedPaginator
 from blog.tagcloud import alphabetical, weigh
 
@@ -28,8 +28,10 @@ RELATED_POSTS = 4
 
 
 def _listed(queryset):
-    """Posts as lists show them: stored HTML and tags, without the Markdown source."""
-    return queryset.defer("body", "summary").prefetch_related(Prefetch("tags", to_attr="tag_list"))
+    """Posts as lists show them: title, list HTML and tags, without the Markdown source or the whole post's HTML."""
+    return queryset.defer("body", "summary", "body_html", "summary_html").prefetch_related(
+        Prefetch("tags", to_attr="tag_list")
+    )
 
 
 class PostPagesMixin:
@@ -273,15 +275,16 @@ def archive_year(request, year):
         published_at__gte=timezone.make_aware(datetime(year, 1, 1), tz),
         published_at__lt=timezone.make_aware(datetime(year + 1, 1, 1), tz),
     )
+    # One query for the year's titles, each under its month's heading.
+    by_month = {}
+    for post in posts.only("title", "slug", "published_at"):
+        by_month.setdefault(month_of(post.published_at), []).append(post)
+    for month in months:
+        month.posts = by_month.get(month.month, [])
     return render(
         request,
         "blog/archive_year.html",
-        {
-            "year": year,
-            "months": months,
-            "posts": posts.only("title", "slug", "published_at"),
-            "count": sum(month.post_count for month in months),
-        },
+        {"year": year, "months": months, "count": sum(month.post_count for month in months)},
     )
 
 

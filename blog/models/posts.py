@@ -39,7 +39,7 @@ class Post(KeepsLoadedValues, MarkdownDocument):
     kept_fields = ("published_at", "slug")
     # The body is MarkdownDocument's; the summary is rendered with it, and what lists and sharing show comes from both.
     markdown_fields = {"body": "body_html", "summary": "summary_html"}
-    rendered_fields = ["body_html", "summary_html", "reading_minutes", "excerpt", "lead_image"]
+    rendered_fields = ["body_html", "summary_html", "reading_minutes", "excerpt", "lead_image", "list_html"]
 
     Status = Status
 
@@ -64,6 +64,10 @@ class Post(KeepsLoadedValues, MarkdownDocument):
     reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
     excerpt = models.CharField(max_length=250, blank=True, editable=False, help_text="Plain text for descriptions.")
     lead_image = models.CharField(max_length=500, blank=True, editable=False, help_text="The first image's src.")
+    # Kept with the rest, so that list pages read neither the body's HTML nor a parser's time on a request.
+    list_html = models.TextField(
+        blank=True, editable=False, help_text="What lists show under the title: the summary, else the first paragraph."
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -123,5 +127,6 @@ class Post(KeepsLoadedValues, MarkdownDocument):
         return site.current().byline
 
     def describe(self):
-        """Set what sharing and lists show from the rendered HTML: reading time, excerpt, lead image."""
+        """Set what sharing and lists show from the rendered HTML: reading time, excerpt, lead image, list HTML."""
         self.reading_minutes, self.excerpt, self.lead_image = posthtml.describe(self.body_html, self.summary_html)
+        self.list_html = posthtml.list_html(self.body_html, self.summary_html)

@@ -27,12 +27,12 @@ def blog():
     return {"python": python, "sqlite": sqlite, "older": older, "newer": newer}
 
 
-def test_front_page_lists_full_posts_newest_first(client, blog):
+def test_front_page_lists_posts_newest_first_with_their_first_paragraph(client, blog):
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
     assert html.index("Newer post") < html.index("Older post")
-    assert blog["newer"].body_html in html
+    assert blog["newer"].list_html in html and blog["newer"].body_html not in html
 
 
 def test_post_page_shows_long_date_tags_and_neighbours(client, blog):

@@ -41,6 +41,8 @@ x < y
 [^1]: The note.
 """.replace("WIDE_LINE", WIDE_LINE)
 
+SUMMARY = "Why *one* file is enough, with [a link](/tags/):\n\n- a list in a summary\n- and `code`\n"
+
 INVALID_COMMENT = {"author_name": "Ada", "author_email": "not an address", "body": "x"}
 COMMENT = {"author_name": "Ada", "author_email": "ada@example.com", "body": "Kept <text>\nhere, `code` too."}
 MARKDOWN_COMMENT = "Try `x < y`:\n\n```python\nprint(1)\n```\n*done*, see https://a.example/"
@@ -62,6 +64,8 @@ def make_pages():
     tag = make_tag("Python", featured=True)
     make_blurb(title="About Me")
     posts = [make_post(title=f"Writing post {n}", body=BODY, tags=[tag]) for n in range(3)]
+    # Lists show a summary where there is one, else the first paragraph: both are checked.
+    make_post(title="Summarised post", body=BODY, tags=[tag], summary=SUMMARY)
     post = posts[0]
     make_comment(
         post, status="approved", body="Nice post, thanks.\n\nhttps://example.com", author_url="https://a.example/"

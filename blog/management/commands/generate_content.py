@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from blog import search
+from blog import posthtml, search
 from blog.changes import content_changed
 from blog.models import Post, Tag
 from blog.rendering import render
@@ -80,8 +80,9 @@ class Command(BaseCommand):
             f"```{language} example{n}.{language[:2]}\n{code}```\n\n{paragraphs[2]}\n\n"
             f"| Key | Value |\n|---|---|\n| n | {n} |\n\n{paragraphs[3]}\n"
         )
-        # Rendered once per variant: the renderer is what a save would run.
-        return source, render(source, id_prefix=f"generated-{n}").html
+        # Rendered once per variant: the renderer and the list HTML are what a save would run.
+        html = render(source, id_prefix=f"generated-{n}").html
+        return source, html, posthtml.list_html(html)
 
     def _posts(self, rng, count, first_number, tags, bodies, now, span):
         through = Post.tags.through
@@ -89,7 +90,7 @@ class Command(BaseCommand):
             batch, chosen = [], []
             for offset in range(start, min(start + BATCH, count)):
                 number = first_number + offset
-                source, html = bodies[offset % len(bodies)]
+                source, html, list_html = bodies[offset % len(bodies)]
                 # Oldest first; a few are drafts and the newest is scheduled.
                 published_at = now - timedelta(seconds=span * (count - offset) / count)
                 status = Post.Status.DRAFT if offset % 997 == 0 else Post.Status.PUBLISHED
@@ -101,6 +102,7 @@ class Command(BaseCommand):
                         slug=f"generated-{number}",
                         body=source,
                         body_html=html,
+                        list_html=list_html,
                         status=status,
                         published_at=published_at,
                     )
