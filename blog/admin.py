@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 # siteadmin and uploadadmin register their pages; Django's admin imports only this module of the app.
-from blog import publishing, revisions, siteadmin  # noqa: F401
+from blog import editor, publishing, revisions, siteadmin  # noqa: F401
 from blog.models import Blurb, Page, Post, Redirect, Tag, tag_slug
 from blog.revisionadmin import KeepsRevisions
 from blog.uploadadmin import UploadInline
@@ -216,9 +216,19 @@ class PostAdmin(KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         form.save_tags(form.instance)
 
+    class Media:
+        # Drop, paste or choose an image into the body, and the preview beside it; the form works without them.
+        js = ["js/admin-editor.js"]
+        css = {"all": ["css/admin-editor.css"]}
+
     def get_urls(self):
         preview = self.admin_site.admin_view(require_POST(self.preview_view))
-        return [path("preview/", preview, name="blog_post_preview"), *super().get_urls()]
+        upload = self.admin_site.admin_view(editor.upload)
+        return [
+            path("preview/", preview, name="blog_post_preview"),
+            path("upload/", upload, name="blog_post_upload"),
+            *super().get_urls(),
+        ]
 
     def preview_view(self, request):
         """The unsaved form as readers will see it: their own post template, the same renderer, nothing saved."""
