@@ -84,11 +84,11 @@
     frame.className = "escribe-preview";
     frame.title = "Preview as readers will see it (follows the text)";
     frame.setAttribute("sandbox", "allow-same-origin");
-    var pair = document.createElement("div");
+    var pair = document.createElement("div"), column = document.createElement("div");
     pair.className = "escribe-pair";
     body.parentNode.insertBefore(pair, body);
-    pair.append(body, frame);
-    pair.parentNode.insertBefore(tools, pair.nextSibling);
+    column.append(body, tools);
+    pair.append(column, frame);
 
     var timer = null, asked = 0, scroll = 0;
     function refresh() {
@@ -107,7 +107,9 @@
         }).catch(function () { /* the next keystroke tries again */ });
     }
     frame.addEventListener("load", function () {
-      if (frame.contentWindow) frame.contentWindow.scrollTo(0, scroll);
+      var view = frame.contentWindow, main = view && view.document.querySelector("main");
+      // Where the author was reading; the first time, the post itself rather than the site's header.
+      if (view) view.scrollTo(0, scroll || (main ? main.offsetTop : 0));
     });
     form.addEventListener("input", function (event) {
       if (event.target.type === "file") return;
