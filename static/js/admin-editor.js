@@ -32,7 +32,7 @@
       var data = new FormData();
       data.append("file", file, file.name || "pasted.png");
       if (config.dataset.post) data.append("post", config.dataset.post);
-      status.textContent = "Uploading " + (file.name || "the image") + "…";
+      status.textContent = "Uploading " + (file.name || "the file") + "…";
       return post(config.dataset.uploadUrl, data).then(function (response) {
         return response.json().catch(function () {
           return {error: "The upload was refused (" + response.status + "): reload the page and try again."};
@@ -40,17 +40,19 @@
       }).then(function (answer) {
         if (answer.error) throw new Error(answer.error);
         insert(answer.markdown);
-        status.textContent = "Uploaded: its Markdown is in the text. Describe the image between [ and ].";
+        status.textContent = "Uploaded: its Markdown is in the text (for an image, say what it shows between [ and ]).";
       }).catch(function (error) {
         status.textContent = "Not uploaded: " + error.message;
       });
     }
 
+    // Every file, one after the other (a PDF gets a [name](url) link): a file dropped and not
+    // taken would make the browser open it in place of the unsaved post.
     function uploadAll(files) {
-      var images = Array.prototype.filter.call(files, function (file) { return /^image\//.test(file.type); });
-      images.reduce(function (done, file) { return done.then(function () { return upload(file); }); },
-        Promise.resolve());
-      return images.length > 0;
+      Array.prototype.reduce.call(files, function (done, file) {
+        return done.then(function () { return upload(file); });
+      }, Promise.resolve());
+      return files.length > 0;
     }
 
     body.addEventListener("dragover", function (event) {

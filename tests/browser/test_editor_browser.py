@@ -14,13 +14,22 @@ from tests.support.images import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_root")]
 
-# A drop as the browser makes one when a file leaves the desktop: a DataTransfer holding a PNG.
-DROP = """([body, data]) => {
+# A drop as the browser makes one when a file leaves the desktop (or a paste from the clipboard):
+# a DataTransfer holding a file said to be a PNG.
+DROP = """([body, data, name, kind]) => {
     const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
     const transfer = new DataTransfer();
-    transfer.items.add(new File([bytes], "harbour.png", {type: "image/png"}));
-    body.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    transfer.items.add(new File([bytes], name, {type: "image/png"}));
+    const event = kind === "paste"
+        ? new ClipboardEvent("paste", {clipboardData: transfer, bubbles: true, cancelable: true})
+        : new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true});
+    body.dispatchEvent(event);
 }"""
+
+
+def drop(page, content, name="harbour.png", kind="drop"):
+    body = page.locator("#id_body").element_handle()
+    page.evaluate(DROP, [body, base64.b64encode(content).decode(), name, kind])
 
 
 @pytest.fixture
@@ -45,13 +54,22 @@ def test_an_image_dropped_on_an_unsaved_post_is_uploaded_and_its_markdown_lands_
     page = new_post_page
     page.fill("#id_body", "Before.\n\nAfter.")
     page.locator("#id_body").evaluate("body => body.setSelectionRange(9, 9)")
-    page.evaluate(DROP, [page.locator("#id_body").element_handle(), base64.b64encode(image_bytes()).decode()])
+    drop(page, image_bytes())
     # Playwright's expect, not wait_for_function: the admin's CSP forbids the eval the latter needs.
     expect(page.locator("#id_body")).to_have_value(re.compile(r"!\[\]\("))
     upload = Upload.objects.get()
     assert upload.post is None and not Post.objects.exists()
     assert page.input_value("#id_body") == f"Before.\n\n![]({upload.url})After."
     assert "Uploaded" in page.inner_text(".escribe-status")
+
+
+def test_a_pasted_image_is_uploaded_and_a_refused_one_says_why(new_post_page):
+    page = new_post_page
+    drop(page, image_bytes(), name="screenshot.png", kind="paste")
+    expect(page.locator("#id_body")).to_have_value(re.compile(r"^!\[\]\(/media/uploads/.+\.png\)$"))
+    drop(page, b"<svg onload=alert(1)>", name="drawing.png")
+    expect(page.locator(".escribe-status")).to_contain_text("Not uploaded: SVG images are not accepted")
+    assert Upload.objects.count() == 1
 
 
 def test_the_preview_beside_the_body_follows_the_text(new_post_page):
