@@ -81,6 +81,8 @@ def test_the_preview_beside_the_body_follows_the_text(new_post_page):
     save_screenshot(page, "admin-post-editor-1280", full_page=False)
     page.locator("#id_body").press_sequentially(" at sea")
     expect(page.frame_locator("iframe.escribe-preview").locator("main")).to_contain_text("A quiet morning at sea")
+    # Debounced: one request after a burst of typing, not one per key (24 keys were pressed).
+    assert int(page.get_attribute("iframe.escribe-preview", "data-rendered")) <= 4
 
 
 def test_the_post_editor_has_no_serious_axe_violations(new_post_page):
