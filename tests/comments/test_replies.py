@@ -242,3 +242,22 @@ def test_no_reply_links_where_readers_cannot_send_the_form(client, post):
     post.save()
     assert "/reply/" not in page(client, post)
     assert client.get(f"/post/engines/comment/{question.pk}/reply/").status_code == 302
+
+
+def test_the_reply_page_is_kept_as_a_page_file_and_the_authors_reply_makes_pages_stale(
+    client, author, post, pages_dir, django_capture_on_commit_callbacks
+):
+    from escribe import pages
+    from tests.support.page_files import kept_files
+
+    question = make_comment(post, status="approved")
+    pages.invalidate()
+    client.get(f"/post/engines/comment/{question.pk}/reply/")
+    client.get(post.get_absolute_url())
+    assert {f"post/engines/comment/{question.pk}/reply/index.html", "post/engines/index.html"} <= set(
+        kept_files(pages_dir)
+    )
+    before = pages.current()
+    with django_capture_on_commit_callbacks(execute=True):
+        replies.reply_as_author(question, author, "Now answered.")
+    assert pages.current().name != before.name
