@@ -89,10 +89,12 @@ class CommentAdmin(admin.ModelAdmin):
         "akismet_arguments",
         "moderated_at",
         "moderated_by",
+        "parent",
+        "by_author",
     ]
     fieldsets = [
         (None, {"fields": ["post", "author_name", "author_email", "author_url", "body"]}),
-        ("Status", {"fields": ["status", "moderated_at", "moderated_by"]}),
+        ("Status", {"fields": ["status", "moderated_at", "moderated_by", "parent", "by_author"]}),
         (
             "Spam check",
             {"fields": ["spam_check", "spam_checked_at", "spam_check_error", "akismet_arguments"]},
