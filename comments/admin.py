@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import moderation, outbox
+from comments import admin_replies, moderation, outbox
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 
 
@@ -89,10 +89,12 @@ class CommentAdmin(admin.ModelAdmin):
         "akismet_arguments",
         "moderated_at",
         "moderated_by",
+        "parent",
+        "by_author",
     ]
     fieldsets = [
         (None, {"fields": ["post", "author_name", "author_email", "author_url", "body"]}),
-        ("Status", {"fields": ["status", "moderated_at", "moderated_by"]}),
+        ("Status", {"fields": ["status", "moderated_at", "moderated_by", "parent", "by_author"]}),
         (
             "Spam check",
             {"fields": ["spam_check", "spam_checked_at", "spam_check_error", "akismet_arguments"]},
@@ -122,7 +124,15 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def state(self, comment):
         check = comment.get_spam_check_display()
-        return format_html('{}<br><span class="quiet">Spam check: {}</span>', comment.get_status_display(), check)
+        # Under the status, not a column of its own: the queue keeps its five columns.
+        action = {Comment.Status.PENDING: "Approve and reply", Comment.Status.APPROVED: "Reply"}.get(comment.status)
+        reply = ""
+        if action:
+            url = reverse("admin:comments_comment_reply", args=[comment.pk])
+            reply = format_html('<br><a href="{}">{}</a>', url, action)
+        return format_html(
+            '{}<br><span class="quiet">Spam check: {}</span>{}', comment.get_status_display(), check, reply
+        )
 
     @admin.display(description="Age", ordering="created_at")
     def age(self, comment):
@@ -183,10 +193,20 @@ class CommentAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         moderate = self.admin_site.admin_view(require_POST(self.moderate_view))
+        reply = self.admin_site.admin_view(require_http_methods(["GET", "HEAD", "POST"])(self.reply_view))
         return [
             path("<int:pk>/moderate/<str:action>/", moderate, name="comments_comment_moderate"),
+            path("<int:pk>/reply/", reply, name="comments_comment_reply"),
             *super().get_urls(),
         ]
+
+    def reply_view(self, request, pk):
+        return admin_replies.reply_view(self, request, pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The reply form under the comment (outside the change form: forms do not nest).
+        extra_context = {**(extra_context or {}), "reply_form": admin_replies.AuthorReplyForm()}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     MODERATE_ACTIONS = {
         "approve": (moderation.approve, "Approved."),

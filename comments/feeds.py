@@ -32,11 +32,17 @@ class LatestCommentsFeed(Feed):
         return Comment.objects.public()
 
     def items(self, obj=None):
-        return self.comments(obj).select_related("post").order_by("-created_at", "-id")[:FEED_LENGTH]
+        return self.comments(obj).select_related("post", "parent").order_by("-created_at", "-id")[:FEED_LENGTH]
 
     def item_title(self, comment):
         # Plain text: feed readers show isolation characters (FSI, PDI) as boxes.
-        return f"{comment.author_name} on “{comment.post.title}”"
+        name = f"{comment.author_name} (the author)" if comment.by_author else comment.author_name
+        if comment.parent_ref is None:
+            return f"{name} on “{comment.post.title}”"
+        parent = comment.parent
+        # A spam or deleted comment is not named, as on the page.
+        answered = parent.author_name if parent and parent.status == Comment.Status.APPROVED else "a removed comment"
+        return f"{name} replying to {answered} on “{comment.post.title}”"
 
     def item_description(self, comment):
         # Commenter text goes out escaped, with the same nofollow links as on the page.

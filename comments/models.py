@@ -31,7 +31,8 @@ class CommentQuerySet(models.QuerySet):
 
     def for_page(self):
         """Approved comments with only what a page shows (no email, no stored Akismet call)."""
-        return self.approved().only("id", "post_id", "author_name", "author_url", "body_html", "created_at")
+        shown = ["id", "post_id", "author_name", "author_url", "body_html", "created_at"]
+        return self.approved().only(*shown, "parent_id", "parent_ref", "by_author")
 
     def spam(self):
         return self.filter(status=Comment.Status.SPAM)
@@ -89,6 +90,16 @@ class Comment(models.Model):
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # One level of replies: always a top-level comment (a reply to a reply answers its parent).
+    # SET_NULL: a reply outlives the comment it answers; parent_ref keeps that it was one.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies", editable=False
+    )
+    parent_ref = models.PositiveBigIntegerField(
+        null=True, blank=True, editable=False, help_text="The id of the comment answered, kept after it is deleted."
+    )
+    # Set only by moderation.reply (a staff user in the admin); no form a reader sees has it.
+    by_author = models.BooleanField("by the author", default=False, editable=False)
 
     objects = CommentQuerySet.as_manager()
 

@@ -5,13 +5,14 @@ import math
 from urllib.parse import urlsplit
 
 from django.db import DatabaseError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from blog.models import Post
-from comments import moderation
+from comments import moderation, replies
 from comments.forms import CommentForm
 from comments.models import Comment
 from escribe.client_ip import client_ip
@@ -46,8 +47,16 @@ def submit(request, slug):
         # Sending it again would not help; the text is shown for copying.
         return _refuse(request, post, 403, "Comments on this post are closed.", kept=request.POST.get("body", ""))
     form = CommentForm(request.POST)
+    parent = None
+    if request.POST.get("reply_to"):
+        parent = replies.public_parent(post, request.POST["reply_to"])
+        if parent is None:
+            # The form comes back without the reply: sent again, it is a comment on the post.
+            message = "The comment you replied to is not shown under this post (it may have been removed)."
+            return _refuse(request, post, 404, message, form=form)
     if not form.is_valid():
-        return render(request, "comments/invalid.html", {"post": post, "form": form}, status=400)
+        context = {"post": post, "form": form, "reply_to": parent}
+        return render(request, "comments/invalid.html", context, status=400)
 
     ip = client_ip(request)
     data = form.cleaned_data
@@ -61,6 +70,8 @@ def submit(request, slug):
         user_agent=_header(request, "HTTP_USER_AGENT", UA_MAX),
         referrer=_header(request, "HTTP_REFERER", REFERRER_MAX),
     )
+    if parent is not None:
+        replies.attach(comment, parent)
     permalink = request.build_absolute_uri(post.get_absolute_url())
     try:
         refusal = moderation.receive(comment, permalink, honeypot=form.honeypot_filled)
@@ -68,7 +79,7 @@ def submit(request, slug):
         # Disk full, a read-only or unreachable database: nothing was stored
         # (the transaction rolled back), and the commenter is told to resend.
         logger.exception("Could not store a comment on %s", post.slug)
-        context = {"post": post, "form": form, "message": UNAVAILABLE}
+        context = {"post": post, "form": form, "message": UNAVAILABLE, "reply_to": parent}
         response = render(request, "comments/unavailable.html", context, status=503)
         response["Retry-After"] = "300"
         return response
@@ -78,12 +89,24 @@ def submit(request, slug):
     if refusal == moderation.Refusal.RATE_LIMITED:
         retry_at = moderation.rate_limit_ends(ip)
         message = "You have sent many comments in the past hour, so this one was not saved."
-        response = _refuse(request, post, 429, message, form=form, retry_at=retry_at)
+        response = _refuse(request, post, 429, message, form=form, retry_at=retry_at, reply_to=parent)
         wait = (retry_at - timezone.now()).total_seconds() if retry_at else moderation.RATE_WINDOW.total_seconds()
         response["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
     # The same answer whatever Akismet said: spammers learn nothing.
     return redirect("comments:received", slug=post.slug)
+
+
+@require_safe
+def reply(request, slug, pk):
+    """The form to answer one comment: a page of its own, so the post's page file stays one file for everyone."""
+    post = get_object_or_404(Post.objects.published(), slug=slug)
+    parent = replies.public_parent(post, pk)
+    if parent is None:
+        raise Http404("No such comment under this post.")
+    if not post.comments_open:
+        return redirect(form_url(post))
+    return render(request, "comments/reply.html", {"post": post, "reply_to": parent})
 
 
 @require_safe

@@ -8,7 +8,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 
-from comments import moderation
+from comments import moderation, replies
 from comments.forms import CommentForm
 from comments.models import Comment, Notification, SpamReport
 
@@ -23,10 +23,16 @@ def approved_comments(post):
     return list(Comment.objects.for_page().filter(post=post))
 
 
+@register.simple_tag
+def comment_threads(comments):
+    """approved_comments as shown: top-level comments with their replies under them (no queries)."""
+    return replies.threads(comments)
+
+
 @register.inclusion_tag("comments/_form.html")
-def comment_form(post, form=None):
-    """The comment form for a post: blank, or as sent back with its errors."""
-    return {"post": post, "form": form or CommentForm()}
+def comment_form(post, form=None, reply_to=None):
+    """The comment form for a post: blank, or as sent back with its errors; with reply_to, a reply to that comment."""
+    return {"post": post, "form": form or CommentForm(), "reply_to": reply_to}
 
 
 @register.simple_tag

@@ -161,3 +161,42 @@ def test_moderator_approves_one_comment_and_marks_another_as_spam(browser, blog)
     assert f"At least {killed + 1} piece" in sidebar
     save_screenshot(page, "journey-moderator-6-post")
     context.close()
+
+
+def test_a_reader_replies_to_a_comment_and_the_moderator_approves_and_answers_in_one_step(browser, blog):
+    make_author(username="moderator", password=PASSWORD)
+    post = blog["post"]
+    context = browser.new_context(viewport=WIDTHS["desktop"])
+    page = context.new_page()
+
+    # The reader follows Grace's "Reply" link (no JavaScript: a page of its own) and sends the form.
+    page.goto(blog["url"] + post.get_absolute_url())
+    page.locator(".comment-reply a").first.click()
+    assert "Reply to Grace" in page.locator("h1").inner_text()
+    page.fill("#comment-author_name", "Linus")
+    page.fill("#comment-author_email", "linus@example.com")
+    page.fill("#comment-body", "Same here, *no* extension needed.")
+    save_screenshot(page, "journey-commenter-reply-1-form")
+    page.click("#comment-form button[type=submit]")
+    assert "awaiting approval" in page.locator("h1").inner_text()
+    reply = Comment.objects.get(author_name="Linus")
+    assert reply.parent.author_name == "Grace" and reply.status == "pending"
+
+    # The moderator approves it and answers from the queue: one form, one click.
+    page.goto(blog["url"] + "/admin/login/")
+    page.fill("#id_username", "moderator")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(blog["url"] + "/admin/comments/comment/")
+    page.click("#result_list a:text-is('Approve and reply')")
+    page.fill("#reply-body", "Glad it helped, **both** of you.")
+    save_screenshot(page, "journey-moderator-reply-1-form")
+    page.click("input[value='Approve and reply']")
+    assert "Approved and replied." in page.locator(".messagelist").inner_text()
+
+    page.goto(blog["url"] + post.get_absolute_url())
+    nested = page.locator(".comment-replies").inner_text()
+    assert "Same here, no extension needed." in nested and "Glad it helped, both of you." in nested
+    assert "(the author)" in page.locator(".comment-by-author").inner_text()
+    save_screenshot(page, "journey-reader-replies-on-the-post")
+    context.close()

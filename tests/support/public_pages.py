@@ -70,14 +70,20 @@ def make_pages():
     make_comment(
         post, status="approved", body="Nice post, thanks.\n\nhttps://example.com", author_url="https://a.example/"
     )
-    make_comment(post, status="approved", author_name="Grace", body="I use `sqlite3` the same way.")
+    grace = make_comment(post, status="approved", author_name="Grace", body="I use `sqlite3` the same way.")
+    # Replies, one level: the author's (marked) and a reader's under Grace, and one whose comment was removed.
+    reply = {"status": "approved", "parent": grace, "parent_ref": grace.pk}
+    make_comment(post, author_name="The author", body="Thanks, *Grace*.", by_author=True, **reply)
+    make_comment(post, author_name="Ada", body="Me too.", author_url="https://ada.example/", **reply)
+    make_comment(post, status="approved", author_name="Alan", body="Answering a removed one.", parent_ref=999999)
     make_comment(post, status="approved", author_name="Linus", body=MARKDOWN_COMMENT)
     month = post.published_at
     StandalonePage.objects.create(title="About", slug="about", body=BODY, status=StandalonePage.Status.PUBLISHED)
     wordpress = make_post(title="Imported from WordPress", body=imported_embeds())
     return [
         Page("front page", "/"),
-        Page("post with code and comments", post.get_absolute_url()),
+        Page("post with code, comments and replies", post.get_absolute_url()),
+        Page("reply to a comment", f"/post/{post.slug}/comment/{grace.pk}/reply/"),
         Page("tag page", tag.get_absolute_url()),
         Page("tag list", "/tags/"),
         Page("archive", "/archive/"),
