@@ -46,7 +46,7 @@ class GoesToTrash:
             # Django's own delete action, which here deletes for good: the list shows only the trash.
             kept = {}
             if self.has_change_permission(request):
-                kept["restore"] = self.get_action("restore")
+                kept["restore_from_trash"] = self.get_action("restore_from_trash")
             if "delete_selected" in actions:
                 func, name, _ = actions["delete_selected"]
                 kept[name] = (func, name, "Delete the selected %(verbose_name_plural)s for good")
@@ -135,7 +135,7 @@ class GoesToTrash:
         return None
 
     @admin.action(description="Restore the selected %(verbose_name_plural)s", permissions=["change"])
-    def restore(self, request, queryset):
+    def restore_from_trash(self, request, queryset):
         restored = [obj for obj in queryset.in_trash() if obj.restore_from_trash()]
         # Logged as a change, which keeps the restored state as a revision.
         for obj in restored:

@@ -117,7 +117,7 @@ class TestReadersOfATrashedPost:
     def test_a_restore_brings_it_back_everywhere_with_its_status(self, author_client, client, post):
         tag = post.tags.get()
         post.move_to_trash()
-        act(author_client, f"{POSTS}?trash=yes", "restore", [post])
+        act(author_client, f"{POSTS}?trash=yes", "restore_from_trash", [post])
         post.refresh_from_db()
         assert not post.in_trash and post.status == Post.Status.PUBLISHED and post.slug == "zanzibar"
         for url, marker in public_places(post, tag):
@@ -182,7 +182,7 @@ class TestTheTrashInTheAdmin:
         post.refresh_from_db()
         assert not post.in_trash
         post.move_to_trash()
-        author_client.get(POSTS, {"trash": "yes", "action": "restore", ACTION_CHECKBOX_NAME: post.pk})
+        author_client.get(POSTS, {"trash": "yes", "action": "restore_from_trash", ACTION_CHECKBOX_NAME: post.pk})
         author_client.get(f"{POSTS}{post.pk}/delete/")
         post.refresh_from_db()
         assert post.in_trash
