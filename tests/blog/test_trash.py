@@ -225,3 +225,41 @@ def test_export_markdown_leaves_the_trash_out(post, tmp_path):
     names = [path.name for path in export_folder(tmp_path / "out")]
     assert any(kept.slug in name for name in names)
     assert not any("zanzibar" in name for name in names)
+
+
+class TestTheTrashAmongTheAdminsPages:
+    def test_an_author_without_the_right_to_delete_comments_may_still_trash_a_commented_post(self, client, post):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Permission
+
+        editor = get_user_model().objects.create_user("editor", password="x", is_staff=True)
+        editor.user_permissions.set(Permission.objects.filter(codename__in=["view_post", "change_post", "delete_post"]))
+        client.force_login(editor)
+        assert trash_in_admin(client, post).status_code == 200
+        post.refresh_from_db()
+        assert post.in_trash and post.comments.count() == 1
+
+    def test_the_trash_of_pages_edits_nothing_in_its_list(self, author_client):
+        page = Page.objects.create(title="About", slug="about", body="Me.", status=Page.Status.PUBLISHED)
+        assert 'name="form-0-status"' in author_client.get(PAGES).content.decode()
+        page.move_to_trash()
+        assert 'name="form-0-status"' not in author_client.get(f"{PAGES}?trash=yes").content.decode()
+
+    def test_the_dashboard_counts_no_trashed_post_among_the_drafts(self, author_client, post):
+        make_post(status=Post.Status.DRAFT)
+        post.move_to_trash()
+        assert "1 draft<" in author_client.get("/admin/").content.decode()
+
+
+@pytest.mark.usefixtures("media_root")
+def test_an_upload_of_a_trashed_post_is_exported_unattached(post, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from blog.models import Upload
+    from moving.markdown.folder import UPLOADS_FILE
+    from tests.support.images import image_bytes
+
+    Upload.objects.create(file=SimpleUploadedFile("a.png", image_bytes()), post=post)
+    post.move_to_trash()
+    export_folder(tmp_path / "out")
+    assert "post: null" in (tmp_path / "out" / UPLOADS_FILE).read_text()
