@@ -30,10 +30,10 @@ class RedirectFallbackMiddleware:
         reading = request.method in ("GET", "HEAD")
         if reading and request.path == "/":
             wordpress = WORDPRESS_QUERY.match(request.META.get("QUERY_STRING", ""))
-            redirect = wordpress and Redirect.objects.leading_somewhere(
-                [f"/?{wordpress.group(1)}={int(wordpress.group(2))}"]
-            )
-            if redirect:
+            redirect = wordpress and Redirect.objects.first_of([f"/?{wordpress.group(1)}={int(wordpress.group(2))}"])
+            if redirect and redirect.leads_to_trash():
+                return views.gone(request, "post" if redirect.post_id else "page")
+            if redirect and redirect.leads_somewhere():
                 return HttpResponsePermanentRedirect(redirect.target())
         response = self.get_response(request)
         if reading and response.status_code == 404:

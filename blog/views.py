@@ -307,7 +307,11 @@ def archive_year(request, year):
 @require_safe
 def legacy_post_redirect(request, pk):
     """The old engine's numeric permalinks."""
-    post = get_object_or_404(Post.objects.published().only("slug"), pk=pk)
+    post = get_object_or_404(Post.objects.only("slug", "status", "published_at", "trashed_at"), pk=pk)
+    if post.in_trash:
+        return gone(request, "post")
+    if not post.is_public:
+        raise Http404("No such post.")
     return HttpResponsePermanentRedirect(post.get_absolute_url())
 
 

@@ -101,6 +101,13 @@ class TestReadersOfATrashedPost:
         assert_gone(client, post.get_source_url())
         assert_gone(client, "/2010/05/zanzibar/")
         assert_gone(client, "/post/zanzibar.md")
+        assert_gone(client, f"/{post.pk}/")  # the old engine's numeric permalink
+
+    def test_its_old_wordpress_query_address_answers_410(self, client, post):
+        Redirect.objects.record("/?p=12", post=post)
+        assert client.get("/?p=12").status_code == 301
+        post.move_to_trash()
+        assert_gone(client, "/?p=12")
 
     def test_staff_get_410_too_rather_than_a_draft_preview(self, author_client, post):
         post.move_to_trash()
