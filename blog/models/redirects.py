@@ -29,11 +29,6 @@ class RedirectQuerySet(models.QuerySet):
         redirect.save(update_fields=["post", "page", "new_path"])
         return redirect, True
 
-    def leading_somewhere(self, paths):
-        """The first of `paths` in the table, if it leads somewhere now (a path, a public post or page); else None."""
-        redirect = self.first_of(paths)
-        return redirect if redirect is not None and redirect.leads_somewhere() else None
-
     def first_of(self, paths):
         """The row of the first of `paths` in the table, wherever it leads; else None (one query)."""
         found = {
