@@ -40,6 +40,10 @@ class GoesToTrash:
     def get_list_filter(self, request):
         return [TrashFilter, *super().get_list_filter(request)]
 
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return [*shown, "trashed_at"] if showing_trash(request) else shown
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if showing_trash(request):

@@ -22,7 +22,7 @@ class Trashable(models.Model):
     ask published(), and the stored counts follow status changes already (blog/signals.py).
     """
 
-    trashed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trashed_at = models.DateTimeField("in the trash since", null=True, blank=True, editable=False)
     status_before_trash = models.CharField(max_length=10, blank=True, editable=False, choices=Status.choices)
 
     class Meta:

@@ -165,6 +165,7 @@ class TestTheTrashInTheAdmin:
         assert "Still here" in listed and "Zanzibar days" not in listed
         trash = author_client.get(f"{POSTS}?trash=yes").content.decode()
         assert "Zanzibar days" in trash and "Still here" not in trash
+        assert "In the trash since" in trash and "In the trash since" not in listed
         assert "Restore the selected posts" in trash and "Delete the selected posts for good" in trash
         assert other.pk
 
