@@ -184,6 +184,17 @@ class TestTheTrashInTheAdmin:
         post.refresh_from_db()
         assert post.title == "Zanzibar days" and post.in_trash
 
+    def test_a_revision_of_a_trashed_post_is_not_restored_over_the_trash(self, author_client, post):
+        from blog import revisions
+
+        revisions.record(post)
+        version = revisions.versions_of(post).first()
+        post.move_to_trash()
+        response = author_client.post(f"{POSTS}{post.pk}/revisions/{version.pk}/")
+        assert response.status_code == 403
+        post.refresh_from_db()
+        assert post.in_trash and post.status == Post.Status.DRAFT
+
     def test_a_get_never_trashes_restores_or_deletes(self, author_client, post):
         author_client.get(f"{POSTS}{post.pk}/delete/")
         author_client.get(POSTS, {"action": "move_to_trash", ACTION_CHECKBOX_NAME: post.pk, "confirmed": "yes"})
