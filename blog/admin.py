@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from blog import editor, publishing, revisions, siteadmin  # noqa: F401
 from blog.models import Blurb, Page, Post, Redirect, Tag, tag_slug
 from blog.revisionadmin import KeepsRevisions
+from blog.trashadmin import GoesToTrash
 from blog.uploadadmin import UploadInline
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
@@ -102,7 +103,7 @@ class ShowsRenderWarnings:
 
 
 @admin.register(Post)
-class PostAdmin(KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
+class PostAdmin(GoesToTrash, KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [UploadInline]
     change_form_template = "admin/blog/post/change_form.html"
@@ -299,7 +300,7 @@ class BlurbAdmin(KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
+class PageAdmin(GoesToTrash, KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
     """About, Now, Uses...: the navigation's order is the position column, editable in the list."""
 
     list_display = ["title", "url", "status", "in_navigation", "position", "updated_at"]

@@ -6,7 +6,7 @@ import zoneinfo
 from django.http import HttpResponsePermanentRedirect
 from django.utils import timezone, translation
 
-from blog import site
+from blog import site, views
 from blog.models import Redirect
 
 # WordPress's own permalinks, the front page with exactly one parameter: /?p=12, and a page's /?page_id=7.
@@ -30,29 +30,38 @@ class RedirectFallbackMiddleware:
         reading = request.method in ("GET", "HEAD")
         if reading and request.path == "/":
             wordpress = WORDPRESS_QUERY.match(request.META.get("QUERY_STRING", ""))
-            redirect = wordpress and Redirect.objects.leading_somewhere(
-                [f"/?{wordpress.group(1)}={int(wordpress.group(2))}"]
-            )
-            if redirect:
+            redirect = wordpress and Redirect.objects.first_of([f"/?{wordpress.group(1)}={int(wordpress.group(2))}"])
+            if redirect and redirect.leads_to_trash():
+                return views.gone(request, "post" if redirect.post_id else "page")
+            if redirect and redirect.leads_somewhere():
                 return HttpResponsePermanentRedirect(redirect.target())
         response = self.get_response(request)
         if reading and response.status_code == 404:
-            target = self.target(request.path)
+            redirect, source = self.old_address(request.path)
+            if redirect is not None and redirect.leads_to_trash():
+                # An old address of a post or page in the trash answers as its own address does.
+                return views.gone(request, "post" if redirect.post_id else "page")
+            target = self.target(redirect, source)
             # A row naming the path itself (a post renamed back, then unpublished) would loop.
             if target and target != request.path:
                 return HttpResponsePermanentRedirect(target)
         return response
 
-    def target(self, path):
+    def old_address(self, path):
+        """(the Redirect row for the path or None, whether the path asks for a post's Markdown source)."""
         if "\x00" in path:  # no old address holds a NUL, and PostgreSQL refuses to look one up
-            return None
+            return None, False
         source = SOURCE_PATH.match(path)
-        if source:
-            redirect = Redirect.objects.leading_somewhere([f"/post/{source.group(1)}/"])
-            return redirect.post.get_source_url() if redirect and redirect.post else None
         # WordPress permalinks end in a slash; a link copied without it still finds them.
-        redirect = Redirect.objects.leading_somewhere([path] if path.endswith("/") else [path, f"{path}/"])
-        return redirect.target() if redirect else None
+        paths = [f"/post/{source.group(1)}/"] if source else [path] if path.endswith("/") else [path, f"{path}/"]
+        return Redirect.objects.first_of(paths), bool(source)
+
+    def target(self, redirect, source):
+        if redirect is None or not redirect.leads_somewhere():
+            return None
+        if source:
+            return redirect.post.get_source_url() if redirect.post else None
+        return redirect.target()
 
 
 class SiteSettingsMiddleware:

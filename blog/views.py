@@ -175,6 +175,8 @@ def post_detail(request, slug):
     # The author for the page's JSON-LD, in the same query.
     posts = Post.objects.defer("body").select_related("author").prefetch_related(Prefetch("tags", to_attr="tag_list"))
     post = get_object_or_404(posts, slug=slug)
+    if post.in_trash:
+        return gone(request, "post")
     # Only for a post that is not public is the session read: public pages
     # never touch it, so they set no cookie and carry no Vary: Cookie.
     if post.is_public:
@@ -225,9 +227,19 @@ def _related(post, limit=RELATED_POSTS):
 def page_detail(request, slug):
     """A standalone page; a draft only for staff, as a preview nobody keeps."""
     page = get_object_or_404(Page, slug=slug)
+    if page.in_trash:
+        return gone(request, "page")
     if page.is_public:
         return render(request, "blog/page_detail.html", {"page": page})
     return _staff_preview(request, "blog/page_detail.html", {"page": page}, "No such page.")
+
+
+def gone(request, what):
+    """410 for a post or page in the trash: removed on purpose, so search engines drop it rather than retry.
+
+    Never kept as a page file (escribe/page_middleware.py keeps 200s only): a restore answers 200 at once.
+    """
+    return render(request, "blog/gone.html", {"what": what}, status=410)
 
 
 def _staff_preview(request, template, context, not_found):
@@ -244,7 +256,11 @@ def _staff_preview(request, template, context, not_found):
 @require_safe
 def post_source(request, slug):
     """The post's Markdown with front matter, as the author wrote it."""
-    post = get_object_or_404(Post.objects.published().prefetch_related("tags"), slug=slug)
+    post = get_object_or_404(Post.objects.prefetch_related("tags"), slug=slug)
+    if post.in_trash:
+        return gone(request, "post")
+    if not post.is_public:
+        raise Http404("No such post.")
     return HttpResponse(PostFile.from_post(post).to_text(), content_type="text/markdown; charset=utf-8")
 
 
@@ -291,7 +307,11 @@ def archive_year(request, year):
 @require_safe
 def legacy_post_redirect(request, pk):
     """The old engine's numeric permalinks."""
-    post = get_object_or_404(Post.objects.published().only("slug"), pk=pk)
+    post = get_object_or_404(Post.objects.only("slug", "status", "published_at", "trashed_at"), pk=pk)
+    if post.in_trash:
+        return gone(request, "post")
+    if not post.is_public:
+        raise Http404("No such post.")
     return HttpResponsePermanentRedirect(post.get_absolute_url())
 
 

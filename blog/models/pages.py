@@ -8,9 +8,10 @@ from django.utils.text import slugify
 from blog import posthtml
 from blog.loaded import KeepsLoadedValues
 from blog.models.documents import MarkdownDocument, Status
+from blog.models.trash import Trashable, TrashQuerySet, trashed_is_draft
 
 
-class PageQuerySet(models.QuerySet):
+class PageQuerySet(TrashQuerySet):
     def published(self):
         """Pages the public may see."""
         return self.filter(status=Page.Status.PUBLISHED)
@@ -36,7 +37,7 @@ def _answered(slug):
     return match.view_name != "blog:page-detail"
 
 
-class Page(KeepsLoadedValues, MarkdownDocument):
+class Page(KeepsLoadedValues, Trashable, MarkdownDocument):
     """A standalone page (About, Now, Uses) at /<slug>/, in Markdown, optionally linked from the header."""
 
     # A renamed page leaves a redirect (blog/signals.py).
@@ -55,6 +56,7 @@ class Page(KeepsLoadedValues, MarkdownDocument):
 
     class Meta:
         ordering = ["position", "title", "id"]
+        constraints = [trashed_is_draft("blog_page_trashed_is_draft")]
 
     def save(self, *args, **kwargs):
         if not self.slug:

@@ -12,9 +12,10 @@ from django.utils.text import slugify
 from blog import posthtml, site
 from blog.loaded import KeepsLoadedValues
 from blog.models.documents import MarkdownDocument, Status
+from blog.models.trash import Trashable, TrashQuerySet, trashed_is_draft
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(TrashQuerySet):
     def published(self):
         """Posts the public may see at this moment."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -34,7 +35,7 @@ class PostQuerySet(models.QuerySet):
 POST_YEARS = range(1000, 9999)
 
 
-class Post(KeepsLoadedValues, MarkdownDocument):
+class Post(KeepsLoadedValues, Trashable, MarkdownDocument):
     # A moved post changes two months' counts; a renamed one leaves a redirect (blog/signals.py).
     kept_fields = ("published_at", "slug")
     # The body is MarkdownDocument's; the summary is rendered with it, and what lists and sharing show comes from both.
@@ -80,6 +81,7 @@ class Post(KeepsLoadedValues, MarkdownDocument):
             # answers from the index alone, one entry down; without it, it sorted every public post (O(n)).
             models.Index(fields=["status", "-updated_at", "published_at"]),
         ]
+        constraints = [trashed_is_draft("blog_post_trashed_is_draft")]
 
     def save(self, *args, **kwargs):
         if not self.slug:

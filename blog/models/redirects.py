@@ -29,18 +29,12 @@ class RedirectQuerySet(models.QuerySet):
         redirect.save(update_fields=["post", "page", "new_path"])
         return redirect, True
 
-    def leading_somewhere(self, paths):
-        """The first of `paths` in the table, if it leads somewhere now (a path, a public post or page); else None."""
+    def first_of(self, paths):
+        """The row of the first of `paths` in the table, wherever it leads; else None (one query)."""
         found = {
             redirect.old_path: redirect for redirect in self.filter(old_path__in=paths).select_related("post", "page")
         }
-        for path in paths:
-            redirect = found.get(path)
-            if redirect is not None:
-                # A draft's old address tells nothing, not even its new slug.
-                leads_to = redirect.post or redirect.page
-                return redirect if leads_to is None or leads_to.is_public else None
-        return None
+        return next((found[path] for path in paths if path in found), None)
 
 
 class Redirect(models.Model):
@@ -76,6 +70,16 @@ class Redirect(models.Model):
 
     def __str__(self):
         return f"{self.old_path} → {self.target()}"
+
+    def leads_somewhere(self):
+        """A path, or a public post or page: a draft's old address tells nothing, not even its new slug."""
+        leads_to = self.post or self.page
+        return leads_to is None or leads_to.is_public
+
+    def leads_to_trash(self):
+        """Whether it names a post or page in the trash: its old addresses answer 410 like its own."""
+        leads_to = self.post or self.page
+        return leads_to is not None and leads_to.in_trash
 
     def target(self):
         if self.post_id:

@@ -19,5 +19,5 @@ def posts_at_a_glance():
     return {
         "scheduled": [(post, publishing.when(post.published_at)) for post in upcoming[:SCHEDULED_SHOWN]],
         "scheduled_count": len(upcoming) if len(upcoming) <= SCHEDULED_SHOWN else scheduled.count(),
-        "drafts": Post.objects.filter(status=Post.Status.DRAFT).count(),
+        "drafts": Post.objects.not_in_trash().filter(status=Post.Status.DRAFT).count(),
     }

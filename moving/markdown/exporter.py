@@ -38,7 +38,7 @@ def export_folder(directory, *, with_comments=False, with_emails=False, dry_run=
         name = _unique(files, f"{BLURBS_DIR}/{blurb.position:02d}-{slugify(blurb.title) or 'blurb'}", ".md")
         files[name] = frontmatter.dumps(meta, blurb.body.replace("\r\n", "\n"))
 
-    for page in Page.objects.order_by("position", "slug"):
+    for page in Page.objects.not_in_trash().order_by("position", "slug"):
         meta = {"title": page.title, "slug": page.slug, "position": page.position}
         if not page.in_navigation:
             meta["navigation"] = False
@@ -51,7 +51,7 @@ def export_folder(directory, *, with_comments=False, with_emails=False, dry_run=
     if stored:
         files[UPLOADS_FILE] = frontmatter.dumps_data(stored)
 
-    posts = Post.objects.order_by("published_at", "pk").prefetch_related("tags")
+    posts = Post.objects.not_in_trash().order_by("published_at", "pk").prefetch_related("tags")
     if with_comments:
         posts = posts.prefetch_related("comments")
     for post in posts:
@@ -96,7 +96,8 @@ def _media_files(directory):
 def _upload_data(upload):
     data = {"file": upload.file.name, "name": upload.original_name, "alt": upload.alt_text}
     data["uploaded"] = upload.uploaded_at
-    data["post"] = upload.post.slug if upload.post else None
+    # A post in the trash is not exported: its uploads are, unattached, as an import would need its slug.
+    data["post"] = upload.post.slug if upload.post and not upload.post.in_trash else None
     sizes = ("width", "height", "type")
     data["copies"] = [{"file": v["name"], **{key: v[key] for key in sizes}} for v in upload.variants]
     return data

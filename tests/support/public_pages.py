@@ -80,6 +80,8 @@ def make_pages():
     month = post.published_at
     StandalonePage.objects.create(title="About", slug="about", body=BODY, status=StandalonePage.Status.PUBLISHED)
     wordpress = make_post(title="Imported from WordPress", body=imported_embeds())
+    removed = make_post(title="Removed post", body=BODY, tags=[tag])
+    removed.move_to_trash()
     return [
         Page("front page", "/"),
         Page("post with code, comments and replies", post.get_absolute_url()),
@@ -103,6 +105,7 @@ def make_pages():
         ),
         Page("awaiting approval", f"/post/{post.slug}/comment/received/"),
         Page("not found", "/no-such-page/", status=404),
+        Page("post in the trash", removed.get_absolute_url(), status=410),
         Page("standalone page", "/about/"),
         Page("post imported from WordPress, with embeds", wordpress.get_absolute_url()),
     ]
