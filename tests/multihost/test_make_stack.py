@@ -111,5 +111,10 @@ def test_make_stack_serves_two_hosts_describes_them_and_stops_on_sigterm(tmp_pat
             psycopg.connect(described["database_url"], connect_timeout=5).close()
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            # SIGTERM first: its hosts run in sessions of their own, and only it stops them and drops the database.
+            process.terminate()
+            try:
+                process.wait(120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
