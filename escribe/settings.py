@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from escribe import database, theme
+from escribe import cache_url, database, theme
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -249,39 +249,8 @@ LOGIN_URL = "admin:login"
 
 # The default cache is shared by gunicorn's workers and management commands
 # (files on local disk: no extra server needed). Pages are not kept in it.
-def _cache(url):
-    """ESCRIBE_CACHE_URL: file:///path (default), redis://..., memcached://host:port, locmem://."""
-    scheme, _, rest = url.partition("://")
-    if scheme == "file":
-        return {
-            # Django's, but a full disk costs a cache miss instead of a page.
-            "BACKEND": "escribe.cache.FileCache",
-            "LOCATION": rest or str(BASE_DIR / "var" / "cache"),
-            "OPTIONS": {"MAX_ENTRIES": 20000},
-        }
-    if scheme in ("redis", "rediss"):
-        return {
-            # Django's, but Redis down or slow costs a cache miss instead of a page; short timeouts so that a
-            # page waits at most a fraction of a second for a server that does not answer.
-            "BACKEND": "escribe.cache.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
-        }
-    if scheme == "memcached":
-        return {
-            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
-            "LOCATION": rest,
-            # pymemcache's own guard: a failing server is a miss (ignore_exc), retried once a second a few
-            # times, then left alone for a minute (its defaults); with the same short timeouts as Redis.
-            "OPTIONS": {"ignore_exc": True, "connect_timeout": 0.25, "timeout": 0.5},
-        }
-    if scheme == "locmem":
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    raise ImproperlyConfigured(f"ESCRIBE_CACHE_URL: unknown cache {url!r} (file://, redis://, memcached://, locmem://)")
-
-
 CACHE_DIR = env_str("ESCRIBE_CACHE_DIR", str(BASE_DIR / "var" / "cache"))
-CACHES = {"default": _cache(env_str("ESCRIBE_CACHE_URL", f"file://{CACHE_DIR}"))}
+CACHES = {"default": cache_url.cache_settings(env_str("ESCRIBE_CACHE_URL", f"file://{CACHE_DIR}"))}
 # Readers' pages as files for nginx (escribe/pages.py): a folder the app may
 # write and nginx may read. Empty (the default, and `make run`): no files are
 # written and every page is rendered per request.

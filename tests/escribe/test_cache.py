@@ -16,7 +16,7 @@ from blog.models import Page as StandalonePage
 from comments.models import Comment
 from escribe import pages
 from escribe.cache import FileCache, RedisCache
-from escribe.settings import _cache as cache_settings
+from escribe.cache_url import cache_settings
 from tests.support.akismet_clients import CONFIG, HamClient, failing_client
 from tests.support.commands import run
 from tests.support.comment_helpers import make_comment, post_comment
