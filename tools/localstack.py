@@ -163,12 +163,18 @@ def make_certificate(openssl, directory, host=HOST):
     return cert, key
 
 
-def render_site(prefix, **values):
-    """deploy/nginx/escribe.conf rendered by deploy/render.py, as docs/DEPLOY.md does it."""
-    args = [f"--set={name}={value}" for name, value in values.items()]
+def render_site(prefix, template="deploy/nginx/escribe.conf", flags=(), **values):
+    """A deploy/nginx template rendered by deploy/render.py into `prefix`/site.conf, as docs/DEPLOY.md does it.
+
+    A list value is a list placeholder (one --each per item); `flags` turn on sections.
+    """
+    args = [f"--flag={flag}" for flag in flags]
+    for name, value in values.items():
+        items, option = (value, "--each") if isinstance(value, list) else ([value], "--set")
+        args += [f"{option}={name}={item}" for item in items]
     output = Path(prefix) / "site.conf"
     subprocess.run(
-        [sys.executable, "deploy/render.py", "deploy/nginx/escribe.conf", *args, "-o", str(output)],
+        [sys.executable, "deploy/render.py", template, *args, "-o", str(output)],
         cwd=REPO,
         check=True,
         capture_output=True,
@@ -176,6 +182,26 @@ def render_site(prefix, **values):
         timeout=COMMAND_TIMEOUT,
     )
     return output
+
+
+def checked_nginx_conf(nginx, prefix, site, worker_connections=256):
+    """The stand-in nginx.conf around `site`, which `nginx -t` must accept; raises StackError with its reasons."""
+    conf = write_main_conf(prefix, site, worker_connections)
+    checked = subprocess.run(
+        [nginx, "-t", "-p", str(prefix), "-e", str(Path(prefix) / "nginx-error.log"), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+    )
+    if checked.returncode != 0:
+        raise StackError(f"nginx -t refused {site}:\n{checked.stderr}")
+    return conf
+
+
+def write_header_snippets(env, prefix):
+    """The security-header snippets the nginx sites include (`manage.py page_headers`), from `env`'s settings."""
+    run_manage(env, "page_headers", "--output", str(Path(prefix) / "page-headers.conf"))
+    run_manage(env, "page_headers", "--any-response", "--output", str(Path(prefix) / "security-headers.conf"))
 
 
 def write_main_conf(prefix, site, worker_connections=256):
@@ -367,8 +393,7 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
 
     stack.cert, key = make_certificate(openssl, prefix, host)
     (prefix / "acme").mkdir(exist_ok=True)
-    run_manage(env, "page_headers", "--output", str(prefix / "page-headers.conf"))
-    run_manage(env, "page_headers", "--any-response", "--output", str(prefix / "security-headers.conf"))
+    write_header_snippets(env, prefix)
     site = render_site(
         prefix,
         SERVER_NAME=host,
@@ -385,15 +410,7 @@ def build(prefix, nginx=None, openssl=None, *, host=HOST, populate=seed_demo, wo
         SSL_CERT=stack.cert,
         SSL_KEY=key,
     )
-    stack.nginx_conf = write_main_conf(prefix, site, worker_connections)
-    checked = subprocess.run(
-        [nginx, "-t", "-p", str(prefix), "-e", str(prefix / "nginx-error.log"), "-c", str(stack.nginx_conf)],
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-    )
-    if checked.returncode != 0:
-        raise StackError(f"nginx -t refused the rendered site:\n{checked.stderr}")
+    stack.nginx_conf = checked_nginx_conf(nginx, prefix, site, worker_connections)
     stack.logs = {
         "nginx error log": prefix / "nginx-error.log",
         "nginx output": prefix / "nginx.out",

@@ -141,36 +141,6 @@ def _start_store(prefix, port):
     return process
 
 
-def _render(template, output, flags, **values):
-    args = [f"--flag={flag}" for flag in flags]
-    for name, value in values.items():
-        items = value if isinstance(value, list) else [value]
-        option = "--each" if isinstance(value, list) else "--set"
-        args += [f"{option}={name}={item}" for item in items]
-    subprocess.run(
-        [sys.executable, "deploy/render.py", template, *args, "-o", str(output)],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=localstack.COMMAND_TIMEOUT,
-    )
-    return output
-
-
-def _nginx_conf(nginx, prefix, site):
-    conf = localstack.write_main_conf(prefix, site)
-    checked = subprocess.run(
-        [nginx, "-t", "-p", str(prefix), "-e", str(prefix / "nginx-error.log"), "-c", str(conf)],
-        capture_output=True,
-        text=True,
-        timeout=localstack.COMMAND_TIMEOUT,
-    )
-    if checked.returncode != 0:
-        raise StackError(f"nginx -t refused {site}:\n{checked.stderr}")
-    return conf
-
-
 def _build_front(topology, nginx, openssl, http_port):
     front = topology.front
     prefix = front.prefix
@@ -178,9 +148,9 @@ def _build_front(topology, nginx, openssl, http_port):
     (prefix / "acme").mkdir(exist_ok=True)
     headers = prefix / "security-headers.conf"
     run_manage(topology.hosts[0].stack.env, "page_headers", "--any-response", "--output", str(headers))
-    site = _render(
+    site = localstack.render_site(
+        prefix,
         "deploy/nginx/front.conf",
-        prefix / "site.conf",
         ["BIND", "MEDIA_STORE"],
         SERVER_NAME=front.host,
         HTTP_PORT=http_port,
@@ -195,7 +165,7 @@ def _build_front(topology, nginx, openssl, http_port):
         SOURCE_ADDRESS=FRONT_SOURCE,
         MEDIA_STORE_URL=f"{topology.store_endpoint}/{BUCKET}/",
     )
-    front.nginx_program, front.nginx_conf = nginx, _nginx_conf(nginx, prefix, site)
+    front.nginx_program, front.nginx_conf = nginx, localstack.checked_nginx_conf(nginx, prefix, site)
     front.logs = {"front nginx error log": prefix / "nginx-error.log", "front access log": prefix / "access.log"}
 
 
@@ -207,11 +177,10 @@ def _build_host(topology, number, nginx, port, shared, config):
     stack = Stack(prefix, port, topology.front.https_port, env, "", None, topology.front.host)
     host = AppHost(number, f"127.0.0.{2 + number}", port, stack, config)
     run_manage(env, "collectstatic", "--noinput", "-v", "0")
-    run_manage(env, "page_headers", "--output", str(prefix / "page-headers.conf"))
-    run_manage(env, "page_headers", "--any-response", "--output", str(prefix / "security-headers.conf"))
-    site = _render(
+    localstack.write_header_snippets(env, prefix)
+    site = localstack.render_site(
+        prefix,
         "deploy/nginx/escribe.conf",
-        prefix / "site.conf",
         ["PROXIED"],
         SERVER_NAME=topology.front.host,
         HTTP_PORT=port,
@@ -227,7 +196,7 @@ def _build_host(topology, number, nginx, port, shared, config):
         SECURITY_HEADERS=prefix / "security-headers.conf",
         ACCESS_LOG=prefix / "nginx-access.log",
     )
-    host.stack.nginx_program, host.stack.nginx_conf = nginx, _nginx_conf(nginx, prefix, site)
+    host.stack.nginx_program, host.stack.nginx_conf = nginx, localstack.checked_nginx_conf(nginx, prefix, site)
     host.stack.logs = {
         f"host {number + 1} nginx error log": prefix / "nginx-error.log",
         f"host {number + 1} gunicorn output": prefix / "gunicorn.out",
