@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support.browser import save_screenshot
+from tests.support.browser import log_in, save_screenshot
 from tests.support.factories import make_blurb, make_post, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -92,10 +92,7 @@ def test_admin_works_under_its_content_security_policy(browser, site):
     make_author(username="csp-author", password="a long test password")
     page = browser.new_page()
     violations = _csp_violations(page)
-    page.goto(site["url"] + "/admin/login/")
-    page.fill("#id_username", "csp-author")
-    page.fill("#id_password", "a long test password")
-    page.click("input[type=submit]")
+    log_in(page, site["url"], "csp-author", "a long test password")
     page.goto(site["url"] + "/admin/blog/post/add/")
     # The slug is filled in from the title by the admin's own JavaScript.
     page.fill("#id_title", "Hello CSP world")
@@ -123,10 +120,7 @@ def test_the_comment_queue_fits_a_1280px_screen_with_long_names_urls_and_bodies(
         )
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "moderator")
-    page.fill("#id_password", "a long test password")
-    page.click("input[type=submit]")
+    log_in(page, live_server.url, "moderator", "a long test password")
     page.goto(live_server.url + "/admin/comments/comment/")
     assert page.locator("#result_list tbody tr").count() == 3
     widths = page.evaluate(

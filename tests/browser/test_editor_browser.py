@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from blog.models import Post, Upload
 from tests.support.accessibility import AXE_TAGS, axe_source, report
-from tests.support.browser import save_screenshot
+from tests.support.browser import log_in, save_screenshot
 from tests.support.factories import make_author
 from tests.support.images import image_bytes
 
@@ -37,10 +37,7 @@ def new_post_page(browser, live_server):
     make_author()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "author")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
+    log_in(page, live_server.url, "author", "correct horse battery staple")
     page.goto(live_server.url + "/admin/blog/post/add/")
     yield page
     context.close()
@@ -104,10 +101,7 @@ def test_without_javascript_the_plain_form_still_saves_a_post(browser, live_serv
     make_author()
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "author")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
+    log_in(page, live_server.url, "author", "correct horse battery staple")
     page.goto(live_server.url + "/admin/blog/post/add/")
     assert page.locator("iframe.escribe-preview").count() == 0
     page.fill("#id_title", "Plain")

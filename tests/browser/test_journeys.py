@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from comments.models import Comment, SpamReport
-from tests.support.browser import save_screenshot
+from tests.support.browser import log_in, save_screenshot
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_author, make_blurb, make_post, make_tag
 
@@ -122,10 +122,7 @@ def test_moderator_approves_one_comment_and_marks_another_as_spam(browser, blog)
     context = browser.new_context(viewport=WIDTHS["desktop"])
     page = context.new_page()
 
-    page.goto(blog["url"] + "/admin/login/")
-    page.fill("#id_username", "moderator")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page, blog["url"], "moderator", PASSWORD)
     save_screenshot(page, "journey-moderator-1-admin")
 
     # The comments' default view is the queue: the pending ones, not Grace's approved comment.
@@ -183,10 +180,7 @@ def test_a_reader_replies_to_a_comment_and_the_moderator_approves_and_answers_in
     assert reply.parent.author_name == "Grace" and reply.status == "pending"
 
     # The moderator approves it and answers from the queue: one form, one click.
-    page.goto(blog["url"] + "/admin/login/")
-    page.fill("#id_username", "moderator")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page, blog["url"], "moderator", PASSWORD)
     page.goto(blog["url"] + "/admin/comments/comment/")
     page.click("#result_list a:text-is('Approve and reply')")
     page.fill("#reply-body", "Glad it helped, **both** of you.")

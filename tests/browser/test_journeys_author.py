@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from blog.models import Post, Upload
-from tests.support.browser import save_screenshot
+from tests.support.browser import log_in, save_screenshot
 from tests.support.factories import make_author
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,10 +42,7 @@ def test_author_writes_a_post_with_an_uploaded_image_previews_and_schedules_it(b
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
 
-    page.goto(f"{site}/admin/login/")
-    page.fill("#id_username", "author")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page, site, "author", PASSWORD)
     page.wait_for_url(f"{site}/admin/")
     save_screenshot(page, "author-1-admin")
 

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.support.accessibility import axe_source, axe_violations, report
+from tests.support.browser import log_in
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_author, make_post
 
@@ -22,10 +23,7 @@ def test_the_admin_reply_pages_have_no_serious_axe_violations(browser, live_serv
     source = axe_source()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "author")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
+    log_in(page, live_server.url, "author", "correct horse battery staple")
     found = {}
     for name, path in [("reply", "reply/"), ("change page with the reply form", "change/")]:
         page.goto(f"{live_server.url}/admin/comments/comment/{waiting.pk}/{path}")

@@ -4,7 +4,7 @@ import pytest
 
 from blog.models import Post
 from tests.support.accessibility import axe_source, axe_violations, report
-from tests.support.browser import save_screenshot
+from tests.support.browser import log_in, save_screenshot
 from tests.support.factories import make_author, make_post, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,12 +18,9 @@ def edited(live_server):
     return {"url": live_server.url, "post": post}
 
 
-def log_in(context, url):
+def authors_page(context, url):
     page = context.new_page()
-    page.goto(url + "/admin/login/")
-    page.fill("#id_username", "author")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
+    log_in(page, url, "author", "correct horse battery staple")
     return page
 
 
@@ -39,7 +36,7 @@ def edit_and_open_the_first_version(page, url, post):
 
 def test_a_revision_is_restored_with_javascript_off(browser, edited):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
-    page = log_in(context, edited["url"])
+    page = authors_page(context, edited["url"])
     edit_and_open_the_first_version(page, edited["url"], edited["post"])
     assert page.locator(".revision-diff ins").inner_text() == "line <two>"
     save_screenshot(page, "admin-revision-1280")
@@ -53,7 +50,7 @@ def test_a_revision_is_restored_with_javascript_off(browser, edited):
 def test_revision_pages_have_no_serious_axe_violations(browser, edited):
     source = axe_source()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = log_in(context, edited["url"])
+    page = authors_page(context, edited["url"])
     edit_and_open_the_first_version(page, edited["url"], edited["post"])
     found = {}
     for name in ["revision", "history"]:

@@ -14,6 +14,14 @@ from tests.support.system import require_program
 ARTEFACTS_DIR = Path(os.environ.get("ESCRIBE_ARTEFACTS_DIR", Path(__file__).resolve().parents[2] / "artefacts"))
 
 
+def log_in(page, base_url, username, password):
+    """Sign in through the admin's own login form, as a person would."""
+    page.goto(base_url + "/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+
+
 def save_screenshot(page, name, *, full_page=True):
     """Save the page as artefacts/screenshots/<name>.png and return the path."""
     folder = ARTEFACTS_DIR / "screenshots"
