@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 # siteadmin and uploadadmin register their pages; Django's admin imports only this module of the app.
 from blog import editor, publishing, revisions, siteadmin  # noqa: F401
+from blog.autosaveadmin import KeepsAutosaves
 from blog.models import Blurb, Page, Post, Redirect, Tag, tag_slug
 from blog.revisionadmin import KeepsRevisions
 from blog.trashadmin import GoesToTrash
@@ -103,7 +104,7 @@ class ShowsRenderWarnings:
 
 
 @admin.register(Post)
-class PostAdmin(GoesToTrash, KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
+class PostAdmin(KeepsAutosaves, GoesToTrash, KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [UploadInline]
     change_form_template = "admin/blog/post/change_form.html"

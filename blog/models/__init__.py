@@ -3,7 +3,7 @@
 documents.py holds what posts, pages and blurbs share (a Markdown body rendered
 on save, the draft/published Status); posts.py, tags.py, archive.py (the
 per-month counts), blurbs.py, pages.py, redirects.py, search.py (the index's
-rows) and uploads.py the rest.
+rows), uploads.py and autosave.py the rest.
 """
 
 # Not sorted: Django lists models in the order they are defined (a restore's preview, dumpdata), and this
@@ -26,14 +26,18 @@ from blog.models.pages import RESERVED_PAGE_SLUGS, Page, PageQuerySet
 from blog.models.redirects import Redirect, RedirectQuerySet
 from blog.models.search import SearchEntry
 from blog.models.uploads import Upload, UploadQuerySet
+from blog.models.autosave import AUTOSAVE_MAX_CHARS, Autosave, AutosaveQuerySet
 # isort: on
 
 __all__ = [
+    "AUTOSAVE_MAX_CHARS",
     "POST_YEARS",
     "RESERVED_PAGE_SLUGS",
     "SLUG_MAX",
     "ArchiveMonth",
     "ArchiveMonthQuerySet",
+    "Autosave",
+    "AutosaveQuerySet",
     "Blurb",
     "BlurbQuerySet",
     "MarkdownDocument",
