@@ -121,7 +121,8 @@ class KeepsAutosaves:
     def loaded_autosave(self, request, post):
         """The user's autosave a GET asks to load into the form (?autosave=<id>), or None."""
         wanted = request.GET.get(LOAD_PARAMETER, "") if request.method == "GET" else ""
-        if not wanted.isdigit():
+        # ASCII digits only, and no more than a primary key holds: "²" and "1" * 30 are no id.
+        if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= 18):
             return None
         found = Autosave.objects.filter(pk=wanted, author=request.user)
         return found.filter(post=post).first() if post else found.filter(post__isnull=True).first()

@@ -251,3 +251,11 @@ def test_a_staff_member_who_may_not_change_the_post_cannot_see_an_autosave_of_it
     editor = User.objects.get(pk=editor.pk)  # permissions are cached on the user object
     client.force_login(editor)
     assert client.get(f"/admin/blog/post/autosaves/{Autosave.objects.get().pk}/").status_code == 403
+
+
+@pytest.mark.parametrize("value", ["²", "1" * 30, "-1", "x", ""])
+def test_a_load_parameter_that_names_no_autosave_shows_the_saved_form(author_client, value):
+    post = make_post(body="Saved.")
+    response = author_client.get(change_url(post), {"autosave": value})
+    assert response.status_code == 200
+    assert response.context["adminform"].form["body"].value() == "Saved."
