@@ -23,7 +23,7 @@ class SiteSettingsForm(forms.ModelForm):
             "time_zone": forms.Select(choices=lambda: [(z, z) for z in sorted(zoneinfo.available_timezones())]),
             "description": forms.Textarea(attrs={"rows": 3}),
             # Code, not prose: no spellchecker underlining every selector.
-            "custom_css": forms.Textarea(attrs={"rows": 20, "spellcheck": "false"}),
+            "custom_css": forms.Textarea(attrs={"rows": 20, "class": "vLargeTextField", "spellcheck": "false"}),
         }
         field_classes = {"share_image_url": partial(forms.URLField, assume_scheme="https")}
 
