@@ -6,6 +6,7 @@ the admin changes every page at once, on every host. What belongs to the
 server or is secret stays in the environment (escribe/settings.py).
 """
 
+import hashlib
 import zoneinfo
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
+from django.urls import reverse
 from django.utils import translation
 
 # The row read by this request, kept until the request ends: never across
@@ -37,6 +39,22 @@ def validate_email_list(value):
             validate_email(address)
         except ValidationError:
             raise ValidationError(f"{address!r} is not an email address.") from None
+
+
+# Bytes of UTF-8: every page links the file, and a stylesheet bigger than this belongs in the theme folder.
+CUSTOM_CSS_LIMIT = 100_000
+
+
+def validate_css(value):
+    size = len(value.encode())
+    if size > CUSTOM_CSS_LIMIT:
+        raise ValidationError(
+            f"Custom CSS may be at most {CUSTOM_CSS_LIMIT:,} bytes (100 KB); this is {size:,}. "
+            "Put a longer stylesheet in the theme folder (static/css/custom.css)."
+        )
+    # PostgreSQL's text cannot hold NUL: stopped here with one line, not as an error from the database on saving.
+    if "\x00" in value:
+        raise ValidationError("Custom CSS cannot contain a NUL character.")
 
 
 def email_list(value):
@@ -93,6 +111,13 @@ class SiteSettings(models.Model):
     share_image_url = models.URLField(
         "or an image's address", blank=True, help_text="An image elsewhere (https://…), instead of an upload."
     )
+    # Linked as a stylesheet at an address carrying its content's hash (custom_css_address), never inline,
+    # so the pages' Content-Security-Policy keeps style-src 'self' and nothing in it can run as script.
+    custom_css = models.TextField(
+        "custom CSS", blank=True, validators=[validate_css],
+        help_text="Style rules of your own, on every page after the site's and the theme's stylesheets, so they win "
+        "over both. At most 100 KB; other sites' fonts and stylesheets are blocked (put them in the theme folder).",
+    )  # fmt: skip
 
     # What a restore's preview names when the backup's value differs (escribe/backup_changes.py): a restore
     # that silently renamed the blog or reopened its comments would surprise its author.
@@ -139,6 +164,16 @@ class SiteSettings(models.Model):
         if self.share_image_id:
             return self.share_image.url
         return self.share_image_url
+
+    @property
+    def custom_css_digest(self):
+        """The first 12 hex digits of the custom CSS's SHA-256: its address changes whenever it does."""
+        return hashlib.sha256(self.custom_css.encode()).hexdigest()[:12]
+
+    @property
+    def custom_css_address(self):
+        """Where pages link the custom CSS (blog/custom_css.py), or "" when there is none: no link, no request."""
+        return reverse("blog:custom-css", args=[self.custom_css_digest]) if self.custom_css.strip() else ""
 
     @property
     def notify_addresses(self):

@@ -17,11 +17,13 @@ class SiteSettingsForm(forms.ModelForm):
         model = SiteSettings
         fields = ["title", "tagline", "description", "author_name", "footer", "posts_per_page", "feed_length",
                   "language", "time_zone", "comments_open", "comments_close_after_days", "notify_email",
-                  "share_image", "share_image_url"]  # fmt: skip
+                  "share_image", "share_image_url", "custom_css"]  # fmt: skip
         widgets = {
             "language": forms.Select(choices=settings.LANGUAGES),
             "time_zone": forms.Select(choices=lambda: [(z, z) for z in sorted(zoneinfo.available_timezones())]),
             "description": forms.Textarea(attrs={"rows": 3}),
+            # Code, not prose: no spellchecker underlining every selector.
+            "custom_css": forms.Textarea(attrs={"rows": 20, "class": "vLargeTextField", "spellcheck": "false"}),
         }
         field_classes = {"share_image_url": partial(forms.URLField, assume_scheme="https")}
 
@@ -41,6 +43,8 @@ class SiteSettingsAdmin(admin.ModelAdmin):
         ("Reading", {"fields": ["posts_per_page", "feed_length", "language", "time_zone"]}),
         ("Comments", {"fields": ["comments_open", "comments_close_after_days", "notify_email"]}),
         ("Sharing", {"fields": ["share_image", "share_image_url"]}),
+        # "monospace": the admin's own class for a fieldset of code (its forms.css sets the font).
+        ("Appearance", {"fields": ["custom_css"], "classes": ["monospace"]}),
     ]
 
     def has_add_permission(self, request):

@@ -1,8 +1,8 @@
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path
+from django.urls import path, re_path
 from django.views.decorators.http import require_safe
 
-from blog import feeds, views
+from blog import custom_css, feeds, views
 from blog.sitemaps import SITEMAPS
 
 app_name = "blog"
@@ -36,6 +36,7 @@ urlpatterns = [
     path("sitemap-<section>.xml", require_safe(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
+    re_path(r"^site-(?P<digest>[0-9a-f]{12})\.css$", custom_css.custom_css, name="custom-css"),
     path("<int:pk>/", views.legacy_post_redirect, name="legacy-post"),
     # Last: standalone pages take any one-segment address nothing above answers (Page.clean refuses the others).
     path("<slug:slug>/", views.page_detail, name="page-detail"),

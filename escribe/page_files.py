@@ -28,15 +28,16 @@ MAX_PATH = 1000
 GZIP_LEVEL = 6
 
 
-def file_for(path, content_type):
+def file_for(path, content_type, extensions=EXTENSIONS):
     """The file (relative to a generation) that keeps the page at URL path `path`, or None if it may not be kept.
 
     "/" -> index.html, "/post/x/" -> post/x/index.html, "/feeds/atom/" ->
     feeds/atom/index.atom, "/robots.txt" -> robots.txt. Only plain names make
     it: nothing that could leave the folder, hide as a dot file or collide
-    with a folder URL's index file.
+    with a folder URL's index file. `extensions` lets the static export name
+    more kinds of files than nginx's page files hold.
     """
-    extension = EXTENSIONS.get(content_type.split(";")[0].strip().lower())
+    extension = extensions.get(content_type.split(";")[0].strip().lower())
     if extension is None or not path.startswith("/") or len(path) > MAX_PATH:
         return None
     segments = path[1:].split("/")

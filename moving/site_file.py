@@ -24,6 +24,7 @@ SITE_FILE = "site.yaml"
 FIELDS = (
     "title", "tagline", "description", "author_name", "footer", "posts_per_page", "feed_length", "language",
     "time_zone", "comments_open", "comments_close_after_days", "notify_email", "share_image", "share_image_url",
+    "custom_css",
 )  # fmt: skip
 NUMBERS = {"posts_per_page", "feed_length", "comments_close_after_days"}
 

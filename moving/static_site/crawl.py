@@ -12,6 +12,9 @@ from escribe import page_files
 
 # Where crawling starts; everything else is found by following links.
 SEEDS = ("/", "/robots.txt", "/sitemap.xml")
+# The page files' kinds, and the custom CSS from the site settings (blog/custom_css.py): never a page file on
+# the live site (its cache lifetime is its own), but the copy's pages link it, and a static server names it by .css.
+EXTENSIONS = {**page_files.EXTENSIONS, "text/css": "css"}
 
 
 def crawl(client, secure, directory, base, prefix, warn):
@@ -25,7 +28,7 @@ def crawl(client, secure, directory, base, prefix, warn):
                 warn(f"{path}: {response.status_code}, left out")
             continue
         content_type = response.get("Content-Type", "")
-        relative = page_files.file_for(path, content_type)
+        relative = page_files.file_for(path, content_type, EXTENSIONS)
         if relative is None:
             warn(f"{path}: no file name for {content_type}, left out")
             continue

@@ -138,3 +138,14 @@ def test_the_copy_leaves_the_live_page_files_alone(blog, tmp_path, settings):
     settings.SITE_URL = "http://testserver"
     export(tmp_path / "site", "--base-url", "http://testserver")
     assert not Path(settings.PAGES_DIR).exists()
+
+
+def test_the_copy_carries_the_custom_css_from_the_site_settings(blog, tmp_path):
+    css = "body {\n  background: ivory;\n}"
+    set_site(custom_css=css)
+    site = tmp_path / "site"
+    export(site, "--base-url", "https://example.org/blog/")
+    links = _parse((site / "index.html").read_text())
+    custom = [link for link in links if link.startswith("/blog/site-")]
+    assert len(custom) == 1 and custom[0].endswith(".css")
+    assert (site / custom[0].removeprefix("/blog/")).read_text() == css

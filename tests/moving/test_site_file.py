@@ -55,6 +55,19 @@ def test_the_site_settings_come_back_from_an_export_and_a_second_export_is_byte_
     assert b"Ada's notebook" in first["site.yaml"] and b'share_image: "uploads/' in first["site.yaml"]
 
 
+def test_the_custom_css_comes_back_from_an_export_byte_for_byte(tmp_path):
+    # Lines, indentation, a trailing space, quotes and a colon: YAML must carry all of it unchanged.
+    css = '/* Mine */\nbody {\n  font-family: "Iowan Old Style", serif; \n}\n\na::after { content: ": "; }\n'
+    make_post()
+    set_site(custom_css=css)
+    run("export_markdown", str(tmp_path / "first"))
+    set_site(custom_css="")
+    out = run("import_markdown", str(tmp_path / "first"))
+    assert stored("custom_css") == {"custom_css": css} and "custom css" in out
+    run("export_markdown", str(tmp_path / "second"))
+    assert (tmp_path / "first" / "site.yaml").read_bytes() == (tmp_path / "second" / "site.yaml").read_bytes()
+
+
 def test_an_export_names_the_notification_address_only_with_emails(tmp_path):
     make_post()
     set_site(notify_email="ada@example.com")

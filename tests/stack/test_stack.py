@@ -475,6 +475,38 @@ def test_admin_is_never_a_page_file(stack):
     assert first.cookies["csrftoken"] != second.cookies["csrftoken"]
 
 
+def set_custom_css(stack, css):
+    """Save the site settings' custom CSS as the admin does (a committed save: every page goes stale)."""
+    stack.shell(f"from blog.site import current\nrow = current()\nrow.custom_css = {css!r}\nrow.save()")
+
+
+@stack_test
+def test_the_custom_css_comes_from_gunicorn_with_its_own_lifetime_and_the_site_headers(stack):
+    css = "body {\n  letter-spacing: 0.01em;\n}\n" * 20  # over nginx's gzip_min_length
+    set_custom_css(stack, css)
+    try:
+        stack.get("/")
+        front = stack.get("/")
+        assert page_file(stack, "index.html").exists()
+        address = re.search(r'<link rel="stylesheet" href="(/site-[0-9a-f]{12}\.css)">', front.text)[1]
+        before = gunicorn_saw(stack, address)
+        for _ in range(2):
+            response = stack.get(address, headers={"Accept-Encoding": "gzip"})
+            assert response.status_code == 200 and response.text == css
+        # Never a page file: nginx would send it with a page's short Cache-Control, as the wrong type.
+        assert gunicorn_saw(stack, address) == before + 2
+        assert not page_file(stack, address.lstrip("/")).exists()
+        assert response.headers["Content-Type"] == "text/css; charset=utf-8"
+        assert response.headers.get_list("Cache-Control") == ["public, max-age=31536000, immutable"]
+        assert response.headers["Content-Encoding"] == "gzip" and "set-cookie" not in response.headers
+        assert_security_headers(response, stack)
+        set_custom_css(stack, css.replace("0.01em", "0.02em"))
+        moved = stack.get(address)
+        assert moved.status_code == 302 and moved.headers["Location"] in stack.get("/").text
+    finally:
+        set_custom_css(stack, "")
+
+
 @stack_test
 def test_forwarded_headers_from_the_client_are_not_passed_on(stack):
     # gunicorn believes these from nginx's socket; a client's copies that
