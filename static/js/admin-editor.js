@@ -112,7 +112,7 @@
     frame.addEventListener("load", function () {
       var view = frame.contentWindow, start = view && view.document.querySelector(config.dataset.previewStart);
       // Where the author was reading; the first time, the document itself rather than the site's header.
-      if (view) view.scrollTo(0, scroll || (start ? start.offsetTop : 0));
+      if (view) view.scrollTo(0, scroll || (start ? start.getBoundingClientRect().top : 0));
     });
     form.addEventListener("input", function (event) {
       if (event.target.type === "file") return;
