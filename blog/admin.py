@@ -2,19 +2,17 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
 
 # siteadmin and uploadadmin register their pages; Django's admin imports only this module of the app.
-from blog import editor, publishing, revisions, siteadmin  # noqa: F401
+from blog import publishing, revisions, siteadmin  # noqa: F401
 from blog.autosaveadmin import KeepsAutosaves
+from blog.editoradmin import HasEditor
 from blog.models import Blurb, Page, Post, Redirect, Tag, tag_slug
 from blog.revisionadmin import KeepsRevisions
 from blog.trashadmin import GoesToTrash
@@ -104,10 +102,9 @@ class ShowsRenderWarnings:
 
 
 @admin.register(Post)
-class PostAdmin(KeepsAutosaves, GoesToTrash, KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
+class PostAdmin(KeepsAutosaves, GoesToTrash, KeepsRevisions, ShowsRenderWarnings, HasEditor, admin.ModelAdmin):
     form = PostAdminForm
     inlines = [UploadInline]
-    change_form_template = "admin/blog/post/change_form.html"
     list_display = ["title", "state", "published_at", "tag_list"]
     list_filter = [PublicNowFilter, "comments_enabled", "tags"]
     actions = ["publish", "unpublish"]
@@ -218,26 +215,8 @@ class PostAdmin(KeepsAutosaves, GoesToTrash, KeepsRevisions, ShowsRenderWarnings
         super().save_related(request, form, formsets, change)
         form.save_tags(form.instance)
 
-    class Media:
-        # Drop, paste or choose an image into the body, and the preview beside it; the form works without them.
-        js = ["js/admin-editor.js"]
-        css = {"all": ["css/admin-editor.css"]}
-
-    def get_urls(self):
-        preview = self.admin_site.admin_view(require_POST(self.preview_view))
-        upload = self.admin_site.admin_view(editor.upload)
-        return [
-            path("preview/", preview, name="blog_post_preview"),
-            path("upload/", upload, name="blog_post_upload"),
-            *super().get_urls(),
-        ]
-
-    def preview_view(self, request):
-        """The unsaved form as readers will see it: their own post template, the same renderer, nothing saved."""
-        if not (self.has_add_permission(request) or self.has_change_permission(request)):
-            raise PermissionDenied
-        form = self.get_form(request)(request.POST)
-        form.is_valid()  # a preview shows what it can even when a field would not validate (a slug in use, say)
+    def preview(self, request, form):
+        """The unsaved post on the readers' own post page."""
         data = form.cleaned_data
         title = request.POST.get("title", "")
         post = Post(
@@ -254,9 +233,7 @@ class PostAdmin(KeepsAutosaves, GoesToTrash, KeepsRevisions, ShowsRenderWarnings
         # An existing tag links to its own page; a new one to the slug it would most likely get.
         post.tag_list = [Tag.objects.named(name).first() or Tag(name=name, slug=tag_slug(name)) for name in names]
         context = {"post": post, "preview": True, "warnings": warnings}
-        response = TemplateResponse(request, "blog/post_detail.html", context)
-        response["X-Robots-Tag"] = "noindex"
-        return response
+        return TemplateResponse(request, "blog/post_detail.html", context)
 
 
 class TagAdminForm(forms.ModelForm):
@@ -292,16 +269,29 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Blurb)
-class BlurbAdmin(KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
+class BlurbAdmin(KeepsRevisions, ShowsRenderWarnings, HasEditor, admin.ModelAdmin):
     list_display = ["title", "position", "visible"]
     list_editable = ["position", "visible"]
     ordering = ["position", "id"]
     # Named: the body comes from MarkdownDocument, so the model lists it before the title.
     fields = ["title", "body", "position", "visible"]
+    # The preview page holds the blurb in its sidebar, which a narrow frame shows below the content.
+    preview_start = ".sidebar"
+
+    def preview(self, request, form):
+        """The unsaved blurb in the readers' sidebar, alone (the other blurbs are not what is being written)."""
+        blurb = Blurb(
+            title=request.POST.get("title", ""),
+            body=request.POST.get("body", ""),
+            visible=form.cleaned_data.get("visible", True),
+        )
+        warnings = blurb.render()
+        context = {"blurb": blurb, "blurbs": [blurb], "warnings": warnings}
+        return TemplateResponse(request, "blog/blurb_preview.html", context)
 
 
 @admin.register(Page)
-class PageAdmin(GoesToTrash, KeepsRevisions, ShowsRenderWarnings, admin.ModelAdmin):
+class PageAdmin(GoesToTrash, KeepsRevisions, ShowsRenderWarnings, HasEditor, admin.ModelAdmin):
     """About, Now, Uses...: the navigation's order is the position column, editable in the list."""
 
     list_display = ["title", "url", "status", "in_navigation", "position", "updated_at"]
@@ -317,6 +307,20 @@ class PageAdmin(GoesToTrash, KeepsRevisions, ShowsRenderWarnings, admin.ModelAdm
     def url(self, page):
         # Drafts too: the page itself shows a draft to the author as a preview.
         return format_html('<a href="{0}">{0}</a>', page.get_absolute_url())
+
+    def preview(self, request, form):
+        """The unsaved page on the readers' own page template."""
+        data = form.cleaned_data
+        title = request.POST.get("title", "")
+        page = Page(
+            title=title,
+            slug=data.get("slug") or slugify(title) or "preview",
+            body=request.POST.get("body", ""),
+            status=data.get("status") or Page.Status.DRAFT,
+        )
+        warnings = page.render()
+        context = {"page": page, "preview": True, "warnings": warnings}
+        return TemplateResponse(request, "blog/page_detail.html", context)
 
 
 @admin.register(Redirect)

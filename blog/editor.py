@@ -1,7 +1,7 @@
-"""The post editor's upload endpoint: an image dropped, pasted or chosen while writing, stored as an Upload.
+"""The editor's upload endpoint: an image dropped, pasted or chosen while writing, stored as an Upload.
 
 The admin's script (static/js/admin-editor.js) posts here; without the script
-the uploads inline on the post's page does the same job after a save.
+the uploads inline on the post's page (the Upload admin for pages and blurbs) does the job after a save.
 """
 
 from django.contrib import admin
@@ -25,5 +25,5 @@ def upload(request):
         messages = [message for errors in form.errors.values() for message in errors]
         return JsonResponse({"error": " ".join(messages)}, status=400)
     item = form.save()
-    model_admin.log_addition(request, item, "Uploaded from the post editor.")
+    model_admin.log_addition(request, item, "Uploaded from the editor.")
     return JsonResponse({"markdown": item.markdown(), "url": item.url}, status=201)

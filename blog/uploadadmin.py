@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 
 from blog.models import Upload
 
@@ -35,6 +36,10 @@ class UploadInlineForm(forms.ModelForm):
         if self.instance.pk:
             # Posts link to the stored name: a new file is a new upload.
             self.fields["file"].disabled = True
+        # The inline's table heads each column, but a column heading names no input: each names itself, as
+        # its heading reads (a screen reader would only hear "file upload" and "edit text").
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = capfirst(field.label)
 
 
 class UploadInline(UploadDisplays, admin.TabularInline):

@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django.forms",  # the built-in widget templates, for FORM_RENDERER below
     "axes",  # login throttling; see "Login protection" below
     "reversion",  # revisions of posts, pages and blurbs (blog/revisions.py)
     "escribe",
@@ -161,6 +162,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "escribe.urls"
 WSGI_APPLICATION = "escribe.wsgi.application"
+
+# Form widgets render through TEMPLATES too, so templates/ can mend Django's own (templates/admin/widgets/:
+# the date and the time of a publication time each get a label).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # One template engine, Django's, for readers' pages and the admin alike (the
 # admin's preview renders the readers' own post template). With no "loaders"

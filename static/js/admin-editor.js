@@ -1,13 +1,14 @@
-// The post editor in the admin: images dropped, pasted or chosen go up at once and their
-// Markdown lands at the cursor; a preview beside the body follows the text. No build step,
-// nothing inline (the admin's CSP); without this file the form, the uploads inline and the
-// new-tab preview do the same work.
+// The Markdown editor of posts, pages and blurbs in the admin: images dropped, pasted or chosen
+// go up at once and their Markdown lands at the cursor; a preview beside the body follows the
+// text. Where to send them is in #escribe-editor's data attributes (admin/blog/editor_change_form.html).
+// No build step, nothing inline (the admin's CSP); without this file the form, the uploads
+// inline and the new-tab preview do the same work.
 "use strict";
 (function () {
   function start() {
-    var body = document.getElementById("id_body");
     var config = document.getElementById("escribe-editor");
-    if (!body || !config || !window.fetch) return;
+    var body = config && document.getElementById(config.dataset.body);
+    if (!body || !window.fetch) return;
     var form = body.form;
     var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
     var status = document.createElement("p");
@@ -47,7 +48,7 @@
     }
 
     // Every file, one after the other (a PDF gets a [name](url) link): a file dropped and not
-    // taken would make the browser open it in place of the unsaved post.
+    // taken would make the browser open it in place of the unsaved text.
     function uploadAll(files) {
       Array.prototype.reduce.call(files, function (done, file) {
         return done.then(function () { return upload(file); });
@@ -109,9 +110,9 @@
         }).catch(function () { /* the next keystroke tries again */ });
     }
     frame.addEventListener("load", function () {
-      var view = frame.contentWindow, main = view && view.document.querySelector("main");
-      // Where the author was reading; the first time, the post itself rather than the site's header.
-      if (view) view.scrollTo(0, scroll || (main ? main.offsetTop : 0));
+      var view = frame.contentWindow, start = view && view.document.querySelector(config.dataset.previewStart);
+      // Where the author was reading; the first time, the document itself rather than the site's header.
+      if (view) view.scrollTo(0, scroll || (start ? start.getBoundingClientRect().top : 0));
     });
     form.addEventListener("input", function (event) {
       if (event.target.type === "file") return;

@@ -292,3 +292,15 @@ def test_bulk_publishing_needs_the_permission_to_change_posts(client):
     assert "Publish the selected posts" not in client.get("/admin/blog/post/").content.decode()
     run_action(client, "publish", [draft])
     assert Post.objects.get(pk=draft.pk).status == Post.Status.DRAFT
+
+
+def test_the_date_and_the_time_of_a_publication_each_have_a_label(author_client):
+    """Django's own widget leaves "Date:" and "Time:" as plain text (templates/admin/widgets/ mends it)."""
+    html = author_client.get("/admin/blog/post/add/").content.decode()
+    assert '<label for="id_published_at_0">Date:</label>' in html
+    assert '<label for="id_published_at_1">Time:</label>' in html
+
+
+def test_the_uploads_inline_names_each_input_as_its_column_reads(author_client):
+    html = author_client.get("/admin/blog/post/add/").content.decode()
+    assert 'aria-label="File"' in html and 'aria-label="Alt text"' in html

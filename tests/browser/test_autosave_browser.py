@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from blog.models import Autosave, Post
-from tests.support.accessibility import AXE_TAGS, axe_source, report
+from tests.support.accessibility import SERIOUS, axe_findings
 from tests.support.browser import log_in, save_screenshot
 from tests.support.factories import make_author, make_post
 
@@ -117,22 +117,14 @@ def test_the_post_page_with_an_autosave_offered_has_no_serious_axe_violations(au
     page.goto(change)
     type_at_end(page, " Typed.")
     expect(page.locator(".escribe-autosave-status")).to_contain_text("Autosaved")
-    page.goto(change)
-    expect(page.locator(".escribe-autosave-notice")).to_be_visible()
-    serious = serious_violations(page)
-    assert not serious, report(serious)
-    page.get_by_role("link", name="compare it with the saved version").click()
-    expect(page.locator("#autosave-body ins")).to_contain_text("Typed.")
-    serious = serious_violations(page)
-    assert not serious, report(serious)
 
+    def visits():
+        page.goto(change)
+        expect(page.locator(".escribe-autosave-notice")).to_be_visible()
+        yield "the post with an autosave offered"
+        page.get_by_role("link", name="compare it with the saved version").click()
+        expect(page.locator("#autosave-body ins")).to_contain_text("Typed.")
+        yield "the autosave compared with the saved version"
 
-def serious_violations(page):
-    page.evaluate(axe_source())
-    # As in test_editor_browser: Django's own date and time pair and the uploads inline's table are left out.
-    violations = page.evaluate(
-        "tags => axe.run({exclude: [['.field-published_at'], ['.inline-group']]},"
-        " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}).then(results => results.violations)",
-        AXE_TAGS,
-    )
-    return [v for v in violations if v["impact"] in ("serious", "critical")]
+    findings = axe_findings(page, visits(), impacts=SERIOUS)
+    assert not findings, findings

@@ -2,10 +2,10 @@
 
 import pytest
 
-from blog.models import Post
-from tests.support.accessibility import axe_source, axe_violations, report
+from blog.models import Page, Post
+from tests.support.accessibility import SERIOUS, axe_findings
 from tests.support.browser import log_in, save_screenshot
-from tests.support.factories import make_author, make_post, make_tag
+from tests.support.factories import make_author, make_blurb, make_post, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +15,9 @@ def edited(live_server):
     """A post edited once in the admin: its History holds the text before and after."""
     make_author()
     post = make_post(title="Before", body="line one\nline <two>\n", tags=[make_tag("Travel")])
-    return {"url": live_server.url, "post": post}
+    page = Page.objects.create(title="Before", slug="before", body="line one\nline <two>\n")
+    blurb = make_blurb(title="Before", body="line one\nline <two>\n")
+    return {"url": live_server.url, "post": post, "page": page, "blurb": blurb}
 
 
 def authors_page(context, url):
@@ -24,20 +26,21 @@ def authors_page(context, url):
     return page
 
 
-def edit_and_open_the_first_version(page, url, post):
-    page.goto(f"{url}/admin/blog/post/{post.pk}/change/")
+def edit_and_open_the_first_version(page, url, model, document):
+    page.goto(f"{url}/admin/blog/{model}/{document.pk}/change/")
     page.fill("#id_title", "After")
     page.fill("#id_body", "line one\nline three\n")
-    page.fill("#id_tag_names", "Python")
+    if model == "post":
+        page.fill("#id_tag_names", "Python")
     page.click("input[name=_save]")
-    page.goto(f"{url}/admin/blog/post/{post.pk}/history/")
+    page.goto(f"{url}/admin/blog/{model}/{document.pk}/history/")
     page.click("#content-revisions tbody tr:last-child a")
 
 
 def test_a_revision_is_restored_with_javascript_off(browser, edited):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
     page = authors_page(context, edited["url"])
-    edit_and_open_the_first_version(page, edited["url"], edited["post"])
+    edit_and_open_the_first_version(page, edited["url"], "post", edited["post"])
     assert page.locator(".revision-diff ins").inner_text() == "line <two>"
     save_screenshot(page, "admin-revision-1280")
     page.click("input[value='Restore this version']")
@@ -47,16 +50,18 @@ def test_a_revision_is_restored_with_javascript_off(browser, edited):
     context.close()
 
 
-def test_revision_pages_have_no_serious_axe_violations(browser, edited):
-    source = axe_source()
+@pytest.mark.parametrize("model", ["post", "page", "blurb"])
+def test_revision_pages_have_no_serious_axe_violations(browser, edited, model):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = authors_page(context, edited["url"])
-    edit_and_open_the_first_version(page, edited["url"], edited["post"])
-    found = {}
-    for name in ["revision", "history"]:
-        serious = [v for v in axe_violations(page, source) if v["impact"] in ("serious", "critical")]
-        if serious:
-            found[name] = report(serious)
+    document = edited[model]
+
+    def visits():
+        edit_and_open_the_first_version(page, edited["url"], model, document)
+        yield "revision"
         page.go_back()
+        yield "history"
+
+    findings = axe_findings(page, visits(), impacts=SERIOUS)
     context.close()
-    assert not found, found
+    assert not findings, findings

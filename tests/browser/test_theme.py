@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-from tests.support.accessibility import axe_source, axe_violations, report
+from tests.support.accessibility import axe_findings
 from tests.support.public_pages import make_pages
 from tests.support.themes import theme_settings
 
@@ -15,20 +15,20 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_the_example_themes_pages_have_no_axe_violations(browser, live_server, scheme, width):
-    source = axe_source()
     entries = [entry for entry in make_pages() if not entry.form and not entry.settings]
     context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 900})
     page = context.new_page()
-    found = {}
-    with override_settings(**theme_settings()):
+
+    def visits():
         for entry in entries:
             response = page.goto(live_server.url + entry.path)
             assert response.status == entry.status, entry.name
-            violations = axe_violations(page, source)
-            if violations:
-                found[f"{entry.name} ({entry.path})"] = report(violations)
+            yield f"{entry.name} ({entry.path})"
+
+    with override_settings(**theme_settings()):
+        findings = axe_findings(page, visits())
     context.close()
-    assert not found, "\n".join(f"{name}:\n{text}" for name, text in found.items())
+    assert not findings, findings
 
 
 def test_the_example_themes_stylesheet_and_logo_load_under_the_pages_content_security_policy(browser, live_server):

@@ -42,3 +42,23 @@ def report(violations):
         if len(violation["nodes"]) > 5:
             lines.append(f"    ... and {len(violation['nodes']) - 5} more")
     return "\n".join(lines)
+
+
+SERIOUS = ("serious", "critical")
+
+
+def axe_findings(page, visits, *, impacts=None):
+    """axe on each page `visits` stops at, reported together ("" when it finds nothing).
+
+    `visits` is an iterable (a generator, usually) that brings `page` to one page
+    after another and yields a name for each; `impacts` keeps only violations of
+    those impacts (SERIOUS: axe's "serious" and "critical"), every one when None.
+    """
+    source = axe_source()
+    found = []
+    for name in visits:
+        violations = axe_violations(page, source)
+        violations = [v for v in violations if impacts is None or v["impact"] in impacts]
+        if violations:
+            found.append(f"{name}:\n{report(violations)}")
+    return "\n".join(found)
