@@ -12,7 +12,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import admin_replies, moderation, outbox
+from comments import admin_confirm, admin_replies, moderation, outbox
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 
 
@@ -194,14 +194,19 @@ class CommentAdmin(admin.ModelAdmin):
     def get_urls(self):
         moderate = self.admin_site.admin_view(require_POST(self.moderate_view))
         reply = self.admin_site.admin_view(require_http_methods(["GET", "HEAD", "POST"])(self.reply_view))
+        confirm = self.admin_site.admin_view(require_http_methods(["GET", "HEAD", "POST"])(self.confirm_view))
         return [
             path("<int:pk>/moderate/<str:action>/", moderate, name="comments_comment_moderate"),
+            path("<int:pk>/confirm/<str:action>/", confirm, name="comments_comment_confirm"),
             path("<int:pk>/reply/", reply, name="comments_comment_reply"),
             *super().get_urls(),
         ]
 
     def reply_view(self, request, pk):
         return admin_replies.reply_view(self, request, pk)
+
+    def confirm_view(self, request, pk, action):
+        return admin_confirm.confirm_view(self, request, pk, action)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The reply form under the comment (outside the change form: forms do not nest).

@@ -65,13 +65,22 @@ def recipients():
 
 def message_for(comment, to):
     post = comment.post
-    admin_url = settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk])
+
+    def admin_url(name, *args):
+        return settings.SITE_URL + reverse(f"admin:comments_comment_{name}", args=[comment.pk, *args])
+
     check = comment.get_spam_check_display()
     if comment.spam_check == Comment.SpamCheck.UNCHECKED and spam.configured():
         check += " yet (Akismet will be asked again)"
+    # Each action's page asks for the author's login, then a confirming button: nothing acts on a GET
+    # (mail clients and link scanners open links by themselves). comments/admin_confirm.py.
     body = (
         f'{comment.author_name} commented on "{post.title}":\n\n{comment.body}\n\n'
-        f"Spam check: {check}\nModerate it: {admin_url}\n"
+        f"Spam check: {check}\n\n"
+        f"Approve: {admin_url('confirm', 'approve')}\n"
+        f"Mark as spam: {admin_url('confirm', 'spam')}\n"
+        f"Reply (and approve): {admin_url('reply')}\n"
+        f"Moderate it: {admin_url('change')}\n"
     )
     return EmailMessage(f'New comment on "{post.title}"', body, None, to)
 
