@@ -91,9 +91,10 @@ class CommentAdmin(admin.ModelAdmin):
         "moderated_by",
         "parent",
         "by_author",
+        "notify_replies",
     ]
     fieldsets = [
-        (None, {"fields": ["post", "author_name", "author_email", "author_url", "body"]}),
+        (None, {"fields": ["post", "author_name", "author_email", "notify_replies", "author_url", "body"]}),
         ("Status", {"fields": ["status", "moderated_at", "moderated_by", "parent", "by_author"]}),
         (
             "Spam check",
@@ -269,10 +270,19 @@ class NotificationStateFilter(admin.SimpleListFilter):
 class NotificationAdmin(admin.ModelAdmin):
     """The outbox of the author's comment mail: what went out, what failed and why."""
 
-    list_display = ["comment", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_display = ["comment", "answered", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = [NotificationStateFilter]
-    list_select_related = ["comment"]
-    readonly_fields = ["comment", "created_at", "next_attempt_at", "attempts", "sent_at", "recipients", "last_error"]
+    list_select_related = ["comment", "answered"]
+    readonly_fields = [
+        "comment",
+        "answered",
+        "created_at",
+        "next_attempt_at",
+        "attempts",
+        "sent_at",
+        "recipients",
+        "last_error",
+    ]
     fields = [*readonly_fields, "gave_up"]
     actions = ["send_again"]
 
