@@ -5,25 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comments', '0004_replies'),
+        ("comments", "0004_replies"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='comment',
-            name='notify_replies',
-            field=models.BooleanField(default=False, editable=False, help_text='Ticked by the commenter.', verbose_name="mail the author's replies"),
+            model_name="comment",
+            name="notify_replies",
+            field=models.BooleanField(
+                default=False,
+                editable=False,
+                help_text="Ticked by the commenter.",
+                verbose_name="mail the author's replies",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='answered',
-            field=models.ForeignKey(blank=True, help_text='A reply mail: the subscribed comment whose commenter it goes to.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='comments.comment'),
+            model_name="notification",
+            name="answered",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="A reply mail: the subscribed comment whose commenter it goes to.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="comments.comment",
+            ),
         ),
         migrations.AlterField(
-            model_name='commentevent',
-            name='kind',
-            field=models.CharField(choices=[('received', 'Received'), ('checked_ham', 'Akismet: ham'), ('checked_spam', 'Akismet: spam'), ('checked_discard', 'Akismet: blatant spam'), ('check_failed', 'Akismet check failed'), ('rechecked', 'Rechecked'), ('approved', 'Approved'), ('reported_spam', 'Marked spam'), ('reported_ham', 'Marked not spam'), ('reported', 'Reported to Akismet'), ('report_failed', 'Report to Akismet failed'), ('notified', 'Author notified'), ('notify_failed', 'Notification failed'), ('reply_mailed', 'Reply mailed to the commenter'), ('unsubscribed', 'Commenter stopped the reply mail'), ('deleted', 'Deleted')], max_length=20),
+            model_name="commentevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("received", "Received"),
+                    ("checked_ham", "Akismet: ham"),
+                    ("checked_spam", "Akismet: spam"),
+                    ("checked_discard", "Akismet: blatant spam"),
+                    ("check_failed", "Akismet check failed"),
+                    ("rechecked", "Rechecked"),
+                    ("approved", "Approved"),
+                    ("reported_spam", "Marked spam"),
+                    ("reported_ham", "Marked not spam"),
+                    ("reported", "Reported to Akismet"),
+                    ("report_failed", "Report to Akismet failed"),
+                    ("notified", "Author notified"),
+                    ("notify_failed", "Notification failed"),
+                    ("reply_mailed", "Reply mailed to the commenter"),
+                    ("unsubscribed", "Commenter stopped the reply mail"),
+                    ("deleted", "Deleted"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
