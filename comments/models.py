@@ -275,6 +275,8 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["sent_at", "next_attempt_at"])]
 
     def __str__(self):
+        if self.answered_id is not None:
+            return f"Reply {self.comment_id} mailed to the commenter of comment {self.answered_id}"
         return f"Mail about comment {self.comment_id}"
 
     @property

@@ -95,6 +95,15 @@ def test_the_address_is_kept_nowhere_but_on_the_comment(author, question):
     assert "grace" not in signing.b64_decode(reply_mail.token_for(question).split(":")[0].encode()).decode()
 
 
+def test_the_admin_shows_the_subscription_and_the_reply_mail_in_the_outbox(author, author_client, question):
+    reply = replies.reply_as_author(question, author, "Yes.")
+    change = author_client.get(f"/admin/comments/comment/{question.pk}/change/").content.decode()
+    row = change[change.index("field-notify_replies") :].split("form-row", 1)[0]
+    assert "replies:</label>" in row and 'alt="True"' in row
+    outbox_page = author_client.get("/admin/comments/notification/").content.decode()
+    assert f"Reply {reply.pk} mailed to the commenter of comment {question.pk}" in outbox_page
+
+
 def test_no_mail_without_the_box_ticked(author, post):
     quiet = make_comment(post, status="approved", author_email=ADDRESS)
     replies.reply_as_author(quiet, author, "Yes.")
