@@ -86,6 +86,14 @@ def test_the_authors_reply_is_mailed_once_from_the_outbox_with_its_links(author,
     assert history(reply) == ["received", "approved", "reply_mailed"]
 
 
+def test_the_author_is_told_the_reply_goes_by_mail(author_client, question, post):
+    said = author_client.post(f"/admin/comments/comment/{question.pk}/reply/", {"body": "Yes."}, follow=True)
+    assert "The commenter asked for a mail: it goes out shortly." in said.content.decode()
+    quiet = make_comment(post, status="approved")
+    said = author_client.post(f"/admin/comments/comment/{quiet.pk}/reply/", {"body": "Yes."}, follow=True)
+    assert "asked for a mail" not in said.content.decode()
+
+
 def test_the_address_is_kept_nowhere_but_on_the_comment(author, question):
     replies.reply_as_author(question, author, "Yes.")
     send_comment_mail()
