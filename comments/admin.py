@@ -12,7 +12,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import admin_replies, moderation, outbox
+from comments import admin_confirm, admin_replies, moderation, outbox
 from comments.models import Comment, CommentEvent, Notification, SpamReport
 
 
@@ -91,9 +91,10 @@ class CommentAdmin(admin.ModelAdmin):
         "moderated_by",
         "parent",
         "by_author",
+        "notify_replies",
     ]
     fieldsets = [
-        (None, {"fields": ["post", "author_name", "author_email", "author_url", "body"]}),
+        (None, {"fields": ["post", "author_name", "author_email", "notify_replies", "author_url", "body"]}),
         ("Status", {"fields": ["status", "moderated_at", "moderated_by", "parent", "by_author"]}),
         (
             "Spam check",
@@ -194,14 +195,19 @@ class CommentAdmin(admin.ModelAdmin):
     def get_urls(self):
         moderate = self.admin_site.admin_view(require_POST(self.moderate_view))
         reply = self.admin_site.admin_view(require_http_methods(["GET", "HEAD", "POST"])(self.reply_view))
+        confirm = self.admin_site.admin_view(require_http_methods(["GET", "HEAD", "POST"])(self.confirm_view))
         return [
             path("<int:pk>/moderate/<str:action>/", moderate, name="comments_comment_moderate"),
+            path("<int:pk>/confirm/<str:action>/", confirm, name="comments_comment_confirm"),
             path("<int:pk>/reply/", reply, name="comments_comment_reply"),
             *super().get_urls(),
         ]
 
     def reply_view(self, request, pk):
         return admin_replies.reply_view(self, request, pk)
+
+    def confirm_view(self, request, pk, action):
+        return admin_confirm.confirm_view(self, request, pk, action)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The reply form under the comment (outside the change form: forms do not nest).
@@ -264,10 +270,19 @@ class NotificationStateFilter(admin.SimpleListFilter):
 class NotificationAdmin(admin.ModelAdmin):
     """The outbox of the author's comment mail: what went out, what failed and why."""
 
-    list_display = ["comment", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_display = ["comment", "answered", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = [NotificationStateFilter]
-    list_select_related = ["comment"]
-    readonly_fields = ["comment", "created_at", "next_attempt_at", "attempts", "sent_at", "recipients", "last_error"]
+    list_select_related = ["comment", "answered"]
+    readonly_fields = [
+        "comment",
+        "answered",
+        "created_at",
+        "next_attempt_at",
+        "attempts",
+        "sent_at",
+        "recipients",
+        "last_error",
+    ]
     fields = [*readonly_fields, "gave_up"]
     actions = ["send_again"]
 

@@ -42,7 +42,8 @@ def reply_view(model_admin, request, pk):
             messages.error(request, str(refusal))
         else:
             done = "Approved and replied." if APPROVE in request.POST else "Replied."
-            messages.success(request, f"{done} The reply is published: {reply.get_absolute_url()}")
+            mailed = " The commenter asked for a mail: it goes out shortly." if comment.notify_replies else ""
+            messages.success(request, f"{done} The reply is published: {reply.get_absolute_url()}{mailed}")
             return redirect("admin:comments_comment_changelist")
     context = {
         **model_admin.admin_site.each_context(request),

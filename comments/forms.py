@@ -122,6 +122,13 @@ class CommentForm(forms.Form):
             f"HTML shows as typed. At most {BODY_MAX:,} characters."
         ),
     )
+    # Off unless ticked: the address is then used for this mail only (comments/reply_mail.py).
+    notify_replies = forms.BooleanField(
+        label="Mail me when the author replies",
+        label_suffix="",
+        required=False,
+        help_text="(Only for that; each mail has a link to stop it)",
+    )
     # Hidden from people by CSS; bots that fill every field fill this one.
     homepage = forms.CharField(label="Leave this field empty", required=False, max_length=200)
 

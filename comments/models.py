@@ -100,6 +100,11 @@ class Comment(models.Model):
     )
     # Set only by moderation.reply (a staff user in the admin); no form a reader sees has it.
     by_author = models.BooleanField("by the author", default=False, editable=False)
+    # The commenter's "Mail me when the author replies" (comments/reply_mail.py): the address serves
+    # nothing else, the mail's link or the privacy purge turns it off.
+    notify_replies = models.BooleanField(
+        "mail the author's replies", default=False, editable=False, help_text="Ticked by the commenter."
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -161,6 +166,8 @@ class CommentEvent(models.Model):
         REPORT_FAILED = "report_failed", "Report to Akismet failed"
         NOTIFIED = "notified", "Author notified"
         NOTIFY_FAILED = "notify_failed", "Notification failed"
+        REPLY_MAILED = "reply_mailed", "Reply mailed to the commenter"
+        UNSUBSCRIBED = "unsubscribed", "Commenter stopped the reply mail"
         DELETED = "deleted", "Deleted"
 
     # SET_NULL keeps the "deleted" event (and what led to it) after the comment goes.
@@ -232,14 +239,26 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    """The author's mail about one comment in the queue: an outbox, sent after the request (comments/outbox.py).
+    """One comment mail in the outbox, sent after the request (comments/outbox.py).
 
-    Queued in the transaction that stores the comment, so a comment is never
-    in the queue without its mail; written out at sending time, so the mail
-    says what is true then (Akismet's verdict, or that it is still pending).
+    Either the author's mail about a new comment in the queue (`answered` is
+    None), or the author's reply `comment` mailed to the commenter of
+    `answered`, who asked for it. Queued in the transaction that stores the
+    comment, so a comment is never without its mail; written out at sending
+    time, so the mail says what is true then (Akismet's verdict; whether the
+    commenter still wants it).
     """
 
     comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="notification")
+    # CASCADE: the answered comment deleted, its commenter's pending mail goes with it.
+    answered = models.ForeignKey(
+        Comment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="A reply mail: the subscribed comment whose commenter it goes to.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     # Held while Akismet is asked, then due at once; a claim moves it on while a sender works.
     next_attempt_at = models.DateTimeField()
@@ -256,6 +275,8 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["sent_at", "next_attempt_at"])]
 
     def __str__(self):
+        if self.answered_id is not None:
+            return f"Reply {self.comment_id} mailed to the commenter of comment {self.answered_id}"
         return f"Mail about comment {self.comment_id}"
 
     @property

@@ -311,11 +311,14 @@ def purge_personal_data(days=None, dry_run=False):
 
     Everywhere they were kept: the comment's own fields, the Akismet call
     stored for spam/ham reports (later reports go without them) and the
-    "received" event's note of the address.
+    "received" event's note of the address. The commenter's "Mail me when
+    the author replies" ends with them: a reply mail still waiting in the
+    outbox is not sent (the sender asks again).
     """
     days = settings.PERSONAL_DATA_DAYS if days is None else days
     cutoff = timezone.now() - timedelta(days=days)
-    old = Comment.objects.filter(created_at__lt=cutoff).filter(Q(ip_address__isnull=False) | ~Q(user_agent=""))
+    kept = Q(ip_address__isnull=False) | ~Q(user_agent="") | Q(notify_replies=True)
+    old = Comment.objects.filter(created_at__lt=cutoff).filter(kept)
     if dry_run:
         return old.count()
     with transaction.atomic():
@@ -323,9 +326,11 @@ def purge_personal_data(days=None, dry_run=False):
         for comment in comments:
             comment.ip_address = None
             comment.user_agent = ""
+            comment.notify_replies = False
             if comment.akismet_arguments:
                 comment.akismet_arguments = {**comment.akismet_arguments, "user_ip": "", "user_agent": ""}
-        Comment.objects.bulk_update(comments, ["ip_address", "user_agent", "akismet_arguments"], batch_size=500)
+        fields = ["ip_address", "user_agent", "notify_replies", "akismet_arguments"]
+        Comment.objects.bulk_update(comments, fields, batch_size=500)
         CommentEvent.objects.filter(comment__in=comments, kind=CommentEvent.Kind.RECEIVED).update(
             detail=ADDRESS_FORGOTTEN
         )

@@ -1,7 +1,12 @@
-"""The author's comment mail, sent from an outbox, never inside a commenter's request.
+"""Comment mail, sent from an outbox, never inside a commenter's request.
+
+Two kinds: the author's mail about a new comment, and the author's reply
+mailed to a commenter who asked for it (comments/reply_mail.py says what it
+holds and whether it is still wanted).
 
 moderation.receive() queues a Notification in the transaction that stores the
-comment; once the comment's spam check is settled the mail is due. A sender
+comment; once the comment's spam check is settled the mail is due. An
+author's reply to a subscribed comment queues its mail due at once. A sender
 thread in each gunicorn worker (started by deploy/gunicorn.conf.py) sends due
 mail as soon as it is woken; the recheck timer's `send_comment_mail` retries
 whatever failed, with growing pauses. A stalled or dead mail server costs the
@@ -24,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog import site
-from comments import spam
+from comments import reply_mail, spam
 from comments.models import Comment, CommentEvent, Notification
 
 logger = logging.getLogger(__name__)
@@ -42,6 +47,12 @@ BATCH = 50
 def queue(comment):
     """Queue the author's mail about a new comment, held until its check is settled (inside its transaction)."""
     return Notification.objects.create(comment=comment, next_attempt_at=timezone.now() + HOLD_WHILE_CHECKING)
+
+
+def queue_reply(reply, answered):
+    """Queue the author's reply for the commenter of `answered`, due at once (inside the reply's transaction)."""
+    transaction.on_commit(wake, robust=True)
+    return Notification.objects.create(comment=reply, answered=answered, next_attempt_at=timezone.now())
 
 
 def release(comment):
@@ -65,13 +76,22 @@ def recipients():
 
 def message_for(comment, to):
     post = comment.post
-    admin_url = settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk])
+
+    def admin_url(name, *args):
+        return settings.SITE_URL + reverse(f"admin:comments_comment_{name}", args=[comment.pk, *args])
+
     check = comment.get_spam_check_display()
     if comment.spam_check == Comment.SpamCheck.UNCHECKED and spam.configured():
         check += " yet (Akismet will be asked again)"
+    # Each action's page asks for the author's login, then a confirming button: nothing acts on a GET
+    # (mail clients and link scanners open links by themselves). comments/admin_confirm.py.
     body = (
         f'{comment.author_name} commented on "{post.title}":\n\n{comment.body}\n\n'
-        f"Spam check: {check}\nModerate it: {admin_url}\n"
+        f"Spam check: {check}\n\n"
+        f"Approve: {admin_url('confirm', 'approve')}\n"
+        f"Mark as spam: {admin_url('confirm', 'spam')}\n"
+        f"Reply (and approve): {admin_url('reply')}\n"
+        f"Moderate it: {admin_url('change')}\n"
     )
     return EmailMessage(f'New comment on "{post.title}"', body, None, to)
 
@@ -95,32 +115,39 @@ def send_due(limit=BATCH, log=lambda message: None):
     connection = None
     everyone = None  # recipients(), asked once a batch
     try:
-        for notification in Notification.objects.due().select_related("comment__post")[:limit]:
+        for notification in Notification.objects.due().select_related("comment__post", "answered")[:limit]:
             if not _claim(notification):
                 continue
             comment = notification.comment
-            if comment.status == Comment.Status.PENDING and everyone is None:
-                everyone = recipients()
-            to = everyone if comment.status == Comment.Status.PENDING else []
-            if not to:
+            if notification.answered_id is not None:
+                # Asked again now: an unsubscribe, a purge or a moderator since the reply cancels it.
+                message = reply_mail.message_for(notification) if reply_mail.wanted(notification) else None
+                kept, event = reply_mail.sent_to(notification), CommentEvent.Kind.REPLY_MAILED
+            else:
+                if comment.status == Comment.Status.PENDING and everyone is None:
+                    everyone = recipients()
+                to = everyone if comment.status == Comment.Status.PENDING else []
+                message = message_for(comment, to) if to else None
+                kept, event = ", ".join(to), CommentEvent.Kind.NOTIFIED
+            if message is None:
                 # Moderated before the mail went out, or nobody to tell: nothing to send.
                 Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now())
                 continue
             if connection is None:
                 connection = get_connection()
             try:
-                connection.send_messages([message_for(comment, to)])
+                connection.send_messages([message])
             except Exception as error:  # noqa: BLE001 - mail trouble must not lose the comment or its mail
                 failed += 1
                 _failed(notification, comment, f"{type(error).__name__}: {error}")
                 log(f"Comment {comment.pk}: {type(error).__name__}: {error}")
                 break
             Notification.objects.filter(pk=notification.pk).update(
-                sent_at=timezone.now(), recipients=", ".join(to), last_error=""
+                sent_at=timezone.now(), recipients=kept, last_error=""
             )
-            CommentEvent.objects.record(comment, CommentEvent.Kind.NOTIFIED, detail=", ".join(to))
+            CommentEvent.objects.record(comment, event, detail=kept)
             sent += 1
-            log(f"Comment {comment.pk}: mailed {', '.join(to)}")
+            log(f"Comment {comment.pk}: mailed {kept}")
     finally:
         if connection is not None:
             try:
@@ -131,7 +158,7 @@ def send_due(limit=BATCH, log=lambda message: None):
 
 
 def _failed(notification, comment, error):
-    logger.warning("Could not mail the author about comment %s: %s", comment.pk, error)
+    logger.warning("Could not send the mail about comment %s: %s", comment.pk, error)
     attempts = notification.attempts  # this one included (counted by the claim)
     pause = RETRY_PAUSES[min(attempts, len(RETRY_PAUSES)) - 1]
     gave_up = attempts >= GIVE_UP_AFTER

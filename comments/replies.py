@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from blog import site
-from comments import moderation
+from comments import moderation, outbox
 from comments.models import Comment, CommentEvent
 
 
@@ -32,7 +32,10 @@ def public_parent(post, pk):
 
 
 def reply_as_author(parent, actor, body, approve=False):
-    """Publish the author's reply to `parent` at once (no Akismet, no mail); `approve` approves a pending parent.
+    """Publish the author's reply to `parent` at once (no Akismet); `approve` approves a pending parent.
+
+    A commenter who ticked "Mail me when the author replies" on `parent` gets
+    the reply by mail, from the outbox after the commit (comments/reply_mail.py).
 
     A reply must answer a comment readers can see: a pending parent needs
     `approve`, and a spam one is refused.
@@ -69,6 +72,9 @@ def reply_as_author(parent, actor, body, approve=False):
         CommentEvent.objects.record(
             reply, CommentEvent.Kind.APPROVED, actor, detail="Published with the author's reply."
         )
+        # The comment the author answered (not the thread's top, which attach() may have chosen) asked for it.
+        if parent.notify_replies and not parent.by_author:
+            outbox.queue_reply(reply, parent)
     return reply
 
 

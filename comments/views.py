@@ -66,6 +66,7 @@ def submit(request, slug):
         author_email=data["author_email"],
         author_url=data["author_url"],
         body=data["body"],
+        notify_replies=data["notify_replies"],
         ip_address=ip or None,
         user_agent=_header(request, "HTTP_USER_AGENT", UA_MAX),
         referrer=_header(request, "HTTP_REFERER", REFERRER_MAX),

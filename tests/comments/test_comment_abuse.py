@@ -28,6 +28,10 @@ class Form(HTMLParser):
             self.action, self._inside = attrs["action"], True
         elif not self._inside:
             return
+        elif tag == "input" and attrs.get("type") == "checkbox":
+            # A browser sends a ticked box only, as "on" unless it has a value.
+            if attrs.get("name") and "checked" in attrs:
+                self.values[attrs["name"]] = attrs.get("value") or "on"
         elif tag == "input" and attrs.get("name"):
             self.values[attrs["name"]] = attrs.get("value") or ""
         elif tag == "textarea" and attrs.get("name"):

@@ -7,8 +7,10 @@ valid HTML5 (tests/escribe/test_html.py).
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from blog.models import Page as StandalonePage
+from comments import reply_mail
 from tests.moving.test_wordpress_markup import imported_embeds
 from tests.support.comment_helpers import make_comment
 from tests.support.factories import make_blurb, make_post, make_tag
@@ -77,6 +79,9 @@ def make_pages():
     make_comment(post, author_name="Ada", body="Me too.", author_url="https://ada.example/", **reply)
     make_comment(post, status="approved", author_name="Alan", body="Answering a removed one.", parent_ref=999999)
     make_comment(post, status="approved", author_name="Linus", body=MARKDOWN_COMMENT)
+    # The reply mail's unsubscribe link: asking, already stopped, and a link cut short.
+    subscribed = make_comment(posts[1], status="approved", author_name="Mail me", notify_replies=True)
+    stopped = make_comment(posts[1], status="approved", author_name="No more mail")
     month = post.published_at
     StandalonePage.objects.create(title="About", slug="about", body=BODY, status=StandalonePage.Status.PUBLISHED)
     wordpress = make_post(title="Imported from WordPress", body=imported_embeds())
@@ -108,6 +113,9 @@ def make_pages():
         Page("post in the trash", removed.get_absolute_url(), status=410),
         Page("standalone page", "/about/"),
         Page("post imported from WordPress, with embeds", wordpress.get_absolute_url()),
+        Page("unsubscribe from reply mail", urlsplit(reply_mail.unsubscribe_url(subscribed)).path),
+        Page("reply mail already stopped", urlsplit(reply_mail.unsubscribe_url(stopped)).path),
+        Page("unsubscribe link cut short", "/comments/unsubscribe/cut-short/", status=400),
     ]
 
 

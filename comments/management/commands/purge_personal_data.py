@@ -6,7 +6,7 @@ from comments import moderation
 
 
 class Command(BaseCommand):
-    help = "Blank the IP address and user agent of comments older than the retention period."
+    help = "Blank the IP address and user agent of comments older than the retention period; end their reply mail."
 
     def add_arguments(self, parser):
         parser.add_argument(
