@@ -136,6 +136,7 @@ def test_a_reply_to_no_comment_of_the_post_is_refused_naming_the_file_and_nothin
         ("Bea", "false"),
         ("{name: Bea}", "false"),
         ("{name: Bea, created: 2020-01-01}", "false"),
+        ("{name: Bea, created: 2020-01-01T10:00:00}", "false"),
         ("a removed comment", "yes please"),
     ],
 )

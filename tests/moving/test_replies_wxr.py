@@ -53,6 +53,13 @@ def test_a_reply_answers_its_comment_even_when_it_comes_first_in_the_file(author
     assert by_id(104).parent_ref == by_id(101).pk
 
 
+def test_a_reply_dated_before_its_comment_answers_it(author, tmp_path):
+    # WordPress lets the author edit a comment's date; a reply may then be older than what it answers.
+    comments = wordpress_comment(2, parent=1, minutes=5) + wordpress_comment(1, minutes=50)
+    import_text(tmp_path, [item(1, "Post", "post", comments=comments)])
+    assert answered(2) == 1 and by_id(2).parent_ref == by_id(1).pk
+
+
 def test_a_reply_to_a_reply_is_shown_under_the_top_of_its_thread_and_the_report_says_so(author):
     out = run(THREADS)
     assert answered(103) == 101 and answered(105) == 101  # 103 answers 102, 105 answers 103
@@ -144,3 +151,20 @@ def test_the_same_comment_id_twice_in_a_post_is_imported_once(author, tmp_path):
     comments = wordpress_comment(1) + wordpress_comment(1, minutes=20)
     out = import_text(tmp_path, [item(1, "Post", "post", comments=comments)])
     assert Comment.objects.count() == 1 and "Comments: 1 created (0 spam, counted), 1 already imported." in out
+
+
+@pytest.mark.parametrize("odd", ["", "none", "-3", "1" * 40])
+def test_a_comment_parent_that_is_no_id_leaves_the_comment_at_the_top_level(author, tmp_path, odd):
+    comments = wordpress_comment(1) + wordpress_comment(2, minutes=20).replace(
+        "<wp:comment_parent>0<", f"<wp:comment_parent>{odd}<"
+    )
+    out = import_text(tmp_path, [item(1, "Post", "post", comments=comments)])
+    assert "Comments: 2 created" in out and "To look at" not in out
+    assert not Comment.objects.filter(parent_ref__isnull=False).exists()
+
+
+def test_without_the_authors_in_the_file_no_reply_is_the_authors(author, tmp_path):
+    # Older and hand-made exports have no <wp:author>: a logged-in user's reply is a reply, nobody's in particular.
+    comments = wordpress_comment(1) + wordpress_comment(2, parent=1, user_id=1, minutes=20)
+    import_text(tmp_path, [item(1, "Post", "post", comments=comments)])
+    assert answered(2) == 1 and not by_id(2).by_author
