@@ -1,5 +1,6 @@
 """Writing the blog out as a Markdown folder in E-Scribe's own format (export_markdown)."""
 
+import copy
 from pathlib import Path, PurePosixPath
 
 from django.core.files.storage import default_storage
@@ -16,6 +17,7 @@ from moving.markdown.folder import (
     COMMENTS_SUFFIX,
     MEDIA_DIR,
     PAGES_DIR,
+    REMOVED,
     SPAM_REPORT_FILE,
     UPLOADS_FILE,
     outside,
@@ -61,8 +63,10 @@ def export_folder(directory, *, with_comments=False, with_emails=False, dry_run=
         files[f"{stem}.md"] = post_file.to_text()
         comments = sorted(post.comments.all(), key=lambda c: (c.created_at, c.pk)) if with_comments else []
         if comments:
+            # A reply's comment is on the same post: found among these, with no query.
+            by_id = {comment.pk: comment for comment in comments}
             files[f"{stem}{COMMENTS_SUFFIX}"] = frontmatter.dumps_data(
-                [_comment_data(comment, with_emails) for comment in comments]
+                [_comment_data(comment, with_emails, by_id) for comment in comments]
             )
 
     directory = Path(directory)
@@ -103,7 +107,7 @@ def _upload_data(upload):
     return data
 
 
-def _comment_data(comment, with_emails):
+def _comment_data(comment, with_emails, by_id):
     data = {"name": comment.author_name}
     if with_emails and comment.author_email:
         data["email"] = comment.author_email
@@ -111,6 +115,16 @@ def _comment_data(comment, with_emails):
         data["website"] = comment.author_url
     data["status"] = comment.status
     data["created"] = comment.created_at
+    # A reply names its comment as the import finds comments: by name and time (ids differ from blog to blog).
+    parent = by_id.get(comment.parent_id)
+    if parent is not None:
+        # A copy: the very object the comment's own entry holds would be written as a YAML alias (*id001).
+        data["reply_to"] = {"name": parent.author_name, "created": copy.copy(parent.created_at)}
+    elif comment.parent_ref is not None:
+        # Deleted, or (only by hand in the database) on another post: an answer to a comment not here.
+        data["reply_to"] = REMOVED
+    if comment.by_author:
+        data["by_author"] = True
     # Comments typed into a browser's textarea arrive with CRLF; the files have one kind of line ending.
     data["text"] = comment.body.replace("\r\n", "\n")
     return data

@@ -27,7 +27,9 @@ COPY_FIELDS = {"file", "width", "height", "type"}
 # YYYY-MM-DD-slug.md: the posts; README.md and the blurbs/ folder are not posts.
 POST_FILES = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-*.md"
 OTHER_ENGINE_SUFFIXES = (".md", ".markdown")
-COMMENT_FIELDS = {"name", "email", "website", "text", "status", "created"}
+COMMENT_FIELDS = {"name", "email", "website", "text", "status", "created", "reply_to", "by_author"}
+# reply_to of a reply whose comment was deleted (the others name theirs: {name, created}).
+REMOVED = "a removed comment"
 
 
 class ImportProblem(Exception):
@@ -218,6 +220,20 @@ def _comment(data, path):
     for key in ("name", "text", "email", "website"):
         if not isinstance(data.get(key, ""), str):
             raise FrontMatterError(f"{path}: a comment's {key!r} must be text, not {data[key]!r}.")
+    if not isinstance(data.get("by_author", False), bool):
+        raise FrontMatterError(f"{path}: a comment's 'by_author' must be true or false, not {data['by_author']!r}.")
+    reply_to = data.get("reply_to", REMOVED)
+    if reply_to != REMOVED and not (
+        isinstance(reply_to, dict)
+        and set(reply_to) == {"name", "created"}
+        and isinstance(reply_to["name"], str)
+        and isinstance(reply_to["created"], datetime)
+        and reply_to["created"].utcoffset() is not None
+    ):
+        raise FrontMatterError(
+            f"{path}: a comment's 'reply_to' names the comment it answers by its name and created "
+            f"(an ISO 8601 date and time with an offset), or is {REMOVED!r}; not {reply_to!r}."
+        )
     # The text as written: a literal block's final newline too, so an exported comment comes back unchanged.
     return {**data, "website": data.get("website", "")}
 

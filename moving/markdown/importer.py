@@ -21,7 +21,7 @@ from moving import safe_files, site_file
 from moving.imported_html import neutralise
 from moving.markdown import permalinks, sources
 from moving.markdown.assets import Assets
-from moving.markdown.folder import BLOG_FILE, MEDIA_DIR, UPLOADS_FILE, ImportProblem
+from moving.markdown.folder import BLOG_FILE, MEDIA_DIR, REMOVED, UPLOADS_FILE, ImportProblem
 
 
 @dataclass
@@ -79,6 +79,7 @@ class _Importer:
         self.written = []
         self.problems = []
         self.old_site = None
+        self.now = timezone.now()
 
     @contextmanager
     def each(self):
@@ -111,7 +112,8 @@ class _Importer:
         else:
             self.other_posts()
         for slug, (path, comments) in self.folder.comments.items():
-            for data in comments if slug in posts else []:
+            # Replies after the others, so each finds the comment it answers, wherever it is in the file.
+            for data in sorted(comments, key=lambda data: "reply_to" in data) if slug in posts else []:
                 with self.each():
                     self.comment(path, posts[slug], data)
         if self.problems:
@@ -302,14 +304,17 @@ class _Importer:
             self.report.add("updated", f"post {post.slug!r}", f"{', '.join(changed)} from {path.name}")
         return post
 
+    def moved(self, created):
+        """When a comment created at `created` in the file was created here: `shift` later, never after now."""
+        # A demo comment moved past now would be from the future. One now for the run: a reply finds its comment.
+        return min(created + self.shift, self.now) if self.shift else created
+
     def comment(self, path, post, data):
-        created_at = data["created"] + self.shift
-        if self.shift:
-            # A demo comment moved past now would be from the future.
-            created_at = min(created_at, timezone.now())
+        created_at = self.moved(data["created"])
         fields = {"body": data["text"], "status": data["status"], "author_url": data["website"]}
         if "email" in data:
             fields["author_email"] = data["email"]
+        fields.update(self.thread(path, post, data))
         what = f"comment by {data['name']!r} on {post.slug!r} at {created_at.isoformat()}"
         comment = Comment.objects.filter(post=post, author_name=data["name"], created_at=created_at).first()
         if comment is None:
@@ -321,12 +326,30 @@ class _Importer:
             )
             self.report.add("created", what)
             return
+        if fields["parent_ref"] == 0 and comment.parent_id is None and comment.parent_ref is not None:
+            fields["parent_ref"] = comment.parent_ref  # the id of the removed comment it answered, kept
         changed = _changed(comment, fields)
         if changed:
             self.save(comment, path, exclude=[] if comment.author_email else ["author_email"])
             self.report.add("updated", what, ", ".join(changed))
         else:
             self.report.add("skipped", what, "unchanged")
+
+    def thread(self, path, post, data):
+        """The fields placing the comment in its thread: the comment it answers (reply_to), by the author or not."""
+        reply_to = data.get("reply_to")
+        fields = {"parent": None, "parent_ref": None, "by_author": data.get("by_author", False)}
+        if reply_to == REMOVED:
+            # No comment here has the id 0: it shows as answering a removed comment, as it did.
+            fields["parent_ref"] = 0
+        elif reply_to is not None:
+            created = self.moved(reply_to["created"])
+            parent = Comment.objects.filter(post=post, author_name=reply_to["name"], created_at=created).first()
+            if parent is None:
+                named = f"{reply_to['name']!r} at {reply_to['created'].isoformat()}"
+                raise ImportProblem(f"{path}: the reply by {data['name']!r} answers {named}, no comment of this post.")
+            fields["parent"], fields["parent_ref"] = parent, parent.pk
+        return fields
 
     def spam_report(self, killed, since_year):
         report = SpamReport.current()

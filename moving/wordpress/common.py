@@ -23,7 +23,7 @@ def _counts(*names):
 @dataclass
 class Report:
     created: dict = _counts("posts", "pages", "comments", "tags", "redirects")
-    updated: dict = _counts("posts", "pages", "redirects")
+    updated: dict = _counts("posts", "pages", "comments", "redirects")
     unchanged: dict = _counts("posts", "pages", "comments")
     skipped: list = field(default_factory=list)
     notes: list = field(default_factory=list)

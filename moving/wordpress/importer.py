@@ -10,7 +10,7 @@ from blog.models import Post, Tag
 from comments.changes import spam_counted
 from comments.models import Comment, CommentEvent
 from moving.models import WordPressComment, WordPressPost
-from moving.wordpress import attachments
+from moving.wordpress import attachments, threads
 from moving.wordpress.common import (
     DRAFT_STATUSES,
     PUBLISHED_STATUSES,
@@ -78,8 +78,7 @@ def _import_item(export, item, author, report, pages, gallery):
     if post is None:
         return
     write_redirects(_old_paths(item, export.site), report, post.get_absolute_url(), post=post)
-    for comment in sorted(item.comments, key=lambda comment: (comment.date, comment.wordpress_id)):
-        _write_comment(comment, post, export, report)
+    _write_comments(item, post, export, report)
 
 
 def _write_post(item, known, export, author, report, gallery):
@@ -150,34 +149,86 @@ def _valid(validator, value):
     return value
 
 
-def _write_comment(source, post, export, report):
-    described = f"comment {source.wordpress_id} on post {post.slug!r}"
-    if WordPressComment.objects.filter(site=export.site, wordpress_id=source.wordpress_id).exists():
-        report.unchanged["comments"] += 1
-        return
+def _write_comments(item, post, export, report):
+    """The item's comments, threaded (threads.py): the top-level ones first, so each reply finds its comment."""
+    ids = [source.wordpress_id for source in item.comments]
+    rows = WordPressComment.objects.filter(site=export.site, wordpress_id__in=ids).select_related("comment")
+    known = {row.wordpress_id: row.comment for row in rows}
+    refusals = {source.wordpress_id: _refusal(source) for source in item.comments if source.wordpress_id not in known}
+    here = {wordpress_id for wordpress_id, why in refusals.items() if not why}
+    here |= {wordpress_id for wordpress_id, comment in known.items() if comment is not None}
+    places = threads.plan(item.comments, here)
+    made = {wordpress_id: comment for wordpress_id, comment in known.items() if comment is not None}
+    in_order = sorted(item.comments, key=lambda c: (places[c.wordpress_id].root is not None, c.date, c.wordpress_id))
+    done = set()
+    for source in in_order:
+        if source.wordpress_id in done:
+            # The same id twice in one post: as a second import would, the first one stands.
+            report.unchanged["comments"] += 1
+            continue
+        done.add(source.wordpress_id)
+        place = places[source.wordpress_id]
+        parent = made.get(place.root)
+        mine = parent is not None and threads.by_post_author(source, item, export.authors)
+        described = f"comment {source.wordpress_id} on post {post.slug!r}"
+        if source.wordpress_id in known:
+            report.unchanged["comments"] += 1  # already imported; updated counts those of them threaded now
+            comment = known[source.wordpress_id]
+            # Imported before E-Scribe kept threads: threaded now, once (parent_ref is set from then on).
+            if comment is not None and comment.parent_ref is None and (parent is not None or place.answers_missing):
+                _thread(comment, place, parent, mine).save(update_fields=["parent", "parent_ref", "by_author"])
+                report.updated["comments"] += 1
+                _note(report, described, place)
+        elif refusals[source.wordpress_id]:
+            report.skipped.append(f"{described}: {refusals[source.wordpress_id]}")
+        else:
+            comment = _thread(Comment(), place, parent, mine)
+            made[source.wordpress_id] = _write_comment(source, post, export, report, comment)
+            _note(report, described, place)
+
+
+def _thread(comment, place, parent, by_author):
+    """`comment` placed in its thread: answering `parent`, or at the top level (parent None)."""
+    comment.parent = parent
+    comment.by_author = by_author
+    if parent is not None:
+        comment.parent_ref = parent.pk
+    elif place.answers_missing:
+        # No comment here has the id 0: the reply shows as answering a removed comment, which it does.
+        comment.parent_ref = 0
+    return comment
+
+
+def _note(report, described, place):
+    if place.note:
+        report.notes.append(f"{described}: {place.note}")
+
+
+def _refusal(source):
+    """Why a comment from the file is not imported, or "" when it is."""
     if source.kind != "comment":
-        report.skipped.append(f"{described}: a {source.kind} (this blog keeps no {source.kind}s)")
-        return
+        return f"a {source.kind} (this blog keeps no {source.kind}s)"
     status = COMMENT_STATUSES.get(source.approved)
     if status is None:
-        why = "in WordPress's trash" if "trash" in source.approved else f"WordPress status {source.approved!r}"
-        report.skipped.append(f"{described}: {why}")
-        return
-    body = comment_text(source.content)
-    if not body:
-        report.skipped.append(f"{described}: empty")
-        return
-    # Created directly, not through comments.moderation.receive(): no Akismet call, no mail to the author.
-    comment = Comment.objects.create(
-        post=post,
-        author_name=source.author[:AUTHOR_NAME_MAX] or "Anonymous",
-        author_email=_valid(validate_email, source.email[:EMAIL_MAX]),
-        author_url=_valid(WEBSITE, source.url) if len(source.url) <= URL_MAX else "",
-        body=body,
-        created_at=source.date,
-        ip_address=_ip(source.ip),
-        status=status,
-    )
+        return "in WordPress's trash" if "trash" in source.approved else f"WordPress status {source.approved!r}"
+    if not comment_text(source.content):
+        return "empty"
+    return ""
+
+
+def _write_comment(source, post, export, report, comment):
+    """`comment`, its thread set, filled from the file and saved, with its history and where it came from."""
+    status = COMMENT_STATUSES[source.approved]
+    # Saved directly, not through comments.moderation.receive(): no Akismet call, no mail to the author.
+    comment.post = post
+    comment.author_name = source.author[:AUTHOR_NAME_MAX] or "Anonymous"
+    comment.author_email = _valid(validate_email, source.email[:EMAIL_MAX])
+    comment.author_url = _valid(WEBSITE, source.url) if len(source.url) <= URL_MAX else ""
+    comment.body = comment_text(source.content)
+    comment.created_at = source.date
+    comment.ip_address = _ip(source.ip)
+    comment.status = status
+    comment.save()
     CommentEvent.objects.record(
         comment, CommentEvent.Kind.RECEIVED,
         detail=f"{IMPORTED} (comment {source.wordpress_id}, {comment.get_status_display().lower()} there).",
@@ -185,6 +236,7 @@ def _write_comment(source, post, export, report):
     WordPressComment.objects.create(site=export.site, wordpress_id=source.wordpress_id, comment=comment)
     report.created["comments"] += 1
     report.spam += status == Comment.Status.SPAM
+    return comment
 
 
 def _ip(value):

@@ -54,6 +54,9 @@ class WxrComment:
     content: str
     approved: str
     kind: str
+    # The comment it answers (0: none) and its writer's WordPress user id (0: a visitor); see threads.py.
+    parent: int = 0
+    user_id: int = 0
 
 
 @dataclass
@@ -74,6 +77,7 @@ class WxrItem:
     comments: list = field(default_factory=list)
     attachment_url: str = ""
     password: str = ""
+    creator: str = ""  # the author's login (dc:creator), whose own comments are the author's replies
     parent: int = 0
     menu_order: int = 0
     # For attachments.py: the item's wp:postmeta (key -> value, the first of a repeated key).
@@ -97,6 +101,8 @@ class Export:
     site: str
     version: str
     items: list
+    # The blog's users from <wp:author>: login -> (WordPress user id or 0 when the file gives none, email).
+    authors: dict = field(default_factory=dict)
 
 
 def parse(path):
@@ -152,6 +158,7 @@ class _Reader:
         self.stack = []  # (name as written, line) of the open elements
         self.lines = {}
         self.items = []
+        self.authors = {}
         self.site = ""
         self.version = ""
         self.root = None
@@ -200,6 +207,13 @@ class _Reader:
             self.site = (element.text or "").strip()
         elif depth == 2 and name == "wp:wxr_version":
             self.version = (element.text or "").strip()
+        elif depth == 2 and name == "wp:author":
+            values = {_name(child.tag): (child.text or "").strip() for child in element}
+            # WordPress.com's exports (the theme unit test data) give no wp:author_id: 0, and the email must do.
+            self.authors[values.get("wp:author_login", "")] = (
+                _reference(values.get("wp:author_id", "")),
+                values.get("wp:author_email", ""),
+            )
 
     def _item(self, element):
         line = self.lines.get(element, 0)
@@ -256,6 +270,7 @@ class _Reader:
             comments=comments,
             attachment_url=text("wp:attachment_url"),
             password=text("wp:post_password"),
+            creator=text("dc:creator"),
             parent=order("wp:post_parent"),
             menu_order=order("wp:menu_order"),
             meta=meta,
@@ -278,13 +293,15 @@ class _Reader:
             content=values.get("wp:comment_content", ""),
             approved=values.get("wp:comment_approved", "1").strip(),
             kind=values.get("wp:comment_type", "").strip() or "comment",
+            parent=_reference(values.get("wp:comment_parent", "")),
+            user_id=_reference(values.get("wp:comment_user_id", "")),
         )
 
     def export(self, path):
         if self.root is None or _name(self.root) != "rss" or "wp" not in set(self.prefixes_found()):
             raise WxrError(f"{path}: not a WordPress export (WXR): the root is <{self._written(self.root or '')}>, "
                            "and a WXR file is an <rss> with the wp: namespace.")  # fmt: skip
-        return Export(site=self.site.rstrip("/"), version=self.version, items=self.items)
+        return Export(site=self.site.rstrip("/"), version=self.version, items=self.items, authors=self.authors)
 
     def prefixes_found(self):
         return (NAMESPACES.get(uri) for uri in self.prefixes)
@@ -299,6 +316,12 @@ def _id(value, where):
     if len(value.lstrip("0")) > len(str(ID_MAX)) or int(value) > ID_MAX:
         raise WxrError(f"{where} is larger than any WordPress id ({ID_MAX}): {value[:40]!r}.")
     return int(value)
+
+
+def _reference(value):
+    """A comment's or a user's id as a reference, 0 for none: absent, empty or odd is no reference (never refused)."""
+    value = value.strip()
+    return int(value) if DIGITS.match(value) and len(value) < len(str(ID_MAX)) else 0
 
 
 def _please(encoding):

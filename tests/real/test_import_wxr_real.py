@@ -69,3 +69,22 @@ def test_the_theme_unit_test_data_imports_with_its_pages_and_no_double_escaping(
     protected = Post.objects.get(title__startswith="Template: Password Protected")
     assert protected.status == Post.Status.DRAFT
     assert 'Needs your decision (1):\n  post 1168 "Template: Password Protected' in out
+
+
+def test_the_theme_unit_tests_deep_thread_is_one_level_under_its_first_comment_with_the_authors_replies(author):
+    out = run(fixture("theme-unit-test-data.xml"))
+    post = Post.objects.get(title="Template: Comments")
+    comments = {
+        comment.events.get().detail.split("(comment ")[1].split(",")[0]: comment for comment in post.comments.all()
+    }
+    top = comments["904"]
+    # 905 answers 904, 906 answers 905, ... 915 answers 914: ten levels in WordPress, one here.
+    assert sorted(top.replies.values_list("pk", flat=True)) == sorted(
+        comments[str(n)].pk for n in (905, 906, 907, 910, 911, 912, 913, 914, 915)
+    )
+    # themedemos, the post's author, wrote 910 and 915 logged in (the file has no wp:author_id: its email tells).
+    assert {n for n, comment in comments.items() if comment.by_author} == {"910", "915"}
+    assert comments["903"].parent is None and not comments["903"].by_author  # the author's, but no reply
+    assert (
+        "comment 915 on post 'template-comments': answers comment 914, itself a reply: shown under comment 904" in out
+    )

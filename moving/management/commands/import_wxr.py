@@ -58,11 +58,13 @@ class Command(BaseCommand):
 
     def print_report(self, report, export, file, dry_run):
         created, updated, unchanged = report.created, report.updated, report.unchanged
+        # Imported before replies were kept, and put in their threads now.
+        threaded = f", {updated['comments']} of them put in their threads" if updated["comments"] else ""
         self.stdout.write(
             f"Posts: {created['posts']} created, {updated['posts']} updated, {unchanged['posts']} unchanged.\n"
             f"Pages: {created['pages']} created, {updated['pages']} updated, {unchanged['pages']} unchanged.\n"
             f"Comments: {created['comments']} created ({report.spam} spam, counted), "
-            f"{unchanged['comments']} already imported.\n"
+            f"{unchanged['comments']} already imported{threaded}.\n"
             f"Tags: {created['tags']} created.\n"
             f"Redirects from old addresses: {created['redirects']} created, {updated['redirects']} updated."
         )
