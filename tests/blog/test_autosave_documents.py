@@ -252,6 +252,17 @@ def test_a_trashed_page_keeps_its_autosave_until_the_trash_is_emptied(author_cli
     assert not Page.objects.exists() and not Autosave.objects.exists()
 
 
+def test_a_restored_page_counts_as_saved_so_its_older_autosave_is_no_longer_offered(author_client):
+    # As WordPress does: untrashing updates the post's modified time, and the older autosave is not offered.
+    page = make_page()
+    autosave(author_client, "page", page, body="Typed before trashing.")
+    page.move_to_trash()
+    page.restore_from_trash()
+    assert "newer than the saved version" not in author_client.get(change_url(page)).content.decode()
+    assert author_client.post(change_url(page), form_data("page")).status_code == 302
+    assert not Autosave.objects.exists()
+
+
 def test_deleting_a_blurb_deletes_its_autosaves(author_client):
     blurb = make_blurb()
     autosave(author_client, "blurb", blurb)
