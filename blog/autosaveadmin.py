@@ -177,11 +177,13 @@ class KeepsAutosaves:
 
     def offered_autosave(self, request, document):
         """The user's autosave of the document if it is newer than its last save and says something else."""
-        autosave = Autosave.objects.newer_than(last_saved(document), request.user, self.kind, document)
-        # A save that crossed a last autosave on the way leaves the same text behind: nothing to offer.
-        if autosave is None or same_text(saved_text(document, autosave), autosaved_text(autosave)):
+        autosave = Autosave.objects.of(request.user, self.kind, document).first()
+        # Asked only when there is an autosave: a blurb's last save is a query of its revisions.
+        saved_at = last_saved(document) if autosave else None
+        if autosave is None or (saved_at and autosave.saved_at <= saved_at):
             return None
-        return autosave
+        # A save that crossed a last autosave on the way leaves the same text behind: nothing to offer.
+        return None if same_text(saved_text(document, autosave), autosaved_text(autosave)) else autosave
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -38,11 +38,6 @@ class AutosaveQuerySet(models.QuerySet):
             return self.filter(author=user, kind=kind, **{kind: document})
         return self.filter(NO_DOCUMENT, author=user, kind=kind, draft_key=draft_key)
 
-    def newer_than(self, saved_at, user, kind, document):
-        """The user's autosave of the document made after saved_at (any, if None), or None."""
-        found = self.of(user, kind, document)
-        return (found.filter(saved_at__gt=saved_at) if saved_at else found).first()
-
     def unsaved_drafts(self, user, kind):
         """The user's autosaves of documents of the kind never saved, newest first."""
         return self.filter(NO_DOCUMENT, author=user, kind=kind).order_by("-saved_at")
