@@ -269,7 +269,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Blurb)
-class BlurbAdmin(KeepsRevisions, ShowsRenderWarnings, HasEditor, admin.ModelAdmin):
+class BlurbAdmin(KeepsAutosaves, KeepsRevisions, ShowsRenderWarnings, HasEditor, admin.ModelAdmin):
     list_display = ["title", "position", "visible"]
     list_editable = ["position", "visible"]
     ordering = ["position", "id"]
@@ -291,7 +291,7 @@ class BlurbAdmin(KeepsRevisions, ShowsRenderWarnings, HasEditor, admin.ModelAdmi
 
 
 @admin.register(Page)
-class PageAdmin(GoesToTrash, KeepsRevisions, ShowsRenderWarnings, HasEditor, admin.ModelAdmin):
+class PageAdmin(KeepsAutosaves, GoesToTrash, KeepsRevisions, ShowsRenderWarnings, HasEditor, admin.ModelAdmin):
     """About, Now, Uses...: the navigation's order is the position column, editable in the list."""
 
     list_display = ["title", "url", "status", "in_navigation", "position", "updated_at"]

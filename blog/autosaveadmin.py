@@ -1,11 +1,12 @@
-"""The admin's side of autosaves: the endpoint the editor's script calls, the offer on the post's page, an
-autosave beside the saved text, loading it into the form, and discarding it.
+"""The admin's side of autosaves of posts, pages and blurbs: the endpoint the editor's script calls, the offer
+on the document's page, an autosave beside the saved text, loading it into the form, and discarding it.
 
 The script (static/js/admin-autosave.js) sends the text every ESCRIBE_AUTOSAVE_SECONDS when it changed.
 Without the script nothing is autosaved, and the form works as before.
 """
 
 import secrets
+from operator import attrgetter
 
 from django import forms
 from django.conf import settings
@@ -19,13 +20,14 @@ from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
 from blog import revisions
-from blog.models import AUTOSAVE_MAX_CHARS, Autosave
+from blog.models import AUTOSAVE_MAX_CHARS, AUTOSAVED_FIELDS, Autosave
 
-# The hidden field of an unsaved post's form naming its autosave; a GET's ?autosave= loads one into the form.
+# The hidden field of an unsaved document's form naming its autosave; a GET's ?autosave= loads one into the form.
 KEY_FIELD = "autosave_key"
 LOAD_PARAMETER = "autosave"
-TEXT_FIELDS = ["title", "body", "tag_names", "summary"]
-TOO_LONG = f"is too long to autosave (over {AUTOSAVE_MAX_CHARS:,} characters): save the post instead."
+TOO_LONG = f"is too long to autosave (over {AUTOSAVE_MAX_CHARS:,} characters): save the form instead."
+# The compare page's rows besides the body, in this order; each kind shows those it autosaves.
+LABELS = {"title": "Title", "tag_names": "Tags", "summary": "Summary"}
 
 
 def new_draft_key():
@@ -37,9 +39,9 @@ def when(autosave):
 
 
 class AutosaveForm(forms.Form):
-    """What the script sends: the post's id, or the unsaved post's draft key, and the text as typed."""
+    """What the script sends: the document's id (the field named by its kind), or the unsaved one's draft key,
+    and the text as typed."""
 
-    post = forms.IntegerField(required=False, min_value=1)
     autosave_key = forms.RegexField(
         regex=r"^[\w-]{16,64}$", required=False, error_messages={"invalid": "The draft key is not one this site made."}
     )
@@ -62,10 +64,15 @@ class AutosaveForm(forms.Form):
         error_messages={"max_length": f"The summary {TOO_LONG}"},
     )
 
+    def __init__(self, kind, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.fields[kind] = forms.IntegerField(required=False, min_value=1)
+
     def clean(self):
         data = super().clean()
-        if not self.errors and not data.get("post") and not data.get(KEY_FIELD):
-            raise forms.ValidationError("Neither the post nor its draft key arrived: reload the page.")
+        if not self.errors and not data.get(self.kind) and not data.get(KEY_FIELD):
+            raise forms.ValidationError(f"Neither the {self.kind} nor its draft key arrived: reload the page.")
         return data
 
     def message(self):
@@ -74,7 +81,9 @@ class AutosaveForm(forms.Form):
 
 
 class KeepsAutosaves:
-    """ModelAdmin mixin (posts): what the author types is kept as an autosave, offered again when newer."""
+    """ModelAdmin mixin (posts, pages, blurbs): what the author types is kept as an autosave, offered again when
+    newer. The kind (Autosave.Kind) is the model's name; AUTOSAVED_FIELDS says which of its form's fields are kept.
+    """
 
     @property
     def media(self):
@@ -93,39 +102,46 @@ class KeepsAutosaves:
     def url_name(self, view):
         return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
 
-    def may_autosave(self, request, post):
-        if post is None:
+    @property
+    def kind(self):
+        return Autosave.Kind(self.opts.model_name)
+
+    def may_autosave(self, request, document):
+        if document is None:
             return self.has_add_permission(request)
-        return self.has_change_permission(request, post)
+        return self.has_change_permission(request, document)
 
     def autosave_view(self, request):
-        """Keep the text sent as the user's autosave of the post (replacing the last one): JSON, never a page."""
-        form = AutosaveForm(request.POST)
+        """Keep the text sent as the user's autosave of the document (replacing the last one): JSON, never a page."""
+        kind = self.kind
+        form = AutosaveForm(kind, request.POST)
         if not form.is_valid():
             return JsonResponse({"error": form.message()}, status=400)
         data = form.cleaned_data
-        post = self.get_object(request, str(data["post"])) if data["post"] else None
-        if data["post"] and post is None:
-            gone = "The post is gone: it was deleted. Save the form to keep the text."
+        document = self.get_object(request, str(data[kind])) if data[kind] else None
+        if data[kind] and document is None:
+            gone = f"The {kind} is gone: it was deleted. Save the form to keep the text."
             return JsonResponse({"error": gone}, status=404)
-        if not self.may_autosave(request, post):
-            return JsonResponse({"error": "You may not change this post, so nothing was autosaved."}, status=403)
+        if not self.may_autosave(request, document):
+            refused = f"You may not change this {kind}, so nothing was autosaved."
+            return JsonResponse({"error": refused}, status=403)
         autosave, _ = Autosave.objects.update_or_create(
             author=request.user,
-            post=post,
-            draft_key="" if post else data[KEY_FIELD],
-            defaults={**{name: data[name] for name in TEXT_FIELDS}, "saved_at": timezone.now()},
+            kind=kind,
+            **{kind: document},
+            draft_key="" if document else data[KEY_FIELD],
+            defaults={**{name: data[name] for name in AUTOSAVED_FIELDS[kind]}, "saved_at": timezone.now()},
         )
         return JsonResponse({"saved_at": autosave.saved_at.isoformat(), "when": when(autosave)})
 
-    def loaded_autosave(self, request, post):
+    def loaded_autosave(self, request, document):
         """The user's autosave a GET asks to load into the form (?autosave=<id>), or None."""
         wanted = request.GET.get(LOAD_PARAMETER, "") if request.method == "GET" else ""
         # ASCII digits only, and no more than a primary key holds: "²" and "1" * 30 are no id.
         if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= 18):
             return None
-        found = Autosave.objects.filter(pk=wanted, author=request.user)
-        return found.filter(post=post).first() if post else found.filter(post__isnull=True).first()
+        found = Autosave.objects.filter(pk=wanted, author=request.user, kind=self.kind)
+        return found.filter(**{self.kind: document} if document else {f"{self.kind}__isnull": True}).first()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -139,83 +155,109 @@ class KeepsAutosaves:
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 if not self.is_bound:
-                    self.initial.update({name: getattr(loaded, name) for name in TEXT_FIELDS if name in self.fields})
+                    self.initial.update({name: getattr(loaded, name) for name in loaded.fields if name in self.fields})
 
         return FromAutosave
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        post = self.get_object(request, unquote(object_id)) if object_id else None
+        document = self.get_object(request, unquote(object_id)) if object_id else None
         context = {"autosave_url": reverse(f"admin:{self.url_name('autosave')}")}
         context["autosave_seconds"] = settings.AUTOSAVE_SECONDS
-        loaded = request.autosave_loaded = self.loaded_autosave(request, post)
+        context["autosave_kind"] = self.kind
+        context["autosave_fields"] = " ".join(AUTOSAVED_FIELDS[self.kind])
+        loaded = request.autosave_loaded = self.loaded_autosave(request, document)
         context["autosave_loaded"] = loaded
-        if post is not None:
-            context["autosave_offer"] = None if loaded else self.offered_autosave(request, post)
+        if document is not None:
+            context["autosave_offer"] = None if loaded else self.offered_autosave(request, document)
         else:
             context["autosave_key"] = loaded.draft_key if loaded else request.POST.get(KEY_FIELD) or new_draft_key()
-            drafts = Autosave.objects.unsaved_drafts(request.user).exclude(draft_key=context["autosave_key"])
-            context["autosave_drafts"] = list(drafts[:5])
+            drafts = Autosave.objects.unsaved_drafts(request.user, self.kind)
+            context["autosave_drafts"] = list(drafts.exclude(draft_key=context["autosave_key"])[:5])
         return super().changeform_view(request, object_id, form_url, {**context, **(extra_context or {})})
 
-    def offered_autosave(self, request, post):
-        """The user's autosave of the post if it is newer than the post's last save and says something else."""
-        autosave = Autosave.objects.newer_than_saved(post, request.user)
-        if autosave is None:
+    def offered_autosave(self, request, document):
+        """The user's autosave of the document if it is newer than its last save and says something else."""
+        autosave = Autosave.objects.of(request.user, self.kind, document).first()
+        # Asked only when there is an autosave: a blurb's last save is a query of its revisions.
+        saved_at = last_saved(document) if autosave else None
+        if autosave is None or (saved_at and autosave.saved_at <= saved_at):
             return None
-        saved = revisions.tag_names([(tag.pk, tag.name) for tag in post.tags.all()])
-        same = [autosave.title, autosave.body, autosave.summary] == [post.title, post.body, post.summary]
         # A save that crossed a last autosave on the way leaves the same text behind: nothing to offer.
-        # Tags are told apart ignoring case (Tag's constraint): "travel" names the tag "Travel".
-        same_tags = revisions.tag_names(tag_pairs(autosave.tag_names)).lower() == saved.lower()
-        return None if same and same_tags else autosave
+        return None if same_text(saved_text(document, autosave), autosaved_text(autosave)) else autosave
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # The saved version holds the author's text now: their autosave of it (or of the unsaved post) is done.
-        Autosave.objects.of(request.user, obj).delete()
+        # The saved version holds the author's text now: their autosave of it (or of the unsaved one) is done.
+        Autosave.objects.of(request.user, self.kind, obj).delete()
         if not change and request.POST.get(KEY_FIELD):
-            Autosave.objects.of(request.user, draft_key=request.POST[KEY_FIELD]).delete()
+            Autosave.objects.of(request.user, self.kind, draft_key=request.POST[KEY_FIELD]).delete()
 
     def autosave_compare_view(self, request, autosave_id):
         """GET: the autosave beside the saved text, with a link loading it into the form. POST: discard it."""
-        autosave = Autosave.objects.filter(pk=autosave_id, author=request.user).select_related("post").first()
+        # Of this admin's kind only: a page's autosave asks for the right to change pages, never posts.
+        found = Autosave.objects.filter(pk=autosave_id, author=request.user, kind=self.kind)
+        autosave = found.select_related(self.kind).first()
         if autosave is None:
             raise Http404
-        post = autosave.post
-        if not self.may_autosave(request, post):
+        document = autosave.document
+        if not self.may_autosave(request, document):
             raise PermissionDenied
-        form_url = reverse(f"admin:{self.url_name('change')}", args=[post.pk]) if post else None
+        form_url = reverse(f"admin:{self.url_name('change')}", args=[document.pk]) if document else None
         form_url = form_url or reverse(f"admin:{self.url_name('add')}")
         if request.method == "POST":
             autosave.delete()
             self.message_user(request, f"The autosave of {when(autosave)} is discarded.", messages.SUCCESS)
             return HttpResponseRedirect(form_url)
-        saved = {"title": "", "body": "", "summary": "", "tag_names": ""}
-        if post is not None:
-            saved = {"title": post.title, "body": post.body, "summary": post.summary}
-            saved["tag_names"] = revisions.tag_names([(tag.pk, tag.name) for tag in post.tags.all()])
+        saved, then = saved_text(document, autosave), autosaved_text(autosave)
         differences = [
-            (label, saved[name], value)
-            for label, name, value in [
-                ("Title", "title", autosave.title),
-                ("Tags", "tag_names", revisions.tag_names(tag_pairs(autosave.tag_names))),
-                ("Summary", "summary", autosave.summary),
-            ]
-            if saved[name] != value
+            (label, saved[name], then[name]) for name, label in LABELS.items() if saved.get(name) != then.get(name)
         ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "object": post,
+            "object": document,
             "autosave": autosave,
             "when": when(autosave),
             "title": f"The autosave of {when(autosave)}",
             "differences": differences,
-            "body_diff": revisions.body_diff(saved["body"], autosave.body),
+            "body_diff": revisions.body_diff(saved["body"], then["body"]),
             "form_url": form_url,
             "load_url": f"{form_url}?{LOAD_PARAMETER}={autosave.pk}",
         }
         return TemplateResponse(request, "admin/blog/autosave.html", context)
+
+
+def last_saved(document):
+    """When the document was last saved: its updated_at, or (a blurb keeps none) its newest revision's time."""
+    if hasattr(document, "updated_at"):
+        return document.updated_at
+    newest = revisions.versions_of(document).first()
+    return newest.revision.date_created if newest else None
+
+
+# How a field that is no column of its document is read from it, and how an autosave's text of it is shown.
+SAVED_READERS = {"tag_names": lambda post: revisions.tag_names([(tag.pk, tag.name) for tag in post.tags.all()])}
+AUTOSAVED_READERS = {"tag_names": lambda text: revisions.tag_names(tag_pairs(text))}
+
+
+# Tags are told apart ignoring case (Tag's constraint): "travel" names the tag "Travel".
+FOLDED = {"tag_names": str.lower}
+
+
+def saved_text(document, autosave):
+    """{field: saved text} of the fields the autosave keeps; all empty for a document not saved yet."""
+    if document is None:
+        return dict.fromkeys(autosave.fields, "")
+    return {name: SAVED_READERS.get(name, attrgetter(name))(document) for name in autosave.fields}
+
+
+def autosaved_text(autosave):
+    """{field: text} of the autosave, in the shape saved_text() gives."""
+    return {name: AUTOSAVED_READERS.get(name, str)(getattr(autosave, name)) for name in autosave.fields}
+
+
+def same_text(saved, then):
+    return all(FOLDED.get(name, str)(saved[name]) == FOLDED.get(name, str)(then[name]) for name in saved)
 
 
 def tag_pairs(text):

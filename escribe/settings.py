@@ -308,7 +308,8 @@ BACKUP_DIR = Path(env_str("ESCRIBE_BACKUP_DIR", str(BASE_DIR / "var" / "backups"
 PERSONAL_DATA_DAYS = env_int("ESCRIBE_PERSONAL_DATA_DAYS", 90)
 # Posts and pages deleted in the admin stay in its trash this many days (manage.py empty_trash).
 TRASH_DAYS = env_int("ESCRIBE_TRASH_DAYS", 30)
-# While the author types, the post editor keeps the text on the server this often (an autosave, never published).
+# While the author types, the editor of posts, pages and blurbs keeps the text on the server this often
+# (an autosave, never published).
 AUTOSAVE_SECONDS = env_int("ESCRIBE_AUTOSAVE_SECONDS", 30)
 
 # Login protection (django-axes). Failed logins are counted per client

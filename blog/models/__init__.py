@@ -26,11 +26,12 @@ from blog.models.pages import RESERVED_PAGE_SLUGS, Page, PageQuerySet
 from blog.models.redirects import Redirect, RedirectQuerySet
 from blog.models.search import SearchEntry
 from blog.models.uploads import Upload, UploadQuerySet
-from blog.models.autosave import AUTOSAVE_MAX_CHARS, Autosave, AutosaveQuerySet
+from blog.models.autosave import AUTOSAVE_MAX_CHARS, AUTOSAVED_FIELDS, Autosave, AutosaveQuerySet
 # isort: on
 
 __all__ = [
     "AUTOSAVE_MAX_CHARS",
+    "AUTOSAVED_FIELDS",
     "POST_YEARS",
     "RESERVED_PAGE_SLUGS",
     "SLUG_MAX",

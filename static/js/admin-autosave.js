@@ -1,4 +1,4 @@
-// Autosave in the post's form: while the author types, the text goes to the server every few
+// Autosave in the form of a post, page or blurb: while the author types, the text goes to the server every few
 // seconds when it changed (an autosave, never the post itself), and leaving the page with changes
 // not saved asks first. No build step, nothing inline (the admin's CSP); without this file the
 // form saves as before, with nothing autosaved and no warning.
@@ -8,7 +8,8 @@
     var config = document.getElementById("escribe-autosave");
     var form = config && config.closest("form");
     if (!form || !window.fetch) return;
-    var names = ["title", "body", "tag_names", "summary"];
+    // The fields kept for this kind of document, and the one naming a saved document ("post", "page"...).
+    var names = config.dataset.fields.split(" "), kind = config.dataset.kind;
     var unsaved = config.hasAttribute("data-unsaved"), leaving = false, busy = false;
     var status = document.createElement("p");
     status.className = "escribe-autosave-status help";
@@ -29,7 +30,7 @@
       if (busy || leaving || now === sent) return;
       var data = new FormData();
       names.forEach(function (name) { data.append(name, value(name)); });
-      if (config.dataset.post) data.append("post", config.dataset.post);
+      if (config.dataset[kind]) data.append(kind, config.dataset[kind]);
       else data.append("autosave_key", value("autosave_key"));
       busy = true;
       fetch(config.dataset.url, {

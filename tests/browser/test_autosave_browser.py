@@ -1,9 +1,10 @@
-"""Autosave in a real browser (static/js/admin-autosave.js): text kept, offered again, loaded back; leaving warns."""
+"""Autosave in a real browser (static/js/admin-autosave.js): text kept, offered again, loaded back; leaving warns.
+Posts, and a page: the same script sends a page's own fields to the page's endpoint."""
 
 import pytest
 from playwright.sync_api import expect
 
-from blog.models import Autosave, Post
+from blog.models import Autosave, Page, Post
 from tests.support.accessibility import SERIOUS, axe_findings
 from tests.support.browser import log_in, save_screenshot
 from tests.support.factories import make_author, make_post
@@ -128,3 +129,28 @@ def test_the_post_page_with_an_autosave_offered_has_no_serious_axe_violations(au
 
     findings = axe_findings(page, visits(), impacts=SERIOUS)
     assert not findings, findings
+
+
+def test_a_pages_typed_text_is_autosaved_offered_again_and_loaded_back(author_page, live_server):
+    page = author_page
+    about = Page.objects.create(title="About", slug="about", body="Saved text.", status=Page.Status.PUBLISHED)
+    change = f"{live_server.url}/admin/blog/page/{about.pk}/change/"
+    page.goto(change)
+    type_at_end(page, " Typed after.")
+    expect(page.locator(".escribe-autosave-status")).to_contain_text("Autosaved")
+    kept = Autosave.objects.get()
+    assert (kept.kind, kept.page, kept.body) == ("page", about, "Saved text. Typed after.")
+    assert Page.objects.get(pk=about.pk).body == "Saved text."
+
+    page.goto(change)
+    notice = page.locator(".escribe-autosave-notice")
+    expect(notice).to_contain_text("newer than the saved version")
+    assert page.input_value("#id_body") == "Saved text."
+    notice.get_by_role("link", name="load it into the form").click()
+    expect(page.locator("#id_body")).to_have_value("Saved text. Typed after.")
+    assert Page.objects.get(pk=about.pk).body == "Saved text."
+
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("About")
+    assert Page.objects.get(pk=about.pk).body == "Saved text. Typed after."
+    assert not Autosave.objects.exists()
