@@ -1,6 +1,5 @@
 """The post editor's script in a real browser: an image dropped on an unsaved post, the preview beside the text."""
 
-import base64
 import re
 
 import pytest
@@ -9,27 +8,11 @@ from playwright.sync_api import expect
 from blog.models import Post, Upload
 from tests.support.accessibility import AXE_TAGS, axe_source, report
 from tests.support.browser import log_in, save_screenshot
+from tests.support.editor import drop, preview_text
 from tests.support.factories import make_author
 from tests.support.images import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_root")]
-
-# A drop as the browser makes one when a file leaves the desktop (or a paste from the clipboard):
-# a DataTransfer holding a file said to be a PNG.
-DROP = """([body, data, name, kind]) => {
-    const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([bytes], name, {type: "image/png"}));
-    const event = kind === "paste"
-        ? new ClipboardEvent("paste", {clipboardData: transfer, bubbles: true, cancelable: true})
-        : new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true});
-    body.dispatchEvent(event);
-}"""
-
-
-def drop(page, content, name="harbour.png", kind="drop"):
-    body = page.locator("#id_body").element_handle()
-    page.evaluate(DROP, [body, base64.b64encode(content).decode(), name, kind])
 
 
 @pytest.fixture
@@ -41,10 +24,6 @@ def new_post_page(browser, live_server):
     page.goto(live_server.url + "/admin/blog/post/add/")
     yield page
     context.close()
-
-
-def preview_text(page):
-    return page.frame_locator("iframe.escribe-preview").locator("main").inner_text()
 
 
 def test_an_image_dropped_on_an_unsaved_post_is_uploaded_and_its_markdown_lands_at_the_cursor(new_post_page):
