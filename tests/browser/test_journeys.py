@@ -164,7 +164,8 @@ def test_moderator_approves_one_comment_and_marks_another_as_spam(browser, blog)
 def test_a_reader_replies_to_a_comment_and_the_moderator_approves_and_answers_in_one_step(browser, blog):
     make_author(username="moderator", password=PASSWORD)
     post = blog["post"]
-    context = browser.new_context(viewport=WIDTHS["desktop"])
+    # JavaScript off for both: the reader's pages run none, and the admin's reply is a plain form.
+    context = browser.new_context(java_script_enabled=False, viewport=WIDTHS["desktop"])
     page = context.new_page()
 
     # The reader follows Grace's "Reply" link (no JavaScript: a page of its own) and sends the form.
