@@ -78,7 +78,7 @@ stack: $(DEV_STAMP) var/secret_key
 # A developer's venv: the test tools too.
 venv: $(DEV_STAMP)
 
-# The README's screenshots: the demo blog in Chromium, desktop and phone
+# The README's screenshots: the demo blog in Chromium, desktop and phone, and WRITING.md's of the editor
 # (tests/browser/test_screenshots.py writes them under artefacts/), copied into docs/.
 screenshots: $(DEV_STAMP)
 	ESCRIBE_ARTEFACTS_DIR=$(CURDIR)/artefacts $(BIN)/python -m pytest -q -p no:randomly tests/browser/test_screenshots.py

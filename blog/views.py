@@ -239,7 +239,11 @@ def gone(request, what):
 
     Never kept as a page file (escribe/page_middleware.py keeps 200s only): a restore answers 200 at once.
     """
-    return render(request, "blog/gone.html", {"what": what}, status=410)
+    response = render(request, "blog/gone.html", {"what": what}, status=410)
+    # Without an expiry browsers keep a 410 for good (Chromium does, as for a 301): readers who saw it
+    # would never see the restored post. They revalidate, as for any page (settings.PAGE_CACHE_CONTROL).
+    patch_cache_control(response, max_age=0, must_revalidate=True)
+    return response
 
 
 def _staff_preview(request, template, context, not_found):

@@ -1,6 +1,5 @@
 """The editor's script in a real browser on posts, pages and blurbs: images dropped while unsaved, the live preview."""
 
-import base64
 import re
 
 import pytest
@@ -9,27 +8,11 @@ from playwright.sync_api import expect
 from blog.models import Blurb, Page, Post, Upload
 from tests.support.accessibility import SERIOUS, axe_findings
 from tests.support.browser import log_in, save_screenshot
+from tests.support.editor import drop, preview_text
 from tests.support.factories import make_author, make_blurb, make_post
 from tests.support.images import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_root")]
-
-# A drop as the browser makes one when a file leaves the desktop (or a paste from the clipboard):
-# a DataTransfer holding a file said to be a PNG.
-DROP = """([body, data, name, kind]) => {
-    const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([bytes], name, {type: "image/png"}));
-    const event = kind === "paste"
-        ? new ClipboardEvent("paste", {clipboardData: transfer, bubbles: true, cancelable: true})
-        : new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true});
-    body.dispatchEvent(event);
-}"""
-
-
-def drop(page, content, name="harbour.png", kind="drop"):
-    body = page.locator("#id_body").element_handle()
-    page.evaluate(DROP, [body, base64.b64encode(content).decode(), name, kind])
 
 
 @pytest.fixture
@@ -46,10 +29,6 @@ def authors_page(browser, live_server):
 def new_post_page(authors_page, live_server):
     authors_page.goto(live_server.url + "/admin/blog/post/add/")
     return authors_page
-
-
-def preview_text(page):
-    return page.frame_locator("iframe.escribe-preview").locator("main").inner_text()
 
 
 def test_an_image_dropped_on_an_unsaved_post_is_uploaded_and_its_markdown_lands_at_the_cursor(new_post_page):

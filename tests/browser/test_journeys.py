@@ -5,6 +5,7 @@ without it. The author's journey (an uploaded image) lives with the uploads.
 """
 
 from datetime import timedelta
+from xml.etree import ElementTree
 
 import pytest
 from django.utils import timezone
@@ -163,7 +164,8 @@ def test_moderator_approves_one_comment_and_marks_another_as_spam(browser, blog)
 def test_a_reader_replies_to_a_comment_and_the_moderator_approves_and_answers_in_one_step(browser, blog):
     make_author(username="moderator", password=PASSWORD)
     post = blog["post"]
-    context = browser.new_context(viewport=WIDTHS["desktop"])
+    # JavaScript off for both: the reader's pages run none, and the admin's reply is a plain form.
+    context = browser.new_context(java_script_enabled=False, viewport=WIDTHS["desktop"])
     page = context.new_page()
 
     # The reader follows Grace's "Reply" link (no JavaScript: a page of its own) and sends the form.
@@ -176,6 +178,7 @@ def test_a_reader_replies_to_a_comment_and_the_moderator_approves_and_answers_in
     save_screenshot(page, "journey-commenter-reply-1-form")
     page.click("#comment-form button[type=submit]")
     assert "awaiting approval" in page.locator("h1").inner_text()
+    save_screenshot(page, "journey-commenter-reply-2-received")
     reply = Comment.objects.get(author_name="Linus")
     assert reply.parent.author_name == "Grace" and reply.status == "pending"
 
@@ -187,10 +190,20 @@ def test_a_reader_replies_to_a_comment_and_the_moderator_approves_and_answers_in
     save_screenshot(page, "journey-moderator-reply-1-form")
     page.click("input[value='Approve and reply']")
     assert "Approved and replied." in page.locator(".messagelist").inner_text()
+    assert page.locator("#result_list").count() == 0  # the queue is empty: Linus's reply was its only comment
+    save_screenshot(page, "journey-moderator-reply-2-replied")
 
     page.goto(blog["url"] + post.get_absolute_url())
     nested = page.locator(".comment-replies").inner_text()
     assert "Same here, no extension needed." in nested and "Glad it helped, both of you." in nested
     assert "(the author)" in page.locator(".comment-by-author").inner_text()
     save_screenshot(page, "journey-reader-replies-on-the-post")
+
+    # A feed reader following the post's comments finds the answer, marked as the author's (one level of
+    # nesting: an answer to Linus's reply sits under Grace's comment, as on the page).
+    feed_url = page.get_attribute("head link[type='application/atom+xml'][title^='Comments on']", "href")
+    feed = ElementTree.fromstring(page.request.get(blog["url"] + feed_url).body())
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles = [title.text for title in feed.iterfind(f"{atom}entry/{atom}title")]
+    assert any("(the author) replying to Grace" in title for title in titles), titles
     context.close()

@@ -1,17 +1,21 @@
-"""The author's journey in a real browser: write a post, upload an image for it, preview, schedule, see it go public.
+"""The author's journeys in a real browser: write a post, upload an image for it, preview, schedule, see it go public;
+then issue 21's desk: the preview beside the text, an image dropped on an unsaved post, History, the trash.
 
 Screenshots of each step go to artefacts/screenshots/author-*.png.
 """
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from blog.models import Post, Upload
 from tests.support.browser import log_in, save_screenshot
+from tests.support.editor import drop, preview
 from tests.support.factories import make_author
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -136,4 +140,76 @@ def test_author_writes_a_post_with_an_uploaded_image_previews_and_schedules_it(b
     save_screenshot(page, "author-10-delete-refused")
 
     for opened_context in (phone, reader, context):
+        opened_context.close()
+
+
+def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_a_trashed_post(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    reader = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, site, "author", PASSWORD)
+
+    # A new post, never saved: the preview beside the body follows the typing, a dropped image lands at the cursor.
+    page.goto(f"{site}/admin/blog/post/add/")
+    page.fill("#id_title", "Fog over the harbour")
+    page.fill("#id_tag_names", "Photos")
+    page.locator("#id_body").press_sequentially("The *fog* came in at six.\n\n")
+    preview(page).locator("em").wait_for()
+    drop(page, photo_png(800, 480))
+    expect(page.locator("#id_body")).to_have_value(re.compile(r"at six\.\n\n!\[\]\(/media/uploads/.+\.png\)$"))
+    upload = Upload.objects.get()
+    assert upload.post is None and not Post.objects.exists()
+    # Says what it shows, as the status line asks.
+    page.fill("#id_body", page.input_value("#id_body").replace("![]", "![Fog hiding the boats]"))
+    expect(preview(page).locator("img")).to_have_attribute("alt", "Fog hiding the boats")
+    save_screenshot(page, "author-desk-1-writing-beside-the-preview", full_page=False)
+
+    page.select_option("#id_status", "published")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    post = Post.objects.get()
+    assert post.is_public and "<picture>" in post.body_html
+
+    # A hasty edit that loses the picture, saved.
+    page.fill("#id_body", "The fog came in at nine.")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    reader.goto(site + post.get_absolute_url())
+    assert reader.locator("article picture").count() == 0
+
+    # History: the version before, its diff, restored (as a new revision).
+    page.click("a.historylink")
+    rows = page.locator("#content-revisions tbody tr")
+    expect(rows).to_have_count(2)
+    save_screenshot(page, "author-desk-2-history")
+    rows.last.locator("a").click()
+    assert "at six" in page.locator(".revision-diff").inner_text()
+    save_screenshot(page, "author-desk-3-revision")
+    page.click("input[value='Restore this version']")
+    assert "Restored the version of" in page.locator(".messagelist").inner_text()
+    assert "at six" in page.input_value("#id_body")
+    reader.goto(site + post.get_absolute_url())
+    assert "The fog came in at six." in reader.locator("article").inner_text()
+    assert reader.locator("article picture").count() == 1
+
+    # Deleted: into the trash, and readers are told it is gone.
+    page.click("a.deletelink")
+    page.click("input[value='Yes, move it to the trash']")
+    assert "moved to the trash" in page.locator(".messagelist").inner_text()
+    assert reader.goto(site + post.get_absolute_url()).status == 410
+    save_screenshot(reader, "author-desk-4-gone")
+
+    # Restored from the trash: back as it was, picture, tag and all.
+    page.click("#changelist-filter a:text-is('In the trash')")
+    page.check(f"#result_list input[name=_selected_action][value='{post.pk}']")
+    save_screenshot(page, "author-desk-5-trash")
+    page.select_option("select[name=action]", "restore_from_trash")
+    page.click("button[name=index]")
+    assert "1 post restored." in page.locator(".messagelist").inner_text()
+    assert reader.goto(site + post.get_absolute_url()).status == 200
+    assert reader.locator(".post-tags a").all_inner_texts() == ["Photos"]
+    assert reader.locator("article picture img").get_attribute("alt") == "Fog hiding the boats"
+    save_screenshot(reader, "author-desk-6-restored")
+
+    for opened_context in (reader.context, context):
         opened_context.close()

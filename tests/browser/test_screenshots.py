@@ -1,11 +1,14 @@
-"""The README's screenshots, taken of the demo blog (`make screenshots` copies them into docs/)."""
+"""The README's and docs' screenshots, taken of the demo blog (`make screenshots` copies them into docs/)."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
-from tests.support.browser import save_screenshot
+from blog.models import Post
+from tests.support.browser import log_in, save_screenshot
+from tests.support.editor import preview
+from tests.support.factories import make_author
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,3 +35,20 @@ def test_readme_screenshots_of_the_demo_blog(browser, live_server, device):
         saved = save_screenshot(page, f"readme-{name}-{device}", full_page=False)
         assert saved.stat().st_size < 400_000, f"{saved} is too large for the README"
         context.close()
+
+
+def test_writing_screenshot_of_the_post_editor_beside_its_preview(browser, live_server):
+    """docs/WRITING.md's picture: a demo post open in the admin, the preview beside its body."""
+    call_command("seed_demo", stdout=StringIO())
+    make_author()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server.url, "author", "correct horse battery staple")
+    post = Post.objects.get(slug="full-text-search-with-sqlite-fts5")
+    page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    preview(page).locator("h1").wait_for()
+    page.click("#toggle-nav-sidebar")  # the admin's menu folded away: room for the text and its preview
+    page.evaluate("window.scrollTo(0, 0)")
+    saved = save_screenshot(page, "readme-editor-desktop", full_page=False)
+    assert saved.stat().st_size < 400_000, f"{saved} is too large for the docs"
+    context.close()
