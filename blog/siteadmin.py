@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from blog.site import SiteSettings
+from blog.site import SiteSettings, first_values
 
 
 class SiteSettingsForm(forms.ModelForm):
@@ -50,6 +50,10 @@ class SiteSettingsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Only when the row is missing (a flushed database): one page, never a second row.
         return super().has_add_permission(request) and not SiteSettings.objects.exists()
+
+    def get_changeform_initial_data(self, request):
+        # The add page (a flushed database) starts from what a new database would hold, not from blank fields.
+        return {**first_values(), **super().get_changeform_initial_data(request)}
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -287,3 +287,10 @@ def test_the_settings_page_lists_language_and_zone_as_valid_selects(author_clien
     selects = re.findall(r"<select [^>]*>", html)
     assert any('name="language"' in tag for tag in selects) and any('name="time_zone"' in tag for tag in selects)
     assert not [tag for tag in selects if "maxlength" in tag]  # the Nu checker: not allowed on a select
+
+
+def test_the_add_page_of_a_flushed_database_starts_from_the_first_values(author_client, settings):
+    SiteSettings.objects.all().delete()
+    settings.SITE_URL = "https://notes.example.org"
+    page = author_client.get(reverse("admin:blog_sitesettings_changelist"), follow=True).content.decode()
+    assert 'name="title"' in page and 'value="notes.example.org"' in page
