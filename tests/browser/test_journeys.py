@@ -1,19 +1,22 @@
 """Issue 12's journeys in a real browser, with a screenshot at each step (artefacts/screenshots/journey-*).
 
 The reader and the commenter have JavaScript off: public pages must work
-without it. The author's journey (an uploaded image) lives with the uploads.
+without it. The author's journeys live in test_journeys_author.py.
 """
 
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from comments.models import Comment, SpamReport
 from tests.support.browser import log_in, save_screenshot
-from tests.support.comment_helpers import make_comment
-from tests.support.factories import make_author, make_blurb, make_post, make_tag
+from tests.support.comment_helpers import make_comment, send_comment_mail
+from tests.support.factories import make_author, make_blurb, make_post, make_tag, set_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -207,3 +210,91 @@ def test_a_reader_replies_to_a_comment_and_the_moderator_approves_and_answers_in
     titles = [title.text for title in feed.iterfind(f"{atom}entry/{atom}title")]
     assert any("(the author) replying to Grace" in title for title in titles), titles
     context.close()
+
+
+def link_in(message, label):
+    """The address after `label` in a plain-text mail."""
+    return re.search(rf"^{re.escape(label)} (\S+)$", message.body, re.MULTILINE).group(1)
+
+
+def test_a_commenter_asks_for_mail_the_moderator_answers_from_his_mail_and_the_commenter_unsubscribes(
+    browser, blog, settings
+):
+    settings.SITE_URL = blog["url"]  # the mails' links lead to this test's server
+    set_site(author_name="Kate")  # the name the author's replies are signed with
+    make_author(username="moderator", password=PASSWORD)
+    post = blog["post"]
+    commenter = browser.new_context(java_script_enabled=False, viewport=WIDTHS["desktop"]).new_page()
+    moderator = browser.new_context(java_script_enabled=False, viewport=WIDTHS["desktop"]).new_page()
+
+    # The commenter ticks "Mail me when the author replies" (off unless ticked).
+    commenter.goto(blog["url"] + post.get_absolute_url() + "#comment-form-title")
+    commenter.fill("#comment-author_name", "Ada")
+    commenter.fill("#comment-author_email", "ada@example.com")
+    commenter.fill("#comment-body", "Does the index follow an UPDATE of the post?")
+    box = commenter.get_by_label("Mail me when the author replies")
+    assert not box.is_checked()
+    box.check()
+    box.scroll_into_view_if_needed()
+    save_screenshot(commenter, "journey-commenter-mail-1-form-with-the-box", full_page=False)
+    commenter.click(".comment-form button[type=submit]")
+    assert "awaiting approval" in commenter.locator("h1").inner_text()
+    question = Comment.objects.get(author_name="Ada")
+    assert (question.status, question.notify_replies) == ("pending", True)
+
+    # The moderator's mail about it: its "Reply" link, followed while logged out, asks for the login first
+    # and comes back to the comment's reply page; nothing was done by opening it.
+    assert send_comment_mail() == (1, 0)
+    [new_comment] = mail.outbox
+    assert new_comment.to == ["moderator@example.com"] and "Ada commented" in new_comment.body
+    reply_link = link_in(new_comment, "Reply (and approve):")
+    moderator.goto(reply_link)
+    assert moderator.url.startswith(blog["url"] + "/admin/login/")
+    save_screenshot(moderator, "journey-moderator-mail-1-login")
+    moderator.fill("#id_username", "moderator")
+    moderator.fill("#id_password", PASSWORD)
+    moderator.click("input[type=submit]")
+    assert moderator.url == reply_link
+    assert "Does the index follow an UPDATE" in moderator.locator(".comment-body").inner_text()
+    assert Comment.objects.get(pk=question.pk).status == "pending"
+    moderator.fill("#reply-body", "Yes: a trigger keeps it in step.")
+    save_screenshot(moderator, "journey-moderator-mail-2-reply")
+    moderator.click("input[value='Approve and reply']")
+    said = moderator.locator(".messagelist").inner_text()
+    assert "Approved and replied." in said and "The commenter asked for a mail" in said
+    save_screenshot(moderator, "journey-moderator-mail-3-replied")
+
+    # The commenter's mail: the reply, a link to it on the post, and a way out.
+    mail.outbox.clear()
+    assert send_comment_mail() == (1, 0)
+    [answer] = mail.outbox
+    assert answer.to == ["ada@example.com"] and "a trigger keeps it in step" in answer.body
+    commenter.goto(link_in(answer, "Read it on the blog:"))
+    reply = Comment.objects.get(parent=question)
+    assert urlsplit(commenter.url).fragment == f"comment-{reply.pk}"
+    shown = commenter.locator(f"#comment-{reply.pk}")
+    assert "comment-by-author" in shown.get_attribute("class")
+    assert "Kate (the author)" in shown.inner_text() and "Yes: a trigger keeps it in step." in shown.inner_text()
+    save_screenshot(commenter, "journey-commenter-mail-2-the-reply", full_page=False)
+
+    # The unsubscribe link asks first (mail clients open links by themselves); the button stops the mail.
+    commenter.goto(link_in(answer, "Your address is used for nothing else. To stop these mails:"))
+    assert commenter.locator("h1").inner_text() == "Stop the mail about replies?"
+    assert Comment.objects.get(pk=question.pk).notify_replies
+    save_screenshot(commenter, "journey-commenter-mail-3-unsubscribe")
+    commenter.click("button:text-is('Stop these mails')")
+    assert commenter.locator("h1").inner_text() == "No more mail about replies"
+    assert "Done: you will get no mail" in commenter.locator("main").inner_text()
+    assert not Comment.objects.get(pk=question.pk).notify_replies
+    save_screenshot(commenter, "journey-commenter-mail-4-unsubscribed")
+
+    # The next reply goes to the post only.
+    mail.outbox.clear()
+    moderator.goto(reply_link)
+    moderator.fill("#reply-body", "One more thing: run ANALYZE.")
+    moderator.click("input[value='Reply']")
+    assert "asked for a mail" not in moderator.locator(".messagelist").inner_text()
+    send_comment_mail()
+    assert mail.outbox == []
+    for page in (commenter, moderator):
+        page.context.close()
