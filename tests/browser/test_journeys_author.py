@@ -1,5 +1,5 @@
 """The author's journeys in a real browser: write a post, upload an image for it, preview, schedule, see it go public;
-then issue 21's desk: the preview beside the text, an image dropped on an unsaved post, History, the trash.
+then issue 21's desk: the preview beside the text, an image dropped on an unsaved post, History, the trash, autosave.
 
 Screenshots of each step go to artefacts/screenshots/author-*.png.
 """
@@ -143,7 +143,7 @@ def test_author_writes_a_post_with_an_uploaded_image_previews_and_schedules_it(b
         opened_context.close()
 
 
-def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_a_trashed_post(browser, site):
+def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_a_trashed_post(browser, site, settings):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     reader = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -210,6 +210,40 @@ def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_
     assert reader.locator(".post-tags a").all_inner_texts() == ["Photos"]
     assert reader.locator("article picture img").get_attribute("alt") == "Fog hiding the boats"
     save_screenshot(reader, "author-desk-6-restored")
+
+    # Autosave: a paragraph typed and left unsaved is kept on the server (never published), offered on return.
+    settings.AUTOSAVE_SECONDS = 1  # the script's interval from here on: the default 30 s would make a slow journey
+    left = []
+    page.on("dialog", lambda dialog: (left.append(dialog.type), dialog.accept()))  # "Leave", the author answers
+    change = f"{site}/admin/blog/post/{post.pk}/change/"
+    page.goto(change)
+    body = page.locator("#id_body")
+    body.focus()
+    body.press("Control+End")
+    body.press_sequentially("\n\nBy noon it had lifted.")
+    expect(preview(page)).to_contain_text("By noon it had lifted.")
+    expect(page.locator(".escribe-autosave-status")).to_contain_text("Autosaved")
+    save_screenshot(page, "author-desk-7-autosaved", full_page=False)
+    page.goto(f"{site}/admin/")
+    assert left == ["beforeunload"]
+    assert "lifted" not in Post.objects.get(pk=post.pk).body
+    reader.goto(site + post.get_absolute_url())
+    assert "lifted" not in reader.locator("article").inner_text()
+
+    page.goto(change)
+    notice = page.locator(".escribe-autosave-notice")
+    expect(notice).to_contain_text("newer than the saved version")
+    assert "lifted" not in body.input_value()
+    save_screenshot(page, "author-desk-8-autosave-offered", full_page=False)
+    notice.get_by_role("link", name="load it into the form").click()
+    expect(body).to_have_value(re.compile(r"at six\..*By noon it had lifted\.$", re.DOTALL))
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    assert page.locator(".escribe-autosave-notice").count() == 0
+    reader.goto(site + post.get_absolute_url())
+    assert "By noon it had lifted." in reader.locator("article").inner_text()
+    assert reader.locator("article picture").count() == 1
+    save_screenshot(reader, "author-desk-9-autosave-published")
 
     for opened_context in (reader.context, context):
         opened_context.close()
