@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from blog.models import Post, Upload
+from blog.models import Autosave, Post, Upload
 from tests.support.browser import log_in, save_screenshot
 from tests.support.editor import drop, preview
 from tests.support.factories import make_author
@@ -223,6 +223,12 @@ def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_
     body.press_sequentially("\n\nBy noon it had lifted.")
     expect(preview(page)).to_contain_text("By noon it had lifted.")
     expect(page.locator(".escribe-autosave-status")).to_contain_text("Autosaved")
+    # A tick may fall while the keys are still typed: wait for the autosave of the whole paragraph.
+    for _ in range(30):
+        if Autosave.objects.filter(post=post, body__endswith="lifted.").exists():
+            break
+        page.wait_for_timeout(100)
+    assert Autosave.objects.get(post=post).body.endswith("By noon it had lifted.")
     save_screenshot(page, "author-desk-7-autosaved", full_page=False)
     page.goto(f"{site}/admin/")
     assert left == ["beforeunload"]
@@ -239,7 +245,7 @@ def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_
     expect(body).to_have_value(re.compile(r"at six\..*By noon it had lifted\.$", re.DOTALL))
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
-    assert page.locator(".escribe-autosave-notice").count() == 0
+    assert page.locator(".escribe-autosave-notice").count() == 0 and not Autosave.objects.exists()
     reader.goto(site + post.get_absolute_url())
     assert "By noon it had lifted." in reader.locator("article").inner_text()
     assert reader.locator("article picture").count() == 1
