@@ -176,17 +176,28 @@ class KeepsAutosaves:
         return super().changeform_view(request, object_id, form_url, {**context, **(extra_context or {})})
 
     def offered_autosave(self, request, document):
-        """The user's autosave of the document if it is newer than its last save and says something else."""
+        """The user's autosave of the document if it says something else than the saved version.
+
+        Its time is not the test: the list's actions and edits, an import or a
+        restore from the trash move the document's last change without saving the
+        author's text, and saving through the form deletes the author's autosave.
+        An autosave still here with other text is work nobody saved.
+        """
         autosave = Autosave.objects.of(request.user, self.kind, document).first()
-        # Asked only when there is an autosave: a blurb's last save is a query of its revisions.
-        saved_at = last_saved(document) if autosave else None
-        if autosave is None or (saved_at and autosave.saved_at <= saved_at):
-            return None
         # A save that crossed a last autosave on the way leaves the same text behind: nothing to offer.
-        return None if same_text(saved_text(document, autosave), autosaved_text(autosave)) else autosave
+        if autosave is None or same_text(saved_text(document, autosave), autosaved_text(autosave)):
+            return None
+        # Asked only when there is an autosave: a blurb's last save is a query of its revisions.
+        saved_at = last_saved(document)
+        autosave.newer = saved_at is None or autosave.saved_at > saved_at
+        return autosave
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        # The list's editable columns (a blurb's position, a page's status) save too, without the text:
+        # only a save of the change form holds what the author typed.
+        if "body" not in form.fields:
+            return
         # The saved version holds the author's text now: their autosave of it (or of the unsaved one) is done.
         Autosave.objects.of(request.user, self.kind, obj).delete()
         if not change and request.POST.get(KEY_FIELD):

@@ -160,11 +160,23 @@ def test_a_newer_autosave_is_offered_on_the_posts_page(author_client):
     assert f'href="?autosave={kept.pk}"' in page
 
 
-def test_an_autosave_older_than_the_last_save_is_not_offered(author_client):
+def test_an_autosave_older_than_the_last_change_is_still_offered_as_older(author_client):
+    # Something moved the post's time without saving the author's text (another author, an action, an import).
     post = make_post(body="Saved.")
     autosave(author_client, post, body="Typed since.")
     Autosave.objects.update(saved_at=timezone.now() - timedelta(days=1))
-    assert "newer than the saved version" not in author_client.get(change_url(post)).content.decode()
+    page = author_client.get(change_url(post)).content.decode()
+    assert "older than the saved version, with text that was never saved" in page
+    assert "newer than the saved version" not in page
+
+
+def test_publishing_from_the_list_keeps_offering_the_unsaved_autosave(author_client):
+    post = make_post(title="Saved title", body="Saved body.", status=Post.Status.DRAFT)
+    autosave(author_client, post, title="Saved title", body="Typed, never saved.")
+    author_client.post("/admin/blog/post/", {"action": "publish", "_selected_action": [post.pk]})
+    assert Post.objects.get(pk=post.pk).status == Post.Status.PUBLISHED
+    page = author_client.get(change_url(post)).content.decode()
+    assert f'href="?autosave={Autosave.objects.get().pk}"' in page
 
 
 def test_an_autosave_with_the_saved_text_is_not_offered(author_client):
