@@ -223,11 +223,9 @@ def mark_spam(comments, actor):
 
 def mark_ham(comments, actor):
     """Not spam: approve, and report each to Akismet as ham when a key is set."""
-    comments = list(comments)
-    was_spam = sum(1 for comment in comments if comment.status == Comment.Status.SPAM)
     changed = _set_status(comments, Comment.Status.APPROVED, actor, CommentEvent.Kind.REPORTED_HAM)
     # A false positive was never killed spam.
-    spam_counted(-was_spam)
+    spam_counted(-sum(1 for comment in changed if comment.status_before == Comment.Status.SPAM))
     return Marked(len(changed), _report(changed, spam.submit_ham, actor))
 
 
@@ -255,19 +253,29 @@ def delete(comments, actor):
 
 
 def _set_status(comments, status, actor, kind):
-    """Change status where it differs; one transaction, one event per comment."""
+    """Change status where it differs; one transaction, one event per comment.
+
+    Each changed comment carries `status_before`, its status as stored when it changed.
+    """
     now = timezone.now()
     changed = []
+    comments = list(comments)
     with transaction.atomic():
+        # Read again under a lock: two moderators, two tabs of the mail's links or a double submit
+        # acting at once change a comment (and the spam counter, and Akismet) once.
+        stored = dict(
+            Comment.objects.select_for_update().filter(pk__in=[c.pk for c in comments]).values_list("pk", "status")
+        )
         for comment in comments:
-            if comment.status == status:
+            if stored.get(comment.pk, status) == status:
                 continue
-            previous = comment.status
+            comment.status_before = stored[comment.pk]
             comment.status = status
             comment.moderated_at = now
             comment.moderated_by = actor
             comment.save(update_fields=["status", "moderated_at", "moderated_by"])
-            CommentEvent.objects.record(comment, kind, actor, detail=f"Was {Comment.Status(previous).label.lower()}.")
+            label = Comment.Status(comment.status_before).label.lower()
+            CommentEvent.objects.record(comment, kind, actor, detail=f"Was {label}.")
             changed.append(comment)
     return changed
 

@@ -119,7 +119,11 @@ def send_due(limit=BATCH, log=lambda message: None):
             if not _claim(notification):
                 continue
             comment = notification.comment
+            # The batch was read before earlier mails took their time: a moderator, an unsubscribe or
+            # the purge may have come since, and the mail goes only if it is still wanted now.
+            comment.refresh_from_db(fields=["status"])
             if notification.answered_id is not None:
+                notification.answered.refresh_from_db(fields=["status", "notify_replies", "author_email"])
                 # Asked again now: an unsubscribe, a purge or a moderator since the reply cancels it.
                 message = reply_mail.message_for(notification) if reply_mail.wanted(notification) else None
                 kept, event = reply_mail.sent_to(notification), CommentEvent.Kind.REPLY_MAILED

@@ -89,6 +89,23 @@ def test_not_spam_approves_reports_ham_and_corrects_the_counter(author_client, p
     assert SpamReport.current().killed == 4
 
 
+def test_two_moderators_acting_on_the_same_comment_at_once_change_it_once(author, post, use_akismet):
+    # Both loaded the comment while it waited (two tabs of the mail's links, a double submit).
+    akismet_client = use_akismet(SpamClient(config=CONFIG))
+    comment = make_comment(post, body="buy pills")
+    first, second = Comment.objects.get(pk=comment.pk), Comment.objects.get(pk=comment.pk)
+    assert moderation.mark_spam([first], author).changed == 1
+    assert moderation.mark_spam([second], author).changed == 0
+    assert SpamReport.current().killed == 1
+    assert [name for name, _ in akismet_client.calls] == ["submit_spam"]
+    assert history(comment) == ["reported_spam", "reported"]
+    # Not spam, twice from stale copies: the counter comes back down once.
+    stale = Comment.objects.get(pk=comment.pk)
+    assert moderation.mark_ham([Comment.objects.get(pk=comment.pk)], author).changed == 1
+    assert moderation.mark_ham([stale], author).changed == 0
+    assert SpamReport.current().killed == 0
+
+
 def test_delete_through_the_action_keeps_a_deleted_event(author_client, post):
     comments = [make_comment(post, body="remove me"), make_comment(post, body="and me")]
     refs = [c.pk for c in comments]

@@ -272,3 +272,22 @@ def test_the_unsubscribe_pages_set_no_cookie_and_are_never_kept_as_page_files(cl
         assert not response.cookies
         assert "no-store" in response["Cache-Control"]
     assert kept_files(pages_dir) == []
+
+
+def test_an_unsubscribe_while_earlier_mails_go_out_stops_the_later_one(author, question, monkeypatch):
+    # One batch: the first mail is slow, and the commenter unsubscribes meanwhile.
+    other = make_comment(question.post, status="approved", author_email="ken@example.org", notify_replies=True)
+    replies.reply_as_author(other, author, "First.")
+    replies.reply_as_author(question, author, "Second.")
+    connection = mail.get_connection()
+    sending = connection.send_messages
+
+    def slow(messages):
+        Client().post(unsubscribe_path(question))
+        return sending(messages)
+
+    monkeypatch.setattr(connection, "send_messages", slow)
+    monkeypatch.setattr("comments.outbox.get_connection", lambda: connection)
+    send_comment_mail()
+    assert [message.to for message in mail.outbox] == [["ken@example.org"]]
+    assert reply_mails() == []
