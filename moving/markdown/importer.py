@@ -21,7 +21,8 @@ from moving import safe_files, site_file
 from moving.imported_html import neutralise
 from moving.markdown import permalinks, sources
 from moving.markdown.assets import Assets
-from moving.markdown.folder import BLOG_FILE, MEDIA_DIR, REMOVED, UPLOADS_FILE, ImportProblem
+from moving.markdown.folder import BLOG_FILE, MEDIA_DIR, UPLOADS_FILE, ImportProblem
+from moving.markdown.threads import thread_fields
 
 
 @dataclass
@@ -314,9 +315,9 @@ class _Importer:
         fields = {"body": data["text"], "status": data["status"], "author_url": data["website"]}
         if "email" in data:
             fields["author_email"] = data["email"]
-        fields.update(self.thread(path, post, data))
         what = f"comment by {data['name']!r} on {post.slug!r} at {created_at.isoformat()}"
         comment = Comment.objects.filter(post=post, author_name=data["name"], created_at=created_at).first()
+        fields.update(thread_fields(path, post, data, self.moved, comment))
         if comment is None:
             comment = Comment(post=post, author_name=data["name"], created_at=created_at, **fields)
             self.save(comment, path, exclude=[] if data.get("email") else ["author_email"])
@@ -326,30 +327,12 @@ class _Importer:
             )
             self.report.add("created", what)
             return
-        if fields["parent_ref"] == 0 and comment.parent_id is None and comment.parent_ref is not None:
-            fields["parent_ref"] = comment.parent_ref  # the id of the removed comment it answered, kept
         changed = _changed(comment, fields)
         if changed:
             self.save(comment, path, exclude=[] if comment.author_email else ["author_email"])
             self.report.add("updated", what, ", ".join(changed))
         else:
             self.report.add("skipped", what, "unchanged")
-
-    def thread(self, path, post, data):
-        """The fields placing the comment in its thread: the comment it answers (reply_to), by the author or not."""
-        reply_to = data.get("reply_to")
-        fields = {"parent": None, "parent_ref": None, "by_author": data.get("by_author", False)}
-        if reply_to == REMOVED:
-            # No comment here has the id 0: it shows as answering a removed comment, as it did.
-            fields["parent_ref"] = 0
-        elif reply_to is not None:
-            created = self.moved(reply_to["created"])
-            parent = Comment.objects.filter(post=post, author_name=reply_to["name"], created_at=created).first()
-            if parent is None:
-                named = f"{reply_to['name']!r} at {reply_to['created'].isoformat()}"
-                raise ImportProblem(f"{path}: the reply by {data['name']!r} answers {named}, no comment of this post.")
-            fields["parent"], fields["parent_ref"] = parent, parent.pk
-        return fields
 
     def spam_report(self, killed, since_year):
         report = SpamReport.current()

@@ -1,5 +1,6 @@
 """export_markdown and import_markdown carry replies: each names the comment it answers, the author's are marked."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -97,6 +98,35 @@ def test_importing_into_the_same_blog_changes_nothing(author, tmp_path):
     assert "updated comment" not in out and "created comment" not in out
     # The reply to a deleted comment keeps that comment's id: the file says only that it was removed.
     assert sorted(Comment.objects.values_list("pk", "parent_id", "parent_ref", "by_author")) == rows
+
+
+def test_an_export_from_before_replies_imported_into_the_same_blog_keeps_its_threads_and_marks(author, tmp_path):
+    # Exports made before replies were exported (the database had them already), and hand-kept folders, name no
+    # reply_to nor by_author: they say nothing of threads, so the threads here stay as they are.
+    a_blog_with_threads(author)
+    before = threads_here()
+    folder = export(tmp_path)
+    for path in folder.glob("*.comments.yaml"):
+        text = re.sub(r"\n  reply_to:(\n    .*| .*)+", "", path.read_text())
+        path.write_text(text.replace("\n  by_author: true", ""))
+        assert "reply_to" not in path.read_text() and "by_author" not in path.read_text()
+    out, _ = run_both("import_markdown", str(folder), "-v", "2")
+    assert "updated comment" not in out
+    assert threads_here() == before
+
+
+def test_an_entry_naming_its_thread_moves_a_comment_already_here(author, tmp_path):
+    a_blog_with_threads(author)
+    folder = export(tmp_path)
+    path = next(folder.glob("*.comments.yaml"))
+    bea = Comment.objects.get(author_name="Bea").created_at.isoformat()
+    carl = f'reply_to:\n    name: "Bea"\n    created: {bea}\n'
+    assert carl in path.read_text()
+    path.write_text(path.read_text().replace(carl, 'reply_to: "a removed comment"\n', 1))
+    out, _ = run_both("import_markdown", str(folder), "-v", "2")
+    assert "updated comment by 'Carl'" in out
+    moved = Comment.objects.get(author_name="Carl")
+    assert moved.parent is None and moved.parent_ref == 0
 
 
 def test_a_reply_before_its_comment_in_the_file_finds_it(author, tmp_path):
