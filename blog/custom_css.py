@@ -24,16 +24,22 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 def custom_css(request, digest):
     """The custom CSS when `digest` is its hash; another hash is sent on to the current address; none: 404."""
     found = site.current()
+    if digest == found.custom_css_digest:
+        # The text is read here only, and only while it still has the digest asked for: a save committed
+        # after this request read the settings must not put the new CSS at the old address for a year.
+        css = site.stored_css(digest)
+        if css is not None:
+            response = HttpResponse(css, content_type="text/css; charset=utf-8")
+            response["Cache-Control"] = CACHE_CONTROL
+            return response
+        site.forget()
+        found = site.current()
     address = found.custom_css_address
     if not address:
         raise Http404("This blog has no custom CSS.")
-    if digest != found.custom_css_digest:
-        # A page rendered just before the CSS changed (on a host whose page
-        # files switch a moment later, or kept by an archive) still gets the
-        # author's styles, the current ones. Not cached: the next change moves it again.
-        response = HttpResponseRedirect(address)
-        response["Cache-Control"] = "no-cache"
-        return response
-    response = HttpResponse(found.custom_css, content_type="text/css; charset=utf-8")
-    response["Cache-Control"] = CACHE_CONTROL
+    # A page rendered just before the CSS changed (on a host whose page
+    # files switch a moment later, or kept by an archive) still gets the
+    # author's styles, the current ones. Not cached: the next change moves it again.
+    response = HttpResponseRedirect(address)
+    response["Cache-Control"] = "no-cache"
     return response

@@ -57,6 +57,11 @@ def validate_css(value):
         raise ValidationError("Custom CSS cannot contain a NUL character.")
 
 
+def css_digest(css):
+    """The first 12 hex digits of the CSS's SHA-256, so its address changes whenever it does; "" for blank CSS."""
+    return hashlib.sha256(css.encode()).hexdigest()[:12] if css.strip() else ""
+
+
 def email_list(value):
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
@@ -118,6 +123,10 @@ class SiteSettings(models.Model):
         help_text="Style rules of your own, on every page after the site's and the theme's stylesheets, so they win "
         "over both. At most 100 KB; other sites' fonts and stylesheets are blocked (put them in the theme folder).",
     )  # fmt: skip
+    # Kept by save(), so that pages link the CSS without reading it: current() leaves the text behind, and a
+    # reader's request never carries 100 KB of CSS it does not send. "" when there is none (no link).
+    # A queryset's update() of the CSS must set it too.
+    custom_css_digest = models.CharField(max_length=12, blank=True, default="", editable=False)
 
     # What a restore's preview names when the backup's value differs (escribe/backup_changes.py): a restore
     # that silently renamed the blog or reopened its comments would surprise its author.
@@ -131,6 +140,12 @@ class SiteSettings(models.Model):
 
     def save(self, *args, **kwargs):
         self.pk = 1  # one row, whatever the form says
+        # A row read by current() has no CSS loaded, and Django saves only its loaded fields: its digest stands.
+        if "custom_css" not in self.get_deferred_fields():
+            self.custom_css_digest = css_digest(self.custom_css)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "custom_css" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "custom_css_digest"}
         super().save(*args, **kwargs)
         forget()
 
@@ -166,14 +181,9 @@ class SiteSettings(models.Model):
         return self.share_image_url
 
     @property
-    def custom_css_digest(self):
-        """The first 12 hex digits of the custom CSS's SHA-256: its address changes whenever it does."""
-        return hashlib.sha256(self.custom_css.encode()).hexdigest()[:12]
-
-    @property
     def custom_css_address(self):
         """Where pages link the custom CSS (blog/custom_css.py), or "" when there is none: no link, no request."""
-        return reverse("blog:custom-css", args=[self.custom_css_digest]) if self.custom_css.strip() else ""
+        return reverse("blog:custom-css", args=[self.custom_css_digest]) if self.custom_css_digest else ""
 
     @property
     def notify_addresses(self):
@@ -215,12 +225,18 @@ def current():
     """
     found = getattr(_request, "settings", None) if getattr(_request, "active", False) else None
     if found is None:
-        found = SiteSettings.objects.select_related("share_image").filter(pk=1).first()
+        # Without the custom CSS (up to 100 KB): pages link it by its stored digest, only its own view reads it.
+        found = SiteSettings.objects.select_related("share_image").defer("custom_css").filter(pk=1).first()
         if found is None:
             found = SiteSettings(pk=1, **first_values())
         if getattr(_request, "active", False):
             _request.settings = found
     return found
+
+
+def stored_css(digest):
+    """The custom CSS as stored now when `digest` is still its digest, else None (it changed since it was read)."""
+    return SiteSettings.objects.filter(pk=1, custom_css_digest=digest).values_list("custom_css", flat=True).first()
 
 
 def request_started():

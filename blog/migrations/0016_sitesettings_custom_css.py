@@ -20,4 +20,10 @@ class Migration(migrations.Migration):
                 verbose_name="custom CSS",
             ),
         ),
+        # Kept by SiteSettings.save(); "" means no custom CSS, which is what every existing row holds: no data step.
+        migrations.AddField(
+            model_name="sitesettings",
+            name="custom_css_digest",
+            field=models.CharField(blank=True, default="", editable=False, max_length=12),
+        ),
     ]

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from blog import custom_css, site
 from blog.site import SiteSettings
 from escribe import page_stamp, pages
 from moving import site_file
@@ -27,6 +28,18 @@ CSS = "body {\n  font-family: Georgia, serif;\n}\n"
 
 def address(css):
     return f"/site-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+
+
+def digest(css):
+    return hashlib.sha256(css.encode()).hexdigest()[:12]
+
+
+def stored_digest():
+    return SiteSettings.objects.values_list("custom_css_digest", flat=True).get(pk=1)
+
+
+def selects_the_css(sql):
+    return '."custom_css"' in sql
 
 
 def stylesheets(html):
@@ -96,10 +109,15 @@ def test_the_css_is_served_as_text_css_for_a_year_without_cookies(client, settin
     assert client.post(address(CSS)).status_code == 405
 
 
-def test_the_css_costs_one_query_the_site_settings_the_request_reads_anyway(client, django_assert_num_queries):
+def test_the_css_costs_the_settings_without_it_then_one_query_for_its_text(client):
+    # Browsers fetch it once a change (immutable): the query more is paid there, not on every page.
     set_site(custom_css=CSS)
-    with django_assert_num_queries(1):
+    with CaptureQueriesContext(connection) as served:
         assert client.get(address(CSS)).status_code == 200
+    assert [selects_the_css(query["sql"]) for query in served] == [False, True]
+    with CaptureQueriesContext(connection) as sent_on:
+        assert client.get(address("a { color: red; }")).status_code == 302
+    assert [selects_the_css(query["sql"]) for query in sent_on] == [False]
 
 
 @pytest.mark.parametrize("which", ["front page", "post page"])
@@ -208,3 +226,80 @@ def test_a_site_file_with_a_nul_in_the_css_is_refused_with_one_line(tmp_path):
     with pytest.raises(ValueError, match=r"site\.yaml: custom_css: Custom CSS cannot contain a NUL character\.$"):
         site_file.apply({"custom_css": "a { color: red; }\x00"}, tmp_path / "site.yaml")
     assert SiteSettings.objects.get(pk=1).custom_css == CSS
+
+
+# --- Read only where it is served ------------------------------------------------------------
+
+
+def test_the_settings_every_request_reads_leave_the_css_text_behind(client):
+    set_site(custom_css=CSS * 1000)
+    assert "custom_css" in site.current().get_deferred_fields()
+    post = make_post()
+    for path in ("/", post.get_absolute_url(), "/feeds/atom/", "/admin/login/"):
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(path).status_code == 200
+        assert not [query["sql"] for query in page if selects_the_css(query["sql"])], path
+
+
+def test_saving_the_settings_a_request_read_neither_reads_the_css_nor_loses_its_digest(client):
+    set_site(custom_css=CSS)
+    row = site.current()
+    row.title = "Renamed"
+    with CaptureQueriesContext(connection) as saved:
+        row.save()
+    assert not [query["sql"] for query in saved if selects_the_css(query["sql"])]
+    assert "custom_css" in row.get_deferred_fields()
+    assert stored_digest() == digest(CSS)
+    assert address(CSS) in client.get("/").content.decode()
+
+
+def test_css_set_on_the_settings_a_request_read_gets_its_digest(client):
+    # What tests/stack/test_stack.py's set_custom_css does on a real install.
+    set_site(custom_css=CSS)
+    row = site.current()
+    row.custom_css = CSS.replace("Georgia", "Palatino")
+    row.save()
+    assert stored_digest() == digest(row.custom_css)
+    assert address(row.custom_css) in client.get("/").content.decode()
+
+
+def test_saving_only_the_css_field_saves_its_digest_too():
+    row = SiteSettings.objects.get(pk=1)
+    row.custom_css = CSS
+    row.save(update_fields=["custom_css"])
+    assert stored_digest() == digest(CSS)
+    row.custom_css = " \n"
+    row.save(update_fields=["custom_css"])
+    assert stored_digest() == ""
+
+
+def test_the_digest_follows_the_css_changed_in_the_admin(author_client):
+    assert author_client.post(CHANGE_URL, form_data(custom_css=CSS)).status_code == 302
+    assert stored_digest() == digest(CSS.strip()) == digest(SiteSettings.objects.get(pk=1).custom_css)
+    assert author_client.post(CHANGE_URL, form_data(custom_css="")).status_code == 302
+    assert stored_digest() == ""
+    assert "/site-" not in Client().get("/").content.decode()
+
+
+def test_the_digest_follows_the_css_imported_from_site_yaml(tmp_path, client):
+    set_site(custom_css=CSS)
+    newer = CSS.replace("serif", "sans-serif")
+    assert site_file.apply({"custom_css": newer}, tmp_path / "site.yaml") == ["custom_css"]
+    assert stored_digest() == digest(newer)
+    assert client.get(address(newer)).content.decode() == newer
+    site_file.apply({"custom_css": ""}, tmp_path / "site.yaml")
+    assert stored_digest() == ""
+
+
+def test_css_saved_after_its_request_read_the_settings_is_never_served_at_the_old_address(rf):
+    set_site(custom_css=CSS)
+    newer = CSS.replace("Georgia", "Palatino")
+    site.request_started()
+    try:
+        site.current()  # the request has read the settings: the old digest
+        # Saved by another process meanwhile, so nothing tells this one.
+        SiteSettings.objects.filter(pk=1).update(custom_css=newer, custom_css_digest=digest(newer))
+        response = custom_css.custom_css(rf.get(address(CSS)), digest=digest(CSS))
+    finally:
+        site.request_finished()
+    assert (response.status_code, response["Location"], response["Cache-Control"]) == (302, address(newer), "no-cache")
