@@ -232,6 +232,9 @@ class KeepsAutosaves:
             "title": f"The autosave of {when(autosave)}",
             "differences": differences,
             "body_diff": revisions.body_diff(saved["body"], then["body"]),
+            # What the autosave is set beside: the saved document, or the empty form of a new one.
+            "saved_heading": "Saved" if document else "Empty form",
+            "same": "The same as saved." if document else "The same as an empty form.",
             "form_url": form_url,
             "load_url": f"{form_url}?{LOAD_PARAMETER}={autosave.pk}",
         }
