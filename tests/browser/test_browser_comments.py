@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from comments import moderation
 from comments.models import Comment
@@ -57,7 +58,7 @@ def test_a_commenter_writes_markdown_is_rate_limited_keeps_the_text_and_sends_it
     page.click(".comment-form button[type=submit]")
     assert 429 in response_status
     assert "Your comment was not posted" in page.content()
-    assert "You can send it again from" in page.locator("[role=alert]").inner_text()
+    expect(page.locator("[role=alert]")).to_contain_text("You can send it again from")
     assert page.input_value("#comment-author_name") == "Ada Reader"
     assert page.input_value("#comment-author_email") == "ada@example.com"
     assert page.input_value("#comment-author_url") == "https://ada.example/"

@@ -1,6 +1,7 @@
 """Custom CSS in a real browser: pasted in the site settings, it styles the pages under their strict CSP."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.accessibility import axe_source, axe_violations, report
 from tests.support.browser import log_in, save_screenshot
@@ -24,7 +25,7 @@ def test_css_pasted_in_the_site_settings_styles_the_pages_and_breaks_no_policy(b
     page.fill("#id_custom_css", CSS)
     save_screenshot(page, "admin-custom-css-1280")
     page.click("input[name=_save]")
-    assert "Saved" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Saved")
     context.close()
 
     reader = browser.new_context(viewport={"width": 1280, "height": 900})

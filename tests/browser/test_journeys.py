@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from comments.models import Comment, SpamReport
 from tests.support.browser import log_in, save_screenshot
@@ -52,7 +53,7 @@ def test_reader_goes_from_the_front_page_to_a_post_a_tag_the_archive_search_and_
     page.click("h2.post-title a >> text=Full-text search with SQLite")
     assert page.url == blog["url"] + blog["post"].get_absolute_url()
     assert page.locator("h1.post-title").inner_text() == "Full-text search with SQLite"
-    assert "This saved me a dependency." in page.locator(".comment-list").inner_text()
+    expect(page.locator(".comment-list")).to_contain_text("This saved me a dependency.")
     save_screenshot(page, f"{step}-2-post")
 
     page.click(".post-tags a >> text=SQLite")
@@ -106,7 +107,7 @@ def test_commenter_fixes_an_error_without_retyping_and_lands_on_the_awaiting_app
     with page.expect_navigation() as sent:
         page.click(".comment-form button[type=submit]")
     assert page.url.endswith(f"/post/{blog['post'].slug}/comment/received/")
-    assert "awaiting approval" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("awaiting approval")
     save_screenshot(page, "journey-commenter-3-received")
     comment = Comment.objects.get(author_name="Ada")
     # Kept as sent: browsers send a textarea's line breaks as CRLF.
@@ -140,6 +141,7 @@ def test_moderator_approves_one_comment_and_marks_another_as_spam(browser, blog)
     page.check(f"#result_list input[name=_selected_action][value='{good.pk}']")
     page.select_option("select[name=action]", "approve")
     page.click("button[name=index]")
+    expect(page.locator(".messagelist")).to_contain_text("Approved 1 comment.")
     assert "Linus" not in " ".join(page.locator("#result_list tbody tr").all_inner_texts())
     save_screenshot(page, "journey-moderator-3-approved")
 
@@ -147,7 +149,7 @@ def test_moderator_approves_one_comment_and_marks_another_as_spam(browser, blog)
     page.click(f"#result_list a[href*='/comments/comment/{bad.pk}/']")
     save_screenshot(page, "journey-moderator-4-comment")
     page.click("button:text-is('Spam')")
-    assert "Marked as spam." in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Marked as spam.")
     save_screenshot(page, "journey-moderator-5-spam")
 
     bad.refresh_from_db()
@@ -174,13 +176,13 @@ def test_a_reader_replies_to_a_comment_and_the_moderator_approves_and_answers_in
     # The reader follows Grace's "Reply" link (no JavaScript: a page of its own) and sends the form.
     page.goto(blog["url"] + post.get_absolute_url())
     page.locator(".comment-reply a").first.click()
-    assert "Reply to Grace" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Reply to Grace")
     page.fill("#comment-author_name", "Linus")
     page.fill("#comment-author_email", "linus@example.com")
     page.fill("#comment-body", "Same here, *no* extension needed.")
     save_screenshot(page, "journey-commenter-reply-1-form")
     page.click("#comment-form button[type=submit]")
-    assert "awaiting approval" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("awaiting approval")
     save_screenshot(page, "journey-commenter-reply-2-received")
     reply = Comment.objects.get(author_name="Linus")
     assert reply.parent.author_name == "Grace" and reply.status == "pending"
@@ -192,14 +194,14 @@ def test_a_reader_replies_to_a_comment_and_the_moderator_approves_and_answers_in
     page.fill("#reply-body", "Glad it helped, **both** of you.")
     save_screenshot(page, "journey-moderator-reply-1-form")
     page.click("input[value='Approve and reply']")
-    assert "Approved and replied." in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Approved and replied.")
     assert page.locator("#result_list").count() == 0  # the queue is empty: Linus's reply was its only comment
     save_screenshot(page, "journey-moderator-reply-2-replied")
 
     page.goto(blog["url"] + post.get_absolute_url())
     nested = page.locator(".comment-replies").inner_text()
     assert "Same here, no extension needed." in nested and "Glad it helped, both of you." in nested
-    assert "(the author)" in page.locator(".comment-by-author").inner_text()
+    expect(page.locator(".comment-by-author")).to_contain_text("(the author)")
     save_screenshot(page, "journey-reader-replies-on-the-post")
 
     # A feed reader following the post's comments finds the answer, marked as the author's (one level of
@@ -238,7 +240,7 @@ def test_a_commenter_asks_for_mail_the_moderator_answers_from_his_mail_and_the_c
     box.scroll_into_view_if_needed()
     save_screenshot(commenter, "journey-commenter-mail-1-form-with-the-box", full_page=False)
     commenter.click(".comment-form button[type=submit]")
-    assert "awaiting approval" in commenter.locator("h1").inner_text()
+    expect(commenter.locator("h1")).to_contain_text("awaiting approval")
     question = Comment.objects.get(author_name="Ada")
     assert (question.status, question.notify_replies) == ("pending", True)
 
@@ -255,13 +257,13 @@ def test_a_commenter_asks_for_mail_the_moderator_answers_from_his_mail_and_the_c
     moderator.fill("#id_password", PASSWORD)
     moderator.click("input[type=submit]")
     assert moderator.url == reply_link
-    assert "Does the index follow an UPDATE" in moderator.locator(".comment-body").inner_text()
+    expect(moderator.locator(".comment-body")).to_contain_text("Does the index follow an UPDATE")
     assert Comment.objects.get(pk=question.pk).status == "pending"
     moderator.fill("#reply-body", "Yes: a trigger keeps it in step.")
     save_screenshot(moderator, "journey-moderator-mail-2-reply")
     moderator.click("input[value='Approve and reply']")
-    said = moderator.locator(".messagelist").inner_text()
-    assert "Approved and replied." in said and "The commenter asked for a mail" in said
+    expect(moderator.locator(".messagelist")).to_contain_text("Approved and replied.")
+    expect(moderator.locator(".messagelist")).to_contain_text("The commenter asked for a mail")
     save_screenshot(moderator, "journey-moderator-mail-3-replied")
 
     # The commenter's mail: the reply, a link to it on the post, and a way out.
@@ -283,8 +285,8 @@ def test_a_commenter_asks_for_mail_the_moderator_answers_from_his_mail_and_the_c
     assert Comment.objects.get(pk=question.pk).notify_replies
     save_screenshot(commenter, "journey-commenter-mail-3-unsubscribe")
     commenter.click("button:text-is('Stop these mails')")
-    assert commenter.locator("h1").inner_text() == "No more mail about replies"
-    assert "Done: you will get no mail" in commenter.locator("main").inner_text()
+    expect(commenter.locator("h1")).to_have_text("No more mail about replies")
+    expect(commenter.locator("main")).to_contain_text("Done: you will get no mail")
     assert not Comment.objects.get(pk=question.pk).notify_replies
     save_screenshot(commenter, "journey-commenter-mail-4-unsubscribed")
 
@@ -293,6 +295,7 @@ def test_a_commenter_asks_for_mail_the_moderator_answers_from_his_mail_and_the_c
     moderator.goto(reply_link)
     moderator.fill("#reply-body", "One more thing: run ANALYZE.")
     moderator.click("input[value='Reply']")
+    expect(moderator.locator(".messagelist")).to_contain_text("Replied.")
     assert "asked for a mail" not in moderator.locator(".messagelist").inner_text()
     send_comment_mail()
     assert mail.outbox == []

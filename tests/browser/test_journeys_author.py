@@ -183,19 +183,19 @@ def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_
     expect(rows).to_have_count(2)
     save_screenshot(page, "author-desk-2-history")
     rows.last.locator("a").click()
-    assert "at six" in page.locator(".revision-diff").inner_text()
+    expect(page.locator(".revision-diff")).to_contain_text("at six")
     save_screenshot(page, "author-desk-3-revision")
     page.click("input[value='Restore this version']")
-    assert "Restored the version of" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Restored the version of")
     assert "at six" in page.input_value("#id_body")
     reader.goto(site + post.get_absolute_url())
-    assert "The fog came in at six." in reader.locator("article").inner_text()
+    expect(reader.locator("article")).to_contain_text("The fog came in at six.")
     assert reader.locator("article picture").count() == 1
 
     # Deleted: into the trash, and readers are told it is gone.
     page.click("a.deletelink")
     page.click("input[value='Yes, move it to the trash']")
-    assert "moved to the trash" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("moved to the trash")
     assert reader.goto(site + post.get_absolute_url()).status == 410
     save_screenshot(reader, "author-desk-4-gone")
 
@@ -205,7 +205,7 @@ def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_
     save_screenshot(page, "author-desk-5-trash")
     page.select_option("select[name=action]", "restore_from_trash")
     page.click("button[name=index]")
-    assert "1 post restored." in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("1 post restored.")
     assert reader.goto(site + post.get_absolute_url()).status == 200
     assert reader.locator(".post-tags a").all_inner_texts() == ["Photos"]
     assert reader.locator("article picture img").get_attribute("alt") == "Fog hiding the boats"
@@ -247,7 +247,7 @@ def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_
     page.wait_for_selector(".messagelist .success")
     assert page.locator(".escribe-autosave-notice").count() == 0 and not Autosave.objects.exists()
     reader.goto(site + post.get_absolute_url())
-    assert "By noon it had lifted." in reader.locator("article").inner_text()
+    expect(reader.locator("article")).to_contain_text("By noon it had lifted.")
     assert reader.locator("article picture").count() == 1
     save_screenshot(reader, "author-desk-9-autosave-published")
 

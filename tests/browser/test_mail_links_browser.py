@@ -1,6 +1,7 @@
 """The links in the author's comment mail, followed in a real browser: login, back to the page, one click acts."""
 
 import pytest
+from playwright.sync_api import expect
 
 from comments.models import Comment
 from tests.support.accessibility import SERIOUS, axe_source, axe_violations, report
@@ -25,6 +26,6 @@ def test_a_mail_link_asks_for_the_login_comes_back_and_acts_on_the_button(browse
     assert not serious, report(serious)
     assert Comment.objects.get(pk=waiting.pk).status == Comment.Status.PENDING
     page.click("input[value='Approve']")
-    assert "Approved." in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Approved.")
     assert Comment.objects.get(pk=waiting.pk).status == Comment.Status.APPROVED
     page.context.close()

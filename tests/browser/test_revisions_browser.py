@@ -1,6 +1,7 @@
 """Revisions in a real browser: restoring works with JavaScript off, and axe finds nothing serious on their pages."""
 
 import pytest
+from playwright.sync_api import expect
 
 from blog.models import Page, Post
 from tests.support.accessibility import SERIOUS, axe_findings
@@ -44,7 +45,7 @@ def test_a_revision_is_restored_with_javascript_off(browser, edited):
     assert page.locator(".revision-diff ins").inner_text() == "line <two>"
     save_screenshot(page, "admin-revision-1280")
     page.click("input[value='Restore this version']")
-    assert "Restored the version of" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Restored the version of")
     post = Post.objects.get(pk=edited["post"].pk)
     assert (post.title, [tag.name for tag in post.tags.all()]) == ("Before", ["Travel"])
     context.close()

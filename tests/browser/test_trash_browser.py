@@ -64,10 +64,10 @@ def test_a_deleted_post_answers_410_until_the_author_restores_it_from_the_trash(
     # The post's own Delete link asks first, saying where the post goes.
     page.goto(f"{url}{POSTS}{post.pk}/change/")
     page.click("a.deletelink")
-    assert "410 Gone" in page.locator("#content").inner_text()
+    expect(page.locator("#content")).to_contain_text("410 Gone")
     save_screenshot(page, "trash-1-confirm")
     page.click("input[value='Yes, move it to the trash']")
-    assert "“Zanzibar days” moved to the trash." in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("“Zanzibar days” moved to the trash.")
     assert page.locator("#result_list tbody th a").all_inner_texts() == [blog["kept"].title]
 
     open_the_trash(page, url)
@@ -83,14 +83,14 @@ def test_a_deleted_post_answers_410_until_the_author_restores_it_from_the_trash(
     save_screenshot(reader, "trash-3-gone")
 
     act_on(page, post, "restore_from_trash")
-    assert "1 post restored." in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("1 post restored.")
     assert page.locator("#result_list").count() == 0  # the trash is empty again
     save_screenshot(page, "trash-4-restored")
 
     # Back as it was: published, with its tags and its comment.
     assert reader.goto(url + post.get_absolute_url()).status == 200
     assert reader.locator(".post-tags a").all_inner_texts() == ["Boats", "Travel"]
-    assert "I went there in 2009." in reader.locator(".comment-list").inner_text()
+    expect(reader.locator(".comment-list")).to_contain_text("I went there in 2009.")
     save_screenshot(reader, "trash-5-back")
     assert Post.objects.get(pk=post.pk).status == Post.Status.PUBLISHED
 
@@ -102,10 +102,10 @@ def test_delete_for_good_from_the_trash_takes_the_post_and_its_comments(author_p
     open_the_trash(page, url)
     act_on(page, post, "delete_selected")
     # Django's own confirmation, listing what goes with the post.
-    assert "Grace" in page.locator("#content").inner_text()
+    expect(page.locator("#content")).to_contain_text("Grace")
     save_screenshot(page, "trash-6-delete-for-good")
     page.click("input[type=submit]")
-    assert "Successfully deleted 1 post." in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Successfully deleted 1 post.")
 
     assert not Post.objects.filter(pk=post.pk).exists() and not Comment.objects.filter(post_id=post.pk).exists()
     assert Post.objects.filter(pk=kept.pk).exists()
