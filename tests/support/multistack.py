@@ -110,7 +110,7 @@ class Load:
         self.readers, self.commenters = readers, commenters
         self.stopping = threading.Event()
         self.reads = Counter()
-        self.read_errors = []
+        self.read_errors = []  # (time.monotonic(), reader, path, status or the transport error)
         self.comments = {}  # body -> status
         self.marker = f"load-{time.monotonic_ns()}"
         self._lock = threading.Lock()
@@ -126,11 +126,11 @@ class Load:
                 try:
                     status = get(client, self.topology, path).status_code
                 except httpx.HTTPError as error:
-                    status = repr(error)
+                    status = error
                 with self._lock:
-                    self.reads[status] += 1
+                    self.reads[type(status).__name__ if isinstance(status, Exception) else status] += 1
                     if status != 200:
-                        self.read_errors.append((path, status))
+                        self.read_errors.append((time.monotonic(), number, path, status))
 
     def _comment(self, number):
         turn = 0
@@ -154,6 +154,20 @@ class Load:
         for future in self._futures:
             future.result(timeout=60)
         self._pool.shutdown()
+
+    def cut_off_in_flight(self, at, within=2.0):
+        """Whether every failed read is an answer cut off by a host that died at `at` (time.monotonic()).
+
+        nginx moves a request to the other host when the first refuses or fails it before answering, but it cannot
+        move an answer it has begun passing on: a SIGKILL costs the readers whose answers were on the way then,
+        at most one each, as docs/SCALING.md says. Any refusal, any status other than 200, any error later or
+        twice for one reader is a defect.
+        """
+        readers = [reader for _when, reader, _path, _status in self.read_errors]
+        return len(readers) == len(set(readers)) and all(
+            isinstance(status, httpx.RemoteProtocolError | httpx.ReadError) and at <= when <= at + within
+            for when, _reader, _path, status in self.read_errors
+        )
 
     def acknowledged(self):
         return {body for body, status in self.comments.items() if acknowledged(status)}
