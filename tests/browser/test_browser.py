@@ -34,6 +34,7 @@ def test_pages_work_without_javascript_at_360px(browser, site):
     page.fill("#search-q", "wide")
     page.click(".search-form button")
     # The hit is marked in the title: "A <mark>wide</mark> post".
+    page.wait_for_load_state()  # click returns once the next page starts loading
     assert page.locator(".search-results a").first.inner_text() == "A wide post"
     assert "/search/?q=wide" in page.url
     context.close()

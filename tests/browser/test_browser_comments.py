@@ -36,6 +36,7 @@ def test_a_commenter_writes_markdown_is_rate_limited_keeps_the_text_and_sends_it
     page.goto(live_server.url + post.get_absolute_url())
     fill(page, MARKDOWN)
     page.click(".comment-form button[type=submit]")
+    page.wait_for_load_state()  # click returns once the next page starts loading
     assert "awaiting approval" in page.content()
     moderation.approve(Comment.objects.all(), author)
 
@@ -57,6 +58,7 @@ def test_a_commenter_writes_markdown_is_rate_limited_keeps_the_text_and_sends_it
     page.on("response", lambda response: response_status.append(response.status))
     page.click(".comment-form button[type=submit]")
     assert 429 in response_status
+    page.wait_for_load_state()
     assert "Your comment was not posted" in page.content()
     expect(page.locator("[role=alert]")).to_contain_text("You can send it again from")
     assert page.input_value("#comment-author_name") == "Ada Reader"
@@ -67,6 +69,7 @@ def test_a_commenter_writes_markdown_is_rate_limited_keeps_the_text_and_sends_it
 
     Comment.objects.update(created_at=timezone.now() - timedelta(hours=2))  # an hour later
     page.click(".comment-form button[type=submit]")
+    page.wait_for_load_state()
     assert "awaiting approval" in page.content()
     # Browsers send a textarea's line breaks as CRLF; the body is kept as sent.
     assert Comment.objects.filter(body=second.replace("\n", "\r\n")).exists()

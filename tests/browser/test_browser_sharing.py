@@ -27,6 +27,7 @@ def test_a_reader_follows_the_navigation_to_a_standalone_page(browser, site):
     page.goto(site["url"] + "/")
     page.click("nav[aria-label=Site] >> text=Now")
     page.wait_for_url("**/now/")
+    page.wait_for_load_state()  # click returns once the next page starts loading
     assert page.locator("h1").inner_text() == "Now"
     save_screenshot(page, "standalone-page")
     page.close()

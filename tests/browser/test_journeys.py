@@ -52,12 +52,14 @@ def test_reader_goes_from_the_front_page_to_a_post_a_tag_the_archive_search_and_
 
     page.click("h2.post-title a >> text=Full-text search with SQLite")
     assert page.url == blog["url"] + blog["post"].get_absolute_url()
+    page.wait_for_load_state()  # click returns once the next page starts loading
     assert page.locator("h1.post-title").inner_text() == "Full-text search with SQLite"
     expect(page.locator(".comment-list")).to_contain_text("This saved me a dependency.")
     save_screenshot(page, f"{step}-2-post")
 
     page.click(".post-tags a >> text=SQLite")
     assert page.url == blog["url"] + blog["sqlite"].get_absolute_url()
+    page.wait_for_load_state()
     assert page.locator(".post-title").all_inner_texts() == [
         "Full-text search with SQLite",
         "Backups for one SQLite file",
@@ -71,6 +73,7 @@ def test_reader_goes_from_the_front_page_to_a_post_a_tag_the_archive_search_and_
     page.fill("#search-q", "backup")
     page.click(".search-form button")
     assert "/search/?q=backup" in page.url
+    page.wait_for_load_state()
     assert page.locator(".search-results a").all_inner_texts() == ["Backups for one SQLite file"]
     save_screenshot(page, f"{step}-5-search")
 
@@ -96,6 +99,7 @@ def test_commenter_fixes_an_error_without_retyping_and_lands_on_the_awaiting_app
     with page.expect_navigation() as sent:
         page.click(".comment-form button[type=submit]")
     assert sent.value.status == 400
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Please check your comment"
     assert page.locator(".field-error .errorlist").inner_text() == "Enter a valid email address."
     assert page.input_value("#comment-body") == text

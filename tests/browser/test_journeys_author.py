@@ -245,6 +245,7 @@ def test_author_writes_beside_the_preview_drops_an_image_restores_a_version_and_
     expect(body).to_have_value(re.compile(r"at six\..*By noon it had lifted\.$", re.DOTALL))
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
+    page.wait_for_load_state()  # click returns once the next page starts loading
     assert page.locator(".escribe-autosave-notice").count() == 0 and not Autosave.objects.exists()
     reader.goto(site + post.get_absolute_url())
     expect(reader.locator("article")).to_contain_text("By noon it had lifted.")
