@@ -186,7 +186,7 @@ def test_an_image_uploaded_on_one_host_renders_on_the_other_from_the_store(two_h
             assert "sandbox" in response.headers["Content-Security-Policy"]
 
 
-def test_a_host_killed_under_load_costs_readers_nothing_and_loses_no_comment(two_hosts, post):
+def test_a_host_killed_under_load_costs_readers_only_the_answers_in_flight_and_loses_no_comment(two_hosts, post):
     first = two_hosts.hosts[0]
     paths = [*reader_paths(post), f"/post/{post['slug']}/"]
     with Load(two_hosts, paths, post["slug"]) as load:
