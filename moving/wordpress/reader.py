@@ -320,8 +320,10 @@ def _id(value, where):
 
 def _reference(value):
     """A comment's or a user's id as a reference, 0 for none: absent, empty or odd is no reference (never refused)."""
-    value = value.strip()
-    return int(value) if DIGITS.match(value) and len(value) < len(str(ID_MAX)) else 0
+    try:
+        return _id(value, "a reference")
+    except WxrError:
+        return 0
 
 
 def _please(encoding):
