@@ -13,27 +13,12 @@ from django.utils.text import slugify
 from blog import publishing, revisions, siteadmin  # noqa: F401
 from blog.autosaveadmin import KeepsAutosaves
 from blog.editoradmin import HasEditor
-from blog.models import Blurb, Page, Post, Redirect, Tag, tag_slug
+from blog.models import Blurb, Page, Post, Redirect, Tag, parse_tag_names, tag_slug
 from blog.revisionadmin import KeepsRevisions
 from blog.trashadmin import GoesToTrash
 from blog.uploadadmin import UploadInline
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
-
-
-def parse_tag_names(value):
-    """'Django, Python ,django, C++, C#' -> ['Django', 'Python', 'C++', 'C#'] (first spelling wins).
-
-    Names are told apart by name, ignoring case, as Tag's constraint does; never
-    by slug, which would make C++, C# and C one tag.
-    """
-    names, seen = [], set()
-    for name in value.split(","):
-        name = " ".join(name.split())
-        if name and name.lower() not in seen:
-            seen.add(name.lower())
-            names.append(name)
-    return names
 
 
 class PostAdminForm(forms.ModelForm):

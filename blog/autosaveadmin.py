@@ -20,7 +20,7 @@ from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
 from blog import revisions
-from blog.models import AUTOSAVE_MAX_CHARS, AUTOSAVED_FIELDS, Autosave
+from blog.models import AUTOSAVE_MAX_CHARS, AUTOSAVED_FIELDS, Autosave, parse_tag_names
 
 # The hidden field of an unsaved document's form naming its autosave; a GET's ?autosave= loads one into the form.
 KEY_FIELD = "autosave_key"
@@ -275,5 +275,8 @@ def same_text(saved, then):
 
 
 def tag_pairs(text):
-    """'Python, travel' -> [(None, 'Python'), (None, 'travel')], the shape revisions.tag_names() reads."""
-    return [(None, name) for name in (" ".join(part.split()) for part in text.split(",")) if name]
+    """'Python, travel' -> [(None, 'Python'), (None, 'travel')], the shape revisions.tag_names() reads.
+
+    Read as saving the form reads it (parse_tag_names), so the autosave is compared with what it would save.
+    """
+    return [(None, name) for name in parse_tag_names(text)]

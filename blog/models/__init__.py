@@ -17,6 +17,7 @@ from blog.models.tags import (
     Tag,
     TagQuerySet,
     scheduled_posts_per_tag,
+    parse_tag_names,
     tag_slug,
     unique_tag_slug,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "month_bounds",
     "month_of",
     "scheduled_posts_per_tag",
+    "parse_tag_names",
     "tag_slug",
     "unique_tag_slug",
 ]

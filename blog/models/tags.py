@@ -68,6 +68,21 @@ _SLUG_WORDS = str.maketrans({"+": " plus ", "#": " sharp ", "&": " and "})
 SLUG_MAX = 60
 
 
+def parse_tag_names(value):
+    """'Django, Python ,django, C++, C#' -> ['Django', 'Python', 'C++', 'C#'] (first spelling wins).
+
+    Names are told apart by name, ignoring case, as Tag's constraint does; never
+    by slug, which would make C++, C# and C one tag.
+    """
+    names, seen = [], set()
+    for name in value.split(","):
+        name = " ".join(name.split())
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    return names
+
+
 def tag_slug(name):
     """The slug a new tag called `name` would start from: `C++` -> `c-plus-plus`, `C#` -> `c-sharp`."""
     return slugify(name.translate(_SLUG_WORDS))[:SLUG_MAX].strip("-")

@@ -179,10 +179,13 @@ def test_publishing_from_the_list_keeps_offering_the_unsaved_autosave(author_cli
     assert f'href="?autosave={Autosave.objects.get().pk}"' in page
 
 
-def test_an_autosave_with_the_saved_text_is_not_offered(author_client):
+# The tags as saving the form would read them: case, spaces and a name twice change nothing.
+@pytest.mark.parametrize("typed", ["travel", "Travel, travel", " Travel ,"])
+def test_an_autosave_with_the_saved_text_is_not_offered(author_client, typed):
     post = make_post(title="Same", body="Same.", tags=[make_tag("Travel")])
-    autosave(author_client, post, title="Same", body="Same.", tag_names="travel")
-    assert "newer than the saved version" not in author_client.get(change_url(post)).content.decode()
+    autosave(author_client, post, title="Same", body="Same.", tag_names=typed)
+    page = author_client.get(change_url(post)).content.decode()
+    assert Autosave.objects.exists() and 'href="?autosave=' not in page
 
 
 def test_another_authors_autosave_is_neither_offered_nor_shown(author_client):
